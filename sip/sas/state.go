@@ -1,0 +1,78 @@
+package sas
+
+import "time"
+
+// State is the survivability state.
+type State int
+
+const (
+	StateNormal State = iota
+	StateEmergency
+)
+
+func (s State) String() string {
+	if s == StateEmergency {
+		return "emergency"
+	}
+	return "normal"
+}
+
+// Event is an input to [Step].
+type Event int
+
+const (
+	EvTick      Event = iota // time passed; may trigger a probe
+	EvProbeOK                // proxy answered a keep-alive
+	EvProbeFail              // keep-alive timed out or failed
+)
+
+// Action is an output of [Step].
+type Action int
+
+const (
+	ActSendProbe Action = iota + 1
+	ActEnterEmergency
+	ActEnterNormal
+)
+
+// Machine is the pure keep-alive state. The zero value is normal state
+// with a probe due immediately.
+type Machine struct {
+	State     State
+	Failures  int
+	NextProbe time.Time
+}
+
+// Step applies ev at now under cfg (defaults applied) and returns the new
+// machine and the actions the caller must perform.
+func Step(m Machine, ev Event, now time.Time, cfg Config) (Machine, []Action) {
+	cfg = cfg.WithDefaults()
+	if cfg.SASSurvivabilityMode == ModeAlwaysEmergency {
+		if m.State != StateEmergency {
+			m.State = StateEmergency
+			return m, []Action{ActEnterEmergency}
+		}
+		return m, nil
+	}
+	var acts []Action
+	switch ev {
+	case EvTick:
+		if !now.Before(m.NextProbe) {
+			m.NextProbe = now.Add(cfg.KeepAliveInterval)
+			acts = append(acts, ActSendProbe)
+		}
+	case EvProbeOK:
+		m.Failures = 0
+		if m.State == StateEmergency {
+			m.State = StateNormal
+			acts = append(acts, ActEnterNormal)
+		}
+	case EvProbeFail:
+		m.Failures++
+		if m.State == StateNormal && m.Failures >= cfg.KeepAliveFailures {
+			m.State = StateEmergency
+			acts = append(acts, ActEnterEmergency)
+		}
+	}
+	return m, acts
+}
