@@ -16,7 +16,7 @@
 //
 // # Status
 //
-// This package currently provides the configuration model and the
-// survivability state machine only; the registrar and proxy adapters are
-// not yet written.
+// This package currently provides the configuration model, the
+// survivability state machine and the binding table only; the SIP
+// registrar and proxy adapters are not yet written.
 package sas
