@@ -66,8 +66,11 @@ type ApplyResult struct {
 // yields on top of current, or an *ApplyError listing every bad line. current
 // is not modified in either case. A syntax error list from ini.Parse may be
 // passed as parseErr so that one ApplyError reports both kinds of problem.
-func (r *Registry) Apply(current Config, f *ini.File) (ApplyResult, error) {
+func (r *Registry) Apply(current Config, f *ini.File, opts ...ApplyOption) (ApplyResult, error) {
 	a := applier{reg: r, current: current}
+	for _, o := range opts {
+		o(&a)
+	}
 	if current.reg == nil {
 		a.current = r.Defaults()
 	}
@@ -76,13 +79,13 @@ func (r *Registry) Apply(current Config, f *ini.File) (ApplyResult, error) {
 
 // ApplyText parses and applies an ini file in one step, reporting syntax and
 // value errors together.
-func (r *Registry) ApplyText(current Config, name string, text []byte) (ApplyResult, error) {
+func (r *Registry) ApplyText(current Config, name string, text []byte, opts ...ApplyOption) (ApplyResult, error) {
 	f, err := ini.ParseBytes(name, text)
 	var syntax ini.ErrorList
 	if err != nil && !errors.As(err, &syntax) {
 		return ApplyResult{}, err
 	}
-	res, aerr := r.Apply(current, f)
+	res, aerr := r.Apply(current, f, opts...)
 	if len(syntax) == 0 {
 		return res, aerr
 	}
@@ -98,7 +101,17 @@ func (r *Registry) ApplyText(current Config, name string, text []byte) (ApplyRes
 	return ApplyResult{}, all
 }
 
+// ApplyOption changes how a file is applied.
+type ApplyOption func(*applier)
+
+// KeepUnlisted applies a file as an overlay: parameters and tables it does
+// not mention keep their current values whatever SetDefaultOnIniFileProcess
+// says. Automatic Update applies the template ini (IniFileTemplateUrl) this
+// way, on top of the main ini.
+func KeepUnlisted() ApplyOption { return func(a *applier) { a.overlay = true } }
+
 type applier struct {
+	overlay  bool
 	reg      *Registry
 	current  Config
 	problems []Problem
@@ -113,6 +126,9 @@ func (a *applier) run(f *ini.File) (ApplyResult, error) {
 	resetDefaults := a.current.Bool(ParamSetDefaultOnIniFileProcess)
 	if p, ok := f.Lookup(ParamSetDefaultOnIniFileProcess); ok && len(p.Values) == 1 {
 		resetDefaults = strings.TrimSpace(p.Values[0].Text) != "0"
+	}
+	if a.overlay {
+		resetDefaults = false
 	}
 	next := Config{reg: a.reg, values: map[string][]string{}, tables: map[string][]Row{}}
 	if !resetDefaults {
