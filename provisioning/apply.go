@@ -138,6 +138,12 @@ func (a *applier) run(f *ini.File) (ApplyResult, error) {
 		for k, v := range a.current.tables {
 			next.tables[k] = v
 		}
+	} else {
+		for k, v := range a.current.values {
+			if a.reg.params[k].KeepOnReset {
+				next.values[k] = v
+			}
+		}
 	}
 	var res ApplyResult
 	seen := map[string]ini.Pos{}

@@ -41,7 +41,7 @@ func AutoUpdateParams() []Param {
 	url := func(name, desc string) Param {
 		return Param{Name: name, Kind: KindString, MaxLen: 255, Description: desc}
 	}
-	return []Param{
+	params := []Param{
 		url(ParamIniFileURL, "URL of the ini file; <MAC> is replaced by the device MAC"),
 		url(ParamIniFileTemplateURL, "URL of a second ini file applied after the first"),
 		url(ParamCmpFileURL, "URL of a firmware image, downloaded once"),
@@ -76,13 +76,20 @@ func AutoUpdateParams() []Param {
 			Description: "User-Agent template; tags <NAME>, <VER>, <MAC>, <CONF>"},
 		{Name: ParamAUPDRetryTime, Kind: KindInt, Min: 1, Max: 86400, Default: "60",
 			Description: "seconds before retrying after a failed download"},
-		{Name: ParamEnableSIPRemoteReset, Kind: KindBool, Default: "0",
-			Description: "1 = honour SIP NOTIFY check-sync from the proxy or registrar"},
-		{Name: ParamSetDefaultOnIniFileProcess, Kind: KindBool, Default: "1",
-			Description: "1 = parameters missing from a loaded ini return to their defaults"},
-		{Name: ParamINIFileVersion, Kind: KindString, MaxLen: 64,
-			Description: "configuration version, reported in the User-Agent as <CONF>"},
-		{Name: ParamResetNow, Kind: KindBool, Default: "0", Action: true,
-			Description: "1 inside an ini = restart after processing it"},
 	}
+	// The device's way back to its provisioning server survives a file that
+	// does not mention it (SetDefaultOnIniFileProcess resets the rest).
+	for i := range params {
+		params[i].KeepOnReset = true
+	}
+	return append(params,
+		Param{Name: ParamEnableSIPRemoteReset, Kind: KindBool, Default: "0",
+			Description: "1 = honour SIP NOTIFY check-sync from the proxy or registrar"},
+		Param{Name: ParamSetDefaultOnIniFileProcess, Kind: KindBool, Default: "1",
+			Description: "1 = parameters missing from a loaded ini return to their defaults"},
+		Param{Name: ParamINIFileVersion, Kind: KindString, MaxLen: 64,
+			Description: "configuration version, reported in the User-Agent as <CONF>"},
+		Param{Name: ParamResetNow, Kind: KindBool, Default: "0", Action: true,
+			Description: "1 inside an ini = restart after processing it"},
+	)
 }

@@ -76,7 +76,12 @@ type Param struct {
 	Secret bool
 	// Action marks a one-shot command such as ResetNow: it is acted on when a
 	// file carries it and is never stored or exported.
-	Action      bool
+	Action bool
+	// KeepOnReset keeps the running value when a file omits the parameter,
+	// even with SetDefaultOnIniFileProcess = 1. The Automatic Update
+	// parameters use it: a downloaded ini that forgets IniFileURL must not
+	// cut the device off from its provisioning server.
+	KeepOnReset bool
 	Description string
 }
 

@@ -161,6 +161,22 @@ func TestSetDefaultOnIniFileProcess(t *testing.T) {
 	}
 }
 
+func TestAutoUpdateParamsSurviveDefaultReset(t *testing.T) {
+	r := testRegistry(t)
+	running := apply(t, r, r.Defaults(), "IniFileURL = 'http://prov/<MAC>.ini'\nAUPDRetryTime = 30\nEnableSIPRemoteReset = 1\nRegistrationTime = 1200\n").Config
+	next := apply(t, r, running, "EnableCallerID = 1\n").Config
+	if next.String("IniFileURL") != "http://prov/<MAC>.ini" || next.Int("AUPDRetryTime") != 30 {
+		t.Fatalf("a file without the update URL cut the device off: IniFileURL %q, AUPDRetryTime %d", next.String("IniFileURL"), next.Int("AUPDRetryTime"))
+	}
+	if next.Int("RegistrationTime") != 3600 || next.Bool("EnableSIPRemoteReset") {
+		t.Fatal("parameters outside Automatic Update must still return to their defaults")
+	}
+	// A file that names the parameter still changes it.
+	if got := apply(t, r, running, "IniFileURL = ''\n").Config.String("IniFileURL"); got != "" {
+		t.Fatalf("explicit empty IniFileURL kept %q", got)
+	}
+}
+
 func TestResetNowIsAnActionNotAValue(t *testing.T) {
 	r := testRegistry(t)
 	res := apply(t, r, r.Defaults(), "ResetNow = 1\n")

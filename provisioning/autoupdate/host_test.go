@@ -19,6 +19,7 @@ type recordingHost struct {
 	files    map[FileKind][]byte
 	firmware []*Firmware
 	restarts []string
+	events   []string // "config", "firmware <ver>", "file <kind>", "restart", in order
 }
 
 func newHost(t *testing.T, reg *provisioning.Registry, ini string) *recordingHost {
@@ -45,6 +46,7 @@ func (h *recordingHost) ApplyConfig(_ context.Context, res provisioning.ApplyRes
 	defer h.mu.Unlock()
 	h.cfg = res.Config
 	h.applied = append(h.applied, res)
+	h.events = append(h.events, "config")
 	return nil
 }
 
@@ -52,6 +54,7 @@ func (h *recordingHost) InstallFile(_ context.Context, kind FileKind, data []byt
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.files[kind] = bytes.Clone(data)
+	h.events = append(h.events, "file "+kind.String())
 	return nil
 }
 
@@ -59,6 +62,7 @@ func (h *recordingHost) StageFirmware(_ context.Context, fw *Firmware) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.firmware = append(h.firmware, fw)
+	h.events = append(h.events, "firmware "+fw.Version)
 	return nil
 }
 
@@ -66,7 +70,14 @@ func (h *recordingHost) Restart(_ context.Context, reason string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.restarts = append(h.restarts, reason)
+	h.events = append(h.events, "restart")
 	return nil
+}
+
+func (h *recordingHost) eventLog() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.events...)
 }
 
 func (h *recordingHost) counts() (applied, firmware, restarts int) {

@@ -26,8 +26,11 @@ type urlState struct {
 }
 
 type state struct {
-	Version int                  `json:"version"`
-	URLs    map[string]*urlState `json:"urls"`
+	Version int `json:"version"`
+	// ConfigVersion is INIFileVersion of the last ini applied, so a restart
+	// still reports which configuration is running.
+	ConfigVersion string               `json:"config_version,omitempty"`
+	URLs          map[string]*urlState `json:"urls"`
 }
 
 func urlKey(kind FileKind, rawURL string) string {

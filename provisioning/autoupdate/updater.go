@@ -318,6 +318,7 @@ type cycle struct {
 	cfg            provisioning.Config // running, then as updated by this cycle's ini files
 	client         *http.Client
 	restartReasons []string
+	name           string // redacted URL of the file being processed
 }
 
 func (c *cycle) run(ctx context.Context, rep *Report) {
@@ -340,6 +341,7 @@ func (c *cycle) file(ctx context.Context, kind FileKind, raw string) FileResult 
 	start := c.u.opts.Now()
 	target := strings.ReplaceAll(raw, "<MAC>", c.u.mac())
 	res := FileResult{Kind: kind, URL: redact(target)}
+	c.name = res.URL
 	defer func() { res.Duration = c.u.opts.Now().Sub(start) }()
 	us := c.st.get(kind, raw)
 	if kind == FileFirmware && us.Done {
@@ -453,7 +455,9 @@ func (c *cycle) processIni(ctx context.Context, kind FileKind, body []byte, us *
 	if kind == FileIniTemplate {
 		opts = append(opts, provisioning.KeepUnlisted())
 	}
-	res, err := c.u.opts.Registry.ApplyText(c.cfg, kind.Param(), body, opts...)
+	// Errors are named after the URL (password hidden), so the operator
+	// sees which file and line to fix.
+	res, err := c.u.opts.Registry.ApplyText(c.cfg, c.name, body, opts...)
 	if err != nil {
 		return Failed, err
 	}
@@ -465,6 +469,7 @@ func (c *cycle) processIni(ctx context.Context, kind FileKind, body []byte, us *
 	}
 	c.cfg = res.Config
 	us.CRC, us.Applied = crc, true
+	c.st.ConfigVersion = c.cfg.String(provisioning.ParamINIFileVersion)
 	if res.ResetNow {
 		c.restartReasons = append(c.restartReasons, kind.Param()+" has ResetNow = 1")
 	}
