@@ -8,7 +8,13 @@ import (
 
 // Export returns the parameters and tables of c that differ from their
 // defaults, secrets replaced by `*`. Write it with ini.Write.
-func (c Config) Export() *ini.File {
+func (c Config) Export() *ini.File { return c.export(true) }
+
+// ExportWithSecrets is Export with the secrets in clear, for the device's
+// own saved configuration (a file only it reads, mode 0600); never show it.
+func (c Config) ExportWithSecrets() *ini.File { return c.export(false) }
+
+func (c Config) export(mask bool) *ini.File {
 	f := &ini.File{}
 	if c.reg == nil {
 		return f
@@ -25,7 +31,7 @@ func (c Config) Export() *ini.File {
 		}
 		fp := ini.Param{Name: p.Name}
 		for _, item := range v {
-			fp.Values = append(fp.Values, exportValue(p.Kind, p.Secret, item, '\''))
+			fp.Values = append(fp.Values, exportValue(p.Kind, mask && p.Secret, item, '\''))
 		}
 		if len(v) == 0 {
 			fp.Values = []ini.Value{{Quote: '\''}}
@@ -44,7 +50,7 @@ func (c Config) Export() *ini.File {
 		for _, r := range rows {
 			fr := ini.Row{Index: r.Index}
 			for j, col := range t.Columns {
-				fr.Values = append(fr.Values, exportValue(col.Kind, col.Secret, r.values[j], '"'))
+				fr.Values = append(fr.Values, exportValue(col.Kind, mask && col.Secret, r.values[j], '"'))
 			}
 			ft.Rows = append(ft.Rows, fr)
 		}

@@ -217,6 +217,15 @@ Authentication 0 = "101", "s3cret", 1;
 	if back.String("SNMPReadOnlyCommunityString") != "topsecret" || back.Table("Authentication")[0].String("UserPassword") != "s3cret" {
 		t.Fatal("masked secrets not kept on import")
 	}
+	// The saved form keeps secrets, so a fresh start from it has them.
+	buf.Reset()
+	if err := ini.Write(&buf, running.ExportWithSecrets()); err != nil {
+		t.Fatal(err)
+	}
+	fresh := apply(t, r, r.Defaults(), buf.String()).Config
+	if fresh.String("AUPDDigestPassword") != "pw" || fresh.Table("Authentication")[0].String("UserPassword") != "s3cret" || len(fresh.Changed(running)) != 0 {
+		t.Fatalf("saved configuration does not restore the running one:\n%s", buf.String())
+	}
 }
 
 func TestRegisterRejectsBadDefinitions(t *testing.T) {
