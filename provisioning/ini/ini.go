@@ -219,7 +219,7 @@ func (p *parser) section(n, col int, text string) {
 		p.errorf(n, col, "section header %q has no closing ']'", text)
 		return
 	}
-	name := strings.TrimSpace(text[1 : len(text)-1])
+	name := trimBlank(text[1 : len(text)-1])
 	name = strings.TrimPrefix(name, "\\")
 	if name == "" {
 		p.errorf(n, col, "empty section header")
@@ -228,7 +228,7 @@ func (p *parser) section(n, col int, text string) {
 
 // format reads `FORMAT Table_Index = Table_Col1, Table_Col2;`.
 func (p *parser) format(n, col int, text string) {
-	rest := strings.TrimSpace(text[len("FORMAT"):])
+	rest := trimBlank(text[len("FORMAT"):])
 	if strings.HasPrefix(rest, "=") {
 		p.errorf(n, col, "FORMAT must name TableName_Index before '='")
 		return
@@ -238,18 +238,18 @@ func (p *parser) format(n, col int, text string) {
 		p.errorf(n, col, "FORMAT line has no '='")
 		return
 	}
-	indexName := strings.TrimSpace(lhs)
+	indexName := trimBlank(lhs)
 	table, ok := cutSuffixFold(indexName, "_Index")
 	if !ok || !isName(table) {
 		p.errorf(n, col+len("FORMAT "), "FORMAT must name TableName_Index, got %q", indexName)
 		return
 	}
-	rhs = strings.TrimSpace(rhs)
+	rhs = trimBlank(rhs)
 	rhs = strings.TrimSuffix(rhs, ";")
 	var cols []string
 	seen := map[string]bool{}
 	for c := range strings.SplitSeq(rhs, ",") {
-		c = strings.TrimSpace(c)
+		c = trimBlank(c)
 		if !isName(c) {
 			p.errorf(n, col, "table %s: bad column name %q in FORMAT", table, c)
 			return
@@ -279,7 +279,7 @@ func (p *parser) assignment(n, col int, text string) {
 		return
 	}
 	valueCol := col + len(lhs) + 1
-	lhs = strings.TrimSpace(lhs)
+	lhs = trimBlank(lhs)
 	name, index, isRow := strings.Cut(lhs, " ")
 	if !isRow {
 		name, index, isRow = strings.Cut(lhs, "\t")
@@ -289,7 +289,7 @@ func (p *parser) assignment(n, col int, text string) {
 		return
 	}
 	if isRow {
-		p.row(n, col, valueCol, name, strings.TrimSpace(index), rhs)
+		p.row(n, col, valueCol, name, trimBlank(index), rhs)
 		return
 	}
 	values, err := splitValues(rhs, false)
@@ -407,3 +407,8 @@ func cutSuffixFold(s, suffix string) (string, bool) {
 	}
 	return s[:len(s)-len(suffix)], true
 }
+
+// trimBlank trims the blanks the format allows around names and values:
+// spaces and tabs only. strings.TrimSpace would also eat \f or \v, making
+// "FORMAT\f=" a parameter on reading and a FORMAT line once written back.
+func trimBlank(s string) string { return strings.Trim(s, " \t") }
