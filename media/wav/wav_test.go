@@ -3,6 +3,7 @@ package wav
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -26,5 +27,6 @@ func ExampleWrite() {
 	var buf bytes.Buffer
 	_ = Write(&buf, 8000, make([]int16, 80))
 	rate, samples, _ := Read(&buf)
-	println(rate, len(samples))
+	fmt.Println(rate, len(samples))
+	// Output: 8000 80
 }
