@@ -1,0 +1,304 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/potsgate/potsgate/hal"
+)
+
+// Change is a control the gateway applied, with the simulated time it
+// happened.
+type Change struct {
+	At time.Duration
+	On bool
+}
+
+// Phone is a simulated analog phone on an FXS port. The gateway side uses it
+// as a hal.FXSPort; the test side scripts the person using the phone. It is
+// safe for a test goroutine to script while the line goroutine exchanges
+// frames.
+type Phone struct {
+	mu         sync.Mutex
+	tl         timeline
+	offHook    bool
+	closed     bool
+	record     bool
+	heard      []int16
+	echo       bool
+	autoAnswer int // answer at this ring; 0 = never
+	rings      int
+	ringing    bool
+	ringLog    []Change
+	polarity   bool
+	polLog     []Change
+	mwi        bool
+}
+
+var _ hal.FXSPort = (*Phone)(nil)
+
+// NewPhone returns an on-hook phone that records what it hears.
+func NewPhone() *Phone { return &Phone{record: true} }
+
+// Exchange implements hal.FXSPort: one 10 ms frame.
+func (p *Phone) Exchange(out, in []int16, events []hal.Event) ([]hal.Event, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return events, hal.ErrClosed
+	}
+	if len(out) != len(in) {
+		return events, fmt.Errorf("sim: frame sizes differ: out %d, in %d", len(out), len(in))
+	}
+	end := p.tl.now + int64(len(in))
+	events = p.tl.take(end, events, func(k hal.EventKind) bool {
+		off := k == hal.OffHook
+		if off == p.offHook {
+			return false
+		}
+		p.offHook, p.rings = off, 0
+		return true
+	})
+	clear(in)
+	p.tl.mix(in)
+	switch {
+	case !p.offHook:
+		clear(in) // an on-hook phone sends nothing; its scheduled audio is lost
+	case p.echo:
+		for i, v := range out {
+			in[i] = sat(int32(in[i]) + int32(v))
+		}
+	}
+	if p.offHook && p.record {
+		p.heard = append(p.heard, out...)
+	}
+	p.tl.now = end
+	return events, nil
+}
+
+func sat(v int32) int16 { return int16(max(min(v, 32767), -32768)) }
+
+// SetRing implements hal.FXSPort. A phone set to auto-answer goes off hook
+// when the ring it waits for starts.
+func (p *Phone) SetRing(on bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return hal.ErrClosed
+	}
+	if on == p.ringing {
+		return nil
+	}
+	p.ringing = on
+	p.ringLog = append(p.ringLog, Change{duration(p.tl.now), on})
+	if on {
+		p.rings++
+		if p.autoAnswer > 0 && p.rings == p.autoAnswer && !p.offHook {
+			p.tl.schedule(p.tl.now, hal.OffHook)
+		}
+	}
+	return nil
+}
+
+// SetPolarity implements hal.FXSPort.
+func (p *Phone) SetPolarity(reversed bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if reversed != p.polarity {
+		p.polarity = reversed
+		p.polLog = append(p.polLog, Change{duration(p.tl.now), reversed})
+	}
+	return nil
+}
+
+// SetMWI implements hal.FXSPort.
+func (p *Phone) SetMWI(on bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.mwi = on
+	return nil
+}
+
+// OffHook implements hal.FXSPort.
+func (p *Phone) OffHook() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.offHook
+}
+
+// Close implements hal.FXSPort; it is idempotent.
+func (p *Phone) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	return nil
+}
+
+// Script: the person using the phone.
+
+// Now is the simulated time: frames exchanged so far times 10 ms.
+func (p *Phone) Now() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return duration(p.tl.now)
+}
+
+// PickUp lifts the handset.
+func (p *Phone) PickUp() { p.hook(hal.OffHook, 0) }
+
+// HangUp puts the handset down.
+func (p *Phone) HangUp() { p.hook(hal.OnHook, 0) }
+
+func (p *Phone) hook(k hal.EventKind, after time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at := p.tl.cursor() + samples(after)
+	p.tl.schedule(at, k)
+	p.tl.scriptEnd = at
+}
+
+// Wait makes the next scripted action start d later.
+func (p *Phone) Wait(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tl.scriptEnd = p.tl.cursor() + samples(d)
+}
+
+// Flash presses the hook switch for d (a hook flash, if d is in the
+// gateway's flash window).
+func (p *Phone) Flash(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at := p.tl.cursor()
+	p.tl.schedule(at, hal.OnHook)
+	p.tl.schedule(at+samples(d), hal.OffHook)
+	p.tl.scriptEnd = at + samples(d)
+}
+
+// Pulse timing of a rotary dial: 10 pulses per second, 60 % break, and a
+// pause between digits.
+const (
+	PulseBreak     = 60 * time.Millisecond
+	PulseMake      = 40 * time.Millisecond
+	InterDigitTime = 700 * time.Millisecond
+)
+
+// DialPulse dials digits as loop breaks, as a rotary phone does ('0' is ten
+// pulses). Other characters are ignored.
+func (p *Phone) DialPulse(digits string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at := p.tl.cursor()
+	for i := 0; i < len(digits); i++ {
+		d := digits[i]
+		if d < '0' || d > '9' {
+			continue
+		}
+		n := int(d - '0')
+		if n == 0 {
+			n = 10
+		}
+		for range n {
+			p.tl.schedule(at, hal.OnHook)
+			at += samples(PulseBreak)
+			p.tl.schedule(at, hal.OffHook)
+			at += samples(PulseMake)
+		}
+		at += samples(InterDigitTime)
+	}
+	p.tl.scriptEnd = at
+}
+
+// DTMF timing of the keypad.
+const (
+	KeyTone  = 80 * time.Millisecond
+	KeyPause = 80 * time.Millisecond
+)
+
+// DialDTMF presses keys: each digit is sent as DTMF audio for KeyTone,
+// followed by KeyPause of silence. Characters that are not keys are ignored.
+func (p *Phone) DialDTMF(digits string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at := p.tl.cursor()
+	for i := 0; i < len(digits); i++ {
+		tone, ok := keypadTone(digits[i], KeyTone)
+		if !ok {
+			continue
+		}
+		p.tl.audio = append(p.tl.audio, segment{at: at, data: tone})
+		at += samples(KeyTone + KeyPause)
+	}
+	p.tl.scriptEnd = at
+}
+
+// Say sends audio into the microphone, starting at the script's cursor.
+func (p *Phone) Say(pcm []int16) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at := p.tl.cursor()
+	p.tl.audio = append(p.tl.audio, segment{at: at, data: slices.Clone(pcm)})
+	p.tl.scriptEnd = at + int64(len(pcm))
+}
+
+// Echo makes the phone send back what it hears (a loopback, as the
+// embedded default's phones do).
+func (p *Phone) Echo(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.echo = on
+}
+
+// AutoAnswer makes the phone go off hook when ring number n starts (0 =
+// never). The ring count restarts each time the phone hangs up.
+func (p *Phone) AutoAnswer(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.autoAnswer = n
+}
+
+// Record turns the recording of what the phone hears on or off.
+func (p *Phone) Record(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.record = on
+}
+
+// Heard returns and clears what the phone heard while off hook.
+func (p *Phone) Heard() []int16 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h := p.heard
+	p.heard = nil
+	return h
+}
+
+// Ringing reports whether ringing voltage is applied now.
+func (p *Phone) Ringing() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ringing
+}
+
+// RingChanges returns every ring on/off change so far.
+func (p *Phone) RingChanges() []Change {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.ringLog)
+}
+
+// PolarityChanges returns every polarity change so far (On = reversed).
+func (p *Phone) PolarityChanges() []Change {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.polLog)
+}
+
+// MWI reports the message waiting lamp.
+func (p *Phone) MWI() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.mwi
+}
