@@ -12,11 +12,12 @@ const (
 	blockLen = 102 // analysis window, 12.75 ms
 	hopLen   = 51  // new window every 6.375 ms
 	// onHops consecutive valid windows start a digit; offHops consecutive
-	// windows without it end it. With the window and hop above a 40 ms
-	// tone always gives at least 4 valid windows and a 20 ms tone at most
-	// 2; a 40 ms pause always gives at least 4 invalid windows.
+	// windows without it end it. With the window and hop above, tones of
+	// 28 ms or more are always reported and tones of 20 ms never; pauses
+	// of 25 ms or more always separate digits and a 10 ms break in a tone
+	// is bridged.
 	onHops  = 3
-	offHops = 3
+	offHops = 4
 )
 
 // DetectorConfig sets the acceptance limits of a [Detector].

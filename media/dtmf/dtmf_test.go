@@ -63,6 +63,7 @@ func TestQ24Limits(t *testing.T) {
 		{"20 ms tone", []seg{tone('7', 20)}, ""},
 		{"40 ms pause splits equal digits", []seg{tone('3', 40), gap(40), tone('3', 40)}, "33"},
 		{"40 ms pause splits different digits", []seg{tone('3', 40), gap(40), tone('#', 40)}, "3#"},
+		{"10 ms break bridged", []seg{tone('3', 50), gap(10), tone('3', 50)}, "3"},
 		{"twist +4 dB", []seg{{digit: '8', ms: 60, low: -12, high: -8}}, "8"},
 		{"twist -8 dB", []seg{{digit: '8', ms: 60, low: -8, high: -16}}, "8"},
 		{"twist +8 dB", []seg{{digit: '8', ms: 60, low: -16, high: -8}}, ""},
