@@ -40,7 +40,7 @@ func synth(r *rand.Rand, lead int, segs ...seg) []int16 {
 }
 
 func tone(d Digit, ms int) seg { return seg{digit: d, ms: ms, low: -9, high: -7} }
-func gap(ms int) seg          { return seg{ms: ms} }
+func gap(ms int) seg           { return seg{ms: ms} }
 
 func TestQ24Limits(t *testing.T) {
 	cases := []struct {
