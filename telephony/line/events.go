@@ -1,0 +1,160 @@
+package line
+
+import (
+	"fmt"
+	"time"
+)
+
+// EventKind is an input to a line machine.
+type EventKind int
+
+const (
+	// From the port (hal events, after the adapter's DSP).
+	HookOff    EventKind = iota + 1 // FXS: the phone went off hook
+	HookOn                          // FXS: the phone went on hook (raw; the machine times it)
+	HookFlash                       // FXS: a flash timed by the hardware
+	PulseDigit                      // FXS: a pulse digit counted by the hardware
+	Digit                           // a DTMF digit detected in the audio (Event.Digit)
+	RingStart                       // FXO: ringing voltage on the line
+	RingStop                        // FXO: ringing stopped
+	PolarityReversal                // FXO: the line reversed polarity
+	LoopCurrentLoss                 // FXO: loop current dropped
+	DialToneDetected                // FXO: dial tone heard on the line
+	BusyToneDetected                // FXO: busy or reorder tone heard on the line
+	CallerIDReceived                // FXO: caller ID decoded (Event.CallerID)
+	Tick                            // time passed; timers are checked on every event
+
+	// From the network (the SIP side).
+	IncomingCall   // a call for this port (Event.CallerID; Event.Number for FXO: what to dial)
+	RemoteRinging  // the called party is being alerted (180)
+	RemoteAnswered // the called party answered (200)
+	RemoteHangup   // the far end ended an established call or gave up calling (BYE, CANCEL)
+	CallFailed     // the outgoing call failed (Event.Cause)
+	RemoteDigit    // a digit from the far end to play (Event.Digit)
+)
+
+var eventNames = [...]string{"", "hook-off", "hook-on", "hook-flash", "pulse-digit", "digit",
+	"ring-start", "ring-stop", "polarity-reversal", "loop-current-loss", "dial-tone", "busy-tone",
+	"caller-id", "tick", "incoming-call", "remote-ringing", "remote-answered", "remote-hangup",
+	"call-failed", "remote-digit"}
+
+func (k EventKind) String() string {
+	if k > 0 && int(k) < len(eventNames) {
+		return eventNames[k]
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Cause is why an outgoing call failed.
+type Cause int
+
+const (
+	CauseUnavailable Cause = iota // no route, no answer, network error: reorder tone
+	CauseBusy                     // 486/600: busy tone
+	CauseRejected                 // 403/603
+)
+
+// CallerID is the calling party as a line shows or learns it.
+type CallerID struct {
+	Number, Name string
+	// Private or Unavailable explain a missing number (caller ID absence
+	// reasons "P" and "O").
+	Private, Unavailable bool
+	Time                 time.Time
+}
+
+// Event is one input to a line machine.
+type Event struct {
+	Kind     EventKind
+	Digit    byte
+	Number   string
+	CallerID CallerID
+	Cause    Cause
+}
+
+// Tone is the call progress tone a machine wants played toward the phone
+// or line; the adapter maps it to the configured tone set.
+type Tone int
+
+const (
+	NoTone Tone = iota
+	DialTone
+	RingbackTone
+	BusyTone
+	ReorderTone
+	HowlerTone // off-hook warning
+	StutterDialTone
+	CallWaitingTone
+	ConfirmationTone
+)
+
+var toneNames = [...]string{"none", "dial", "ringback", "busy", "reorder", "howler", "stutter-dial", "call-waiting", "confirmation"}
+
+func (t Tone) String() string {
+	if t >= 0 && int(t) < len(toneNames) {
+		return toneNames[t]
+	}
+	return fmt.Sprintf("Tone(%d)", int(t))
+}
+
+// ActionKind is an output of a line machine.
+type ActionKind int
+
+const (
+	// Toward the port.
+	PlayTone     ActionKind = iota + 1 // play Action.Tone (NoTone stops)
+	SetRing                            // FXS: ringing voltage Action.On
+	SendCallerID                       // FXS: send Action.CallerID now (type 1, on hook)
+	SetPolarity                        // FXS: reversed = Action.On
+	Seize                              // FXO: off hook = Action.On
+	DialDigits                         // FXO: send Action.Number as DTMF on the line
+	PlayDigit                          // play Action.Digit as DTMF (received from the far end)
+	Media                              // connect (Action.On) or cut the voice path
+
+	// Toward the network.
+	PlaceCall // call Action.Number, with Action.CallerID for FXO
+	Answer    // answer the incoming call
+	Hangup    // end or cancel the call, or refuse it while ringing
+	RejectBusy
+	SendDigit // send Action.Digit to the far end (per DTMFTransportType)
+	SendFlash // hook flash during a call
+)
+
+var actionNames = [...]string{"", "play-tone", "set-ring", "send-caller-id", "set-polarity", "seize",
+	"dial-digits", "play-digit", "media", "place-call", "answer", "hangup", "reject-busy", "send-digit", "send-flash"}
+
+func (k ActionKind) String() string {
+	if k > 0 && int(k) < len(actionNames) {
+		return actionNames[k]
+	}
+	return fmt.Sprintf("ActionKind(%d)", int(k))
+}
+
+// Action is one output of a line machine, for the adapter to carry out.
+type Action struct {
+	Kind     ActionKind
+	Tone     Tone
+	On       bool
+	Number   string
+	Digit    byte
+	CallerID CallerID
+}
+
+func (a Action) String() string {
+	switch a.Kind {
+	case PlayTone:
+		return "play-tone " + a.Tone.String()
+	case SetRing, SetPolarity, Seize, Media:
+		if a.On {
+			return a.Kind.String() + " on"
+		}
+		return a.Kind.String() + " off"
+	case PlaceCall, DialDigits:
+		return a.Kind.String() + " " + a.Number
+	case SendDigit, PlayDigit:
+		return a.Kind.String() + " " + string(a.Digit)
+	case SendCallerID:
+		return a.Kind.String() + " " + a.CallerID.Number
+	}
+	return a.Kind.String()
+}

@@ -1,0 +1,404 @@
+package line
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/potsgate/potsgate/telephony/digitmap"
+)
+
+// FXSConfig is the behaviour of an FXS line, from the provisioning
+// parameters of the same names. Zero durations and counts take the
+// defaults in parentheses.
+type FXSConfig struct {
+	DigitMap          *digitmap.Map // DigitMapping; nil = no map
+	MaxDigits         int           // MaxDigits (30)
+	TimeBetweenDigits time.Duration // TimeBetweenDigits (4 s)
+	ShortTimer        time.Duration // the digit map's S timer (2 s)
+	TimeForDialTone   time.Duration // TimeForDialTone: dial tone, then off-hook warning (16 s)
+	TimeForReorder    time.Duration // busy or reorder tone before the off-hook warning (30 s)
+	MinFlashHookTime  time.Duration // MinFlashHookTime: shorter breaks are pulses (90 ms)
+	FlashHookPeriod   time.Duration // FlashHookPeriod: longer on-hook is a hang-up (700 ms)
+	PulseInterDigit   time.Duration // a make longer than this ends a pulse digit (300 ms)
+	RingOn, RingOff   time.Duration // RingOnPeriod, RingOffPeriod (2 s, 4 s)
+	CallerID          bool          // EnableCallerID: send caller ID between the first and second ring
+	ReversePolarity   bool          // EnableReversalPolarity: reverse on answer, restore on disconnect
+	Hotline           string        // TargetOfChannel: dial this on off-hook
+	HotlineDelay      time.Duration // HotLineToneDuration: dial tone this long before the hotline dials (0 = at once)
+}
+
+func (c FXSConfig) withDefaults() FXSConfig {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	if c.MaxDigits == 0 {
+		c.MaxDigits = 30
+	}
+	if c.DigitMap != nil && c.DigitMap.String() == "" {
+		c.DigitMap = nil
+	}
+	def(&c.TimeBetweenDigits, 4*time.Second)
+	def(&c.ShortTimer, 2*time.Second)
+	def(&c.TimeForDialTone, 16*time.Second)
+	def(&c.TimeForReorder, 30*time.Second)
+	def(&c.MinFlashHookTime, 90*time.Millisecond)
+	def(&c.FlashHookPeriod, 700*time.Millisecond)
+	def(&c.PulseInterDigit, 300*time.Millisecond)
+	def(&c.RingOn, 2*time.Second)
+	def(&c.RingOff, 4*time.Second)
+	return c
+}
+
+// FXSState is where an FXS line is.
+type FXSState int
+
+const (
+	FXSIdle         FXSState = iota // on hook, no call
+	FXSRinging                      // incoming call, ringing the phone
+	FXSDialTone                     // off hook, dial tone, no digit yet
+	FXSDigits                       // collecting digits
+	FXSCalling                      // outgoing call placed, no answer yet
+	FXSConnected                    // in a call
+	FXSDisconnected                 // busy or reorder tone after a call ended or failed
+	FXSHowler                       // off-hook warning
+)
+
+var fxsStateNames = [...]string{"idle", "ringing", "dial-tone", "digits", "calling", "connected", "disconnected", "howler"}
+
+func (s FXSState) String() string {
+	if s >= 0 && int(s) < len(fxsStateNames) {
+		return fxsStateNames[s]
+	}
+	return fmt.Sprintf("FXSState(%d)", int(s))
+}
+
+// timerUse says what a machine's deadline is for.
+type timerUse int
+
+const (
+	noTimer timerUse = iota
+	timerDialTone
+	timerHotline
+	timerDigits // TimeBetweenDigits with nothing matched in full: reject (or dial without a map)
+	timerComplete
+	timerReorder
+)
+
+// FXS is the state machine of an FXS line: a pure value. Next returns the
+// next value and the actions to carry out; it never blocks and never reads
+// the clock.
+type FXS struct {
+	cfg      FXSConfig
+	state    FXSState
+	digits   string
+	caller   CallerID
+	deadline time.Time
+	timer    timerUse
+
+	// Hook timing: an on-hook is a pulse, a flash or a hang-up depending on
+	// how long it lasts.
+	onHookSince time.Time // zero when off hook (or idle)
+	pulses      int
+	lastMake    time.Time
+
+	// Ringing cadence.
+	ringOn   bool
+	ringNext time.Time
+	rings    int
+
+	reversed bool
+	tone     Tone
+}
+
+// NewFXS returns an idle line.
+func NewFXS(cfg FXSConfig) FXS { return FXS{cfg: cfg.withDefaults()} }
+
+// State is the line's state.
+func (m FXS) State() FXSState { return m.state }
+
+// Digits are the digits collected for the current or last outgoing call.
+func (m FXS) Digits() string { return m.digits }
+
+// offHook reports whether the phone is (logically) off hook.
+func (m FXS) offHook() bool { return m.state != FXSIdle && m.state != FXSRinging }
+
+// Next applies one event at time now.
+func (m FXS) Next(ev Event, now time.Time) (FXS, []Action) {
+	var acts []Action
+	m.step(&acts, ev, now)
+	m.timers(&acts, now)
+	return m, acts
+}
+
+func (m *FXS) play(acts *[]Action, t Tone) {
+	if m.tone != t {
+		m.tone = t
+		*acts = append(*acts, Action{Kind: PlayTone, Tone: t})
+	}
+}
+
+func (m *FXS) setTimer(use timerUse, at time.Time) { m.timer, m.deadline = use, at }
+
+func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
+	switch ev.Kind {
+	case HookOff:
+		m.hookOff(acts, now)
+	case HookOn:
+		if m.offHook() && m.onHookSince.IsZero() {
+			m.onHookSince = now // decided by its length: see hookOff and timers
+		}
+	case HookFlash:
+		m.flash(acts)
+	case PulseDigit:
+		m.digit(acts, ev.Digit, now)
+	case Digit:
+		if m.onHookSince.IsZero() {
+			m.digit(acts, ev.Digit, now)
+		}
+	case IncomingCall:
+		if m.state != FXSIdle {
+			*acts = append(*acts, Action{Kind: RejectBusy})
+			return
+		}
+		m.state, m.caller, m.rings = FXSRinging, ev.CallerID, 0
+		m.startRing(acts, now)
+	case RemoteRinging:
+		if m.state == FXSCalling {
+			m.play(acts, RingbackTone)
+		}
+	case RemoteAnswered:
+		if m.state == FXSCalling {
+			m.state = FXSConnected
+			m.play(acts, NoTone)
+			*acts = append(*acts, Action{Kind: Media, On: true})
+			if m.cfg.ReversePolarity {
+				m.reversed = true
+				*acts = append(*acts, Action{Kind: SetPolarity, On: true})
+			}
+		}
+	case CallFailed:
+		if m.state == FXSCalling {
+			t := ReorderTone
+			if ev.Cause == CauseBusy {
+				t = BusyTone
+			}
+			m.disconnect(acts, t, now)
+		}
+	case RemoteHangup:
+		switch m.state {
+		case FXSRinging:
+			m.stopRing(acts)
+			m.state = FXSIdle
+		case FXSCalling, FXSConnected:
+			*acts = append(*acts, Action{Kind: Media, On: false})
+			m.disconnect(acts, BusyTone, now)
+		}
+	case RemoteDigit:
+		if m.state == FXSConnected {
+			*acts = append(*acts, Action{Kind: PlayDigit, Digit: ev.Digit})
+		}
+	}
+}
+
+func (m *FXS) hookOff(acts *[]Action, now time.Time) {
+	if !m.onHookSince.IsZero() { // back off hook: a pulse or a flash
+		d := now.Sub(m.onHookSince)
+		m.onHookSince = time.Time{}
+		switch {
+		case d < m.cfg.MinFlashHookTime:
+			if m.state == FXSDialTone || m.state == FXSDigits {
+				m.pulses++
+				m.lastMake = now
+			}
+		case d < m.cfg.FlashHookPeriod:
+			m.flash(acts)
+		}
+		return
+	}
+	switch m.state {
+	case FXSIdle:
+		m.digits = ""
+		if m.cfg.Hotline != "" && m.cfg.HotlineDelay == 0 {
+			m.placeCall(acts, m.cfg.Hotline)
+			return
+		}
+		m.state = FXSDialTone
+		m.play(acts, DialTone)
+		if m.cfg.Hotline != "" {
+			m.setTimer(timerHotline, now.Add(m.cfg.HotlineDelay))
+		} else {
+			m.setTimer(timerDialTone, now.Add(m.cfg.TimeForDialTone))
+		}
+	case FXSRinging:
+		m.stopRing(acts)
+		m.state = FXSConnected
+		*acts = append(*acts, Action{Kind: Answer}, Action{Kind: Media, On: true})
+	}
+}
+
+func (m *FXS) flash(acts *[]Action) {
+	if m.state == FXSConnected {
+		*acts = append(*acts, Action{Kind: SendFlash})
+	}
+}
+
+func (m *FXS) digit(acts *[]Action, d byte, now time.Time) {
+	switch m.state {
+	case FXSConnected:
+		*acts = append(*acts, Action{Kind: SendDigit, Digit: d})
+		return
+	case FXSDialTone:
+		m.state = FXSDigits
+		m.play(acts, NoTone)
+	case FXSDigits:
+	default:
+		return
+	}
+	if d == '#' && m.digits != "" {
+		// # ends dialling unless the map expects it as part of a number.
+		if r := m.cfg.DigitMap.Match(m.digits + "#"); r.Verdict == digitmap.Reject || m.cfg.DigitMap == nil {
+			if m.cfg.DigitMap.Accepts(m.digits) {
+				m.placeCall(acts, m.digits)
+			} else {
+				m.disconnect(acts, ReorderTone, now)
+			}
+			return
+		}
+	}
+	m.digits += string(d)
+	r := m.cfg.DigitMap.Match(m.digits)
+	switch {
+	case r.Verdict == digitmap.Complete:
+		m.placeCall(acts, m.digits)
+	case r.Verdict == digitmap.Reject:
+		m.disconnect(acts, ReorderTone, now)
+	case len(m.digits) >= m.cfg.MaxDigits:
+		if m.cfg.DigitMap.Accepts(m.digits) {
+			m.placeCall(acts, m.digits)
+		} else {
+			m.disconnect(acts, ReorderTone, now)
+		}
+	case r.Verdict == digitmap.CompleteOnTimer && r.Timer == digitmap.ShortTimer:
+		m.setTimer(timerComplete, now.Add(m.cfg.ShortTimer))
+	case r.Verdict == digitmap.CompleteOnTimer:
+		m.setTimer(timerComplete, now.Add(m.cfg.TimeBetweenDigits))
+	default: // More
+		m.setTimer(timerDigits, now.Add(m.cfg.TimeBetweenDigits))
+	}
+}
+
+func (m *FXS) placeCall(acts *[]Action, number string) {
+	m.state = FXSCalling
+	m.digits = number
+	m.setTimer(noTimer, time.Time{})
+	m.play(acts, NoTone)
+	*acts = append(*acts, Action{Kind: PlaceCall, Number: number})
+}
+
+// disconnect plays busy or reorder tone to a phone left off hook, then the
+// off-hook warning.
+func (m *FXS) disconnect(acts *[]Action, t Tone, now time.Time) {
+	m.state = FXSDisconnected
+	if m.reversed {
+		m.reversed = false
+		*acts = append(*acts, Action{Kind: SetPolarity, On: false})
+	}
+	m.play(acts, t)
+	m.setTimer(timerReorder, now.Add(m.cfg.TimeForReorder))
+}
+
+func (m *FXS) startRing(acts *[]Action, now time.Time) {
+	m.ringOn = true
+	m.rings++
+	m.ringNext = now.Add(m.cfg.RingOn)
+	*acts = append(*acts, Action{Kind: SetRing, On: true})
+}
+
+func (m *FXS) stopRing(acts *[]Action) {
+	if m.ringOn {
+		*acts = append(*acts, Action{Kind: SetRing, On: false})
+	}
+	m.ringOn, m.ringNext = false, time.Time{}
+}
+
+// hangUp is the phone put down for longer than FlashHookPeriod.
+func (m *FXS) hangUp(acts *[]Action) {
+	switch m.state {
+	case FXSCalling, FXSConnected:
+		*acts = append(*acts, Action{Kind: Hangup})
+		if m.state == FXSConnected {
+			*acts = append(*acts, Action{Kind: Media, On: false})
+		}
+	}
+	if m.reversed {
+		m.reversed = false
+		*acts = append(*acts, Action{Kind: SetPolarity, On: false})
+	}
+	m.play(acts, NoTone)
+	m.state = FXSIdle
+	m.pulses = 0
+	m.setTimer(noTimer, time.Time{})
+}
+
+// timers acts on every deadline that has passed by now.
+func (m *FXS) timers(acts *[]Action, now time.Time) {
+	if !m.onHookSince.IsZero() && now.Sub(m.onHookSince) >= m.cfg.FlashHookPeriod {
+		m.onHookSince = time.Time{}
+		m.hangUp(acts)
+		return
+	}
+	if m.pulses > 0 && m.onHookSince.IsZero() && now.Sub(m.lastMake) >= m.cfg.PulseInterDigit {
+		n := m.pulses
+		m.pulses = 0
+		if n <= 10 {
+			m.digit(acts, byte('0'+n%10), now)
+		}
+	}
+	if m.state == FXSRinging && !m.ringNext.IsZero() && !now.Before(m.ringNext) {
+		if m.ringOn {
+			m.ringOn = false
+			m.ringNext = now.Add(m.cfg.RingOff)
+			*acts = append(*acts, Action{Kind: SetRing, On: false})
+			if m.rings == 1 && m.cfg.CallerID {
+				*acts = append(*acts, Action{Kind: SendCallerID, CallerID: m.caller})
+			}
+		} else {
+			m.startRing(acts, now)
+		}
+	}
+	if m.timer == noTimer || now.Before(m.deadline) {
+		return
+	}
+	use := m.timer
+	m.setTimer(noTimer, time.Time{})
+	switch use {
+	case timerDialTone:
+		if m.state == FXSDialTone {
+			m.state = FXSHowler
+			m.play(acts, HowlerTone)
+		}
+	case timerHotline:
+		if m.state == FXSDialTone {
+			m.placeCall(acts, m.cfg.Hotline)
+		}
+	case timerComplete:
+		if m.state == FXSDigits {
+			m.placeCall(acts, m.digits)
+		}
+	case timerDigits:
+		if m.state == FXSDigits {
+			if m.cfg.DigitMap == nil && m.digits != "" {
+				m.placeCall(acts, m.digits)
+			} else {
+				m.disconnect(acts, ReorderTone, now)
+			}
+		}
+	case timerReorder:
+		if m.state == FXSDisconnected {
+			m.state = FXSHowler
+			m.play(acts, HowlerTone)
+		}
+	}
+}

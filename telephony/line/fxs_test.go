@@ -1,0 +1,239 @@
+package line
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/potsgate/potsgate/telephony/digitmap"
+)
+
+var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+// at is an event at an offset from t0.
+type at struct {
+	d  time.Duration
+	ev Event
+}
+
+func ev(k EventKind) Event { return Event{Kind: k} }
+
+func dtmf(d byte) Event { return Event{Kind: Digit, Digit: d} }
+
+// machine is what the script runner drives: FXS or FXO.
+type machine[M any] interface {
+	Next(Event, time.Time) (M, []Action)
+}
+
+// runScript drives a machine with a tick every 10 ms up to end, injecting
+// the script's events at their times, and returns the actions as
+// "offset action" lines.
+func runScript[M machine[M]](m M, end time.Duration, script ...at) (M, []string) {
+	var log []string
+	record := func(d time.Duration, acts []Action) {
+		for _, a := range acts {
+			log = append(log, fmt.Sprintf("%v %v", d, a))
+		}
+	}
+	i := 0
+	for d := time.Duration(0); d <= end; d += 10 * time.Millisecond {
+		for i < len(script) && script[i].d <= d {
+			var acts []Action
+			m, acts = m.Next(script[i].ev, t0.Add(script[i].d))
+			record(script[i].d, acts)
+			i++
+		}
+		var acts []Action
+		m, acts = m.Next(Event{Kind: Tick}, t0.Add(d))
+		record(d, acts)
+	}
+	return m, log
+}
+
+func mustMap(t *testing.T, s string) *digitmap.Map {
+	t.Helper()
+	m, err := digitmap.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func wantLog(t *testing.T, got []string, want ...string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("actions\n got: %s\nwant: %s", strings.Join(got, " | "), strings.Join(want, " | "))
+	}
+}
+
+const ms = time.Millisecond
+
+func TestFXSDialByDigitMap(t *testing.T) {
+	m := NewFXS(FXSConfig{DigitMap: mustMap(t, "1xx|9xxxxxxT")})
+	m, log := runScript(m, 3*time.Second,
+		at{0, ev(HookOff)},
+		at{500 * ms, dtmf('1')},
+		at{800 * ms, dtmf('0')},
+		at{1100 * ms, dtmf('3')},
+		at{2 * time.Second, ev(RemoteRinging)},
+		at{2500 * ms, ev(RemoteAnswered)},
+		at{2600 * ms, dtmf('5')},
+	)
+	wantLog(t, log,
+		"0s play-tone dial", "500ms play-tone none", "1.1s place-call 103",
+		"2s play-tone ringback", "2.5s play-tone none", "2.5s media on", "2.6s send-digit 5")
+	if m.State() != FXSConnected {
+		t.Fatalf("state %v", m.State())
+	}
+}
+
+func TestFXSInterDigitTimerAndRejection(t *testing.T) {
+	cfg := FXSConfig{DigitMap: mustMap(t, "9xxxT|2xxx"), TimeBetweenDigits: 4 * time.Second, TimeForReorder: 10 * time.Second}
+	// 9 + three digits: complete when the inter-digit timer expires.
+	_, log := runScript(NewFXS(cfg), 6*time.Second, at{0, ev(HookOff)}, at{100 * ms, dtmf('9')},
+		at{200 * ms, dtmf('1')}, at{300 * ms, dtmf('2')}, at{400 * ms, dtmf('3')})
+	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "4.4s place-call 9123")
+
+	// No rule for 5: reorder at once, howler after TimeForReorder.
+	m, log := runScript(NewFXS(cfg), 11*time.Second, at{0, ev(HookOff)}, at{time.Second, dtmf('5')})
+	wantLog(t, log, "0s play-tone dial", "1s play-tone none", "1s play-tone reorder", "11s play-tone howler")
+	if m.State() != FXSHowler {
+		t.Fatalf("state %v", m.State())
+	}
+
+	// A partial number left hanging is rejected when the timer expires.
+	_, log = runScript(NewFXS(cfg), 6*time.Second, at{0, ev(HookOff)}, at{100 * ms, dtmf('2')}, at{200 * ms, dtmf('1')})
+	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "4.2s play-tone reorder")
+}
+
+func TestFXSHashEndsDiallingAndMaxDigits(t *testing.T) {
+	_, log := runScript(NewFXS(FXSConfig{}), time.Second, at{0, ev(HookOff)},
+		at{100 * ms, dtmf('4')}, at{200 * ms, dtmf('2')}, at{300 * ms, dtmf('#')})
+	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "300ms place-call 42")
+
+	_, log = runScript(NewFXS(FXSConfig{MaxDigits: 3}), time.Second, at{0, ev(HookOff)},
+		at{100 * ms, dtmf('4')}, at{200 * ms, dtmf('2')}, at{300 * ms, dtmf('7')})
+	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "300ms place-call 427")
+
+	// A map rule that starts with # keeps # as a digit.
+	_, log = runScript(NewFXS(FXSConfig{DigitMap: mustMap(t, "#xx")}), time.Second, at{0, ev(HookOff)},
+		at{100 * ms, dtmf('#')}, at{200 * ms, dtmf('1')}, at{300 * ms, dtmf('2')})
+	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "300ms place-call #12")
+
+	// Without a map the inter-digit timer completes the number.
+	_, log = runScript(NewFXS(FXSConfig{}), 5*time.Second, at{0, ev(HookOff)}, at{100 * ms, dtmf('7')})
+	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "4.1s place-call 7")
+}
+
+func TestFXSDialToneTimeoutGivesHowler(t *testing.T) {
+	m, log := runScript(NewFXS(FXSConfig{TimeForDialTone: 16 * time.Second}), 17*time.Second, at{0, ev(HookOff)})
+	wantLog(t, log, "0s play-tone dial", "16s play-tone howler")
+	_, log = runScript(m, time.Second, at{0, ev(HookOn)})
+	wantLog(t, log, "700ms play-tone none")
+}
+
+// pulses returns the hook events of a rotary dial sending digit d at start.
+func pulses(start time.Duration, d int) []at {
+	var s []at
+	for range d {
+		s = append(s, at{start, ev(HookOn)}, at{start + 60*ms, ev(HookOff)})
+		start += 100 * ms
+	}
+	return s
+}
+
+func TestFXSPulseDialling(t *testing.T) {
+	script := []at{{0, ev(HookOff)}}
+	script = append(script, pulses(time.Second, 4)...)
+	script = append(script, pulses(2*time.Second, 10)...)
+	_, log := runScript(NewFXS(FXSConfig{DigitMap: mustMap(t, "40")}), 4*time.Second, script...)
+	// 4 pulses end at 1.36 s; the digit is known 300 ms after the last make.
+	wantLog(t, log, "0s play-tone dial", "1.66s play-tone none", "3.26s place-call 40")
+}
+
+func TestFXSFlashAndHangUpWindows(t *testing.T) {
+	cfg := FXSConfig{Hotline: "200"}
+	m, log := runScript(NewFXS(cfg), 4*time.Second,
+		at{0, ev(HookOff)},
+		at{time.Second, ev(RemoteAnswered)},
+		at{2 * time.Second, ev(HookOn)}, at{2050 * ms, ev(HookOff)}, // 50 ms: a glitch, ignored in a call
+		at{3 * time.Second, ev(HookOn)}, at{3300 * ms, ev(HookOff)}, // 300 ms: flash
+	)
+	wantLog(t, log, "0s place-call 200", "1s media on", "3.3s send-flash")
+	_, log = runScript(m, 2*time.Second, at{0, ev(HookOn)})
+	wantLog(t, log, "700ms hangup", "700ms media off")
+}
+
+func TestFXSHotlineAfterDelay(t *testing.T) {
+	_, log := runScript(NewFXS(FXSConfig{Hotline: "911", HotlineDelay: 3 * time.Second}), 4*time.Second, at{0, ev(HookOff)})
+	wantLog(t, log, "0s play-tone dial", "3s play-tone none", "3s place-call 911")
+	// A digit before the delay turns it into normal dialling.
+	_, log = runScript(NewFXS(FXSConfig{Hotline: "911", HotlineDelay: 3 * time.Second, DigitMap: mustMap(t, "1xx")}), 4*time.Second,
+		at{0, ev(HookOff)}, at{time.Second, dtmf('1')}, at{1100 * ms, dtmf('2')}, at{1200 * ms, dtmf('3')})
+	wantLog(t, log, "0s play-tone dial", "1s play-tone none", "1.2s place-call 123")
+}
+
+func TestFXSIncomingCallRingsWithCallerIDAndAnswers(t *testing.T) {
+	cid := CallerID{Number: "5551234", Name: "ALICE"}
+	m := NewFXS(FXSConfig{CallerID: true, ReversePolarity: true})
+	m, log := runScript(m, 9*time.Second,
+		at{0, Event{Kind: IncomingCall, CallerID: cid}},
+		at{8500 * ms, ev(HookOff)},
+	)
+	wantLog(t, log, "0s set-ring on", "2s set-ring off", "2s send-caller-id 5551234", "6s set-ring on",
+		"8s set-ring off", "8.5s answer", "8.5s media on")
+	// A second call while busy is refused.
+	m, log = runScript(m, 0, at{0, Event{Kind: IncomingCall}})
+	wantLog(t, log, "0s reject-busy")
+	// The far end hangs up: busy tone, then on-hook ends it.
+	m, log = runScript(m, time.Second, at{0, ev(RemoteHangup)}, at{100 * ms, ev(HookOn)})
+	wantLog(t, log, "0s media off", "0s play-tone busy", "800ms play-tone none")
+	if m.State() != FXSIdle {
+		t.Fatalf("state %v", m.State())
+	}
+}
+
+func TestFXSCallerGivesUpWhileRinging(t *testing.T) {
+	_, log := runScript(NewFXS(FXSConfig{}), 3*time.Second,
+		at{0, Event{Kind: IncomingCall}}, at{2500 * ms, ev(RemoteHangup)})
+	wantLog(t, log, "0s set-ring on", "2s set-ring off") // nothing else: the ringing just ends
+	_, log = runScript(NewFXS(FXSConfig{}), 3*time.Second,
+		at{0, Event{Kind: IncomingCall}}, at{1500 * ms, ev(RemoteHangup)})
+	wantLog(t, log, "0s set-ring on", "1.5s set-ring off")
+}
+
+func TestFXSPolarityOnAnswerAndDisconnect(t *testing.T) {
+	_, log := runScript(NewFXS(FXSConfig{ReversePolarity: true, DigitMap: mustMap(t, "1")}), 3*time.Second,
+		at{0, ev(HookOff)}, at{100 * ms, dtmf('1')}, at{time.Second, ev(RemoteAnswered)}, at{2 * time.Second, ev(RemoteHangup)})
+	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "100ms place-call 1",
+		"1s media on", "1s set-polarity on", "2s media off", "2s set-polarity off", "2s play-tone busy")
+}
+
+func TestFXSCallFailedBusyOrReorder(t *testing.T) {
+	for cause, tone := range map[Cause]string{CauseBusy: "busy", CauseUnavailable: "reorder"} {
+		_, log := runScript(NewFXS(FXSConfig{Hotline: "1"}), time.Second, at{0, ev(HookOff)}, at{500 * ms, Event{Kind: CallFailed, Cause: cause}})
+		wantLog(t, log, "0s place-call 1", "500ms play-tone "+tone)
+	}
+}
+
+func ExampleFXS() {
+	dm, _ := digitmap.Parse("1xx")
+	m := NewFXS(FXSConfig{DigitMap: dm})
+	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	for _, e := range []Event{{Kind: HookOff}, {Kind: Digit, Digit: '1'}, {Kind: Digit, Digit: '0'}, {Kind: Digit, Digit: '2'}} {
+		var acts []Action
+		m, acts = m.Next(e, now)
+		for _, a := range acts {
+			fmt.Println(a)
+		}
+		now = now.Add(time.Second)
+	}
+	fmt.Println(m.State())
+	// Output:
+	// play-tone dial
+	// play-tone none
+	// place-call 102
+	// calling
+}
