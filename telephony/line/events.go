@@ -10,19 +10,19 @@ type EventKind int
 
 const (
 	// From the port (hal events, after the adapter's DSP).
-	HookOff    EventKind = iota + 1 // FXS: the phone went off hook
-	HookOn                          // FXS: the phone went on hook (raw; the machine times it)
-	HookFlash                       // FXS: a flash timed by the hardware
-	PulseDigit                      // FXS: a pulse digit counted by the hardware
-	Digit                           // a DTMF digit detected in the audio (Event.Digit)
-	RingStart                       // FXO: ringing voltage on the line
-	RingStop                        // FXO: ringing stopped
-	PolarityReversal                // FXO: the line reversed polarity
-	LoopCurrentLoss                 // FXO: loop current dropped
-	DialToneDetected                // FXO: dial tone heard on the line
-	BusyToneDetected                // FXO: busy or reorder tone heard on the line
-	CallerIDReceived                // FXO: caller ID decoded (Event.CallerID)
-	Tick                            // time passed; timers are checked on every event
+	HookOff          EventKind = iota + 1 // FXS: the phone went off hook
+	HookOn                                // FXS: the phone went on hook (raw; the machine times it)
+	HookFlash                             // FXS: a flash timed by the hardware
+	PulseDigit                            // FXS: a pulse digit counted by the hardware
+	Digit                                 // a DTMF digit detected in the audio (Event.Digit)
+	RingStart                             // FXO: ringing voltage on the line
+	RingStop                              // FXO: ringing stopped
+	PolarityReversal                      // FXO: the line reversed polarity
+	LoopCurrentLoss                       // FXO: loop current dropped
+	DialToneDetected                      // FXO: dial tone heard on the line
+	BusyToneDetected                      // FXO: busy or reorder tone heard on the line
+	CallerIDReceived                      // FXO: caller ID decoded (Event.CallerID)
+	Tick                                  // time passed; timers are checked on every event
 
 	// From the network (the SIP side).
 	IncomingCall   // a call for this port (Event.CallerID; Event.Number for FXO: what to dial)
