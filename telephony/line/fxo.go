@@ -61,12 +61,12 @@ func (c FXOConfig) withDefaults() FXOConfig {
 type FXOState int
 
 const (
-	FXOIdle         FXOState = iota
-	FXOAlerted               // the line rings; waiting for caller ID or the ring count
-	FXOCallingOut            // one stage: the network call is placed, the line still rings
-	FXOCollecting            // two stage: line answered, dial tone, collecting digits
-	FXOSeized                // outgoing: line seized, waiting to dial
-	FXOConnected             // in a call
+	FXOIdle       FXOState = iota
+	FXOAlerted             // the line rings; waiting for caller ID or the ring count
+	FXOCallingOut          // one stage: the network call is placed, the line still rings
+	FXOCollecting          // two stage: line answered, dial tone, collecting digits
+	FXOSeized              // outgoing: line seized, waiting to dial
+	FXOConnected           // in a call
 )
 
 var fxoStateNames = [...]string{"idle", "alerted", "calling-out", "collecting", "seized", "connected"}
