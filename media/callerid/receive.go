@@ -26,7 +26,7 @@ type ReceiverStats struct {
 }
 
 const (
-	corrLen    = 7 // correlator window, about one bit at 8 kHz
+	corrLen    = 8 // correlator window: 1 ms, 1.2 bits (best noise margin in tests)
 	queueLen   = 4
 	maxMsgLen  = 258 // type + length + 255 body + checksum
 	resetMarks = 30  // idle mark bits that start a new message
