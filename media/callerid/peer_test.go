@@ -142,3 +142,37 @@ func TestMultimonDTMF(t *testing.T) {
 		})
 	}
 }
+
+func TestMultimonVMWIAndType2(t *testing.T) {
+	peer.Require(t, "multimon-ng")
+	dir := t.TempDir()
+	run := func(name string, s []int16) string {
+		f := writeWAV(t, dir, name+".wav", s)
+		out, err := peer.Run(t, 30*time.Second, dir, "multimon-ng", "-q", "-c", "-a", "CLIPFSK", "-t", "wav", f)
+		if err != nil {
+			t.Fatalf("multimon-ng: %v\n%s", err, out)
+		}
+		return out
+	}
+	for _, std := range []Standard{Bellcore, ETSI} {
+		if out := run("on", mustSamples(t, std, Message{Kind: MessageWaiting, Waiting: true}, Options{})); !strings.Contains(out, "MWI VI=. Activation") {
+			t.Errorf("%v VMWI on: %q", std, out)
+		}
+		if out := run("off", mustSamples(t, std, Message{Kind: MessageWaiting}, Options{})); !strings.Contains(out, "MWI VI=. Deactivation") {
+			t.Errorf("%v VMWI off: %q", std, out)
+		}
+	}
+	// Type 2: CAS, 100 ms pause, then marks and the message (no seizure).
+	m := Message{Time: testTime, Number: "5551234", Name: "BOB"}
+	cas := NewAlertSignal(0, 0)
+	s := make([]int16, cas.Len()+800)
+	cas.Generate(s)
+	s = append(s, mustSamples(t, Bellcore, m, Options{Type2: true})...)
+	if out := run("type2", s); !strings.Contains(out, "CID=5551234 ") || !strings.Contains(out, "CNT=BOB\n") {
+		t.Errorf("type 2: %q", out)
+	}
+	mm, err := peer.Run(t, 30*time.Second, dir, "minimodem", "--rx", "-q", "-R", "8000", "-f", filepath.Join(dir, "type2.wav"), "callerid")
+	if err != nil || !strings.Contains(mm, "Phone: 5551234\n") || !strings.Contains(mm, "Name:  BOB\n") {
+		t.Errorf("minimodem type 2: %v %q", err, mm)
+	}
+}
