@@ -87,6 +87,11 @@ func TestEncodeErrors(t *testing.T) {
 			t.Errorf("case %d: err = %v, want %v", i, err, c.want)
 		}
 	}
+	for _, std := range []Standard{Bellcore, ETSIDTMF} {
+		if _, err := NewTransmitter(std, Message{Number: "1"}, Options{Level: 6}); !errors.Is(err, ErrInvalidMessage) {
+			t.Errorf("%v at +6 dBm0: err = %v", std, err)
+		}
+	}
 	if _, err := NewReceiver(ETSIDTMF, ReceiverOptions{}); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("DTMF receiver: err = %v", err)
 	}

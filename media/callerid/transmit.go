@@ -80,6 +80,9 @@ func NewTransmitter(std Standard, m Message, opts Options) (*Transmitter, error)
 	if err != nil {
 		return nil, err
 	}
+	if opts.Level > media.FullScaleDBm0 {
+		return nil, fmt.Errorf("%w: level %.1f dBm0 above full scale", ErrInvalidMessage, opts.Level)
+	}
 	t := &Transmitter{std: std, data: data, currentDigitIx: -1}
 	if std == ETSIDTMF {
 		tone := durSamples(opts.DTMFTone, DefaultDTMFTone)
@@ -106,9 +109,6 @@ func NewTransmitter(std Standard, m Message, opts Options) (*Transmitter, error)
 	level := opts.Level
 	if level == 0 {
 		level = DefaultFSKLevel
-	}
-	if level > media.FullScaleDBm0 {
-		return nil, fmt.Errorf("%w: level %.1f dBm0 above full scale", ErrInvalidMessage, level)
 	}
 	t.amp = media.SineAmplitude(level)
 	t.seizure, t.marks = DefaultSeizureBits, DefaultMarkBits
