@@ -82,6 +82,9 @@ type Param struct {
 	// parameters use it: a downloaded ini that forgets IniFileURL must not
 	// cut the device off from its provisioning server.
 	KeepOnReset bool
+	// Check, when set, validates a non-empty value beyond its kind (a digit
+	// map's syntax, say); its error is reported on the file's line.
+	Check       func(string) error
 	Description string
 }
 

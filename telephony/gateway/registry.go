@@ -18,6 +18,12 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(provisioning.AutoUpdateParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(TelephonyParams()...); err != nil {
+		return nil, err
+	}
+	if err := reg.RegisterTable(TelephonyTables()...); err != nil {
+		return nil, err
+	}
 	return reg, nil
 }
 
