@@ -71,7 +71,7 @@ func (p *Phone) Exchange(out, in []int16, events []hal.Event) ([]hal.Event, erro
 			in[i] = sat(int32(in[i]) + int32(v))
 		}
 	}
-	if p.offHook && p.record {
+	if p.record { // on hook too: caller ID arrives between rings
 		p.heard = append(p.heard, out...)
 	}
 	p.tl.now = end
@@ -266,7 +266,7 @@ func (p *Phone) Record(on bool) {
 	p.record = on
 }
 
-// Heard returns and clears what the phone heard while off hook.
+// Heard returns and clears what the phone heard, on or off hook.
 func (p *Phone) Heard() []int16 {
 	p.mu.Lock()
 	defer p.mu.Unlock()

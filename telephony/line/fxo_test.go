@@ -39,7 +39,7 @@ func TestFXOTwoStage(t *testing.T) {
 	m, log := runScript(m, 10*time.Second,
 		at{0, ev(RingStart)}, at{2 * time.Second, ev(RingStop)},
 		at{6 * time.Second, ev(RingStart)},
-		at{7 * time.Second, dtmf('1')}, at{7200 * ms, dtmf('0')}, at{7400 * ms, dtmf('4')},
+		at{7 * time.Second, key('1')}, at{7200 * ms, key('0')}, at{7400 * ms, key('4')},
 		at{8 * time.Second, ev(RemoteRinging)}, at{9 * time.Second, ev(RemoteAnswered)},
 	)
 	wantLog(t, log, "6s seize on", "6s play-tone dial", "7s play-tone none", "7.4s place-call 104",

@@ -20,7 +20,7 @@ type at struct {
 
 func ev(k EventKind) Event { return Event{Kind: k} }
 
-func dtmf(d byte) Event { return Event{Kind: Digit, Digit: d} }
+func key(d byte) Event { return Event{Kind: Digit, Digit: d} }
 
 // machine is what the script runner drives: FXS or FXO.
 type machine[M any] interface {
@@ -74,12 +74,12 @@ func TestFXSDialByDigitMap(t *testing.T) {
 	m := NewFXS(FXSConfig{DigitMap: mustMap(t, "1xx|9xxxxxxT")})
 	m, log := runScript(m, 3*time.Second,
 		at{0, ev(HookOff)},
-		at{500 * ms, dtmf('1')},
-		at{800 * ms, dtmf('0')},
-		at{1100 * ms, dtmf('3')},
+		at{500 * ms, key('1')},
+		at{800 * ms, key('0')},
+		at{1100 * ms, key('3')},
 		at{2 * time.Second, ev(RemoteRinging)},
 		at{2500 * ms, ev(RemoteAnswered)},
-		at{2600 * ms, dtmf('5')},
+		at{2600 * ms, key('5')},
 	)
 	wantLog(t, log,
 		"0s play-tone dial", "500ms play-tone none", "1.1s place-call 103",
@@ -92,38 +92,38 @@ func TestFXSDialByDigitMap(t *testing.T) {
 func TestFXSInterDigitTimerAndRejection(t *testing.T) {
 	cfg := FXSConfig{DigitMap: mustMap(t, "9xxxT|2xxx"), TimeBetweenDigits: 4 * time.Second, TimeForReorder: 10 * time.Second}
 	// 9 + three digits: complete when the inter-digit timer expires.
-	_, log := runScript(NewFXS(cfg), 6*time.Second, at{0, ev(HookOff)}, at{100 * ms, dtmf('9')},
-		at{200 * ms, dtmf('1')}, at{300 * ms, dtmf('2')}, at{400 * ms, dtmf('3')})
+	_, log := runScript(NewFXS(cfg), 6*time.Second, at{0, ev(HookOff)}, at{100 * ms, key('9')},
+		at{200 * ms, key('1')}, at{300 * ms, key('2')}, at{400 * ms, key('3')})
 	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "4.4s place-call 9123")
 
 	// No rule for 5: reorder at once, howler after TimeForReorder.
-	m, log := runScript(NewFXS(cfg), 11*time.Second, at{0, ev(HookOff)}, at{time.Second, dtmf('5')})
+	m, log := runScript(NewFXS(cfg), 11*time.Second, at{0, ev(HookOff)}, at{time.Second, key('5')})
 	wantLog(t, log, "0s play-tone dial", "1s play-tone none", "1s play-tone reorder", "11s play-tone howler")
 	if m.State() != FXSHowler {
 		t.Fatalf("state %v", m.State())
 	}
 
 	// A partial number left hanging is rejected when the timer expires.
-	_, log = runScript(NewFXS(cfg), 6*time.Second, at{0, ev(HookOff)}, at{100 * ms, dtmf('2')}, at{200 * ms, dtmf('1')})
+	_, log = runScript(NewFXS(cfg), 6*time.Second, at{0, ev(HookOff)}, at{100 * ms, key('2')}, at{200 * ms, key('1')})
 	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "4.2s play-tone reorder")
 }
 
 func TestFXSHashEndsDiallingAndMaxDigits(t *testing.T) {
 	_, log := runScript(NewFXS(FXSConfig{}), time.Second, at{0, ev(HookOff)},
-		at{100 * ms, dtmf('4')}, at{200 * ms, dtmf('2')}, at{300 * ms, dtmf('#')})
+		at{100 * ms, key('4')}, at{200 * ms, key('2')}, at{300 * ms, key('#')})
 	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "300ms place-call 42")
 
 	_, log = runScript(NewFXS(FXSConfig{MaxDigits: 3}), time.Second, at{0, ev(HookOff)},
-		at{100 * ms, dtmf('4')}, at{200 * ms, dtmf('2')}, at{300 * ms, dtmf('7')})
+		at{100 * ms, key('4')}, at{200 * ms, key('2')}, at{300 * ms, key('7')})
 	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "300ms place-call 427")
 
 	// A map rule that starts with # keeps # as a digit.
 	_, log = runScript(NewFXS(FXSConfig{DigitMap: mustMap(t, "#xx")}), time.Second, at{0, ev(HookOff)},
-		at{100 * ms, dtmf('#')}, at{200 * ms, dtmf('1')}, at{300 * ms, dtmf('2')})
+		at{100 * ms, key('#')}, at{200 * ms, key('1')}, at{300 * ms, key('2')})
 	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "300ms place-call #12")
 
 	// Without a map the inter-digit timer completes the number.
-	_, log = runScript(NewFXS(FXSConfig{}), 5*time.Second, at{0, ev(HookOff)}, at{100 * ms, dtmf('7')})
+	_, log = runScript(NewFXS(FXSConfig{}), 5*time.Second, at{0, ev(HookOff)}, at{100 * ms, key('7')})
 	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "4.1s place-call 7")
 }
 
@@ -171,7 +171,7 @@ func TestFXSHotlineAfterDelay(t *testing.T) {
 	wantLog(t, log, "0s play-tone dial", "3s play-tone none", "3s place-call 911")
 	// A digit before the delay turns it into normal dialling.
 	_, log = runScript(NewFXS(FXSConfig{Hotline: "911", HotlineDelay: 3 * time.Second, DigitMap: mustMap(t, "1xx")}), 4*time.Second,
-		at{0, ev(HookOff)}, at{time.Second, dtmf('1')}, at{1100 * ms, dtmf('2')}, at{1200 * ms, dtmf('3')})
+		at{0, ev(HookOff)}, at{time.Second, key('1')}, at{1100 * ms, key('2')}, at{1200 * ms, key('3')})
 	wantLog(t, log, "0s play-tone dial", "1s play-tone none", "1.2s place-call 123")
 }
 
@@ -206,7 +206,7 @@ func TestFXSCallerGivesUpWhileRinging(t *testing.T) {
 
 func TestFXSPolarityOnAnswerAndDisconnect(t *testing.T) {
 	_, log := runScript(NewFXS(FXSConfig{ReversePolarity: true, DigitMap: mustMap(t, "1")}), 3*time.Second,
-		at{0, ev(HookOff)}, at{100 * ms, dtmf('1')}, at{time.Second, ev(RemoteAnswered)}, at{2 * time.Second, ev(RemoteHangup)})
+		at{0, ev(HookOff)}, at{100 * ms, key('1')}, at{time.Second, ev(RemoteAnswered)}, at{2 * time.Second, ev(RemoteHangup)})
 	wantLog(t, log, "0s play-tone dial", "100ms play-tone none", "100ms place-call 1",
 		"1s media on", "1s set-polarity on", "2s media off", "2s set-polarity off", "2s play-tone busy")
 }

@@ -1,0 +1,179 @@
+package line
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/potsgate/potsgate/hal"
+	"github.com/potsgate/potsgate/hal/sim"
+	"github.com/potsgate/potsgate/media/callerid"
+	"github.com/potsgate/potsgate/media/tone"
+)
+
+// recordingNetwork is the call control side of a line in tests: it records
+// what the line asked for and plays a fixed tone as the far end's audio.
+type recordingNetwork struct {
+	mu      sync.Mutex
+	calls   []string
+	actions []string
+	digits  []byte
+	heard   []int16 // audio the line sent
+	far     int     // sample counter of the far end's 1 kHz tone
+}
+
+func (n *recordingNetwork) record(s string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.actions = append(n.actions, s)
+}
+
+func (n *recordingNetwork) PlaceCall(number string, _ CallerID) {
+	n.mu.Lock()
+	n.calls = append(n.calls, number)
+	n.mu.Unlock()
+	n.record("place-call " + number)
+}
+func (n *recordingNetwork) Answer()          { n.record("answer") }
+func (n *recordingNetwork) Hangup()          { n.record("hangup") }
+func (n *recordingNetwork) RejectBusy()      { n.record("reject-busy") }
+func (n *recordingNetwork) SendFlash()       { n.record("flash") }
+func (n *recordingNetwork) SendDigit(d byte) { n.mu.Lock(); n.digits = append(n.digits, d); n.mu.Unlock() }
+func (n *recordingNetwork) ReadAudio(dst []int16) {
+	for i := range dst {
+		dst[i] = int16(8000 * math.Sin(2*math.Pi*1000*float64(n.far)/8000))
+		n.far++
+	}
+}
+func (n *recordingNetwork) WriteAudio(src []int16) {
+	n.mu.Lock()
+	n.heard = append(n.heard, src...)
+	n.mu.Unlock()
+}
+
+func power(x []int16, f float64) float64 {
+	w := 2 * math.Pi * f / 8000
+	c := 2 * math.Cos(w)
+	var s1, s2 float64
+	for _, v := range x {
+		s1, s2 = float64(v)+c*s1-s2, s1
+	}
+	return (s1*s1 + s2*s2 - c*s1*s2) / float64(len(x)*len(x))
+}
+
+func newTestLine(t *testing.T, cfg FXSConfig) (*FXSLine, *sim.Phone, *recordingNetwork) {
+	t.Helper()
+	us, err := tone.Country("US")
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone, net := sim.NewPhone(), &recordingNetwork{}
+	l, err := NewFXSLine(FXSLineOptions{Port: phone, Network: net, Config: cfg, Tones: us, Epoch: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, phone, net
+}
+
+func steps(t *testing.T, l *FXSLine, d time.Duration) {
+	t.Helper()
+	for range int(d / hal.FrameDuration) {
+		if err := l.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A phone goes off hook, hears dial tone, dials 103 as DTMF audio; the line
+// detects the digits, places the call and, once answered, carries audio
+// both ways.
+func TestFXSLineDialsAndConnects(t *testing.T) {
+	l, phone, net := newTestLine(t, FXSConfig{DigitMap: mustMap(t, "1xx")})
+	phone.PickUp()
+	steps(t, l, 500*time.Millisecond)
+	heard := phone.Heard()
+	if p350, p440, p1k := power(heard, 350), power(heard, 440), power(heard, 1000); p350 < 100*p1k || p440 < 100*p1k {
+		t.Fatalf("no US dial tone: 350 Hz %.3g, 440 Hz %.3g, 1 kHz %.3g", p350, p440, p1k)
+	}
+	phone.DialDTMF("103")
+	steps(t, l, time.Second)
+	if !slices.Equal(net.calls, []string{"103"}) || l.State() != FXSCalling {
+		t.Fatalf("calls %v, state %v", net.calls, l.State())
+	}
+	if err := l.Deliver(t.Context(), Event{Kind: RemoteAnswered}); err != nil {
+		t.Fatal(err)
+	}
+	steps(t, l, 20*time.Millisecond)
+	phone.Heard()
+	phone.Say(sine(600, 8000, 400*time.Millisecond))
+	steps(t, l, 400*time.Millisecond)
+	if got := phone.Heard(); power(got, 1000) < 100*power(got, 440) {
+		t.Fatal("the far end's audio does not reach the phone")
+	}
+	if power(net.heard, 600) < 100*power(net.heard, 1000) {
+		t.Fatal("the phone's audio does not reach the far end")
+	}
+	phone.DialDTMF("5")
+	steps(t, l, 300*time.Millisecond)
+	if !slices.Equal(net.digits, []byte("5")) {
+		t.Fatalf("digits sent in the call: %q", net.digits)
+	}
+	phone.HangUp()
+	steps(t, l, time.Second)
+	if l.State() != FXSIdle || !slices.Contains(net.actions, "hangup") {
+		t.Fatalf("after hang-up: state %v, actions %v", l.State(), net.actions)
+	}
+}
+
+func sine(f, amp float64, d time.Duration) []int16 {
+	out := make([]int16, int(d.Seconds()*8000))
+	for i := range out {
+		out[i] = int16(amp * math.Sin(2*math.Pi*f*float64(i)/8000))
+	}
+	return out
+}
+
+// An incoming call rings the phone with the configured cadence and sends
+// caller ID between the first and second ring; the phone's decoder reads it.
+func TestFXSLineRingsWithCallerID(t *testing.T) {
+	l, phone, net := newTestLine(t, FXSConfig{CallerID: true})
+	err := l.Deliver(context.Background(), Event{Kind: IncomingCall, CallerID: CallerID{Number: "5551234", Name: "ALICE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps(t, l, 5*time.Second)
+	rc := phone.RingChanges()
+	if len(rc) != 2 || rc[0] != (sim.Change{At: 10 * time.Millisecond, On: true}) || rc[1] != (sim.Change{At: 2010 * time.Millisecond, On: false}) {
+		t.Fatalf("ring changes %v", rc)
+	}
+	rx, err := callerid.NewReceiver(callerid.Bellcore, callerid.ReceiverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	heard := phone.Heard()
+	for i := 0; i+hal.FrameSamples <= len(heard); i += hal.FrameSamples {
+		rx.Process(heard[i : i+hal.FrameSamples])
+	}
+	msg, ok := rx.Next()
+	if !ok || msg.Number != "5551234" || msg.Name != "ALICE" {
+		t.Fatalf("caller ID decoded by the phone: %+v, %v", msg, ok)
+	}
+	phone.PickUp()
+	steps(t, l, 100*time.Millisecond)
+	if l.State() != FXSConnected || !slices.Contains(net.actions, "answer") {
+		t.Fatalf("after pick-up: state %v, actions %v", l.State(), net.actions)
+	}
+}
+
+func TestFXSLineStepAllocatesNothing(t *testing.T) {
+	l, phone, _ := newTestLine(t, FXSConfig{})
+	phone.Record(false)
+	phone.PickUp()
+	steps(t, l, 100*time.Millisecond)
+	if n := testing.AllocsPerRun(200, func() { _ = l.Step() }); n != 0 {
+		t.Fatalf("Step allocates %.1f times per frame with dial tone playing", n)
+	}
+}
