@@ -37,11 +37,15 @@ func (n *recordingNetwork) PlaceCall(number string, _ CallerID) {
 	n.mu.Unlock()
 	n.record("place-call " + number)
 }
-func (n *recordingNetwork) Answer()          { n.record("answer") }
-func (n *recordingNetwork) Hangup()          { n.record("hangup") }
-func (n *recordingNetwork) RejectBusy()      { n.record("reject-busy") }
-func (n *recordingNetwork) SendFlash()       { n.record("flash") }
-func (n *recordingNetwork) SendDigit(d byte) { n.mu.Lock(); n.digits = append(n.digits, d); n.mu.Unlock() }
+func (n *recordingNetwork) Answer()     { n.record("answer") }
+func (n *recordingNetwork) Hangup()     { n.record("hangup") }
+func (n *recordingNetwork) RejectBusy() { n.record("reject-busy") }
+func (n *recordingNetwork) SendFlash()  { n.record("flash") }
+func (n *recordingNetwork) SendDigit(d byte) {
+	n.mu.Lock()
+	n.digits = append(n.digits, d)
+	n.mu.Unlock()
+}
 func (n *recordingNetwork) ReadAudio(dst []int16) {
 	for i := range dst {
 		dst[i] = int16(8000 * math.Sin(2*math.Pi*1000*float64(n.far)/8000))
