@@ -244,6 +244,17 @@ func (l *FXSLine) do(a Action) {
 		l.portErr("ring", l.opts.Port.SetRing(a.On))
 	case SetPolarity:
 		l.portErr("polarity", l.opts.Port.SetPolarity(a.On))
+	case SetMWI:
+		l.portErr("mwi", l.opts.Port.SetMWI(a.On))
+		if l.opts.Port.OffHook() {
+			return // the lamp is enough; the phone shows VMWI on hook
+		}
+		tx, err := callerid.NewTransmitter(l.opts.CallerID, callerid.Message{Kind: callerid.MessageWaiting, Waiting: a.On}, callerid.Options{})
+		if err != nil {
+			l.log.Warn("VMWI not sent", "error", err)
+			return
+		}
+		l.cid = tx
 	case SendCallerID:
 		tx, err := callerid.NewTransmitter(l.opts.CallerID, callerIDMessage(a.CallerID, l.Now()), callerid.Options{})
 		if err != nil {

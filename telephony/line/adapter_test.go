@@ -181,3 +181,39 @@ func TestFXSLineStepAllocatesNothing(t *testing.T) {
 		t.Fatalf("Step allocates %.1f times per frame with dial tone playing", n)
 	}
 }
+
+// The scenario: off hook, dial tone heard, "101#" dialled as DTMF
+// audio with no digit map: # ends dialling and the line calls 101.
+func TestFXSLineDialsWithHash(t *testing.T) {
+	l, phone, net := newTestLine(t, FXSConfig{})
+	phone.PickUp()
+	steps(t, l, 300*time.Millisecond)
+	if h := phone.Heard(); power(h, 350) < 100*power(h, 1000) {
+		t.Fatal("no dial tone")
+	}
+	phone.DialDTMF("101#")
+	steps(t, l, time.Second)
+	if !slices.Equal(net.calls, []string{"101"}) {
+		t.Fatalf("calls %v, want [101]", net.calls)
+	}
+}
+
+// Message waiting: the lamp lights and an on-hook phone receives VMWI.
+func TestFXSLineMessageWaiting(t *testing.T) {
+	l, phone, _ := newTestLine(t, FXSConfig{})
+	if err := l.Deliver(t.Context(), Event{Kind: MessageWaiting, On: true}); err != nil {
+		t.Fatal(err)
+	}
+	steps(t, l, 2*time.Second)
+	if !phone.MWI() {
+		t.Fatal("lamp off")
+	}
+	rx, _ := callerid.NewReceiver(callerid.Bellcore, callerid.ReceiverOptions{})
+	heard := phone.Heard()
+	for i := 0; i+hal.FrameSamples <= len(heard); i += hal.FrameSamples {
+		rx.Process(heard[i : i+hal.FrameSamples])
+	}
+	if msg, ok := rx.Next(); !ok || msg.Kind != callerid.MessageWaiting || !msg.Waiting {
+		t.Fatalf("VMWI decoded: %+v %v", msg, ok)
+	}
+}

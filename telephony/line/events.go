@@ -31,12 +31,13 @@ const (
 	RemoteHangup   // the far end ended an established call or gave up calling (BYE, CANCEL)
 	CallFailed     // the outgoing call failed (Event.Cause)
 	RemoteDigit    // a digit from the far end to play (Event.Digit)
+	MessageWaiting // voice mail waiting indication on or off (Event.On)
 )
 
 var eventNames = [...]string{"", "hook-off", "hook-on", "hook-flash", "pulse-digit", "digit",
 	"ring-start", "ring-stop", "polarity-reversal", "loop-current-loss", "dial-tone", "busy-tone",
 	"caller-id", "tick", "incoming-call", "remote-ringing", "remote-answered", "remote-hangup",
-	"call-failed", "remote-digit"}
+	"call-failed", "remote-digit", "message-waiting"}
 
 func (k EventKind) String() string {
 	if k > 0 && int(k) < len(eventNames) {
@@ -70,6 +71,10 @@ type Event struct {
 	Number   string
 	CallerID CallerID
 	Cause    Cause
+	On       bool
+	// Cadence, for an IncomingCall on an FXS line, is a distinctive ring
+	// pattern: ring, pause, ring, pause, ... (nil = RingOn, RingOff).
+	Cadence []time.Duration
 }
 
 // Tone is the call progress tone a machine wants played toward the phone
@@ -106,6 +111,7 @@ const (
 	SetRing                            // FXS: ringing voltage Action.On
 	SendCallerID                       // FXS: send Action.CallerID now (type 1, on hook)
 	SetPolarity                        // FXS: reversed = Action.On
+	SetMWI                             // FXS: message waiting lamp Action.On, and VMWI sent on hook
 	Seize                              // FXO: off hook = Action.On
 	DialDigits                         // FXO: send Action.Number as DTMF on the line
 	PlayDigit                          // play Action.Digit as DTMF (received from the far end)
@@ -120,7 +126,7 @@ const (
 	SendFlash // hook flash during a call
 )
 
-var actionNames = [...]string{"", "play-tone", "set-ring", "send-caller-id", "set-polarity", "seize",
+var actionNames = [...]string{"", "play-tone", "set-ring", "send-caller-id", "set-polarity", "set-mwi", "seize",
 	"dial-digits", "play-digit", "media", "place-call", "answer", "hangup", "reject-busy", "send-digit", "send-flash"}
 
 func (k ActionKind) String() string {
@@ -144,7 +150,7 @@ func (a Action) String() string {
 	switch a.Kind {
 	case PlayTone:
 		return "play-tone " + a.Tone.String()
-	case SetRing, SetPolarity, Seize, Media:
+	case SetRing, SetPolarity, SetMWI, Seize, Media:
 		if a.On {
 			return a.Kind.String() + " on"
 		}

@@ -103,10 +103,14 @@ type FXS struct {
 	pulses      int
 	lastMake    time.Time
 
-	// Ringing cadence.
+	// Ringing cadence: steps alternate ring and pause.
+	cadence  []time.Duration
+	ringStep int
 	ringOn   bool
 	ringNext time.Time
-	rings    int
+	cidSent  bool
+
+	mwi bool
 
 	reversed bool
 	tone     Tone
@@ -162,7 +166,12 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			*acts = append(*acts, Action{Kind: RejectBusy})
 			return
 		}
-		m.state, m.caller, m.rings = FXSRinging, ev.CallerID, 0
+		m.state, m.caller, m.cidSent = FXSRinging, ev.CallerID, false
+		m.cadence = ev.Cadence
+		if len(m.cadence) < 2 || len(m.cadence)%2 != 0 {
+			m.cadence = []time.Duration{m.cfg.RingOn, m.cfg.RingOff}
+		}
+		m.ringStep = 0
 		m.startRing(acts, now)
 	case RemoteRinging:
 		if m.state == FXSCalling {
@@ -199,6 +208,11 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 		if m.state == FXSConnected {
 			*acts = append(*acts, Action{Kind: PlayDigit, Digit: ev.Digit})
 		}
+	case MessageWaiting:
+		if ev.On != m.mwi {
+			m.mwi = ev.On
+			*acts = append(*acts, Action{Kind: SetMWI, On: ev.On})
+		}
 	}
 }
 
@@ -225,7 +239,11 @@ func (m *FXS) hookOff(acts *[]Action, now time.Time) {
 			return
 		}
 		m.state = FXSDialTone
-		m.play(acts, DialTone)
+		if m.mwi {
+			m.play(acts, StutterDialTone) // messages are waiting
+		} else {
+			m.play(acts, DialTone)
+		}
 		if m.cfg.Hotline != "" {
 			m.setTimer(timerHotline, now.Add(m.cfg.HotlineDelay))
 		} else {
@@ -311,9 +329,20 @@ func (m *FXS) disconnect(acts *[]Action, t Tone, now time.Time) {
 
 func (m *FXS) startRing(acts *[]Action, now time.Time) {
 	m.ringOn = true
-	m.rings++
-	m.ringNext = now.Add(m.cfg.RingOn)
+	m.ringNext = now.Add(m.cadence[m.ringStep])
 	*acts = append(*acts, Action{Kind: SetRing, On: true})
+}
+
+// cidPause is the step of the cadence's longest pause: caller ID goes in
+// the first one, between the first and second ring (or ring group).
+func (m *FXS) cidPause() int {
+	best := 1
+	for i := 1; i < len(m.cadence); i += 2 {
+		if m.cadence[i] > m.cadence[best] {
+			best = i
+		}
+	}
+	return best
 }
 
 func (m *FXS) stopRing(acts *[]Action) {
@@ -357,15 +386,17 @@ func (m *FXS) timers(acts *[]Action, now time.Time) {
 		}
 	}
 	if m.state == FXSRinging && !m.ringNext.IsZero() && !now.Before(m.ringNext) {
-		if m.ringOn {
+		m.ringStep = (m.ringStep + 1) % len(m.cadence)
+		if m.ringStep%2 == 0 {
+			m.startRing(acts, now)
+		} else {
 			m.ringOn = false
-			m.ringNext = now.Add(m.cfg.RingOff)
+			m.ringNext = now.Add(m.cadence[m.ringStep])
 			*acts = append(*acts, Action{Kind: SetRing, On: false})
-			if m.rings == 1 && m.cfg.CallerID {
+			if !m.cidSent && m.ringStep == m.cidPause() && m.cfg.CallerID {
+				m.cidSent = true
 				*acts = append(*acts, Action{Kind: SendCallerID, CallerID: m.caller})
 			}
-		} else {
-			m.startRing(acts, now)
 		}
 	}
 	if m.timer == noTimer || now.Before(m.deadline) {

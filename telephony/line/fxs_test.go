@@ -237,3 +237,22 @@ func ExampleFXS() {
 	// place-call 102
 	// calling
 }
+
+func TestFXSDistinctiveRingingAndCallerIDInLongestPause(t *testing.T) {
+	cad := []time.Duration{400 * ms, 200 * ms, 400 * ms, 2 * time.Second}
+	_, log := runScript(NewFXS(FXSConfig{CallerID: true}), 6*time.Second,
+		at{0, Event{Kind: IncomingCall, CallerID: CallerID{Number: "42"}, Cadence: cad}})
+	wantLog(t, log, "0s set-ring on", "400ms set-ring off", "600ms set-ring on", "1s set-ring off",
+		"1s send-caller-id 42", "3s set-ring on", "3.4s set-ring off", "3.6s set-ring on", "4s set-ring off",
+		"6s set-ring on")
+}
+
+func TestFXSMessageWaiting(t *testing.T) {
+	m, log := runScript(NewFXS(FXSConfig{}), time.Second,
+		at{0, Event{Kind: MessageWaiting, On: true}}, at{100 * ms, Event{Kind: MessageWaiting, On: true}},
+		at{500 * ms, ev(HookOff)})
+	wantLog(t, log, "0s set-mwi on", "500ms play-tone stutter-dial")
+	m, _ = runScript(m, time.Second, at{0, ev(HookOn)})
+	_, log = runScript(m, time.Second, at{0, Event{Kind: MessageWaiting}}, at{500 * ms, ev(HookOff)})
+	wantLog(t, log, "0s set-mwi off", "500ms play-tone dial")
+}
