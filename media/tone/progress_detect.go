@@ -29,15 +29,15 @@ const (
 )
 
 type detectorDef struct {
-	def       Definition
-	cLow      float64
-	cHigh     float64
-	on        bool
-	run       time.Duration // length of the current on or off run
-	lastOn    time.Duration
-	cycles    int
-	step      int
-	reported  bool
+	def      Definition
+	cLow     float64
+	cHigh    float64
+	on       bool
+	run      time.Duration // length of the current on or off run
+	lastOn   time.Duration
+	cycles   int
+	step     int
+	reported bool
 	// continuous is how long a continuous tone must last: longer than any
 	// ring of a cadenced tone with the same frequencies, which would
 	// otherwise pass for it (German dial tone and ringback are both 425 Hz).
