@@ -94,13 +94,13 @@ func TestRunPeers(t *testing.T) {
 	}
 	f = filepath.Join(dir, "e.wav")
 	runOK(t, "-type", "etsi", "-number", "0612345678", "-name", "ALICE", "-date", "11241530", "-out", f)
-	out, err = peer.Run(t, 30*time.Second, dir, "multimon-ng", "-q", "-c", "-a", "CLIPFSK", "-t", "wav", f)
+	out, err = peer.Multimon(t, f, "CLIPFSK")
 	if err != nil || !strings.Contains(out, "CID=0612345678 ") || !strings.Contains(out, "CNT=ALICE\n") {
 		t.Errorf("multimon-ng CLIPFSK: %v\n%s", err, out)
 	}
 	f = filepath.Join(dir, "d.wav")
 	runOK(t, "-type", "dtmf", "-number", "0612345678", "-out", f)
-	out, err = peer.Run(t, 30*time.Second, dir, "multimon-ng", "-q", "-c", "-a", "DTMF", "-t", "wav", f)
+	out, err = peer.Multimon(t, f, "DTMF")
 	var digits strings.Builder
 	for _, l := range strings.Split(out, "\n") {
 		if d, ok := strings.CutPrefix(strings.TrimSpace(l), "DTMF: "); ok {

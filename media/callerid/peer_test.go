@@ -100,7 +100,7 @@ func TestMultimonCLIPFSK(t *testing.T) {
 	for _, std := range []Standard{Bellcore, ETSI} {
 		t.Run(std.String(), func(t *testing.T) {
 			f := writeWAV(t, dir, std.String()+".wav", mustSamples(t, std, m, Options{}))
-			out, err := peer.Run(t, 30*time.Second, dir, "multimon-ng", "-q", "-c", "-a", "CLIPFSK", "-t", "wav", f)
+			out, err := peer.Multimon(t, f, "CLIPFSK")
 			if err != nil {
 				t.Fatalf("multimon-ng: %v\n%s", err, out)
 			}
@@ -126,7 +126,7 @@ func TestMultimonDTMF(t *testing.T) {
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			f := writeWAV(t, dir, c.want+".wav", mustSamples(t, ETSIDTMF, c.m, Options{}))
-			out, err := peer.Run(t, 30*time.Second, dir, "multimon-ng", "-q", "-c", "-a", "DTMF", "-t", "wav", f)
+			out, err := peer.Multimon(t, f, "DTMF")
 			if err != nil {
 				t.Fatalf("multimon-ng: %v\n%s", err, out)
 			}
@@ -148,7 +148,7 @@ func TestMultimonVMWIAndType2(t *testing.T) {
 	dir := t.TempDir()
 	run := func(name string, s []int16) string {
 		f := writeWAV(t, dir, name+".wav", s)
-		out, err := peer.Run(t, 30*time.Second, dir, "multimon-ng", "-q", "-c", "-a", "CLIPFSK", "-t", "wav", f)
+		out, err := peer.Multimon(t, f, "CLIPFSK")
 		if err != nil {
 			t.Fatalf("multimon-ng: %v\n%s", err, out)
 		}

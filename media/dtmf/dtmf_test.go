@@ -61,6 +61,9 @@ func TestQ24Limits(t *testing.T) {
 		{"deviation -5% 9", []seg{{digit: '9', ms: 60, dev: -0.05, low: -9, high: -7}}, ""},
 		{"40 ms tone", []seg{tone('7', 40)}, "7"},
 		{"20 ms tone", []seg{tone('7', 20)}, ""},
+		{"22 ms tone", []seg{tone('7', 22)}, ""}, // bursts under 23 ms are rejected
+		{"26 ms tone", []seg{tone('7', 26)}, ""},
+		{"36 ms tone", []seg{tone('7', 36)}, "7"},
 		{"40 ms pause splits equal digits", []seg{tone('3', 40), gap(40), tone('3', 40)}, "33"},
 		{"40 ms pause splits different digits", []seg{tone('3', 40), gap(40), tone('#', 40)}, "3#"},
 		{"10 ms break bridged", []seg{tone('3', 50), gap(10), tone('3', 50)}, "3"},
