@@ -9,6 +9,15 @@
 // with a table of events and times. Timers are deadlines inside the value,
 // checked on every event; the adapter sends a [Tick] every frame.
 //
+// # Adapters
+//
+// [FXSLine] and [FXOLine] bind a machine to a hal port, one 10 ms frame per
+// Step: they turn hook, ring and polarity events and what the DSP hears
+// (DTMF, caller ID, dial and busy tone) into events, and carry out the
+// actions with tone, DTMF and caller ID generators and the voice path. Line
+// time is frame time, so a simulated port runs a test in simulated time.
+// Step allocates nothing.
+//
 // # Toward the network
 //
 // A machine asks for network actions ([PlaceCall], [Answer], [Hangup],

@@ -23,6 +23,7 @@ type recordingNetwork struct {
 	digits  []byte
 	heard   []int16 // audio the line sent
 	far     int     // sample counter of the far end's 1 kHz tone
+	onPlace func(CallerID)
 }
 
 func (n *recordingNetwork) record(s string) {
@@ -31,7 +32,10 @@ func (n *recordingNetwork) record(s string) {
 	n.actions = append(n.actions, s)
 }
 
-func (n *recordingNetwork) PlaceCall(number string, _ CallerID) {
+func (n *recordingNetwork) PlaceCall(number string, cid CallerID) {
+	if n.onPlace != nil {
+		n.onPlace(cid)
+	}
 	n.mu.Lock()
 	n.calls = append(n.calls, number)
 	n.mu.Unlock()

@@ -1,0 +1,177 @@
+package line
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/potsgate/potsgate/hal"
+	"github.com/potsgate/potsgate/media/callerid"
+	"github.com/potsgate/potsgate/media/dtmf"
+	"github.com/potsgate/potsgate/media/tone"
+)
+
+// FXOLineOptions configure an FXOLine. Port and Network are required.
+type FXOLineOptions struct {
+	Port    hal.FXOPort
+	Network Network
+	Config  FXOConfig
+	// Tones is the country's tone set: dial tone played to callers in
+	// two-stage dialling, and the dial, busy and reorder tones the line
+	// listens for.
+	Tones tone.Set
+	// CallerID is the FSK standard to listen for between rings (Bellcore
+	// by default); Epoch and Logger are as for FXSLineOptions.
+	CallerID callerid.Standard
+	Epoch    time.Time
+	Logger   *slog.Logger
+}
+
+// FXOLine binds an FXO machine to a hal port: it listens for caller ID
+// between rings, for dial and busy tone while it holds the line, and for
+// DTMF; it dials with DTMF and carries the voice path.
+type FXOLine struct {
+	voice
+	opts     FXOLineOptions
+	m        FXO
+	state    atomic.Int32
+	seized   bool
+	cid      *callerid.Receiver
+	progress *tone.Detector
+}
+
+// NewFXOLine returns a line ready to Run.
+func NewFXOLine(opts FXOLineOptions) (*FXOLine, error) {
+	if opts.Port == nil {
+		return nil, errors.New("line: a Port is required")
+	}
+	v, err := newVoice(opts.Network, opts.Tones, opts.Epoch, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	rx, err := callerid.NewReceiver(opts.CallerID, callerid.ReceiverOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var listen []tone.Definition
+	for _, t := range []tone.Type{tone.Dial, tone.Busy, tone.Reorder} {
+		if d, ok := opts.Tones.Tone(t); ok {
+			listen = append(listen, d)
+		}
+	}
+	det, err := tone.NewDetector(-35, listen...)
+	if err != nil {
+		return nil, fmt.Errorf("line: %w", err)
+	}
+	return &FXOLine{voice: v, opts: opts, m: NewFXO(opts.Config), cid: rx, progress: det}, nil
+}
+
+// Deliver queues an event from the network for the line's goroutine.
+func (l *FXOLine) Deliver(ctx context.Context, ev Event) error { return l.deliver(ctx, ev) }
+
+// State is the line's state as of the last frame.
+func (l *FXOLine) State() FXOState { return FXOState(l.state.Load()) }
+
+// Now is the line's time.
+func (l *FXOLine) Now() time.Time { return l.now() }
+
+// Run steps the line until ctx ends or the port fails.
+func (l *FXOLine) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		if err := l.Step(); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// Step runs one 10 ms frame.
+func (l *FXOLine) Step() error {
+	start := l.now()
+	l.fillOut()
+	var err error
+	l.halEvents, err = l.opts.Port.Exchange(l.out, l.in, l.halEvents[:0])
+	if errors.Is(err, hal.ErrClosed) {
+		return ErrLineClosed
+	} else if err != nil {
+		return fmt.Errorf("line: %w", err)
+	}
+	l.frames++
+	for _, e := range l.halEvents {
+		at := start.Add(e.Offset)
+		switch e.Kind {
+		case hal.RingStart:
+			l.apply(Event{Kind: RingStart}, at)
+		case hal.RingStop:
+			l.apply(Event{Kind: RingStop}, at)
+		case hal.PolarityReversal:
+			l.apply(Event{Kind: PolarityReversal}, at)
+		case hal.LoopCurrentLoss:
+			l.apply(Event{Kind: LoopCurrentLoss}, at)
+		}
+	}
+	if !l.seized {
+		// On hook, the line carries caller ID between the rings.
+		if l.cid.Process(l.in) {
+			for {
+				m, ok := l.cid.Next()
+				if !ok {
+					break
+				}
+				l.apply(Event{Kind: CallerIDReceived, CallerID: fromMessage(m)}, start)
+			}
+		}
+	} else {
+		if t, ok := l.progress.Process(l.in); ok {
+			switch t {
+			case tone.Dial:
+				l.apply(Event{Kind: DialToneDetected}, start)
+			case tone.Busy, tone.Reorder:
+				l.apply(Event{Kind: BusyToneDetected}, start)
+			}
+		}
+		for _, d := range l.detector.Process(l.in) {
+			if d.Kind == dtmf.DigitStart {
+				l.apply(Event{Kind: Digit, Digit: byte(d.Digit)}, start)
+			}
+		}
+		if l.media {
+			l.net.WriteAudio(l.in)
+		}
+	}
+	l.drain(l.apply)
+	l.apply(Event{Kind: Tick}, l.now())
+	l.state.Store(int32(l.m.State()))
+	return nil
+}
+
+func (l *FXOLine) apply(ev Event, now time.Time) {
+	var acts []Action
+	l.m, acts = l.m.Next(ev, now)
+	for _, a := range acts {
+		if l.common(a) {
+			continue
+		}
+		switch a.Kind {
+		case Seize:
+			l.portErr("hook", l.opts.Port.SetHook(a.On))
+			l.seized = a.On
+			l.progress.Reset()
+			l.detector.Reset()
+			l.cid.Reset()
+		case DialDigits:
+			l.playDigits(a.Number)
+		}
+	}
+}
+
+func fromMessage(m callerid.Message) CallerID {
+	return CallerID{
+		Number: m.Number, Name: m.Name, Time: m.Time,
+		Private:     m.NumberAbsence == callerid.Private,
+		Unavailable: m.NumberAbsence == callerid.Unavailable,
+	}
+}

@@ -1,0 +1,110 @@
+package line
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/potsgate/potsgate/hal/sim"
+	"github.com/potsgate/potsgate/media/callerid"
+	"github.com/potsgate/potsgate/media/dtmf"
+	"github.com/potsgate/potsgate/media/tone"
+)
+
+func newTestFXOLine(t *testing.T, cfg FXOConfig) (*FXOLine, *sim.Line, *recordingNetwork, tone.Set) {
+	t.Helper()
+	us, err := tone.Country("US")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exch, net := sim.NewLine(), &recordingNetwork{}
+	l, err := NewFXOLine(FXOLineOptions{Port: exch, Network: net, Config: cfg, Tones: us, Epoch: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, exch, net, us
+}
+
+func stepFXO(t *testing.T, l *FXOLine, d time.Duration) {
+	t.Helper()
+	for range int(d / (10 * time.Millisecond)) {
+		if err := l.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func toneSamples(t *testing.T, set tone.Set, ty tone.Type, d time.Duration) []int16 {
+	t.Helper()
+	def, _ := set.Tone(ty)
+	g, err := tone.NewGenerator(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.Generate(make([]int16, int(d.Seconds()*8000)))
+}
+
+// A PSTN call rings the FXO port with caller ID between the rings: the line
+// calls the hotline target with the decoded caller ID and answers the line
+// when the far end answers.
+func TestFXOLineIncomingWithCallerID(t *testing.T) {
+	var placed CallerID
+	l, exch, net, _ := newTestFXOLine(t, FXOConfig{Target: "101"})
+	net.onPlace = func(c CallerID) { placed = c }
+	exch.Ring(3, 2*time.Second, 4*time.Second)
+	fsk, err := callerid.Samples(callerid.Bellcore, callerid.Message{Time: t0, Number: "5551234", Name: "CAROL"}, callerid.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exch.PlayAt(2500*time.Millisecond, fsk)
+	stepFXO(t, l, 7*time.Second)
+	if !slices.Equal(net.calls, []string{"101"}) || placed.Number != "5551234" || placed.Name != "CAROL" {
+		t.Fatalf("calls %v with caller ID %+v", net.calls, placed)
+	}
+	if exch.Seized() {
+		t.Fatal("line answered before the far end did")
+	}
+	if err := l.Deliver(t.Context(), Event{Kind: RemoteAnswered}); err != nil {
+		t.Fatal(err)
+	}
+	stepFXO(t, l, 100*time.Millisecond)
+	if !exch.Seized() || l.State() != FXOConnected {
+		t.Fatalf("after answer: seized %v, state %v", exch.Seized(), l.State())
+	}
+}
+
+// A network call to the FXO port seizes the line, waits for dial tone,
+// dials the number as DTMF, and hangs up when the PBX plays busy tone.
+func TestFXOLineOutgoingDialsAfterDialTone(t *testing.T) {
+	l, exch, net, us := newTestFXOLine(t, FXOConfig{WaitForDialTone: true, DisconnectOnBusyTone: true})
+	dial := toneSamples(t, us, tone.Dial, 3*time.Second)
+	exch.OnSeize(func(x *sim.Line) { x.PlayAt(0, dial) })
+	if err := l.Deliver(t.Context(), Event{Kind: IncomingCall, Number: "5551234"}); err != nil {
+		t.Fatal(err)
+	}
+	stepFXO(t, l, 300*time.Millisecond)
+	if !exch.Seized() || len(exch.Heard()) == 0 {
+		t.Fatal("line not seized")
+	}
+	stepFXO(t, l, 2700*time.Millisecond)
+	if got := dtmf.Detect(exch.Heard()); got != "5551234" {
+		t.Fatalf("the PBX heard %q, want 5551234 (actions %v, state %v)", got, net.actions, l.State())
+	}
+	if !slices.Contains(net.actions, "answer") {
+		t.Fatalf("network actions %v", net.actions)
+	}
+	exch.PlayAt(0, toneSamples(t, us, tone.Busy, 4*time.Second))
+	stepFXO(t, l, 4*time.Second)
+	if exch.Seized() || !slices.Contains(net.actions, "hangup") || l.State() != FXOIdle {
+		t.Fatalf("after busy tone: seized %v, actions %v, state %v", exch.Seized(), net.actions, l.State())
+	}
+}
+
+func TestFXOLineStepAllocatesNothing(t *testing.T) {
+	l, exch, _, _ := newTestFXOLine(t, FXOConfig{})
+	stepFXO(t, l, 100*time.Millisecond)
+	_ = exch
+	if n := testing.AllocsPerRun(200, func() { _ = l.Step() }); n != 0 {
+		t.Fatalf("Step allocates %.1f times per idle frame", n)
+	}
+}

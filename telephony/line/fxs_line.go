@@ -1,0 +1,168 @@
+package line
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/potsgate/potsgate/hal"
+	"github.com/potsgate/potsgate/media/callerid"
+	"github.com/potsgate/potsgate/media/dtmf"
+	"github.com/potsgate/potsgate/media/tone"
+)
+
+// FXSLineOptions configure an FXSLine. Port and Network are required.
+type FXSLineOptions struct {
+	Port    hal.FXSPort
+	Network Network
+	Config  FXSConfig
+	Tones   tone.Set
+	// CallerID is the caller ID standard (Bellcore FSK by default).
+	CallerID callerid.Standard
+	// Epoch is the time of the first frame (default time.Now()); line time
+	// then advances 10 ms per frame, so simulated ports run in simulated
+	// time.
+	Epoch  time.Time
+	Logger *slog.Logger
+}
+
+// FXSLine binds an FXS machine to a hal port: it runs the port frame by
+// frame, detects DTMF, plays tones, ringing and caller ID, and carries the
+// voice path while a call is connected. One goroutine (Run, or the caller
+// of Step) owns it; Deliver and State may be called from any goroutine.
+type FXSLine struct {
+	voice
+	opts  FXSLineOptions
+	m     FXS
+	state atomic.Int32
+	cid   *callerid.Transmitter
+}
+
+// NewFXSLine returns a line ready to Run.
+func NewFXSLine(opts FXSLineOptions) (*FXSLine, error) {
+	if opts.Port == nil {
+		return nil, errors.New("line: a Port is required")
+	}
+	v, err := newVoice(opts.Network, opts.Tones, opts.Epoch, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	return &FXSLine{voice: v, opts: opts, m: NewFXS(opts.Config)}, nil
+}
+
+// Deliver queues an event from the network for the line's goroutine.
+func (l *FXSLine) Deliver(ctx context.Context, ev Event) error { return l.deliver(ctx, ev) }
+
+// State is the line's state as of the last frame.
+func (l *FXSLine) State() FXSState { return FXSState(l.state.Load()) }
+
+// Now is the line's time: the epoch plus 10 ms per frame run.
+func (l *FXSLine) Now() time.Time { return l.now() }
+
+// Run steps the line until ctx ends or the port fails. Real ports pace it;
+// a simulated port must be paced by the caller.
+func (l *FXSLine) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		if err := l.Step(); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// Step runs one 10 ms frame.
+func (l *FXSLine) Step() error {
+	start := l.now()
+	if l.cid != nil { // caller ID owns the line while it is sent
+		clear(l.out)
+		if _, done := l.cid.Generate(l.out); done {
+			l.cid = nil
+		}
+	} else {
+		l.fillOut()
+	}
+	var err error
+	l.halEvents, err = l.opts.Port.Exchange(l.out, l.in, l.halEvents[:0])
+	if errors.Is(err, hal.ErrClosed) {
+		return ErrLineClosed
+	} else if err != nil {
+		return fmt.Errorf("line: %w", err)
+	}
+	l.frames++
+	for _, e := range l.halEvents {
+		at := start.Add(e.Offset)
+		switch e.Kind {
+		case hal.OffHook:
+			l.apply(Event{Kind: HookOff}, at)
+		case hal.OnHook:
+			l.apply(Event{Kind: HookOn}, at)
+		case hal.Flash:
+			l.apply(Event{Kind: HookFlash}, at)
+		case hal.PulseDigit:
+			l.apply(Event{Kind: PulseDigit, Digit: e.Digit}, at)
+		}
+	}
+	if l.opts.Port.OffHook() {
+		for _, d := range l.detector.Process(l.in) {
+			if d.Kind == dtmf.DigitStart {
+				l.apply(Event{Kind: Digit, Digit: byte(d.Digit)}, start)
+			}
+		}
+		if l.media {
+			l.net.WriteAudio(l.in)
+		}
+	}
+	l.drain(l.apply)
+	l.apply(Event{Kind: Tick}, l.now())
+	l.state.Store(int32(l.m.State()))
+	return nil
+}
+
+func (l *FXSLine) apply(ev Event, now time.Time) {
+	var acts []Action
+	l.m, acts = l.m.Next(ev, now)
+	for _, a := range acts {
+		if l.common(a) {
+			continue
+		}
+		switch a.Kind {
+		case SetRing:
+			l.portErr("ring", l.opts.Port.SetRing(a.On))
+		case SetPolarity:
+			l.portErr("polarity", l.opts.Port.SetPolarity(a.On))
+		case SetMWI:
+			l.portErr("mwi", l.opts.Port.SetMWI(a.On))
+			if !l.opts.Port.OffHook() { // an on-hook phone also gets VMWI
+				l.sendFSK(callerid.Message{Kind: callerid.MessageWaiting, Waiting: a.On})
+			}
+		case SendCallerID:
+			l.sendFSK(callerIDMessage(a.CallerID, l.now()))
+		}
+	}
+}
+
+func (l *FXSLine) sendFSK(m callerid.Message) {
+	tx, err := callerid.NewTransmitter(l.opts.CallerID, m, callerid.Options{})
+	if err != nil {
+		l.log.Warn("caller ID not sent", "error", err)
+		return
+	}
+	l.cid = tx
+}
+
+func callerIDMessage(c CallerID, now time.Time) callerid.Message {
+	m := callerid.Message{Number: c.Number, Name: c.Name, Time: c.Time}
+	if m.Time.IsZero() {
+		m.Time = now
+	}
+	switch {
+	case c.Private:
+		m.NumberAbsence, m.NameAbsence = callerid.Private, callerid.Private
+	case c.Unavailable || c.Number == "":
+		m.NumberAbsence = callerid.Unavailable
+	}
+	return m
+}

@@ -1,0 +1,196 @@
+package line
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/potsgate/potsgate/hal"
+	"github.com/potsgate/potsgate/media/dtmf"
+	"github.com/potsgate/potsgate/media/tone"
+)
+
+// Network is what a line asks of call control (the SIP user agent, or the
+// gateway's local router). Each line gets its own. Methods are called from
+// the line's goroutine and must not block: implementations queue the work
+// and report back through the line's Deliver.
+type Network interface {
+	PlaceCall(number string, cid CallerID)
+	Answer()
+	Hangup()
+	RejectBusy()
+	SendDigit(d byte)
+	SendFlash()
+	// ReadAudio fills dst with the next frame from the far end (silence
+	// when there is none); WriteAudio takes the frame heard on the line.
+	// Both are called only while the voice path is connected.
+	ReadAudio(dst []int16)
+	WriteAudio(src []int16)
+}
+
+// ErrLineClosed is returned by Step after the port was closed.
+var ErrLineClosed = errors.New("line: closed")
+
+// voice is what FXS and FXO lines share: frame time, the event queue from
+// the network, tones and DTMF toward the port, DTMF detection, and the
+// voice path to the network. It allocates nothing per frame.
+type voice struct {
+	net    Network
+	log    *slog.Logger
+	epoch  time.Time
+	frames int64
+	events chan Event
+
+	in, out, scratch []int16
+	halEvents        []hal.Event
+	detector         *dtmf.Detector
+	digits           *dtmf.Generator
+	tones            map[Tone]*tone.Generator
+	tone             *tone.Generator
+	media            bool
+}
+
+func newVoice(net Network, tones tone.Set, epoch time.Time, log *slog.Logger) (voice, error) {
+	if net == nil {
+		return voice{}, errors.New("line: a Network is required")
+	}
+	if epoch.IsZero() {
+		epoch = time.Now()
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	det, err := dtmf.NewDetector(dtmf.DefaultDetectorConfig())
+	if err != nil {
+		return voice{}, err
+	}
+	gen, err := dtmf.NewGenerator(dtmf.DefaultGeneratorConfig())
+	if err != nil {
+		return voice{}, err
+	}
+	v := voice{
+		net: net, log: log, epoch: epoch,
+		events:   make(chan Event, 32),
+		in:       make([]int16, hal.FrameSamples),
+		out:      make([]int16, hal.FrameSamples),
+		scratch:  make([]int16, hal.FrameSamples),
+		detector: det, digits: gen,
+		tones: map[Tone]*tone.Generator{},
+	}
+	// Every tone generator is built now, so playing one later allocates
+	// nothing and a broken tone set shows up at start-up.
+	for t, tt := range toneTypes {
+		def, ok := tones.Tone(tt)
+		if !ok {
+			continue
+		}
+		g, err := tone.NewGenerator(def)
+		if err != nil {
+			return voice{}, fmt.Errorf("line: tone %v: %w", t, err)
+		}
+		v.tones[t] = g
+	}
+	return v, nil
+}
+
+// toneTypes maps the machines' tones to call progress tone types.
+var toneTypes = map[Tone]tone.Type{
+	DialTone: tone.Dial, RingbackTone: tone.Ringback, BusyTone: tone.Busy,
+	ReorderTone: tone.Reorder, HowlerTone: tone.OffHookWarning, StutterDialTone: tone.StutterDial,
+	CallWaitingTone: tone.CallWaiting, ConfirmationTone: tone.Confirmation,
+}
+
+// now is the line's time: the epoch plus 10 ms per frame run.
+func (v *voice) now() time.Time {
+	return v.epoch.Add(time.Duration(v.frames) * hal.FrameDuration)
+}
+
+// deliver queues an event from the network for the line's goroutine.
+func (v *voice) deliver(ctx context.Context, ev Event) error {
+	select {
+	case v.events <- ev:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// fillOut builds the frame toward the port: DTMF alone (the far end's audio
+// is muted while digits play, so it cannot spoil them), else the tone plus
+// the far end's audio while connected.
+func (v *voice) fillOut() {
+	clear(v.out)
+	switch {
+	case v.digits.Busy():
+		v.digits.Generate(v.out)
+		return
+	case v.tone != nil:
+		v.tone.Generate(v.out)
+	}
+	if v.media {
+		v.net.ReadAudio(v.scratch)
+		for i, s := range v.scratch {
+			v.out[i] = int16(max(min(int32(v.out[i])+int32(s), 32767), -32768))
+		}
+	}
+}
+
+// common carries out the actions both kinds of line share and reports
+// whether it did.
+func (v *voice) common(a Action) bool {
+	switch a.Kind {
+	case PlayTone:
+		v.tone = v.tones[a.Tone]
+		if v.tone != nil {
+			v.tone.Reset()
+		} else if a.Tone != NoTone {
+			v.log.Warn("no such tone in the tone set", "tone", a.Tone.String())
+		}
+	case PlayDigit:
+		v.playDigits(string(a.Digit))
+	case Media:
+		v.media = a.On
+	case PlaceCall:
+		v.log.Info("call", "number", a.Number)
+		v.net.PlaceCall(a.Number, a.CallerID)
+	case Answer:
+		v.net.Answer()
+	case Hangup:
+		v.net.Hangup()
+	case RejectBusy:
+		v.net.RejectBusy()
+	case SendDigit:
+		v.net.SendDigit(a.Digit)
+	case SendFlash:
+		v.net.SendFlash()
+	default:
+		return false
+	}
+	return true
+}
+
+func (v *voice) playDigits(s string) {
+	if err := v.digits.Play(s); err != nil {
+		v.log.Warn("digits not played", "digits", s, "error", err)
+	}
+}
+
+// drain applies the queued network events at the current time.
+func (v *voice) drain(apply func(Event, time.Time)) {
+	for {
+		select {
+		case ev := <-v.events:
+			apply(ev, v.now())
+		default:
+			return
+		}
+	}
+}
+
+func (v *voice) portErr(what string, err error) {
+	if err != nil {
+		v.log.Warn("port control failed", "control", what, "error", err)
+	}
+}
