@@ -10,7 +10,6 @@ import (
 
 	"github.com/potsgate/potsgate/hal"
 	"github.com/potsgate/potsgate/media/callerid"
-	"github.com/potsgate/potsgate/media/dtmf"
 	"github.com/potsgate/potsgate/media/tone"
 )
 
@@ -79,14 +78,7 @@ func (l *FXOLine) State() FXOState { return FXOState(l.state.Load()) }
 func (l *FXOLine) Now() time.Time { return l.now() }
 
 // Run steps the line until ctx ends or the port fails.
-func (l *FXOLine) Run(ctx context.Context) error {
-	for ctx.Err() == nil {
-		if err := l.Step(); err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
-}
+func (l *FXOLine) Run(ctx context.Context) error { return run(ctx, l.Step) }
 
 // Step runs one 10 ms frame.
 func (l *FXOLine) Step() error {
@@ -94,12 +86,9 @@ func (l *FXOLine) Step() error {
 	l.fillOut()
 	var err error
 	l.halEvents, err = l.opts.Port.Exchange(l.out, l.in, l.halEvents[:0])
-	if errors.Is(err, hal.ErrClosed) {
-		return ErrLineClosed
-	} else if err != nil {
-		return fmt.Errorf("line: %w", err)
+	if err := l.exchanged(err); err != nil {
+		return err
 	}
-	l.frames++
 	for _, e := range l.halEvents {
 		at := start.Add(e.Offset)
 		switch e.Kind {
@@ -133,17 +122,9 @@ func (l *FXOLine) Step() error {
 				l.apply(Event{Kind: BusyToneDetected}, start)
 			}
 		}
-		for _, d := range l.detector.Process(l.in) {
-			if d.Kind == dtmf.DigitStart {
-				l.apply(Event{Kind: Digit, Digit: byte(d.Digit)}, start)
-			}
-		}
-		if l.media {
-			l.net.WriteAudio(l.in)
-		}
+		l.listen(l.apply, start)
 	}
-	l.drain(l.apply)
-	l.apply(Event{Kind: Tick}, l.now())
+	l.finish(l.apply)
 	l.state.Store(int32(l.m.State()))
 	return nil
 }

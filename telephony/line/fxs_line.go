@@ -3,14 +3,12 @@ package line
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
 	"github.com/potsgate/potsgate/hal"
 	"github.com/potsgate/potsgate/media/callerid"
-	"github.com/potsgate/potsgate/media/dtmf"
 	"github.com/potsgate/potsgate/media/tone"
 )
 
@@ -64,14 +62,7 @@ func (l *FXSLine) Now() time.Time { return l.now() }
 
 // Run steps the line until ctx ends or the port fails. Real ports pace it;
 // a simulated port must be paced by the caller.
-func (l *FXSLine) Run(ctx context.Context) error {
-	for ctx.Err() == nil {
-		if err := l.Step(); err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
-}
+func (l *FXSLine) Run(ctx context.Context) error { return run(ctx, l.Step) }
 
 // Step runs one 10 ms frame.
 func (l *FXSLine) Step() error {
@@ -86,12 +77,9 @@ func (l *FXSLine) Step() error {
 	}
 	var err error
 	l.halEvents, err = l.opts.Port.Exchange(l.out, l.in, l.halEvents[:0])
-	if errors.Is(err, hal.ErrClosed) {
-		return ErrLineClosed
-	} else if err != nil {
-		return fmt.Errorf("line: %w", err)
+	if err := l.exchanged(err); err != nil {
+		return err
 	}
-	l.frames++
 	for _, e := range l.halEvents {
 		at := start.Add(e.Offset)
 		switch e.Kind {
@@ -106,17 +94,9 @@ func (l *FXSLine) Step() error {
 		}
 	}
 	if l.opts.Port.OffHook() {
-		for _, d := range l.detector.Process(l.in) {
-			if d.Kind == dtmf.DigitStart {
-				l.apply(Event{Kind: Digit, Digit: byte(d.Digit)}, start)
-			}
-		}
-		if l.media {
-			l.net.WriteAudio(l.in)
-		}
+		l.listen(l.apply, start)
 	}
-	l.drain(l.apply)
-	l.apply(Event{Kind: Tick}, l.now())
+	l.finish(l.apply)
 	l.state.Store(int32(l.m.State()))
 	return nil
 }

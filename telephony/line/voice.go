@@ -177,13 +177,49 @@ func (v *voice) playDigits(s string) {
 	}
 }
 
-// drain applies the queued network events at the current time.
-func (v *voice) drain(apply func(Event, time.Time)) {
+// run steps a line until ctx ends or the port fails.
+func run(ctx context.Context, step func() error) error {
+	for ctx.Err() == nil {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// exchanged checks a port's Exchange and counts the frame.
+func (v *voice) exchanged(err error) error {
+	if errors.Is(err, hal.ErrClosed) {
+		return ErrLineClosed
+	} else if err != nil {
+		return fmt.Errorf("line: %w", err)
+	}
+	v.frames++
+	return nil
+}
+
+// listen detects DTMF in the frame heard on the line and passes the frame
+// to the network while connected.
+func (v *voice) listen(apply func(Event, time.Time), at time.Time) {
+	for _, d := range v.detector.Process(v.in) {
+		if d.Kind == dtmf.DigitStart {
+			apply(Event{Kind: Digit, Digit: byte(d.Digit)}, at)
+		}
+	}
+	if v.media {
+		v.net.WriteAudio(v.in)
+	}
+}
+
+// finish applies the queued network events, then a tick, at the end of the
+// frame.
+func (v *voice) finish(apply func(Event, time.Time)) {
 	for {
 		select {
 		case ev := <-v.events:
 			apply(ev, v.now())
 		default:
+			apply(Event{Kind: Tick}, v.now())
 			return
 		}
 	}
