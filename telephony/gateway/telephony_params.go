@@ -68,6 +68,8 @@ func TelephonyParams() []provisioning.Param {
 		{Name: ParamCallerIDType, Kind: provisioning.KindEnum, Default: "0",
 			Enum:        []provisioning.EnumValue{{Value: CallerIDBellcore, Name: "Bellcore"}, {Value: CallerIDETSI, Name: "ETSI FSK"}, {Value: CallerIDETSIDTMF, Name: "ETSI DTMF"}},
 			Description: "caller ID standard"},
+		{Name: ParamEnableCallWaiting, Kind: provisioning.KindBool, Default: "0",
+			Description: "FXS: alert a caller in a call to a second call (tone, then type 2 caller ID)"},
 		{Name: ParamFXONumberOfRings, Kind: provisioning.KindInt, Min: 0, Max: 255, Default: "0",
 			Description: "rings before an FXO port answers in two-stage dialling"},
 		{Name: ParamIsTwoStageDial, Kind: provisioning.KindBool, Default: "1",
@@ -124,6 +126,7 @@ func FXSConfig(c provisioning.Config, port int) (line.FXSConfig, error) {
 		RingOff:           millis(c, ParamRingOffPeriod),
 		CallerID:          c.Bool(ParamEnableCallerID),
 		ReversePolarity:   c.Bool(ParamEnableReversalPolarity),
+		CallWaiting:       c.Bool(ParamEnableCallWaiting),
 	}
 	for _, r := range c.Table(TableTargetOfChannel) {
 		if int(r.Int("Port")) != port || r.Int("Type") == 0 || r.String("Destination") == "" {

@@ -72,6 +72,9 @@ type Event struct {
 	CallerID CallerID
 	Cause    Cause
 	On       bool
+	// Waiting marks an event about the waiting call of call waiting
+	// (a RemoteHangup: the waiting caller gave up).
+	Waiting bool
 	// Cadence, for an IncomingCall on an FXS line, is a distinctive ring
 	// pattern: ring, pause, ring, pause, ... (nil = RingOn, RingOff).
 	Cadence []time.Duration
@@ -109,7 +112,8 @@ const (
 	// Toward the port.
 	PlayTone     ActionKind = iota + 1 // play Action.Tone (NoTone stops)
 	SetRing                            // FXS: ringing voltage Action.On
-	SendCallerID                       // FXS: send Action.CallerID now (type 1, on hook)
+	SendCallerID                       // FXS: send Action.CallerID now (type 1 on hook; Action.On: type 2, off hook)
+	SendCAS                            // FXS: the CPE alerting signal before type 2 caller ID
 	SetPolarity                        // FXS: reversed = Action.On
 	SetMWI                             // FXS: message waiting lamp Action.On, and VMWI sent on hook
 	Seize                              // FXO: off hook = Action.On
@@ -126,7 +130,7 @@ const (
 	SendFlash // hook flash during a call
 )
 
-var actionNames = [...]string{"", "play-tone", "set-ring", "send-caller-id", "set-polarity", "set-mwi", "seize",
+var actionNames = [...]string{"", "play-tone", "set-ring", "send-caller-id", "send-cas", "set-polarity", "set-mwi", "seize",
 	"dial-digits", "play-digit", "media", "place-call", "answer", "hangup", "reject-busy", "send-digit", "send-flash"}
 
 func (k ActionKind) String() string {

@@ -23,6 +23,8 @@ type FXSConfig struct {
 	RingOn, RingOff   time.Duration // RingOnPeriod, RingOffPeriod (2 s, 4 s)
 	CallerID          bool          // EnableCallerID: send caller ID between the first and second ring
 	ReversePolarity   bool          // EnableReversalPolarity: reverse on answer, restore on disconnect
+	CallWaiting       bool          // EnableCallWaiting: alert a caller in a call to a second call
+	CallWaitingTone   time.Duration // length of the call waiting tone before the CAS (300 ms)
 	Hotline           string        // TargetOfChannel: dial this on off-hook
 	HotlineDelay      time.Duration // HotLineToneDuration: dial tone this long before the hotline dials (0 = at once)
 }
@@ -48,6 +50,7 @@ func (c FXSConfig) withDefaults() FXSConfig {
 	def(&c.PulseInterDigit, 300*time.Millisecond)
 	def(&c.RingOn, 2*time.Second)
 	def(&c.RingOff, 4*time.Second)
+	def(&c.CallWaitingTone, 300*time.Millisecond)
 	return c
 }
 
@@ -73,6 +76,22 @@ func (s FXSState) String() string {
 	}
 	return fmt.Sprintf("FXSState(%d)", int(s))
 }
+
+// cwStep is where a call waiting alert is.
+type cwStep int
+
+const (
+	cwNone cwStep = iota
+	cwTone        // the call waiting tone is playing
+	cwAck         // CAS sent; waiting for the phone's DTMF A or D
+)
+
+// Type 2 caller ID timing (GR-30): the CAS lasts 80 ms and the phone
+// acknowledges within 160 ms after it.
+const (
+	casDuration = 80 * time.Millisecond
+	ackWindow   = 160 * time.Millisecond
+)
 
 // timerUse says what a machine's deadline is for.
 type timerUse int
@@ -111,6 +130,14 @@ type FXS struct {
 	cidSent  bool
 
 	mwi bool
+
+	// Call waiting: a second call alerted during a call. cw is the step of
+	// the type 2 caller ID exchange: tone, then CAS and the wait for the
+	// phone's acknowledgement.
+	waiting  bool
+	cw       cwStep
+	cwAt     time.Time
+	cwCaller CallerID
 
 	reversed bool
 	tone     Tone
@@ -158,10 +185,23 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 	case PulseDigit:
 		m.digit(acts, ev.Digit, now)
 	case Digit:
+		if m.cw == cwAck && (ev.Digit == 'A' || ev.Digit == 'D') {
+			// The phone acknowledged the CAS: it wants type 2 caller ID.
+			m.cw = cwNone
+			*acts = append(*acts, Action{Kind: SendCallerID, On: true, CallerID: m.cwCaller})
+			return
+		}
 		if m.onHookSince.IsZero() {
 			m.digit(acts, ev.Digit, now)
 		}
 	case IncomingCall:
+		if m.state == FXSConnected && m.cfg.CallWaiting && !m.waiting {
+			m.waiting, m.cwCaller = true, ev.CallerID
+			m.cw, m.cwAt = cwTone, now.Add(m.cfg.CallWaitingTone)
+			m.tone = NoTone // a burst: play it even if it played before
+			m.play(acts, CallWaitingTone)
+			return
+		}
 		if m.state != FXSIdle {
 			*acts = append(*acts, Action{Kind: RejectBusy})
 			return
@@ -196,6 +236,10 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			m.disconnect(acts, t, now)
 		}
 	case RemoteHangup:
+		if ev.Waiting {
+			m.waiting, m.cw = false, cwNone
+			return
+		}
 		switch m.state {
 		case FXSRinging:
 			m.stopRing(acts)
@@ -258,6 +302,8 @@ func (m *FXS) hookOff(acts *[]Action, now time.Time) {
 
 func (m *FXS) flash(acts *[]Action) {
 	if m.state == FXSConnected {
+		// With a call waiting, the network swaps to it on the flash.
+		m.waiting, m.cw = false, cwNone
 		*acts = append(*acts, Action{Kind: SendFlash})
 	}
 }
@@ -397,6 +443,15 @@ func (m *FXS) timers(acts *[]Action, now time.Time) {
 				m.cidSent = true
 				*acts = append(*acts, Action{Kind: SendCallerID, CallerID: m.caller})
 			}
+		}
+	}
+	if m.cw != cwNone && !now.Before(m.cwAt) {
+		switch {
+		case m.cw == cwTone && m.cfg.CallerID:
+			m.cw, m.cwAt = cwAck, now.Add(casDuration+ackWindow)
+			*acts = append(*acts, Action{Kind: SendCAS})
+		default: // no caller ID, or no acknowledgement: the phone does not do type 2
+			m.cw = cwNone
 		}
 	}
 	if m.timer == noTimer || now.Before(m.deadline) {

@@ -37,6 +37,7 @@ type FXSLine struct {
 	m     FXS
 	state atomic.Int32
 	cid   *callerid.Transmitter
+	cas   *callerid.AlertSignal
 }
 
 // NewFXSLine returns a line ready to Run.
@@ -67,12 +68,18 @@ func (l *FXSLine) Run(ctx context.Context) error { return run(ctx, l.Step) }
 // Step runs one 10 ms frame.
 func (l *FXSLine) Step() error {
 	start := l.now()
-	if l.cid != nil { // caller ID owns the line while it is sent
+	switch { // the CAS and caller ID own the line while they are sent
+	case l.cas != nil:
+		clear(l.out)
+		if _, done := l.cas.Generate(l.out); done {
+			l.cas = nil
+		}
+	case l.cid != nil:
 		clear(l.out)
 		if _, done := l.cid.Generate(l.out); done {
 			l.cid = nil
 		}
-	} else {
+	default:
 		l.fillOut()
 	}
 	var err error
@@ -116,16 +123,18 @@ func (l *FXSLine) apply(ev Event, now time.Time) {
 		case SetMWI:
 			l.portErr("mwi", l.opts.Port.SetMWI(a.On))
 			if !l.opts.Port.OffHook() { // an on-hook phone also gets VMWI
-				l.sendFSK(callerid.Message{Kind: callerid.MessageWaiting, Waiting: a.On})
+				l.sendFSK(callerid.Message{Kind: callerid.MessageWaiting, Waiting: a.On}, callerid.Options{})
 			}
+		case SendCAS:
+			l.cas = callerid.NewAlertSignal(0, 0)
 		case SendCallerID:
-			l.sendFSK(callerIDMessage(a.CallerID, l.now()))
+			l.sendFSK(callerIDMessage(a.CallerID, l.now()), callerid.Options{Type2: a.On})
 		}
 	}
 }
 
-func (l *FXSLine) sendFSK(m callerid.Message) {
-	tx, err := callerid.NewTransmitter(l.opts.CallerID, m, callerid.Options{})
+func (l *FXSLine) sendFSK(m callerid.Message, opts callerid.Options) {
+	tx, err := callerid.NewTransmitter(l.opts.CallerID, m, opts)
 	if err != nil {
 		l.log.Warn("caller ID not sent", "error", err)
 		return

@@ -221,3 +221,38 @@ func TestFXSLineMessageWaiting(t *testing.T) {
 		t.Fatalf("VMWI decoded: %+v %v", msg, ok)
 	}
 }
+
+// Call waiting on a real line: during a call the phone hears the call
+// waiting tone and the CAS, acknowledges with DTMF D, and decodes the
+// type 2 caller ID that follows.
+func TestFXSLineCallWaitingType2(t *testing.T) {
+	l, phone, _ := newTestLine(t, FXSConfig{CallWaiting: true, CallerID: true, Hotline: "1"})
+	phone.PickUp()
+	steps(t, l, 100*time.Millisecond)
+	if err := l.Deliver(t.Context(), Event{Kind: RemoteAnswered}); err != nil {
+		t.Fatal(err)
+	}
+	steps(t, l, 500*time.Millisecond)
+	phone.Heard()
+	if err := l.Deliver(t.Context(), Event{Kind: IncomingCall, CallerID: CallerID{Number: "8005551212", Name: "WAITING"}}); err != nil {
+		t.Fatal(err)
+	}
+	steps(t, l, 400*time.Millisecond) // tone 300 ms, then the 80 ms CAS
+	alert := phone.Heard()
+	if cas := alert[len(alert)-400:]; power(cas, 2130) < 2*power(cas, 1000) || power(cas, 2750) < 2*power(cas, 1000) {
+		t.Fatalf("no CAS after the call waiting tone: 2130 %.3g 2750 %.3g 1k %.3g 440 %.3g", power(cas, 2130), power(cas, 2750), power(cas, 1000), power(cas, 440))
+	}
+	phone.DialDTMF("D")
+	steps(t, l, 1500*time.Millisecond)
+	rx, _ := callerid.NewReceiver(callerid.Bellcore, callerid.ReceiverOptions{})
+	heard := phone.Heard()
+	for i := 0; i+hal.FrameSamples <= len(heard); i += hal.FrameSamples {
+		rx.Process(heard[i : i+hal.FrameSamples])
+	}
+	if msg, ok := rx.Next(); !ok || msg.Number != "8005551212" || msg.Name != "WAITING" {
+		t.Fatalf("type 2 caller ID decoded: %+v %v", msg, ok)
+	}
+	if l.State() != FXSConnected {
+		t.Fatalf("state %v", l.State())
+	}
+}

@@ -256,3 +256,31 @@ func TestFXSMessageWaiting(t *testing.T) {
 	_, log = runScript(m, time.Second, at{0, Event{Kind: MessageWaiting}}, at{500 * ms, ev(HookOff)})
 	wantLog(t, log, "0s set-mwi off", "500ms play-tone dial")
 }
+
+func TestFXSCallWaitingWithType2CallerID(t *testing.T) {
+	cfg := FXSConfig{CallWaiting: true, CallerID: true, Hotline: "1"}
+	m, _ := runScript(NewFXS(cfg), time.Second, at{0, ev(HookOff)}, at{100 * ms, ev(RemoteAnswered)})
+	second := Event{Kind: IncomingCall, CallerID: CallerID{Number: "777"}}
+	// The phone acknowledges the CAS with D: type 2 caller ID follows.
+	m, log := runScript(m, time.Second, at{0, second}, at{450 * ms, key('D')})
+	wantLog(t, log, "0s play-tone call-waiting", "300ms send-cas", "450ms send-caller-id 777")
+	// A flash takes the waiting call (the network swaps).
+	_, log = runScript(m, time.Second, at{0, ev(HookOn)}, at{300 * ms, ev(HookOff)})
+	wantLog(t, log, "300ms send-flash")
+
+	// No acknowledgement: no caller ID, and the call goes on.
+	m, _ = runScript(NewFXS(cfg), time.Second, at{0, ev(HookOff)}, at{100 * ms, ev(RemoteAnswered)})
+	m, log = runScript(m, time.Second, at{0, second}, at{800 * ms, key('5')})
+	wantLog(t, log, "0s play-tone call-waiting", "300ms send-cas", "800ms send-digit 5")
+	// The waiting caller gives up; a third call is then alerted again.
+	m, log = runScript(m, 0, at{0, Event{Kind: RemoteHangup, Waiting: true}}, at{0, second})
+	wantLog(t, log, "0s play-tone call-waiting")
+	if m.State() != FXSConnected {
+		t.Fatalf("state %v", m.State())
+	}
+
+	// Without EnableCallWaiting a second call is refused busy.
+	m, _ = runScript(NewFXS(FXSConfig{Hotline: "1"}), time.Second, at{0, ev(HookOff)}, at{100 * ms, ev(RemoteAnswered)})
+	_, log = runScript(m, 0, at{0, second})
+	wantLog(t, log, "0s reject-busy")
+}
