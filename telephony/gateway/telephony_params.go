@@ -29,6 +29,7 @@ const (
 	ParamWaitForDialTime         = "WaitForDialTime"
 	ParamEnableCurrentDisconnect = "EnableCurrentDisconnect"
 	ParamDisconnectOnBusyTone    = "DisconnectOnBusyTone"
+	ParamEnableCallWaiting       = "EnableCallWaiting"
 	TableTargetOfChannel         = "TargetOfChannel"
 )
 
