@@ -11,26 +11,28 @@ import (
 
 // Names of the analog line parameters (spec section 3).
 const (
-	ParamDigitMapping            = "DigitMapping"
-	ParamMaxDigits               = "MaxDigits"
-	ParamTimeBetweenDigits       = "TimeBetweenDigits"
-	ParamTimeForDialTone         = "TimeForDialTone"
-	ParamTimeForReorderTone      = "TimeForReorderTone"
-	ParamMinFlashHookTime        = "MinFlashHookTime"
-	ParamFlashHookPeriod         = "FlashHookPeriod"
-	ParamRingOnPeriod            = "RingOnPeriod"
-	ParamRingOffPeriod           = "RingOffPeriod"
-	ParamEnableReversalPolarity  = "EnableReversalPolarity"
-	ParamEnableCallerID          = "EnableCallerID"
-	ParamCallerIDType            = "CallerIDType"
-	ParamFXONumberOfRings        = "FXONumberOfRings"
-	ParamIsTwoStageDial          = "IsTwoStageDial"
-	ParamIsWaitForDialTone       = "IsWaitForDialTone"
-	ParamWaitForDialTime         = "WaitForDialTime"
-	ParamEnableCurrentDisconnect = "EnableCurrentDisconnect"
-	ParamDisconnectOnBusyTone    = "DisconnectOnBusyTone"
-	ParamEnableCallWaiting       = "EnableCallWaiting"
-	TableTargetOfChannel         = "TargetOfChannel"
+	ParamDigitMapping                  = "DigitMapping"
+	ParamMaxDigits                     = "MaxDigits"
+	ParamTimeBetweenDigits             = "TimeBetweenDigits"
+	ParamTimeForDialTone               = "TimeForDialTone"
+	ParamTimeForReorderTone            = "TimeForReorderTone"
+	ParamMinFlashHookTime              = "MinFlashHookTime"
+	ParamFlashHookPeriod               = "FlashHookPeriod"
+	ParamRingOnPeriod                  = "RingOnPeriod"
+	ParamRingOffPeriod                 = "RingOffPeriod"
+	ParamEnableReversalPolarity        = "EnableReversalPolarity"
+	ParamEnableCallerID                = "EnableCallerID"
+	ParamCallerIDType                  = "CallerIDType"
+	ParamFXONumberOfRings              = "FXONumberOfRings"
+	ParamIsTwoStageDial                = "IsTwoStageDial"
+	ParamIsWaitForDialTone             = "IsWaitForDialTone"
+	ParamWaitForDialTime               = "WaitForDialTime"
+	ParamEnableCurrentDisconnect       = "EnableCurrentDisconnect"
+	ParamDisconnectOnBusyTone          = "DisconnectOnBusyTone"
+	ParamEnableCallWaiting             = "EnableCallWaiting"
+	ParamEnableSilenceDisconnect       = "EnableSilenceDisconnect"
+	ParamFarEndDisconnectSilencePeriod = "FarEndDisconnectSilencePeriod"
+	TableTargetOfChannel               = "TargetOfChannel"
 )
 
 // CallerIDType values.
@@ -81,6 +83,10 @@ func TelephonyParams() []provisioning.Param {
 			Description: "FXO: ms between seizing and dialling when not waiting for dial tone"},
 		{Name: ParamEnableCurrentDisconnect, Kind: provisioning.KindBool, Default: "0",
 			Description: "FXO: loop current loss means disconnect"},
+		{Name: ParamEnableSilenceDisconnect, Kind: provisioning.KindBool, Default: "0",
+			Description: "FXO: end a call after FarEndDisconnectSilencePeriod without sound on the line"},
+		{Name: ParamFarEndDisconnectSilencePeriod, Kind: provisioning.KindInt, Min: 10, Max: 28800, Default: "120",
+			Description: "FXO: seconds of silence that end a call when EnableSilenceDisconnect = 1"},
 		{Name: ParamDisconnectOnBusyTone, Kind: provisioning.KindBool, Default: "1",
 			Description: "FXO: busy or reorder tone on the line means disconnect"},
 	}
@@ -148,16 +154,22 @@ func FXOConfig(c provisioning.Config, port int) (line.FXOConfig, error) {
 		return line.FXOConfig{}, fmt.Errorf("%s: %w", ParamDigitMapping, err)
 	}
 	lc := line.FXOConfig{
-		NumberOfRings:           int(c.Int(ParamFXONumberOfRings)),
-		TwoStageDial:            c.Bool(ParamIsTwoStageDial),
-		WaitForDialTone:         c.Bool(ParamIsWaitForDialTone),
-		WaitForDialTime:         millis(c, ParamWaitForDialTime),
+		NumberOfRings:   int(c.Int(ParamFXONumberOfRings)),
+		TwoStageDial:    c.Bool(ParamIsTwoStageDial),
+		WaitForDialTone: c.Bool(ParamIsWaitForDialTone),
+		WaitForDialTime: millis(c, ParamWaitForDialTime),
+		// The first reversal after dialling is the answer, the next the
+		// disconnect.
+		AnswerOnPolarity:        c.Bool(ParamEnableReversalPolarity),
 		DisconnectOnPolarity:    c.Bool(ParamEnableReversalPolarity),
 		DisconnectOnCurrentLoss: c.Bool(ParamEnableCurrentDisconnect),
 		DisconnectOnBusyTone:    c.Bool(ParamDisconnectOnBusyTone),
 		DigitMap:                dm,
 		TimeBetweenDigits:       seconds(c, ParamTimeBetweenDigits),
 		MaxDigits:               int(c.Int(ParamMaxDigits)),
+	}
+	if c.Bool(ParamEnableSilenceDisconnect) {
+		lc.SilenceTimeout = seconds(c, ParamFarEndDisconnectSilencePeriod)
 	}
 	for _, r := range c.Table(TableTargetOfChannel) {
 		if int(r.Int("Port")) == port && r.Int("Type") != 0 {

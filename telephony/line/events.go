@@ -22,6 +22,7 @@ const (
 	DialToneDetected                      // FXO: dial tone heard on the line
 	BusyToneDetected                      // FXO: busy or reorder tone heard on the line
 	CallerIDReceived                      // FXO: caller ID decoded (Event.CallerID)
+	SilenceDetected                       // FXO: no sound on the line for the silence period
 	Tick                                  // time passed; timers are checked on every event
 
 	// From the network (the SIP side).
@@ -36,7 +37,7 @@ const (
 
 var eventNames = [...]string{"", "hook-off", "hook-on", "hook-flash", "pulse-digit", "digit",
 	"ring-start", "ring-stop", "polarity-reversal", "loop-current-loss", "dial-tone", "busy-tone",
-	"caller-id", "tick", "incoming-call", "remote-ringing", "remote-answered", "remote-hangup",
+	"caller-id", "silence", "tick", "incoming-call", "remote-ringing", "remote-answered", "remote-hangup",
 	"call-failed", "remote-digit", "message-waiting"}
 
 func (k EventKind) String() string {

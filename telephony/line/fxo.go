@@ -28,7 +28,14 @@ type FXOConfig struct {
 	// RingTimeout ends an incoming call that stops ringing before it is
 	// answered: the caller gave up (8 s).
 	RingTimeout time.Duration
-	// Disconnect supervision.
+	// AnswerOnPolarity: on an outgoing call the network side is answered
+	// when the line reverses polarity (answer supervision), not as soon as
+	// the number is dialled; the voice path is open meanwhile (early media).
+	AnswerOnPolarity bool
+	// Disconnect supervision. SilenceTimeout > 0 ends a connected call
+	// after that long without sound on the line (EnableSilenceDisconnect,
+	// FarEndDisconnectSilencePeriod).
+	SilenceTimeout          time.Duration
 	DisconnectOnPolarity    bool
 	DisconnectOnCurrentLoss bool
 	DisconnectOnBusyTone    bool
@@ -89,6 +96,7 @@ type FXO struct {
 	deadline time.Time
 	tone     Tone
 	fromNet  bool // the call came from the network
+	answered bool // the network side of an outgoing call was answered
 }
 
 // NewFXO returns an idle line.
@@ -166,7 +174,15 @@ func (m *FXO) step(acts *[]Action, ev Event, now time.Time) {
 	case CallFailed, RemoteHangup:
 		m.release(acts, false)
 	case PolarityReversal:
-		if m.cfg.DisconnectOnPolarity {
+		switch {
+		case m.state == FXOConnected && m.fromNet && !m.answered && m.cfg.AnswerOnPolarity:
+			m.answered = true // the called party answered
+			*acts = append(*acts, Action{Kind: Answer})
+		case m.cfg.DisconnectOnPolarity:
+			m.lineDisconnected(acts)
+		}
+	case SilenceDetected:
+		if m.state == FXOConnected && m.cfg.SilenceTimeout > 0 {
 			m.lineDisconnected(acts)
 		}
 	case LoopCurrentLoss:
@@ -240,9 +256,15 @@ func (m *FXO) placeCollected(acts *[]Action) {
 func (m *FXO) dialOut(acts *[]Action) {
 	m.state = FXOConnected
 	m.deadline = time.Time{}
-	// No answer supervision on an analog line by default: the network call
-	// is answered once the number is on the line.
-	*acts = append(*acts, Action{Kind: DialDigits, Number: m.number}, Action{Kind: Answer}, Action{Kind: Media, On: true})
+	*acts = append(*acts, Action{Kind: DialDigits, Number: m.number})
+	if m.cfg.AnswerOnPolarity {
+		*acts = append(*acts, Action{Kind: Media, On: true}) // early media until the far end answers
+		return
+	}
+	// Without answer supervision the network call is answered once the
+	// number is on the line.
+	m.answered = true
+	*acts = append(*acts, Action{Kind: Answer}, Action{Kind: Media, On: true})
 }
 
 // lineDisconnected is the PBX side hanging up.
@@ -271,7 +293,7 @@ func (m *FXO) release(acts *[]Action, tellNetwork bool) {
 		m.play(acts, NoTone)
 		*acts = append(*acts, Action{Kind: Seize, On: false})
 	}
-	m.state, m.deadline, m.fromNet, m.rings = FXOIdle, time.Time{}, false, 0
+	m.state, m.deadline, m.fromNet, m.rings, m.answered = FXOIdle, time.Time{}, false, 0, false
 }
 
 func (m *FXO) timers(acts *[]Action, now time.Time) {

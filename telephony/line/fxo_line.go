@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/potsgate/potsgate/hal"
+	"github.com/potsgate/potsgate/media"
 	"github.com/potsgate/potsgate/media/callerid"
 	"github.com/potsgate/potsgate/media/tone"
 )
@@ -40,7 +41,15 @@ type FXOLine struct {
 	seized   bool
 	cid      *callerid.Receiver
 	progress *tone.Detector
+	quiet    time.Duration // how long the line has been silent while held
 }
+
+// silenceEnergy is the mean square below which a frame counts as silence:
+// a sine at -45 dBm0.
+var silenceEnergy = func() float64 {
+	a := media.SineAmplitude(-45)
+	return a * a / 2
+}()
 
 // NewFXOLine returns a line ready to Run.
 func NewFXOLine(opts FXOLineOptions) (*FXOLine, error) {
@@ -123,10 +132,32 @@ func (l *FXOLine) Step() error {
 			}
 		}
 		l.listen(l.apply, start)
+		l.silence(start)
 	}
 	l.finish(l.apply)
 	l.state.Store(int32(l.m.State()))
 	return nil
+}
+
+// silence reports a line that stays silent for the configured period, a
+// PBX that hung up without any other signal.
+func (l *FXOLine) silence(at time.Time) {
+	if l.opts.Config.SilenceTimeout <= 0 || l.m.State() != FXOConnected {
+		l.quiet = 0
+		return
+	}
+	var e float64
+	for _, v := range l.in {
+		e += float64(v) * float64(v)
+	}
+	if e/float64(len(l.in)) >= silenceEnergy {
+		l.quiet = 0
+		return
+	}
+	l.quiet += hal.FrameDuration
+	if l.quiet == l.opts.Config.SilenceTimeout.Truncate(hal.FrameDuration) {
+		l.apply(Event{Kind: SilenceDetected}, at)
+	}
 }
 
 func (l *FXOLine) apply(ev Event, now time.Time) {

@@ -108,3 +108,21 @@ func TestFXOLineStepAllocatesNothing(t *testing.T) {
 		t.Fatalf("Step allocates %.1f times per idle frame", n)
 	}
 }
+
+// A held line that goes quiet for the silence period is released.
+func TestFXOLineSilenceDisconnect(t *testing.T) {
+	l, exch, net, us := newTestFXOLine(t, FXOConfig{SilenceTimeout: 5 * time.Second})
+	// The PBX talks for 2 s after the dialling, then goes quiet.
+	exch.OnSeize(func(x *sim.Line) { x.PlayAt(1500*time.Millisecond, toneSamples(t, us, tone.Dial, 2*time.Second)) })
+	if err := l.Deliver(t.Context(), Event{Kind: IncomingCall, Number: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	stepFXO(t, l, 8*time.Second)
+	if !exch.Seized() {
+		t.Fatal("released before the silence period ended")
+	}
+	stepFXO(t, l, 1*time.Second)
+	if exch.Seized() || !slices.Contains(net.actions, "hangup") {
+		t.Fatalf("after silence: seized %v, actions %v", exch.Seized(), net.actions)
+	}
+}

@@ -74,3 +74,24 @@ func TestFXONetworkHangupReleasesLine(t *testing.T) {
 	_, log = runScript(m, 0, at{0, Event{Kind: IncomingCall, Number: "3"}})
 	wantLog(t, log, "0s reject-busy")
 }
+
+func TestFXOAnswerSupervisionByPolarity(t *testing.T) {
+	m := NewFXO(FXOConfig{AnswerOnPolarity: true, DisconnectOnPolarity: true})
+	m, log := runScript(m, 5*time.Second,
+		at{0, Event{Kind: IncomingCall, Number: "42"}},
+		at{3 * time.Second, ev(PolarityReversal)}, // the called party answers
+	)
+	wantLog(t, log, "0s seize on", "1s dial-digits 42", "1s media on", "3s answer")
+	_, log = runScript(m, 0, at{0, ev(PolarityReversal)}) // and hangs up
+	wantLog(t, log, "0s hangup", "0s media off", "0s seize off")
+}
+
+func TestFXOSilenceDisconnect(t *testing.T) {
+	m, _ := runScript(NewFXO(FXOConfig{SilenceTimeout: time.Minute}), 2*time.Second, at{0, Event{Kind: IncomingCall, Number: "1"}})
+	_, log := runScript(m, 0, at{0, ev(SilenceDetected)})
+	wantLog(t, log, "0s hangup", "0s media off", "0s seize off")
+	// Without a silence timeout the event is ignored.
+	m, _ = runScript(NewFXO(FXOConfig{}), 2*time.Second, at{0, Event{Kind: IncomingCall, Number: "1"}})
+	_, log = runScript(m, 0, at{0, ev(SilenceDetected)})
+	wantLog(t, log)
+}
