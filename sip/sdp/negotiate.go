@@ -1,0 +1,146 @@
+package sdp
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// ErrNoCommonCodec is returned when an offer has no format we support: the
+// call is refused with 488 Not Acceptable Here.
+var ErrNoCommonCodec = errors.New("sdp: no common codec")
+
+// ErrNoAudio is returned for an offer without an audio stream.
+var ErrNoAudio = errors.New("sdp: no audio stream")
+
+// TelephoneEvent is the RFC 4733 format name.
+const TelephoneEvent = "telephone-event"
+
+// Choice is the outcome of an offer/answer exchange for the audio stream.
+type Choice struct {
+	Codec     Format // the voice format both sides use
+	DTMF      Format // telephone-event, PayloadType 0 when not negotiated
+	Remote    netip.AddrPort
+	Direction Direction // our direction
+	// PacketTime is the remote's a=ptime (0 = not given).
+	PacketTime time.Duration
+}
+
+// HasDTMF reports whether RFC 4733 events were negotiated.
+func (c Choice) HasDTMF() bool { return c.DTMF.Name != "" }
+
+// Negotiate answers an offer: the first offered format that is in
+// supported (compared by name and clock rate, the offer's order wins), and
+// telephone-event if offered and wanted. supported lists our formats in
+// preference order; their payload types matter only for our own offers.
+func Negotiate(offer *Session, supported []Format, dtmf bool) (Choice, error) {
+	m, ok := offer.Audio()
+	if !ok {
+		return Choice{}, ErrNoAudio
+	}
+	c := Choice{Remote: offer.RemoteAddr(m), Direction: m.Direction.Reverse(), PacketTime: m.PacketTime}
+	for _, f := range m.Formats {
+		if strings.EqualFold(f.Name, TelephoneEvent) && f.ClockRate == 8000 {
+			if dtmf && !c.HasDTMF() {
+				c.DTMF = f
+			}
+			continue
+		}
+		if c.Codec.Name != "" {
+			continue
+		}
+		for _, s := range supported {
+			if strings.EqualFold(f.Name, s.Name) && f.ClockRate == s.ClockRate && paramsCompatible(f, s) {
+				c.Codec = f
+				c.Codec.Name = s.Name
+				break
+			}
+		}
+	}
+	if c.Codec.Name == "" {
+		return Choice{}, ErrNoCommonCodec
+	}
+	return c, nil
+}
+
+// paramsCompatible leaves room for codecs whose fmtp must agree (G.729
+// annexb); G.711 has none.
+func paramsCompatible(offered, ours Format) bool { return true }
+
+// Answer is our answer to an offer for which Negotiate chose c.
+func Answer(offer *Session, c Choice, local netip.Addr, port int, version uint64, ptime time.Duration) *Session {
+	ans := &Session{Version: version, Addr: local}
+	for _, m := range offer.Media {
+		am := Media{Type: m.Type, Proto: m.Proto, Direction: Inactive}
+		if m.Type == "audio" && m.Port != 0 && !ans.hasActiveAudio() {
+			am.Port = port
+			am.Formats = []Format{c.Codec}
+			if c.HasDTMF() {
+				am.Formats = append(am.Formats, c.DTMF)
+			}
+			am.Direction = c.Direction
+			am.PacketTime = ptime
+		} else {
+			// Streams we do not take are refused with port 0 and keep the
+			// offer's formats, as RFC 3264 section 6 asks.
+			am.Formats = m.Formats
+		}
+		ans.Media = append(ans.Media, am)
+	}
+	return ans
+}
+
+func (s *Session) hasActiveAudio() bool {
+	for _, m := range s.Media {
+		if m.Type == "audio" && m.Port != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Offer is our offer: one audio stream with formats in preference order and
+// telephone-event when dtmfPT is not 0.
+func Offer(local netip.Addr, port int, version uint64, formats []Format, dtmfPT uint8, ptime time.Duration, dir Direction) *Session {
+	m := Media{Type: "audio", Port: port, Proto: "RTP/AVP", Formats: append([]Format(nil), formats...), Direction: dir, PacketTime: ptime}
+	if dtmfPT != 0 {
+		m.Formats = append(m.Formats, Format{PayloadType: dtmfPT, Name: TelephoneEvent, ClockRate: 8000, Params: "0-15"})
+	}
+	return &Session{Version: version, Addr: local, Media: []Media{m}}
+}
+
+// Accept reads the answer to our offer: the answer's first format is the
+// one to use (it must be one we offered).
+func Accept(offer, answer *Session) (Choice, error) {
+	am, ok := answer.Audio()
+	if !ok {
+		return Choice{}, ErrNoAudio
+	}
+	om, ok := offer.Audio()
+	if !ok {
+		return Choice{}, ErrNoAudio
+	}
+	ours := make([]Format, 0, len(om.Formats))
+	for _, f := range om.Formats {
+		if !strings.EqualFold(f.Name, TelephoneEvent) {
+			ours = append(ours, f)
+		}
+	}
+	hasDTMF := formatIndexByName(om, TelephoneEvent) >= 0
+	c, err := Negotiate(answer, ours, hasDTMF)
+	if err != nil {
+		return Choice{}, err
+	}
+	c.Direction = am.Direction.Reverse()
+	return c, nil
+}
+
+func formatIndexByName(m *Media, name string) int {
+	for i, f := range m.Formats {
+		if strings.EqualFold(f.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
