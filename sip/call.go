@@ -1,0 +1,493 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/potsgate/potsgate/sip/sdp"
+)
+
+// EventKind is something that happened to a call.
+type EventKind int
+
+const (
+	EventRinging    EventKind = iota + 1 // the far end is alerting (180)
+	EventEarlyMedia                      // early media (183 with SDP): Choice is set
+	EventAnswered                        // the call is up: Choice is set
+	EventModified                        // a re-INVITE changed the media (hold, resume)
+	EventEnded                           // the call is over: Code and Reason say why
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventRinging:
+		return "ringing"
+	case EventEarlyMedia:
+		return "early-media"
+	case EventAnswered:
+		return "answered"
+	case EventModified:
+		return "modified"
+	case EventEnded:
+		return "ended"
+	}
+	return "EventKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Event is one call event.
+type Event struct {
+	Kind   EventKind
+	Choice sdp.Choice
+	// Code is the SIP status that ended the call (0 for a BYE).
+	Code   int
+	Reason string
+}
+
+// Call is one call, incoming or outgoing. Its methods are safe from any
+// goroutine.
+type Call struct {
+	u        *UA
+	id       string
+	outgoing bool
+	events   chan Event
+	final    chan struct{} // closed when the INVITE got its final response
+	done     chan struct{} // closed when the call ended
+	endOnce  sync.Once
+	fin      sync.Once
+	answered atomic.Bool
+	evMu     sync.Mutex // orders sends on events with its close
+	ended    bool
+
+	mu              sync.Mutex
+	invite          *sipmsg.Request
+	tx              sipmsg.ServerTransaction // incoming, until the final response
+	localTag        string
+	remoteTag       string
+	remoteTarget    *sipmsg.ContactHeader
+	routes          []string
+	cseq            uint32
+	from, to        string
+	remoteOffer     *sdp.Session // incoming
+	localOffer      *sdp.Session // outgoing
+	choice          sdp.Choice
+	localPort       int
+	sdpVersion      uint64
+	reinvitePending bool
+	ackedCh         chan struct{}
+	ackOnce         sync.Once
+}
+
+func newCall(u *UA, id string, outgoing bool) *Call {
+	return &Call{u: u, id: id, outgoing: outgoing,
+		events: make(chan Event, 16), final: make(chan struct{}), done: make(chan struct{}),
+		ackedCh: make(chan struct{}), sdpVersion: uint64(time.Now().Unix())}
+}
+
+// ID is the call's Call-ID.
+func (c *Call) ID() string { return c.id }
+
+// Outgoing reports whether we placed the call.
+func (c *Call) Outgoing() bool { return c.outgoing }
+
+// From and To are the user parts of the calling and called party.
+func (c *Call) From() string { return c.from }
+func (c *Call) To() string   { return c.to }
+
+// Choice is the negotiated media: for an incoming call, set from the
+// offer; for an outgoing call, once answered.
+func (c *Call) Choice() sdp.Choice {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.choice
+}
+
+// Events delivers what happens to the call; it is closed after EventEnded.
+func (c *Call) Events() <-chan Event { return c.events }
+
+// Done is closed when the call has ended.
+func (c *Call) Done() <-chan struct{} { return c.done }
+
+func (c *Call) emit(e Event) {
+	c.evMu.Lock()
+	defer c.evMu.Unlock()
+	if c.ended {
+		return
+	}
+	select {
+	case c.events <- e:
+	default:
+		c.u.log.Warn("sip: call event dropped", "call", c.id, "event", e.Kind.String())
+	}
+}
+
+func (c *Call) end(kind EventKind, code int, reason string) {
+	c.endOnce.Do(func() {
+		c.fin.Do(func() { close(c.final) })
+		c.evMu.Lock()
+		select {
+		case c.events <- Event{Kind: kind, Code: code, Reason: reason}:
+		default:
+		}
+		c.ended = true
+		close(c.events)
+		c.evMu.Unlock()
+		close(c.done)
+		c.u.forget(c)
+	})
+}
+
+func (c *Call) acked() { c.ackOnce.Do(func() { close(c.ackedCh) }) }
+
+func (c *Call) localUser() string {
+	if c.outgoing {
+		return c.from
+	}
+	return c.to
+}
+
+// Ring sends 180 Ringing for an incoming call.
+func (c *Call) Ring() error {
+	return c.provisional(180, "Ringing")
+}
+
+func (c *Call) provisional(code int, reason string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tx == nil {
+		return ErrCallAnswered
+	}
+	res := sipmsg.NewResponseFromRequest(c.invite, code, reason, nil)
+	res.To().Params.Add("tag", c.localTag)
+	res.AppendHeader(c.u.contact(c.to))
+	return c.tx.Respond(res)
+}
+
+// Answer answers an incoming call with 200 OK, offering our media on
+// localPort, and returns once the 200 is sent; the ACK is awaited in the
+// background.
+func (c *Call) Answer(localPort int) error {
+	c.mu.Lock()
+	if c.tx == nil {
+		c.mu.Unlock()
+		return ErrCallAnswered
+	}
+	c.localPort = localPort
+	body := c.answerSDPLocked(c.remoteOffer, c.choice)
+	res := sipmsg.NewResponseFromRequest(c.invite, 200, "OK", body)
+	res.To().Params.Add("tag", c.localTag)
+	res.AppendHeader(c.u.contact(c.to))
+	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY"))
+	err := c.tx.Respond(res)
+	c.tx = nil
+	choice := c.choice
+	c.mu.Unlock()
+	c.fin.Do(func() { close(c.final) })
+	if err != nil {
+		c.end(EventEnded, 500, "answer not sent: "+err.Error())
+		return err
+	}
+	c.answered.Store(true)
+	c.u.stats.Answered.Add(1)
+	c.emit(Event{Kind: EventAnswered, Choice: choice})
+	return nil
+}
+
+func (c *Call) answerSDP(offer *sdp.Session, choice sdp.Choice) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.answerSDPLocked(offer, choice)
+}
+
+func (c *Call) answerSDPLocked(offer *sdp.Session, choice sdp.Choice) []byte {
+	c.sdpVersion++
+	return sdp.Answer(offer, choice, c.u.cfg.MediaAddr, c.localPort, c.sdpVersion, c.u.cfg.PacketTime).Marshal()
+}
+
+// Reject refuses an incoming call (486 Busy Here, 404 Not Found, ...).
+func (c *Call) Reject(code int, reason string) error {
+	if !c.reject(code, reason) {
+		return ErrCallAnswered
+	}
+	return nil
+}
+
+func (c *Call) reject(code int, reason string) bool {
+	c.mu.Lock()
+	if c.tx == nil {
+		c.mu.Unlock()
+		return false
+	}
+	res := sipmsg.NewResponseFromRequest(c.invite, code, reason, nil)
+	res.To().Params.Add("tag", c.localTag)
+	_ = c.tx.Respond(res)
+	c.tx = nil
+	c.mu.Unlock()
+	c.u.stats.Failed.Add(1)
+	c.end(EventEnded, code, reason)
+	return true
+}
+
+// Hangup ends the call: BYE once answered, CANCEL (outgoing) or 480
+// (incoming) before.
+func (c *Call) Hangup(ctx context.Context) error {
+	select {
+	case <-c.done:
+		return nil
+	default:
+	}
+	if !c.outgoing && !c.answered.Load() {
+		c.reject(480, "Temporarily Unavailable")
+		return nil
+	}
+	if c.outgoing && !c.answered.Load() {
+		return c.cancel(ctx)
+	}
+	bye := c.inDialog(sipmsg.BYE)
+	defer c.end(EventEnded, 0, "local hangup")
+	res, err := c.u.cli.Do(ctx, bye, sipgo.ClientRequestAddVia)
+	if err != nil {
+		return fmt.Errorf("sip: BYE: %w", err)
+	}
+	if res.StatusCode >= 300 {
+		return fmt.Errorf("sip: BYE answered %d %s", res.StatusCode, res.Reason)
+	}
+	return nil
+}
+
+// inDialog builds a request within the call's dialog (RFC 3261 12.2.1.1).
+func (c *Call) inDialog(method sipmsg.RequestMethod) *sipmsg.Request {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	target := c.invite.Recipient
+	if c.remoteTarget != nil {
+		target = c.remoteTarget.Address
+	}
+	req := sipmsg.NewRequest(method, *target.Clone())
+	var from, to sipmsg.Header
+	if c.outgoing {
+		f := *c.invite.From()
+		t := *c.invite.To()
+		t.Params = t.Params.Clone()
+		t.Params.Add("tag", c.remoteTag)
+		from, to = &f, &t
+	} else {
+		// We are the UAS: our From is the INVITE's To with our tag.
+		t := c.invite.To().AsFrom()
+		t.Params.Add("tag", c.localTag)
+		f := c.invite.From().AsTo()
+		from, to = &t, &f
+	}
+	req.AppendHeader(from)
+	req.AppendHeader(to)
+	req.AppendHeader(sipmsg.NewHeader("Call-ID", c.id))
+	c.cseq++
+	if c.outgoing && c.cseq <= c.invite.CSeq().SeqNo {
+		c.cseq = c.invite.CSeq().SeqNo + 1
+	}
+	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: c.cseq, MethodName: method})
+	mf := sipmsg.MaxForwardsHeader(70)
+	req.AppendHeader(&mf)
+	routes := c.routes
+	if !c.outgoing { // the UAS uses the Record-Route in order
+		for _, r := range routes {
+			req.AppendHeader(sipmsg.NewHeader("Route", r))
+		}
+	} else {
+		for i := len(routes) - 1; i >= 0; i-- {
+			req.AppendHeader(sipmsg.NewHeader("Route", routes[i]))
+		}
+	}
+	req.SetTransport("UDP")
+	return req
+}
+
+// Dial is an outgoing call.
+type Dial struct {
+	// To is the called user; Host is "host:port" (empty: Config.Proxy).
+	To, Host string
+	// From and FromName are the calling party.
+	From, FromName string
+	// LocalPort is our RTP port for the offer.
+	LocalPort int
+	// Username and Password answer a digest challenge, when set.
+	Username, Password string
+}
+
+// Dial places a call and returns at once; progress arrives on the call's
+// Events. ctx bounds the whole setup: when it ends before an answer the
+// call is cancelled.
+func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
+	if u.closed.Load() {
+		return nil, ErrClosed
+	}
+	host := d.Host
+	if host == "" {
+		host = u.cfg.Proxy
+	}
+	if host == "" {
+		return nil, errors.New("sip: no host to call and no proxy configured")
+	}
+	hp, err := netip.ParseAddrPort(host)
+	if err != nil {
+		return nil, fmt.Errorf("sip: host %q: %w", host, err)
+	}
+	recipient := sipmsg.Uri{Scheme: "sip", User: d.To, Host: hp.Addr().String(), Port: int(hp.Port())}
+	req := sipmsg.NewRequest(sipmsg.INVITE, recipient)
+	from := &sipmsg.FromHeader{DisplayName: d.FromName, Address: sipmsg.Uri{Scheme: "sip", User: d.From, Host: u.addr.Addr().String()}}
+	from.Params.Add("tag", sipmsg.GenerateTagN(16))
+	req.AppendHeader(from)
+	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: "sip", User: d.To, Host: hp.Addr().String()}})
+	req.AppendHeader(u.contact(d.From))
+	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	req.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY"))
+	c := newCall(u, "", true)
+	c.from, c.to, c.localPort = d.From, d.To, d.LocalPort
+	c.localOffer = sdp.Offer(u.cfg.MediaAddr, d.LocalPort, c.sdpVersion, u.cfg.Codecs, u.cfg.DTMFPayloadType, u.cfg.PacketTime, sdp.SendRecv)
+	req.SetBody(c.localOffer.Marshal())
+	if err := sipgo.ClientRequestBuild(u.cli, req); err != nil {
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	c.id = req.CallID().Value()
+	c.invite = req
+	u.mu.Lock()
+	u.calls[c.id] = c
+	u.mu.Unlock()
+	u.stats.OutgoingCalls.Add(1)
+	tx, err := u.cli.TransactionRequest(ctx, req, noBuild)
+	if err != nil {
+		u.forget(c)
+		return nil, fmt.Errorf("sip: INVITE: %w", err)
+	}
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		c.runInvite(ctx, tx, d)
+	}()
+	return c, nil
+}
+
+// noBuild sends a request as built.
+func noBuild(*sipgo.Client, *sipmsg.Request) error { return nil }
+
+func (c *Call) runInvite(ctx context.Context, tx sipmsg.ClientTransaction, d Dial) {
+	defer func() { tx.Terminate() }()
+	authTried := false
+	for {
+		select {
+		case <-ctx.Done():
+			_ = c.cancel(context.Background())
+			c.end(EventEnded, 487, "cancelled")
+			return
+		case <-c.u.ctx.Done():
+			c.end(EventEnded, 503, "shutting down")
+			return
+		case <-tx.Done():
+			if err := tx.Err(); err != nil {
+				c.u.stats.Failed.Add(1)
+				c.end(EventEnded, 408, "no answer: "+err.Error())
+			}
+			return
+		case res, ok := <-tx.Responses():
+			if !ok {
+				continue
+			}
+			switch {
+			case res.StatusCode == 100:
+			case res.StatusCode == 180:
+				c.emit(Event{Kind: EventRinging})
+			case res.StatusCode == 183 && len(res.Body()) > 0:
+				if ch, err := c.accept(res); err == nil {
+					c.emit(Event{Kind: EventEarlyMedia, Choice: ch})
+				}
+			case res.StatusCode < 200:
+			case res.StatusCode < 300:
+				c.answeredBy(res)
+				return
+			case (res.StatusCode == 401 || res.StatusCode == 407) && d.Username != "" && !authTried:
+				authTried = true
+				ntx, err := c.u.cli.TransactionDigestAuth(ctx, c.invite, res, sipgo.DigestAuth{Username: d.Username, Password: d.Password})
+				if err != nil {
+					c.end(EventEnded, res.StatusCode, "authentication failed: "+err.Error())
+					return
+				}
+				tx.Terminate()
+				tx = ntx
+			default:
+				c.u.stats.Failed.Add(1)
+				c.end(EventEnded, res.StatusCode, res.Reason)
+				return
+			}
+		}
+	}
+}
+
+func (c *Call) accept(res *sipmsg.Response) (sdp.Choice, error) {
+	ans, err := sdp.Parse(res.Body())
+	if err != nil {
+		return sdp.Choice{}, err
+	}
+	return sdp.Accept(c.localOffer, ans)
+}
+
+func (c *Call) answeredBy(res *sipmsg.Response) {
+	choice, err := c.accept(res)
+	c.mu.Lock()
+	c.remoteTag, _ = res.To().Params.Get("tag")
+	c.remoteTarget = res.Contact()
+	c.routes = c.routes[:0]
+	for _, h := range res.GetHeaders("Record-Route") {
+		c.routes = append(c.routes, h.Value())
+	}
+	c.choice = choice
+	c.mu.Unlock()
+	ack := c.inDialog(sipmsg.ACK)
+	ack.CSeq().SeqNo = c.invite.CSeq().SeqNo
+	c.mu.Lock()
+	c.cseq-- // the ACK shares the INVITE's number
+	c.mu.Unlock()
+	if werr := c.u.cli.WriteRequest(ack, sipgo.ClientRequestAddVia); werr != nil {
+		c.u.log.Warn("sip: ACK not sent", "call", c.id, "error", werr)
+	}
+	if err != nil {
+		// An answer we cannot use: end the call it set up.
+		c.answered.Store(true)
+		_ = c.Hangup(context.Background())
+		return
+	}
+	c.answered.Store(true)
+	c.u.stats.Answered.Add(1)
+	c.fin.Do(func() { close(c.final) })
+	c.emit(Event{Kind: EventAnswered, Choice: choice})
+}
+
+// cancel sends CANCEL for an unanswered outgoing INVITE.
+func (c *Call) cancel(ctx context.Context) error {
+	c.mu.Lock()
+	inv := c.invite
+	c.mu.Unlock()
+	req := sipmsg.NewRequest(sipmsg.CANCEL, inv.Recipient)
+	req.AppendHeader(inv.Via().Clone())
+	req.AppendHeader(inv.From())
+	req.AppendHeader(inv.To())
+	req.AppendHeader(inv.CallID())
+	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sipmsg.CANCEL})
+	mf := sipmsg.MaxForwardsHeader(70)
+	req.AppendHeader(&mf)
+	req.SetTransport(inv.Transport())
+	req.SetDestination(inv.Destination())
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := c.u.cli.Do(ctx, req, noBuild)
+	c.end(EventEnded, 487, "cancelled")
+	return err
+}

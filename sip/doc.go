@@ -1,0 +1,27 @@
+// Package sip is the gateway's SIP user agent, on github.com/emiago/sipgo:
+// calls in and out with SDP offer/answer, BYE and CANCEL, answers to
+// OPTIONS, and the check-sync NOTIFY that triggers a configuration update.
+//
+// # Calls
+//
+// An incoming INVITE becomes a [Call] handed to the [Handler]; the handler
+// answers through the call (Ring, Answer, Reject) from any goroutine. An
+// outgoing call starts with [UA.Dial]. Either way the call reports what
+// happens to it (ringing, answered, re-INVITE, ended) on its Events
+// channel. The package keeps its own dialog store, as sipgo's README
+// advises; the negotiated media ([sdp.Choice]) is the caller's to run.
+//
+// # sipgo's package-level settings
+//
+// sipgo keeps a default logger, timers and parser settings as package
+// globals. This package sets none of them: loggers go to sipgo per
+// component (server, client), and the defaults of timers are RFC 3261's.
+// If one ever has to be set, it is set in settings.go and nowhere else.
+//
+// # Remote control
+//
+// A NOTIFY with `Event: check-sync` is honoured only when
+// Config.EnableRemoteReset is set and it comes from one of
+// Config.TrustedHosts; anything else is refused with 403 and nothing
+// happens.
+package sip

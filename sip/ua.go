@@ -1,0 +1,387 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/potsgate/potsgate/sip/sdp"
+)
+
+// Config is the user agent's configuration.
+type Config struct {
+	// ListenAddr is the UDP address to listen on ("127.0.0.1:5060";
+	// port 0 picks a free one).
+	ListenAddr string
+	// MediaAddr is the address put in SDP (default: the listen address).
+	MediaAddr netip.Addr
+	// UserAgent is the User-Agent and Server header value.
+	UserAgent string
+	// Codecs are the voice formats in preference order (CodersGroup0).
+	Codecs []sdp.Format
+	// DTMFPayloadType is the RFC 4733 payload type we offer (0 = none).
+	DTMFPayloadType uint8
+	// PacketTime is the ptime we ask for (default 20 ms).
+	PacketTime time.Duration
+	// Proxy receives calls dialled without a host ("host:port").
+	Proxy string
+	// EnableRemoteReset honours check-sync NOTIFYs from TrustedHosts
+	// (EnableSIPRemoteReset).
+	EnableRemoteReset bool
+	TrustedHosts      []netip.Addr
+}
+
+// Handler is what the gateway does with what the network asks.
+type Handler interface {
+	// IncomingCall offers a new call. It must not block: answer through
+	// the Call from another goroutine.
+	IncomingCall(c *Call)
+	// CheckSync is a trusted check-sync NOTIFY: run a configuration update,
+	// or restart when reboot is set.
+	CheckSync(ctx context.Context, reboot bool) error
+}
+
+// Errors of the user agent.
+var (
+	ErrClosed       = errors.New("sip: user agent closed")
+	ErrCallEnded    = errors.New("sip: call ended")
+	ErrCallAnswered = errors.New("sip: call already answered")
+)
+
+// UA is the gateway's SIP user agent.
+type UA struct {
+	cfg    Config
+	h      Handler
+	log    *slog.Logger
+	ua     *sipgo.UserAgent
+	srv    *sipgo.Server
+	cli    *sipgo.Client
+	conn   net.PacketConn
+	addr   netip.AddrPort
+	mu     sync.Mutex
+	calls  map[string]*Call // by Call-ID
+	closed atomic.Bool
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	stats  Stats
+}
+
+// Stats are the user agent's counters.
+type Stats struct {
+	IncomingCalls, OutgoingCalls atomic.Int64
+	Answered, Failed             atomic.Int64
+	RemoteResetsRefused          atomic.Int64
+}
+
+// Listen binds the UDP socket and returns a user agent ready to Serve.
+func Listen(cfg Config, h Handler, log *slog.Logger) (*UA, error) {
+	if h == nil {
+		return nil, errors.New("sip: a Handler is required")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PacketTime == 0 {
+		cfg.PacketTime = 20 * time.Millisecond
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "potsgate"
+	}
+	if len(cfg.Codecs) == 0 {
+		return nil, errors.New("sip: no codecs configured")
+	}
+	conn, err := net.ListenPacket("udp", cfg.ListenAddr)
+	if err != nil {
+		return nil, fmt.Errorf("sip: listen: %w", err)
+	}
+	addr := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	if !cfg.MediaAddr.IsValid() {
+		cfg.MediaAddr = addr.Addr().Unmap()
+	}
+	u := &UA{cfg: cfg, h: h, log: log, conn: conn, addr: netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port()), calls: map[string]*Call{}}
+	u.ctx, u.cancel = context.WithCancel(context.Background())
+	u.ua, err = sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(u.addr.Addr().String()))
+	if err == nil {
+		u.srv, err = sipgo.NewServer(u.ua, sipgo.WithServerLogger(log))
+	}
+	if err == nil {
+		// Requests we send leave from the listening socket, so replies and
+		// in-dialog requests come back to it.
+		u.cli, err = sipgo.NewClient(u.ua, sipgo.WithClientLogger(log),
+			sipgo.WithClientHostname(u.addr.Addr().String()), sipgo.WithClientPort(int(u.addr.Port())))
+	}
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sip: %w", err)
+	}
+	u.srv.OnInvite(u.onInvite)
+	u.srv.OnAck(u.onAck)
+	u.srv.OnBye(u.onBye)
+	u.srv.OnOptions(u.onOptions)
+	u.srv.OnNotify(u.onNotify)
+	return u, nil
+}
+
+// Addr is the address the user agent listens on.
+func (u *UA) Addr() netip.AddrPort { return u.addr }
+
+// Serve handles requests until ctx ends or Close is called.
+func (u *UA) Serve(ctx context.Context) error {
+	if u.closed.Load() {
+		return ErrClosed
+	}
+	done := make(chan error, 1)
+	go func() { done <- u.srv.ServeUDP(u.conn) }()
+	select {
+	case <-ctx.Done():
+		u.Close()
+		<-done
+		return ctx.Err()
+	case <-u.ctx.Done():
+		<-done
+		return ErrClosed
+	case err := <-done:
+		return err
+	}
+}
+
+// Close hangs up every call, stops serving and releases the socket. It is
+// idempotent.
+func (u *UA) Close() error {
+	if !u.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	for _, c := range u.Calls() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = c.Hangup(ctx)
+		cancel()
+	}
+	u.cancel()
+	u.wg.Wait()
+	err := u.conn.Close()
+	u.ua.Close()
+	return err
+}
+
+// Calls returns the calls in progress.
+func (u *UA) Calls() []*Call {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := make([]*Call, 0, len(u.calls))
+	for _, c := range u.calls {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Stats returns the user agent's counters.
+func (u *UA) Stats() *Stats { return &u.stats }
+
+func (u *UA) call(id string) *Call {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.calls[id]
+}
+
+func (u *UA) forget(c *Call) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.calls[c.id] == c {
+		delete(u.calls, c.id)
+	}
+}
+
+func (u *UA) respond(tx sipmsg.ServerTransaction, req *sipmsg.Request, code int, reason string) {
+	res := sipmsg.NewResponseFromRequest(req, code, reason, nil)
+	res.AppendHeader(sipmsg.NewHeader("Server", u.cfg.UserAgent))
+	if err := tx.Respond(res); err != nil {
+		u.log.Debug("sip: response not sent", "code", code, "error", err)
+	}
+}
+
+func (u *UA) contact(user string) *sipmsg.ContactHeader {
+	return &sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: user, Host: u.addr.Addr().String(), Port: int(u.addr.Port())}}
+}
+
+func (u *UA) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	if u.closed.Load() {
+		u.respond(tx, req, 503, "Service Unavailable")
+		return
+	}
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		u.onReInvite(req, tx)
+		return
+	}
+	if mf := req.MaxForwards(); mf != nil && *mf == 0 {
+		u.respond(tx, req, 483, "Too Many Hops")
+		return
+	}
+	id := req.CallID().Value()
+	if u.call(id) != nil { // a retransmission the transaction layer did not absorb
+		return
+	}
+	offer, err := sdp.Parse(req.Body())
+	if err != nil || len(req.Body()) == 0 {
+		u.respond(tx, req, 488, "Not Acceptable Here")
+		return
+	}
+	choice, err := sdp.Negotiate(offer, u.cfg.Codecs, u.cfg.DTMFPayloadType != 0)
+	if err != nil {
+		u.respond(tx, req, 488, "Not Acceptable Here")
+		return
+	}
+	c := newCall(u, id, false)
+	c.invite, c.tx = req, tx
+	c.localTag = sipmsg.GenerateTagN(16)
+	c.remoteTag, _ = req.From().Params.Get("tag")
+	c.remoteOffer, c.choice = offer, choice
+	c.from, c.to = req.From().Address.User, req.Recipient.User
+	if c.to == "" {
+		c.to = req.To().Address.User
+	}
+	c.remoteTarget = req.Contact()
+	for _, h := range req.GetHeaders("Record-Route") {
+		c.routes = append(c.routes, h.Value())
+	}
+	u.mu.Lock()
+	u.calls[id] = c
+	u.mu.Unlock()
+	u.stats.IncomingCalls.Add(1)
+	u.respond(tx, req, 100, "Trying")
+	tx.OnCancel(func(*sipmsg.Request) {
+		c.end(EventEnded, 487, "cancelled by the caller")
+	})
+	u.h.IncomingCall(c)
+	// The transaction lives as long as this handler: wait for our final
+	// answer, the caller's CANCEL, or shutdown.
+	select {
+	case <-c.final:
+	case <-tx.Done():
+		c.end(EventEnded, 487, "request terminated")
+	case <-u.ctx.Done():
+		c.reject(503, "Service Unavailable")
+	}
+}
+
+func (u *UA) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	c := u.call(req.CallID().Value())
+	if c == nil {
+		u.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	c.mu.Lock()
+	if c.reinvitePending {
+		c.mu.Unlock()
+		u.respond(tx, req, 491, "Request Pending")
+		return
+	}
+	c.reinvitePending = true
+	c.mu.Unlock()
+	defer func() { c.mu.Lock(); c.reinvitePending = false; c.mu.Unlock() }()
+	offer, err := sdp.Parse(req.Body())
+	if err != nil || len(req.Body()) == 0 {
+		u.respond(tx, req, 488, "Not Acceptable Here")
+		return
+	}
+	choice, err := sdp.Negotiate(offer, u.cfg.Codecs, u.cfg.DTMFPayloadType != 0)
+	if err != nil {
+		u.respond(tx, req, 488, "Not Acceptable Here")
+		return
+	}
+	body := c.answerSDP(offer, choice)
+	res := sipmsg.NewResponseFromRequest(req, 200, "OK", body)
+	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	res.AppendHeader(u.contact(c.localUser()))
+	if err := tx.Respond(res); err != nil {
+		return
+	}
+	c.mu.Lock()
+	c.choice = choice
+	c.mu.Unlock()
+	c.emit(Event{Kind: EventModified, Choice: choice})
+	select { // the ACK ends the transaction
+	case <-tx.Acks():
+	case <-tx.Done():
+	case <-time.After(32 * time.Second):
+	}
+}
+
+func (u *UA) onAck(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	if c := u.call(req.CallID().Value()); c != nil {
+		c.acked()
+	}
+}
+
+func (u *UA) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	c := u.call(req.CallID().Value())
+	if c == nil {
+		u.respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	u.respond(tx, req, 200, "OK")
+	c.end(EventEnded, 0, "remote hangup")
+}
+
+func (u *UA) onOptions(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	res := sipmsg.NewResponseFromRequest(req, 200, "OK", nil)
+	res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY"))
+	res.AppendHeader(sipmsg.NewHeader("Accept", "application/sdp"))
+	res.AppendHeader(sipmsg.NewHeader("Server", u.cfg.UserAgent))
+	_ = tx.Respond(res)
+}
+
+// onNotify handles the check-sync NOTIFY (remote configuration update or
+// restart), gated by configuration and source address.
+func (u *UA) onNotify(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+	event := ""
+	if h := req.GetHeader("Event"); h != nil {
+		event = strings.TrimSpace(h.Value())
+	}
+	name, params, _ := strings.Cut(event, ";")
+	if !strings.EqualFold(strings.TrimSpace(name), "check-sync") {
+		u.respond(tx, req, 489, "Bad Event")
+		return
+	}
+	if !u.trusted(req.Source()) {
+		u.stats.RemoteResetsRefused.Add(1)
+		u.log.Warn("sip: check-sync refused", "source", req.Source(), "enabled", u.cfg.EnableRemoteReset)
+		u.respond(tx, req, 403, "Forbidden")
+		return
+	}
+	reboot := strings.Contains(strings.ReplaceAll(strings.ToLower(params), " ", ""), "reboot=true")
+	u.respond(tx, req, 200, "OK")
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		if err := u.h.CheckSync(u.ctx, reboot); err != nil {
+			u.log.Warn("sip: check-sync failed", "reboot", reboot, "error", err)
+		}
+	}()
+}
+
+func (u *UA) trusted(source string) bool {
+	if !u.cfg.EnableRemoteReset {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(source)
+	if err != nil {
+		return false
+	}
+	for _, a := range u.cfg.TrustedHosts {
+		if a.Unmap() == ap.Addr().Unmap() {
+			return true
+		}
+	}
+	return false
+}
