@@ -1,0 +1,213 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/potsgate/potsgate/hal"
+	"github.com/potsgate/potsgate/media/tone"
+	"github.com/potsgate/potsgate/provisioning"
+	"github.com/potsgate/potsgate/sip"
+	"github.com/potsgate/potsgate/sip/sdp"
+	"github.com/potsgate/potsgate/telephony/line"
+)
+
+// Port is one analog port: a number and either an FXS or an FXO port.
+type Port struct {
+	Number string
+	FXS    hal.FXSPort
+	FXO    hal.FXOPort
+}
+
+// MediaFactory opens the RTP side of calls.
+type MediaFactory interface {
+	// Open reserves a local RTP port for a call.
+	Open() (MediaLeg, error)
+}
+
+// MediaLeg is the RTP side of one call.
+type MediaLeg interface {
+	// Port is the local RTP port, for SDP.
+	Port() int
+	// Start begins sending and receiving with the negotiated media.
+	Start(choice sdp.Choice) error
+	// Update applies a re-INVITE (hold, resume, new address).
+	Update(choice sdp.Choice) error
+	// ReadFrame fills 10 ms of audio from the far end; WriteFrame sends
+	// 10 ms heard on the line. Neither blocks.
+	ReadFrame(dst []int16)
+	WriteFrame(src []int16)
+	// SendDigit sends a digit by RFC 4733.
+	SendDigit(d byte)
+	Close() error
+}
+
+// Options build a Gateway. Config, Ports, SIP and Media are required.
+type Options struct {
+	Config provisioning.Config
+	Ports  []Port
+	Tones  tone.Set
+	SIP    sip.Config
+	Media  MediaFactory
+	// Paced steps every line from one 10 ms ticker, for simulated ports;
+	// hardware ports pace themselves.
+	Paced bool
+	// CheckSync runs a configuration update (or a restart) when a trusted
+	// check-sync NOTIFY arrives.
+	CheckSync func(ctx context.Context, reboot bool) error
+	Logger    *slog.Logger
+}
+
+// Counters are the gateway's call counters.
+type Counters struct {
+	Attempted, Established, Busy, NoAnswer, NoRoute, Failed atomic.Int64
+}
+
+// Gateway is a running analog-to-SIP gateway.
+type Gateway struct {
+	opts     Options
+	log      *slog.Logger
+	ua       *sip.UA
+	ports    []*port
+	byNumber map[string]*port
+	counters Counters
+	wg       sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
+	closed   atomic.Bool
+}
+
+// ErrNoPorts is returned by New without ports.
+var ErrNoPorts = errors.New("gateway: no ports")
+
+// New builds a gateway and binds its SIP socket; Run starts it.
+func New(opts Options) (*Gateway, error) {
+	if len(opts.Ports) == 0 {
+		return nil, ErrNoPorts
+	}
+	if opts.Media == nil {
+		return nil, errors.New("gateway: a MediaFactory is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	g := &Gateway{opts: opts, log: opts.Logger, byNumber: map[string]*port{}}
+	g.ctx, g.cancel = context.WithCancel(context.Background())
+	epoch := time.Now()
+	for i, pc := range opts.Ports {
+		p := &port{g: g, index: i + 1, number: pc.Number}
+		var err error
+		switch {
+		case pc.FXS != nil:
+			lc, cerr := FXSConfig(opts.Config, i+1)
+			if cerr != nil {
+				return nil, cerr
+			}
+			p.fxs, err = line.NewFXSLine(line.FXSLineOptions{Port: pc.FXS, Network: p, Config: lc, Tones: opts.Tones,
+				Epoch: epoch, Logger: g.log.With("port", i+1)})
+		case pc.FXO != nil:
+			lc, cerr := FXOConfig(opts.Config, i+1)
+			if cerr != nil {
+				return nil, cerr
+			}
+			p.fxo, err = line.NewFXOLine(line.FXOLineOptions{Port: pc.FXO, Network: p, Config: lc, Tones: opts.Tones,
+				Epoch: epoch, Logger: g.log.With("port", i+1)})
+		default:
+			return nil, fmt.Errorf("gateway: port %d has neither FXS nor FXO", i+1)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("gateway: port %d: %w", i+1, err)
+		}
+		g.ports = append(g.ports, p)
+		if pc.Number != "" {
+			g.byNumber[pc.Number] = p
+		}
+	}
+	ua, err := sip.Listen(opts.SIP, (*sipHandler)(g), g.log.With("component", "sip"))
+	if err != nil {
+		return nil, err
+	}
+	g.ua = ua
+	return g, nil
+}
+
+// SIPAddr is the address the gateway's user agent listens on.
+func (g *Gateway) SIPAddr() string { return g.ua.Addr().String() }
+
+// Counters returns the call counters.
+func (g *Gateway) Counters() *Counters { return &g.counters }
+
+// Run runs the gateway until ctx ends, then ends every call with BYE and
+// stops the lines.
+func (g *Gateway) Run(ctx context.Context) error {
+	uaDone := make(chan error, 1)
+	go func() { uaDone <- g.ua.Serve(g.ctx) }()
+	if g.opts.Paced {
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			g.pace()
+		}()
+	} else {
+		for _, p := range g.ports {
+			g.wg.Add(1)
+			go func() {
+				defer g.wg.Done()
+				if err := p.run(g.ctx); err != nil && !errors.Is(err, context.Canceled) {
+					g.log.Error("line stopped", "port", p.index, "error", err)
+				}
+			}()
+		}
+	}
+	g.log.Info("gateway running", "sip", g.SIPAddr(), "ports", len(g.ports))
+	select {
+	case <-ctx.Done():
+	case err := <-uaDone:
+		g.log.Error("SIP stopped", "error", err)
+	}
+	return g.Close()
+}
+
+// pace steps every line each 10 ms from one goroutine. A late tick is
+// caught up frame by frame, so simulated time keeps up with real time.
+func (g *Gateway) pace() {
+	t := time.NewTicker(hal.FrameDuration)
+	defer t.Stop()
+	start := time.Now()
+	var frames int64
+	for {
+		select {
+		case <-g.ctx.Done():
+			return
+		case now := <-t.C:
+			due := int64(now.Sub(start) / hal.FrameDuration)
+			for ; frames < due; frames++ {
+				for _, p := range g.ports {
+					if err := p.step(); err != nil && !errors.Is(err, line.ErrLineClosed) {
+						g.log.Error("line step failed", "port", p.index, "error", err)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Close ends every call (BYE), stops the lines and the user agent. It is
+// idempotent.
+func (g *Gateway) Close() error {
+	if !g.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	err := g.ua.Close() // sends BYE/CANCEL for the calls in progress
+	g.cancel()
+	g.wg.Wait()
+	for _, p := range g.ports {
+		p.release()
+	}
+	return err
+}

@@ -1,0 +1,392 @@
+package gateway
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/potsgate/potsgate/hal"
+	"github.com/potsgate/potsgate/sip"
+	"github.com/potsgate/potsgate/telephony/line"
+)
+
+// port joins one line to the network: a SIP call with its RTP leg, or
+// another local port. Its line.Network methods run on the line's
+// goroutine and never block; SIP work runs on goroutines the gateway owns.
+type port struct {
+	g      *Gateway
+	index  int
+	number string
+	fxs    *line.FXSLine
+	fxo    *line.FXOLine
+
+	mu    sync.Mutex
+	call  *sip.Call
+	leg   MediaLeg
+	peer  *port
+	inbox frameRing // audio from a local peer
+}
+
+func (p *port) step() error {
+	if p.fxs != nil {
+		return p.fxs.Step()
+	}
+	return p.fxo.Step()
+}
+
+func (p *port) run(ctx context.Context) error {
+	if p.fxs != nil {
+		return p.fxs.Run(ctx)
+	}
+	return p.fxo.Run(ctx)
+}
+
+// deliver hands an event to the line; it waits only while the line's
+// queue is full.
+func (p *port) deliver(ev line.Event) {
+	ctx, cancel := context.WithTimeout(p.g.ctx, time.Second)
+	defer cancel()
+	var err error
+	if p.fxs != nil {
+		err = p.fxs.Deliver(ctx, ev)
+	} else {
+		err = p.fxo.Deliver(ctx, ev)
+	}
+	if err != nil {
+		p.g.log.Warn("event not delivered to the line", "port", p.index, "event", ev.Kind.String(), "error", err)
+	}
+}
+
+// idle reports whether the port can take a call.
+func (p *port) idle() bool {
+	p.mu.Lock()
+	busy := p.call != nil || p.peer != nil
+	p.mu.Unlock()
+	if busy {
+		return false
+	}
+	if p.fxs != nil {
+		return p.fxs.State() == line.FXSIdle
+	}
+	return p.fxo.State() == line.FXOIdle
+}
+
+// claim marks the port busy for a call; false if it already is.
+func (p *port) claim(c *sip.Call, peer *port) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.call != nil || p.peer != nil {
+		return false
+	}
+	p.call, p.peer = c, peer
+	return true
+}
+
+// release ends the port's share of a call: media closed, links cut.
+func (p *port) release() {
+	p.mu.Lock()
+	leg := p.leg
+	p.call, p.leg, p.peer = nil, nil, nil
+	p.inbox.reset()
+	p.mu.Unlock()
+	if leg != nil {
+		_ = leg.Close()
+	}
+}
+
+// line.Network
+
+func (p *port) PlaceCall(number string, cid line.CallerID) {
+	g := p.g
+	g.counters.Attempted.Add(1)
+	if number == "" && p.fxo != nil {
+		number = p.number
+	}
+	if target, ok := g.byNumber[number]; ok && target != p {
+		p.callLocal(target)
+		return
+	}
+	from := p.number
+	if p.fxo != nil && cid.Number != "" {
+		from = cid.Number // an FXO port passes on the PSTN caller
+	}
+	leg, err := g.opts.Media.Open()
+	if err != nil {
+		g.log.Warn("no RTP port for a call", "port", p.index, "error", err)
+		g.counters.Failed.Add(1)
+		go p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseUnavailable})
+		return
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		ctx, cancel := context.WithTimeout(g.ctx, 3*time.Minute)
+		defer cancel()
+		c, err := g.ua.Dial(ctx, sip.Dial{To: number, From: from, FromName: cid.Name, LocalPort: leg.Port()})
+		if err != nil {
+			g.log.Warn("call not placed", "port", p.index, "number", number, "error", err)
+			_ = leg.Close()
+			g.counters.NoRoute.Add(1)
+			p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseUnavailable})
+			return
+		}
+		if !p.claim(c, nil) {
+			_ = c.Hangup(ctx)
+			_ = leg.Close()
+			return
+		}
+		p.mu.Lock()
+		p.leg = leg
+		p.mu.Unlock()
+		p.follow(c, leg, true)
+	}()
+}
+
+// follow turns a SIP call's events into line events until it ends.
+func (p *port) follow(c *sip.Call, leg MediaLeg, outgoing bool) {
+	g := p.g
+	answered := false
+	for ev := range c.Events() {
+		switch ev.Kind {
+		case sip.EventRinging:
+			p.deliver(line.Event{Kind: line.RemoteRinging})
+		case sip.EventEarlyMedia:
+			if err := leg.Start(ev.Choice); err == nil {
+				p.deliver(line.Event{Kind: line.RemoteRinging})
+			}
+		case sip.EventAnswered:
+			answered = true
+			if outgoing {
+				if err := leg.Start(ev.Choice); err != nil {
+					g.log.Warn("media not started", "port", p.index, "error", err)
+				}
+				g.counters.Established.Add(1)
+				p.deliver(line.Event{Kind: line.RemoteAnswered})
+			}
+		case sip.EventModified:
+			if err := leg.Update(ev.Choice); err != nil {
+				g.log.Warn("media not updated", "port", p.index, "error", err)
+			}
+		case sip.EventEnded:
+			g.log.Info("call ended", "port", p.index, "call", c.ID(), "code", ev.Code, "reason", ev.Reason)
+			switch {
+			case answered || !outgoing:
+				p.deliver(line.Event{Kind: line.RemoteHangup})
+			case ev.Code == 486 || ev.Code == 600:
+				g.counters.Busy.Add(1)
+				p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseBusy})
+			case ev.Code == 408 || ev.Code == 480 || ev.Code == 487:
+				g.counters.NoAnswer.Add(1)
+				p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseUnavailable})
+			default:
+				g.counters.Failed.Add(1)
+				p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseUnavailable})
+			}
+		}
+	}
+	p.release()
+}
+
+func (p *port) callLocal(target *port) {
+	if !target.idle() || !p.claim(nil, target) {
+		p.g.counters.Busy.Add(1)
+		go p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseBusy})
+		return
+	}
+	if !target.claim(nil, p) {
+		p.release()
+		p.g.counters.Busy.Add(1)
+		go p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseBusy})
+		return
+	}
+	go target.deliver(line.Event{Kind: line.IncomingCall, CallerID: line.CallerID{Number: p.number}})
+	go p.deliver(line.Event{Kind: line.RemoteRinging})
+}
+
+func (p *port) Answer() {
+	p.mu.Lock()
+	c, peer := p.call, p.peer
+	p.mu.Unlock()
+	switch {
+	case peer != nil:
+		p.g.counters.Established.Add(1)
+		go peer.deliver(line.Event{Kind: line.RemoteAnswered})
+	case c != nil:
+		leg, err := p.g.opts.Media.Open()
+		if err != nil {
+			p.g.log.Warn("no RTP port to answer", "port", p.index, "error", err)
+			_ = c.Reject(503, "Service Unavailable")
+			return
+		}
+		if err := c.Answer(leg.Port()); err != nil {
+			_ = leg.Close()
+			return
+		}
+		if err := leg.Start(c.Choice()); err != nil {
+			p.g.log.Warn("media not started", "port", p.index, "error", err)
+		}
+		p.g.counters.Established.Add(1)
+		p.mu.Lock()
+		p.leg = leg
+		p.mu.Unlock()
+	}
+}
+
+func (p *port) Hangup() {
+	p.mu.Lock()
+	c, peer := p.call, p.peer
+	p.mu.Unlock()
+	switch {
+	case peer != nil:
+		go peer.deliver(line.Event{Kind: line.RemoteHangup})
+		peer.release()
+		p.release()
+	case c != nil:
+		p.g.wg.Add(1)
+		go func() {
+			defer p.g.wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = c.Hangup(ctx)
+		}()
+	}
+}
+
+func (p *port) RejectBusy() {
+	p.mu.Lock()
+	c := p.call
+	p.mu.Unlock()
+	if c != nil {
+		_ = c.Reject(486, "Busy Here")
+	}
+}
+
+func (p *port) SendDigit(d byte) {
+	p.mu.Lock()
+	leg := p.leg
+	p.mu.Unlock()
+	if leg != nil {
+		leg.SendDigit(d)
+	}
+}
+
+func (p *port) SendFlash() {
+	p.g.log.Info("hook flash ignored: no supplementary service configured", "port", p.index)
+}
+
+func (p *port) ReadAudio(dst []int16) {
+	p.mu.Lock()
+	leg, peer := p.leg, p.peer
+	p.mu.Unlock()
+	switch {
+	case leg != nil:
+		leg.ReadFrame(dst)
+	case peer != nil:
+		p.inbox.read(dst)
+	default:
+		clear(dst)
+	}
+}
+
+func (p *port) WriteAudio(src []int16) {
+	p.mu.Lock()
+	leg, peer := p.leg, p.peer
+	p.mu.Unlock()
+	switch {
+	case leg != nil:
+		leg.WriteFrame(src)
+	case peer != nil:
+		peer.inbox.write(src)
+	}
+}
+
+// frameRing passes audio between two local ports: a few frames of slack
+// for lines stepped on different goroutines.
+type frameRing struct {
+	mu     sync.Mutex
+	frames [4][hal.FrameSamples]int16
+	r, n   int
+}
+
+func (f *frameRing) write(src []int16) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == len(f.frames) { // full: drop the oldest
+		f.r = (f.r + 1) % len(f.frames)
+		f.n--
+	}
+	copy(f.frames[(f.r+f.n)%len(f.frames)][:], src)
+	f.n++
+}
+
+func (f *frameRing) read(dst []int16) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 {
+		clear(dst)
+		return
+	}
+	copy(dst, f.frames[f.r][:])
+	f.r = (f.r + 1) % len(f.frames)
+	f.n--
+}
+
+func (f *frameRing) reset() {
+	f.mu.Lock()
+	f.r, f.n = 0, 0
+	f.mu.Unlock()
+}
+
+// sipHandler is the gateway seen by the user agent.
+type sipHandler Gateway
+
+func (h *sipHandler) IncomingCall(c *sip.Call) {
+	g := (*Gateway)(h)
+	g.counters.Attempted.Add(1)
+	p, ok := g.byNumber[c.To()]
+	if !ok {
+		g.counters.NoRoute.Add(1)
+		_ = c.Reject(404, "Not Found")
+		return
+	}
+	if !p.idle() || !p.claim(c, nil) {
+		g.counters.Busy.Add(1)
+		_ = c.Reject(486, "Busy Here")
+		return
+	}
+	g.log.Info("incoming call", "port", p.index, "from", c.From(), "to", c.To(), "call", c.ID())
+	_ = c.Ring()
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		p.deliver(line.Event{Kind: line.IncomingCall, CallerID: line.CallerID{Number: c.From()}})
+		p.followIncoming(c)
+	}()
+}
+
+// followIncoming waits for an incoming call to end and tells the line.
+func (p *port) followIncoming(c *sip.Call) {
+	for ev := range c.Events() {
+		if ev.Kind == sip.EventModified {
+			p.mu.Lock()
+			leg := p.leg
+			p.mu.Unlock()
+			if leg != nil {
+				_ = leg.Update(ev.Choice)
+			}
+		}
+		if ev.Kind == sip.EventEnded {
+			p.g.log.Info("call ended", "port", p.index, "call", c.ID(), "code", ev.Code, "reason", ev.Reason)
+			p.deliver(line.Event{Kind: line.RemoteHangup})
+		}
+	}
+	p.release()
+}
+
+func (h *sipHandler) CheckSync(ctx context.Context, reboot bool) error {
+	g := (*Gateway)(h)
+	if g.opts.CheckSync == nil {
+		return nil
+	}
+	return g.opts.CheckSync(ctx, reboot)
+}
