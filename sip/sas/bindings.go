@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Binding is one registered contact of an address of record.
+// Binding is one registered contact of an address of record. SAS keys
+// bindings by the user part of the AOR (the branch has one domain).
 type Binding struct {
 	AOR     string
 	Contact string
@@ -90,4 +91,40 @@ func (b *Bindings) List() []Binding {
 		return out[i].Contact < out[j].Contact
 	})
 	return out
+}
+
+// Len returns the number of bindings held (including not yet purged
+// expired ones).
+func (b *Bindings) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, cs := range b.m {
+		n += len(cs)
+	}
+	return n
+}
+
+// RemoveAll removes every contact of aor (REGISTER with Contact: *).
+func (b *Bindings) RemoveAll(aor string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.m, aor)
+}
+
+// Has reports whether aor already holds contact (so refreshing it does not
+// count against a cap).
+func (b *Bindings) Has(aor, contact string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, ok := b.m[aor][contact]
+	return ok
+}
+
+// Expiry returns when contact of aor expires.
+func (b *Bindings) Expiry(aor, contact string) (time.Time, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, ok := b.m[aor][contact]
+	return t, ok
 }

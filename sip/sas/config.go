@@ -3,6 +3,8 @@ package sas
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"time"
 )
 
@@ -10,20 +12,37 @@ import (
 type Mode int
 
 const (
-	// ModeStandard (0): outbound mode; REGISTERs are relayed to the proxy
-	// set and SAS takes over only in emergency state.
+	// ModeStandard (0): outbound mode. In normal state REGISTERs and calls
+	// are relayed to the proxy set; in emergency state SAS is the registrar
+	// and router itself.
 	ModeStandard Mode = 0
-	// ModeAlwaysEmergency (1): SAS always acts as the local registrar and
-	// router, as if the proxy were down.
+	// ModeAlwaysEmergency (1): no keep-alive; SAS always acts as the local
+	// registrar and router, as if the proxy set were down.
 	ModeAlwaysEmergency Mode = 1
-	// ModeIgnoreRegister (2): REGISTERs are relayed in normal state but
-	// SAS does not record bindings from them; users would expect this when
-	// phones register to SAS directly only on proxy failure.
+	// ModeIgnoreRegister (2): like ModeStandard, but in normal state
+	// REGISTERs are ignored (neither relayed nor answered), for phones that
+	// register to the proxy directly and to SAS as a backup.
 	ModeIgnoreRegister Mode = 2
-	// ModeRedundant (3): phones use SAS only when the proxy fails; SAS is
-	// then the registrar itself.
-	ModeRedundant Mode = 3
+	// ModeAutoAnswerRegister (3): like ModeStandard, but in normal state
+	// SAS answers REGISTERs itself (200 OK, binding recorded) instead of
+	// relaying them.
+	ModeAutoAnswerRegister Mode = 3
 )
+
+// String returns the mode's name.
+func (m Mode) String() string {
+	switch m {
+	case ModeStandard:
+		return "standard"
+	case ModeAlwaysEmergency:
+		return "always-emergency"
+	case ModeIgnoreRegister:
+		return "ignore-register"
+	case ModeAutoAnswerRegister:
+		return "auto-answer-register"
+	}
+	return "mode(" + strconv.Itoa(int(m)) + ")"
+}
 
 // Defaults applied for zero values.
 const (
@@ -31,23 +50,69 @@ const (
 	DefaultRegistrationTime  = 3600 * time.Second
 	DefaultKeepAliveInterval = 30 * time.Second
 	DefaultKeepAliveFailures = 3
+	DefaultRealm             = "potsgate"
+	DefaultMaxMessageSize    = 4096
+	DefaultMaxBindings       = 10000
+	// DefaultGatewayPort is used when SASDefaultGatewayIP has no port.
+	DefaultGatewayPort = 5060
 )
 
 // ErrConfig is wrapped by every configuration error.
 var ErrConfig = errors.New("sas: invalid config")
 
-// Config holds the SAS parameters. The zero value means SAS is off.
+// Config holds the SAS parameters. The zero value means SAS is off; every
+// other zero field means its default.
 type Config struct {
-	EnableSAS            bool
-	SASLocalSIPUDPPort   int           // 0 = DefaultPort
-	SASProxySet          []string      // host:port of upstream proxies
-	SASRegistrationTime  time.Duration // 0 = DefaultRegistrationTime
+	// EnableSAS turns the service on.
+	EnableSAS bool
+	// SASLocalSIPUDPPort is the UDP port ListenAndServe binds (0 =
+	// DefaultPort).
+	SASLocalSIPUDPPort int
+	// SASProxySet lists the upstream proxies (host:port, port 5060 when
+	// absent), tried in order. Empty means SAS works alone: always the local
+	// registrar and router.
+	SASProxySet []string
+	// SASRegistrationTime is the longest registration SAS grants when it is
+	// the registrar (0 = DefaultRegistrationTime).
+	SASRegistrationTime time.Duration
+	// SASSurvivabilityMode selects the behaviour; see [Mode].
 	SASSurvivabilityMode Mode
-	SASEmergencyNumbers  []string
-	SASDefaultGatewayIP  string            // the gateway's own SIP address (host:port)
-	KeepAliveInterval    time.Duration     // 0 = DefaultKeepAliveInterval
-	KeepAliveFailures    int               // 0 = DefaultKeepAliveFailures
-	Users                map[string]string // optional digest users: name -> password
+	// SASEmergencyNumbers are always routed to the gateway (its analog
+	// lines), in normal and in emergency state.
+	SASEmergencyNumbers []string
+	// SASDefaultGatewayIP is the gateway UA's SIP address (host or
+	// host:port). Calls SAS routes itself to a number that has no binding,
+	// and emergency numbers, go there. Empty: such calls get 404.
+	SASDefaultGatewayIP string
+	// SASRedundant selects redundant mode: phones register to the proxy
+	// and to SAS, and send to SAS only when the proxy fails. SAS then
+	// answers every REGISTER itself and routes calls from its bindings
+	// first, relaying to the proxy only numbers it does not know while the
+	// proxy answers keep-alives.
+	SASRedundant bool
+
+	// KeepAliveInterval is the period of OPTIONS probes to the proxy (0 =
+	// DefaultKeepAliveInterval).
+	KeepAliveInterval time.Duration
+	// KeepAliveTimeout is how long a probe waits for an answer (0 = the
+	// interval, at most 5 s).
+	KeepAliveTimeout time.Duration
+	// KeepAliveFailures is how many failed probes in a row enter
+	// emergency state (0 = DefaultKeepAliveFailures).
+	KeepAliveFailures int
+
+	// Users, when not empty, turns on digest authentication of
+	// registrations (401) and calls (407) SAS handles itself, for the From
+	// users it names: name -> password.
+	Users map[string]string
+	// Realm of the digest challenge (0 = DefaultRealm).
+	Realm string
+	// MaxMessageSize refuses larger requests with 513 (0 =
+	// DefaultMaxMessageSize).
+	MaxMessageSize int
+	// MaxBindings caps the binding table; REGISTERs beyond it get 503
+	// (0 = DefaultMaxBindings).
+	MaxBindings int
 }
 
 // WithDefaults returns c with zero values replaced by defaults.
@@ -61,10 +126,28 @@ func (c Config) WithDefaults() Config {
 	if c.KeepAliveInterval == 0 {
 		c.KeepAliveInterval = DefaultKeepAliveInterval
 	}
+	if c.KeepAliveTimeout == 0 {
+		c.KeepAliveTimeout = min(c.KeepAliveInterval, 5*time.Second)
+	}
 	if c.KeepAliveFailures == 0 {
 		c.KeepAliveFailures = DefaultKeepAliveFailures
 	}
+	if c.Realm == "" {
+		c.Realm = DefaultRealm
+	}
+	if c.MaxMessageSize == 0 {
+		c.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if c.MaxBindings == 0 {
+		c.MaxBindings = DefaultMaxBindings
+	}
 	return c
+}
+
+// standalone reports whether SAS never relays: no proxy set, or
+// ModeAlwaysEmergency.
+func (c Config) standalone() bool {
+	return len(c.SASProxySet) == 0 || c.SASSurvivabilityMode == ModeAlwaysEmergency
 }
 
 // Validate reports the first invalid field.
@@ -75,14 +158,56 @@ func (c Config) Validate() error {
 	if c.SASLocalSIPUDPPort < 0 || c.SASLocalSIPUDPPort > 65535 {
 		return fmt.Errorf("%w: SASLocalSIPUDPPort %d out of range", ErrConfig, c.SASLocalSIPUDPPort)
 	}
-	if c.SASSurvivabilityMode < ModeStandard || c.SASSurvivabilityMode > ModeRedundant {
-		return fmt.Errorf("%w: SASSurvivabilityMode %d unknown", ErrConfig, c.SASSurvivabilityMode)
+	if c.SASSurvivabilityMode < ModeStandard || c.SASSurvivabilityMode > ModeAutoAnswerRegister {
+		return fmt.Errorf("%w: SASSurvivabilityMode %d unknown", ErrConfig, int(c.SASSurvivabilityMode))
 	}
-	if c.SASRegistrationTime < 0 || c.KeepAliveInterval < 0 || c.KeepAliveFailures < 0 {
+	if c.SASRegistrationTime < 0 || c.KeepAliveInterval < 0 || c.KeepAliveTimeout < 0 || c.KeepAliveFailures < 0 {
 		return fmt.Errorf("%w: negative time or threshold", ErrConfig)
 	}
-	if len(c.SASProxySet) == 0 && c.SASSurvivabilityMode == ModeStandard {
-		return fmt.Errorf("%w: SASProxySet empty in standard mode", ErrConfig)
+	if c.MaxMessageSize < 0 || c.MaxBindings < 0 {
+		return fmt.Errorf("%w: negative limit", ErrConfig)
+	}
+	for _, p := range c.SASProxySet {
+		if _, _, err := splitHostPort(p, 5060); err != nil {
+			return fmt.Errorf("%w: SASProxySet entry %q: %v", ErrConfig, p, err)
+		}
+	}
+	if c.SASDefaultGatewayIP != "" {
+		if _, _, err := splitHostPort(c.SASDefaultGatewayIP, DefaultGatewayPort); err != nil {
+			return fmt.Errorf("%w: SASDefaultGatewayIP %q: %v", ErrConfig, c.SASDefaultGatewayIP, err)
+		}
 	}
 	return nil
+}
+
+// splitHostPort accepts "host" or "host:port".
+func splitHostPort(s string, defPort int) (string, int, error) {
+	if s == "" {
+		return "", 0, errors.New("empty address")
+	}
+	host, ps, err := net.SplitHostPort(s)
+	if err != nil {
+		// no port
+		if ip := net.ParseIP(s); ip != nil || !containsColon(s) {
+			return s, defPort, nil
+		}
+		return "", 0, err
+	}
+	p, err := strconv.Atoi(ps)
+	if err != nil || p <= 0 || p > 65535 {
+		return "", 0, fmt.Errorf("bad port %q", ps)
+	}
+	if host == "" {
+		return "", 0, errors.New("empty host")
+	}
+	return host, p, nil
+}
+
+func containsColon(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			return true
+		}
+	}
+	return false
 }

@@ -6,7 +6,10 @@ import "time"
 type State int
 
 const (
+	// StateNormal: the proxy set answers; SAS relays to it.
 	StateNormal State = iota
+	// StateEmergency: the proxy set is down (or SAS works alone); SAS is
+	// the registrar and router.
 	StateEmergency
 )
 
@@ -20,6 +23,20 @@ func (s State) String() string {
 // Event is an input to [Step].
 type Event int
 
+// String returns the event's name.
+func (e Event) String() string {
+	switch e {
+	case EvTick:
+		return "tick"
+	case EvProbeOK:
+		return "probe-ok"
+	case EvProbeFail:
+		return "probe-fail"
+	}
+	return "event(?)"
+}
+
+// Events.
 const (
 	EvTick      Event = iota // time passed; may trigger a probe
 	EvProbeOK                // proxy answered a keep-alive
@@ -29,6 +46,20 @@ const (
 // Action is an output of [Step].
 type Action int
 
+// String returns the action's name.
+func (a Action) String() string {
+	switch a {
+	case ActSendProbe:
+		return "send-probe"
+	case ActEnterEmergency:
+		return "enter-emergency"
+	case ActEnterNormal:
+		return "enter-normal"
+	}
+	return "action(?)"
+}
+
+// Actions.
 const (
 	ActSendProbe Action = iota + 1
 	ActEnterEmergency
@@ -44,10 +75,12 @@ type Machine struct {
 }
 
 // Step applies ev at now under cfg (defaults applied) and returns the new
-// machine and the actions the caller must perform.
+// machine and the actions the caller must perform. A standalone
+// configuration (ModeAlwaysEmergency, or no proxy set) is always in
+// emergency state and never probes.
 func Step(m Machine, ev Event, now time.Time, cfg Config) (Machine, []Action) {
 	cfg = cfg.WithDefaults()
-	if cfg.SASSurvivabilityMode == ModeAlwaysEmergency {
+	if cfg.standalone() {
 		if m.State != StateEmergency {
 			m.State = StateEmergency
 			return m, []Action{ActEnterEmergency}
