@@ -98,6 +98,7 @@ type Column struct {
 	MaxLen  int
 	Default string
 	Secret  bool
+	Check   func(string) error
 }
 
 // TableDef describes a table such as PREFIX or TrunkGroup.
@@ -111,12 +112,20 @@ type TableDef struct {
 }
 
 func (c Column) param() Param {
-	return Param{Name: c.Name, Kind: c.Kind, Min: c.Min, Max: c.Max, Enum: c.Enum, MaxLen: c.MaxLen, Default: c.Default, Secret: c.Secret}
+	return Param{Name: c.Name, Kind: c.Kind, Min: c.Min, Max: c.Max, Enum: c.Enum, MaxLen: c.MaxLen, Default: c.Default, Secret: c.Secret, Check: c.Check}
 }
 
 // normalize checks one value and returns its canonical text (what Config
 // stores and Export writes).
 func (p *Param) normalize(text string) (string, error) {
+	v, err := p.normalizeKind(text)
+	if err == nil && p.Check != nil && v != "" {
+		err = p.Check(v)
+	}
+	return v, err
+}
+
+func (p *Param) normalizeKind(text string) (string, error) {
 	switch p.Kind {
 	case KindInt, KindBool, KindEnum:
 		v, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)

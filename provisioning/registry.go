@@ -169,10 +169,5 @@ func normalizeValues(p *Param, items []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Check != nil && v != "" {
-		if err := p.Check(v); err != nil {
-			return nil, err
-		}
-	}
 	return []string{v}, nil
 }

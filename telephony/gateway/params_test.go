@@ -40,3 +40,31 @@ func TestLineConfigFromDefaults(t *testing.T) {
 		t.Fatalf("FXO defaults %+v", fxo)
 	}
 }
+
+func TestSIPConfigFromIni(t *testing.T) {
+	reg, _ := NewRegistry()
+	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(`LocalSIPPort = 5070
+ProxyIP = '192.0.2.10:5060'
+EnableSIPRemoteReset = 1
+[ CodersGroup0 ]
+FORMAT CodersGroup0_Index = CodersGroup0_Name, CodersGroup0_pTime;
+CodersGroup0 0 = g711Alaw64k, 30;
+CodersGroup0 1 = g711Ulaw64k, 20;
+[ \CodersGroup0 ]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := SIPConfig(res.Config, "potsgate/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.ListenAddr != "127.0.0.1:5070" || sc.Codecs[0].Name != "PCMA" || sc.PacketTime.Milliseconds() != 30 ||
+		sc.DTMFPayloadType != 101 || !sc.EnableRemoteReset || len(sc.TrustedHosts) != 1 || sc.TrustedHosts[0].String() != "192.0.2.10" {
+		t.Fatalf("SIP config %+v", sc)
+	}
+	_, err = reg.ApplyText(reg.Defaults(), "gw.ini", []byte("[ CodersGroup0 ]\nFORMAT CodersGroup0_Index = CodersGroup0_Name;\nCodersGroup0 0 = g723;\n[ \\CodersGroup0 ]\n"))
+	if err == nil || !strings.Contains(err.Error(), "g723") {
+		t.Fatalf("unsupported coder accepted: %v", err)
+	}
+}

@@ -24,6 +24,12 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.RegisterTable(TelephonyTables()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(SIPParams()...); err != nil {
+		return nil, err
+	}
+	if err := reg.RegisterTable(SIPTables()...); err != nil {
+		return nil, err
+	}
 	return reg, nil
 }
 

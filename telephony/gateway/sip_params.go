@@ -1,0 +1,121 @@
+package gateway
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/potsgate/potsgate/provisioning"
+	"github.com/potsgate/potsgate/sip"
+	"github.com/potsgate/potsgate/sip/sdp"
+)
+
+// Names of the SIP and media parameters (spec section 4).
+const (
+	ParamLocalSIPPort       = "LocalSIPPort"
+	ParamSIPBindAddress     = "SIPBindAddress" // ours: the device binds every interface
+	ParamProxyIP            = "ProxyIP"
+	ParamRFC2833PayloadType = "RFC2833PayloadType"
+	ParamDTMFTransportType  = "DTMFTransportType"
+	ParamBaseUDPPort        = "BaseUDPPort"
+	ParamRTPPortCount       = "RTPPortCount" // ours: size of the RTP port range
+	TableCodersGroup0       = "CodersGroup0"
+)
+
+// DTMFTransportType values.
+const (
+	DTMFMute        = 0
+	DTMFTransparent = 2 // in-band, in the voice
+	DTMFRFC2833     = 3
+)
+
+// coderFormats maps the vendor's coder names to SDP formats we implement.
+var coderFormats = map[string]sdp.Format{
+	"g711ulaw64k": {PayloadType: 0, Name: "PCMU", ClockRate: 8000},
+	"g711alaw64k": {PayloadType: 8, Name: "PCMA", ClockRate: 8000},
+}
+
+func checkCoder(name string) error {
+	if _, ok := coderFormats[strings.ToLower(name)]; !ok {
+		return fmt.Errorf("coder %q not supported (g711Ulaw64k, g711Alaw64k)", name)
+	}
+	return nil
+}
+
+// SIPParams are the SIP and media parameters.
+func SIPParams() []provisioning.Param {
+	return []provisioning.Param{
+		{Name: ParamLocalSIPPort, Kind: provisioning.KindInt, Min: 1, Max: 65535, Default: "5060", RestartRequired: true,
+			Description: "UDP port of the SIP user agent"},
+		{Name: ParamSIPBindAddress, Kind: provisioning.KindIP, Default: "127.0.0.1", RestartRequired: true,
+			Description: "address SIP and RTP listen on; loopback unless set (0.0.0.0 = every interface)"},
+		{Name: ParamProxyIP, Kind: provisioning.KindHostPort,
+			Description: "proxy that receives calls to numbers that are not local ports (host:port)"},
+		{Name: ParamRFC2833PayloadType, Kind: provisioning.KindInt, Min: 96, Max: 127, Default: "101",
+			Description: "RTP payload type offered for RFC 4733 telephone events"},
+		{Name: ParamDTMFTransportType, Kind: provisioning.KindEnum, Default: "3",
+			Enum:        []provisioning.EnumValue{{Value: DTMFMute, Name: "mute"}, {Value: DTMFTransparent, Name: "transparent (in-band)"}, {Value: DTMFRFC2833, Name: "RFC 2833/4733"}},
+			Description: "how digits dialled during a call reach the far end"},
+		{Name: ParamBaseUDPPort, Kind: provisioning.KindInt, Min: 1024, Max: 65000, Default: "6000", RestartRequired: true,
+			Description: "first RTP port"},
+		{Name: ParamRTPPortCount, Kind: provisioning.KindInt, Min: 2, Max: 20000, Default: "1000", RestartRequired: true,
+			Description: "number of RTP ports from BaseUDPPort"},
+	}
+}
+
+// SIPTables are the SIP and media tables.
+func SIPTables() []provisioning.TableDef {
+	return []provisioning.TableDef{{
+		Name: TableCodersGroup0, MaxRows: 10,
+		Columns: []provisioning.Column{
+			{Name: "Name", Kind: provisioning.KindString, MaxLen: 32, Default: "g711Ulaw64k", Check: checkCoder},
+			{Name: "pTime", Kind: provisioning.KindInt, Min: 10, Max: 60, Default: "20"},
+		},
+	}}
+}
+
+// SIPConfig builds the user agent's configuration from a validated
+// configuration; remote reset comes from EnableSIPRemoteReset and is
+// trusted from the proxy's address only.
+func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
+	bind := c.String(ParamSIPBindAddress)
+	sc := sip.Config{
+		ListenAddr:        netip.AddrPortFrom(netip.MustParseAddr(orDefault(bind, "127.0.0.1")), uint16(c.Int(ParamLocalSIPPort))).String(),
+		UserAgent:         userAgent,
+		Proxy:             c.String(ParamProxyIP),
+		PacketTime:        20 * time.Millisecond,
+		EnableRemoteReset: c.Bool(provisioning.ParamEnableSIPRemoteReset),
+	}
+	if c.Int(ParamDTMFTransportType) == DTMFRFC2833 {
+		sc.DTMFPayloadType = uint8(c.Int(ParamRFC2833PayloadType))
+	}
+	rows := c.Table(TableCodersGroup0)
+	for i, r := range rows {
+		f, ok := coderFormats[strings.ToLower(r.String("Name"))]
+		if !ok {
+			return sip.Config{}, fmt.Errorf("%s row %d: %w", TableCodersGroup0, r.Index, checkCoder(r.String("Name")))
+		}
+		sc.Codecs = append(sc.Codecs, f)
+		if i == 0 {
+			sc.PacketTime = time.Duration(r.Int("pTime")) * time.Millisecond
+		}
+	}
+	if len(sc.Codecs) == 0 {
+		sc.Codecs = []sdp.Format{coderFormats["g711ulaw64k"], coderFormats["g711alaw64k"]}
+	}
+	if sc.Proxy != "" {
+		host, _, _ := strings.Cut(sc.Proxy, ":")
+		if a, err := netip.ParseAddr(host); err == nil {
+			sc.TrustedHosts = append(sc.TrustedHosts, a)
+		}
+	}
+	return sc, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
