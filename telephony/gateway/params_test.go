@@ -68,3 +68,23 @@ CodersGroup0 1 = g711Ulaw64k, 20;
 		t.Fatalf("unsupported coder accepted: %v", err)
 	}
 }
+
+func TestPortNumbersFromTrunkGroup(t *testing.T) {
+	reg, _ := NewRegistry()
+	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(`[ TrunkGroup ]
+FORMAT TrunkGroup_Index = TrunkGroup_TrunkGroupNum, TrunkGroup_FirstBChannel, TrunkGroup_LastBChannel, TrunkGroup_FirstPhoneNumber;
+TrunkGroup 0 = 1, 1, 4, 101;
+TrunkGroup 1 = 2, 6, 7, 0200;
+[ \TrunkGroup ]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := PortNumbers(res.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != "101,102,103,104,,0200,0201" {
+		t.Fatalf("numbers %q", got)
+	}
+}

@@ -30,6 +30,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.RegisterTable(SIPTables()...); err != nil {
 		return nil, err
 	}
+	if err := reg.RegisterTable(TrunkTables()...); err != nil {
+		return nil, err
+	}
 	return reg, nil
 }
 

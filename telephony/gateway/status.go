@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/potsgate/potsgate/provisioning"
+)
+
+// TableTrunkGroup numbers the ports: each row gives ports FirstBChannel to
+// LastBChannel (1-based) numbers from FirstPhoneNumber upward.
+const TableTrunkGroup = "TrunkGroup"
+
+// TrunkTables are the numbering tables.
+func TrunkTables() []provisioning.TableDef {
+	return []provisioning.TableDef{{
+		Name: TableTrunkGroup, MaxRows: 24,
+		Columns: []provisioning.Column{
+			{Name: "TrunkGroupNum", Kind: provisioning.KindInt, Min: 0, Max: 99, Default: "1"},
+			{Name: "FirstBChannel", Kind: provisioning.KindInt, Min: 1, Max: 24, Default: "1"},
+			{Name: "LastBChannel", Kind: provisioning.KindInt, Min: 1, Max: 24, Default: "1"},
+			{Name: "FirstPhoneNumber", Kind: provisioning.KindString, MaxLen: 32},
+		},
+	}}
+}
+
+// PortNumbers returns the phone number of each port from the TrunkGroup
+// table: index 0 is port 1. A port no row covers has no number ("").
+func PortNumbers(c provisioning.Config) ([]string, error) {
+	var numbers []string
+	for _, r := range c.Table(TableTrunkGroup) {
+		first, last := int(r.Int("FirstBChannel")), int(r.Int("LastBChannel"))
+		if last < first {
+			return nil, fmt.Errorf("%s row %d: LastBChannel %d before FirstBChannel %d", TableTrunkGroup, r.Index, last, first)
+		}
+		base, err := strconv.ParseUint(r.String("FirstPhoneNumber"), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s row %d: FirstPhoneNumber %q is not a number", TableTrunkGroup, r.Index, r.String("FirstPhoneNumber"))
+		}
+		for len(numbers) < last {
+			numbers = append(numbers, "")
+		}
+		width := len(r.String("FirstPhoneNumber"))
+		for p := first; p <= last; p++ {
+			numbers[p-1] = fmt.Sprintf("%0*d", width, base+uint64(p-first))
+		}
+	}
+	return numbers, nil
+}
+
+// PortStatus is one port in Status.
+type PortStatus struct {
+	Port   int    `json:"port"`
+	Number string `json:"number"`
+	Type   string `json:"type"`
+	State  string `json:"state"`
+	InCall bool   `json:"in_call"`
+}
+
+// Status is a snapshot of the gateway for the status page and SNMP.
+type Status struct {
+	SIP         string           `json:"sip"`
+	Ports       []PortStatus     `json:"ports"`
+	ActiveCalls int              `json:"active_calls"`
+	Counters    map[string]int64 `json:"counters"`
+}
+
+// Status returns a snapshot; safe from any goroutine.
+func (g *Gateway) Status() Status {
+	s := Status{SIP: g.SIPAddr(), ActiveCalls: len(g.ua.Calls())}
+	for _, p := range g.ports {
+		ps := PortStatus{Port: p.index, Number: p.number}
+		if p.fxs != nil {
+			ps.Type, ps.State = "FXS", p.fxs.State().String()
+		} else {
+			ps.Type, ps.State = "FXO", p.fxo.State().String()
+		}
+		p.mu.Lock()
+		ps.InCall = p.call != nil || p.peer != nil
+		p.mu.Unlock()
+		s.Ports = append(s.Ports, ps)
+	}
+	c := &g.counters
+	s.Counters = map[string]int64{
+		"attempted": c.Attempted.Load(), "established": c.Established.Load(), "busy": c.Busy.Load(),
+		"no_answer": c.NoAnswer.Load(), "no_route": c.NoRoute.Load(), "failed": c.Failed.Load(),
+	}
+	return s
+}
