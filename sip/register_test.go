@@ -3,9 +3,6 @@ package sip
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,65 +11,9 @@ import (
 	"github.com/potsgate/potsgate/internal/peer"
 )
 
-// startKamailio runs the shared kamailio recipe (registrar with digest,
-// users 1001/secret1001 and 1002/secret1002) on a free port.
-func startKamailio(t *testing.T) (addr, ctl string) {
-	t.Helper()
-	peer.Require(t, "kamailio")
-	src := filepath.Join(peer.SharedDir(t), "peers", "kamailio")
-	dir := t.TempDir()
-	run := filepath.Join(dir, "run")
-	if err := os.MkdirAll(filepath.Join(dir, "db"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(run, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"subscriber", "version"} {
-		b, err := os.ReadFile(filepath.Join(src, "db", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "db", f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	port := peer.FreeUDPPort(t)
-	cfg, err := os.ReadFile(filepath.Join(src, "kamailio.cfg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.ReplaceAll(string(cfg), "/tmp/peers/kamailio", dir)
-	text = strings.ReplaceAll(text, "127.0.0.1:5070", fmt.Sprintf("127.0.0.1:%d", port))
-	if err := os.WriteFile(filepath.Join(dir, "kamailio.cfg"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	peer.Start(t, dir, "kamailio", "-f", filepath.Join(dir, "kamailio.cfg"), "-Y", run, "-P", filepath.Join(run, "kamailio.pid"), "-E", "-DD")
-	ctl = "unix:" + filepath.Join(run, "kamailio_ctl")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.Stat(filepath.Join(run, "kamailio_ctl")); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("kamailio did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Sprintf("127.0.0.1:%d", port), ctl
-}
-
-func bindings(t *testing.T, ctl string) string {
-	t.Helper()
-	out, err := peer.Run(t, 10*time.Second, "", "kamcmd", "-s", ctl, "ul.dump")
-	if err != nil {
-		t.Fatalf("kamcmd: %v\n%s", err, out)
-	}
-	return out
-}
-
 func TestRegisterWithKamailio(t *testing.T) {
-	reg, ctl := startKamailio(t)
+	k := peer.StartKamailio(t)
+	reg := k.Addr
 	u := startUA(t, Config{UserAgent: "potsgate-test"}, &answeringHandler{t: t})
 	var mu sync.Mutex
 	var states []RegState
@@ -106,14 +47,14 @@ func TestRegisterWithKamailio(t *testing.T) {
 		t.Fatalf("states %v, granted %v; want two registrations of 60 s", states, granted)
 	}
 	mu.Unlock()
-	if b := bindings(t, ctl); !strings.Contains(b, "1001") || !strings.Contains(b, u.Addr().String()) {
+	if b := k.Bindings(t); !strings.Contains(b, "1001") || !strings.Contains(b, u.Addr().String()) {
 		t.Fatalf("kamailio has no binding for 1001 at %s:\n%s", u.Addr(), b)
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("unregister: %v", err)
 	}
-	if b := bindings(t, ctl); strings.Contains(b, u.Addr().String()) {
+	if b := k.Bindings(t); strings.Contains(b, u.Addr().String()) {
 		t.Fatalf("binding left after unregistering:\n%s", b)
 	}
 

@@ -76,6 +76,10 @@ type Gateway struct {
 	ports    []*port
 	byNumber map[string]*port
 	counters Counters
+	reg      registrar
+	regs     []sip.Registration
+	regWG    sync.WaitGroup // registrations: they end before the user agent
+	regStop  context.CancelFunc
 	wg       sync.WaitGroup
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -96,7 +100,7 @@ func New(opts Options) (*Gateway, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{opts: opts, log: opts.Logger, byNumber: map[string]*port{}}
+	g := &Gateway{opts: opts, log: opts.Logger, byNumber: map[string]*port{}, reg: registrar{states: map[string]sip.RegState{}}}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	epoch := time.Now()
 	for i, pc := range opts.Ports {
@@ -128,6 +132,11 @@ func New(opts Options) (*Gateway, error) {
 			g.byNumber[pc.Number] = p
 		}
 	}
+	numbers := make([]string, len(opts.Ports))
+	for i, p := range opts.Ports {
+		numbers[i] = p.Number
+	}
+	g.regs = registrations(opts.Config, numbers)
 	ua, err := sip.Listen(opts.SIP, (*sipHandler)(g), g.log.With("component", "sip"))
 	if err != nil {
 		return nil, err
@@ -146,7 +155,9 @@ func (g *Gateway) Counters() *Counters { return &g.counters }
 // stops the lines.
 func (g *Gateway) Run(ctx context.Context) error {
 	uaDone := make(chan error, 1)
-	go func() { uaDone <- g.ua.Serve(g.ctx) }()
+	// The user agent outlives the lines and registrations: Close stops it
+	// last, after unregistering and hanging up.
+	go func() { uaDone <- g.ua.Serve(context.Background()) }()
 	if g.opts.Paced {
 		g.wg.Add(1)
 		go func() {
@@ -164,6 +175,9 @@ func (g *Gateway) Run(ctx context.Context) error {
 			}()
 		}
 	}
+	regCtx, regStop := context.WithCancel(g.ctx)
+	g.regStop = regStop
+	g.runRegistrations(regCtx, g.regs)
 	g.log.Info("gateway running", "sip", g.SIPAddr(), "ports", len(g.ports))
 	select {
 	case <-ctx.Done():
@@ -203,7 +217,11 @@ func (g *Gateway) Close() error {
 	if !g.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	err := g.ua.Close() // sends BYE/CANCEL for the calls in progress
+	if g.regStop != nil {
+		g.regStop()
+	}
+	g.regWG.Wait()      // each registration ends with an unregistering REGISTER
+	err := g.ua.Close() // BYE or CANCEL for the calls in progress, then the socket
 	g.cancel()
 	g.wg.Wait()
 	for _, p := range g.ports {

@@ -55,6 +55,9 @@ type PortStatus struct {
 	Type   string `json:"type"`
 	State  string `json:"state"`
 	InCall bool   `json:"in_call"`
+	// Registration is the port's registration state ("" = not registered
+	// per endpoint).
+	Registration string `json:"registration,omitempty"`
 }
 
 // Status is a snapshot of the gateway for the status page and SNMP.
@@ -69,7 +72,7 @@ type Status struct {
 func (g *Gateway) Status() Status {
 	s := Status{SIP: g.SIPAddr(), ActiveCalls: len(g.ua.Calls())}
 	for _, p := range g.ports {
-		ps := PortStatus{Port: p.index, Number: p.number}
+		ps := PortStatus{Port: p.index, Number: p.number, Registration: g.registrationState(p.number)}
 		if p.fxs != nil {
 			ps.Type, ps.State = "FXS", p.fxs.State().String()
 		} else {
