@@ -1,11 +1,219 @@
 package main
 
 import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/potsgate/potsgate/hal/sim"
+	"github.com/potsgate/potsgate/media/tone"
+	"github.com/potsgate/potsgate/provisioning"
+	"github.com/potsgate/potsgate/provisioning/autoupdate"
+	"github.com/potsgate/potsgate/telephony/gateway"
 )
 
+//go:embed default.ini
+var defaultIni []byte
+
+// gatewayCommand runs the gateway: the embedded default, or -config FILE.
 func gatewayCommand(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "potsgate: the gateway runner is not built yet")
-	return 2
+	fs := flag.NewFlagSet("potsgate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "ini file (default: the embedded default, see cmd/potsgate/default.ini)")
+	httpAddr := fs.String("http", "127.0.0.1:8080", "status endpoint address (empty = none)")
+	stateDir := fs.String("state", "", "state directory for Automatic Update (default: none kept)")
+	country := fs.String("tones", "us", "call progress tone set: us, gb, de, fr, il")
+	debug := fs.Bool("debug", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country}, log, nil); err != nil {
+		log.Error("potsgate stopped", "error", err)
+		return 1
+	}
+	return 0
 }
+
+type gatewayFlags struct {
+	config, http, state, tones string
+}
+
+// running is what runGateway reports once the gateway is up, for tests.
+type running struct {
+	SIP    string
+	HTTP   string
+	Phones []*sim.Phone
+}
+
+func loadConfig(reg *provisioning.Registry, path string) (provisioning.Config, []byte, error) {
+	text, name := defaultIni, "default.ini"
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return provisioning.Config{}, nil, err
+		}
+		text, name = b, path
+	}
+	res, err := reg.ApplyText(reg.Defaults(), name, text)
+	if err != nil {
+		return provisioning.Config{}, nil, err
+	}
+	return res.Config, text, nil
+}
+
+func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(running)) error {
+	reg, err := gateway.NewRegistry()
+	if err != nil {
+		return err
+	}
+	cfg, _, err := loadConfig(reg, f.config)
+	if err != nil {
+		return err
+	}
+	tones, err := tone.Country(f.tones)
+	if err != nil {
+		return err
+	}
+	numbers, err := gateway.PortNumbers(cfg)
+	if err != nil {
+		return err
+	}
+	if len(numbers) == 0 {
+		return errors.New("no ports: the TrunkGroup table numbers none")
+	}
+	// The reference binary has no analog hardware: every port is a
+	// simulated phone that answers after two rings and echoes what it
+	// hears.
+	var ports []gateway.Port
+	var phones []*sim.Phone
+	for _, n := range numbers {
+		ph := sim.NewPhone()
+		ph.AutoAnswer(2)
+		ph.Echo(true)
+		ph.Record(false)
+		phones = append(phones, ph)
+		ports = append(ports, gateway.Port{Number: n, FXS: ph})
+	}
+	sipCfg, err := gateway.SIPConfig(cfg, gateway.ProductName+"/"+gateway.Version())
+	if err != nil {
+		return err
+	}
+	media, err := gateway.NewRTPMedia(cfg, sipCfg)
+	if err != nil {
+		return err
+	}
+	store := f.state
+	if store == "" {
+		store = filepath.Join(os.TempDir(), "potsgate")
+	}
+	host := &configHost{cfg: cfg, DirStore: autoupdate.DirStore{Dir: store}}
+	updater, err := autoupdate.New(autoupdate.Options{
+		Registry: reg, Host: host, StateDir: f.state, Logger: log.With("component", "autoupdate"),
+		Identity: autoupdate.Identity{Model: gateway.ProductName, Version: gateway.Version(), MAC: firstMAC()},
+	})
+	if err != nil {
+		return err
+	}
+	g, err := gateway.New(gateway.Options{
+		Config: cfg, Ports: ports, Tones: tones, SIP: sipCfg, Media: media, Paced: true, Logger: log,
+		CheckSync: func(ctx context.Context, reboot bool) error {
+			if reboot {
+				log.Warn("check-sync asked for a restart; the reference binary has no device to restart")
+				return nil
+			}
+			return updater.Trigger(ctx, "check-sync")
+		},
+	})
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := updater.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Warn("automatic update stopped", "error", err)
+		}
+	}()
+	httpAddr := ""
+	if f.http != "" {
+		ln, err := net.Listen("tcp", f.http)
+		if err != nil {
+			g.Close()
+			return fmt.Errorf("status endpoint: %w", err)
+		}
+		httpAddr = ln.Addr().String()
+		srv := &http.Server{Handler: statusHandler(g), ReadHeaderTimeout: 5 * time.Second}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = srv.Serve(ln)
+		}()
+		defer srv.Close()
+	}
+	log.Info("potsgate ready", "sip", g.SIPAddr(), "status", httpAddr, "ports", numbers)
+	if up != nil {
+		up(running{SIP: g.SIPAddr(), HTTP: httpAddr, Phones: phones})
+	}
+	err = g.Run(runCtx)
+	log.Info("potsgate stopped")
+	return err
+}
+
+func statusHandler(g *gateway.Gateway) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(g.Status())
+	})
+	return mux
+}
+
+// configHost is the running configuration as Automatic Update sees it.
+// Downloaded changes apply to what reads the configuration next; the
+// reference binary does not restart itself.
+type configHost struct {
+	mu  sync.Mutex
+	cfg provisioning.Config
+	autoupdate.DirStore
+}
+
+func (h *configHost) Config() provisioning.Config {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cfg
+}
+
+func (h *configHost) ApplyConfig(_ context.Context, res provisioning.ApplyResult) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cfg = res.Config
+	return nil
+}
+
+func (h *configHost) Restart(context.Context, string) error { return nil }

@@ -26,8 +26,9 @@ type Port struct {
 
 // MediaFactory opens the RTP side of calls.
 type MediaFactory interface {
-	// Open reserves a local RTP port for a call.
-	Open() (MediaLeg, error)
+	// Open reserves a local RTP port for a call; onDigit hears digits the
+	// far end sends by RFC 4733.
+	Open(onDigit func(d byte)) (MediaLeg, error)
 }
 
 // MediaLeg is the RTP side of one call.

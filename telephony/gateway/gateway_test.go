@@ -19,7 +19,7 @@ var pcmu = sdp.Format{PayloadType: 0, Name: "PCMU", ClockRate: 8000}
 // noMedia is a MediaFactory for tests whose calls stay between local ports.
 type noMedia struct{}
 
-func (noMedia) Open() (MediaLeg, error) { return nil, errors.New("no RTP in this test") }
+func (noMedia) Open(func(byte)) (MediaLeg, error) { return nil, errors.New("no RTP in this test") }
 
 func newTestGateway(t *testing.T, media MediaFactory, phones ...*sim.Phone) *Gateway {
 	t.Helper()

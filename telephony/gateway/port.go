@@ -110,7 +110,7 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 	if p.fxo != nil && cid.Number != "" {
 		from = cid.Number // an FXO port passes on the PSTN caller
 	}
-	leg, err := g.opts.Media.Open()
+	leg, err := g.opts.Media.Open(p.remoteDigit)
 	if err != nil {
 		g.log.Warn("no RTP port for a call", "port", p.index, "error", err)
 		g.counters.Failed.Add(1)
@@ -212,7 +212,7 @@ func (p *port) Answer() {
 		p.g.counters.Established.Add(1)
 		go peer.deliver(line.Event{Kind: line.RemoteAnswered})
 	case c != nil:
-		leg, err := p.g.opts.Media.Open()
+		leg, err := p.g.opts.Media.Open(p.remoteDigit)
 		if err != nil {
 			p.g.log.Warn("no RTP port to answer", "port", p.index, "error", err)
 			_ = c.Reject(503, "Service Unavailable")
@@ -268,6 +268,19 @@ func (p *port) SendDigit(d byte) {
 	if leg != nil {
 		leg.SendDigit(d)
 	}
+}
+
+// remoteDigit plays a digit the far end sent by RFC 4733; it is called
+// from the RTP receive goroutine and must not block.
+func (p *port) remoteDigit(d byte) {
+	if p.g.ctx.Err() != nil {
+		return
+	}
+	p.g.wg.Add(1)
+	go func() {
+		defer p.g.wg.Done()
+		p.deliver(line.Event{Kind: line.RemoteDigit, Digit: d})
+	}()
 }
 
 func (p *port) SendFlash() {
