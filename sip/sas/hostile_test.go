@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +30,11 @@ Max-Forwards: %[3]d
 
 func TestMaxForwardsAndLoops(t *testing.T) {
 	// The gateway is SAS itself: every call to a port loops.
-	s, addr := startService(t, Config{})
-	s.gateway, s.gwHost, s.gwPort = addr, "127.0.0.1", s.port
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, addr := startServiceOn(t, pc, Config{SASDefaultGatewayIP: pc.LocalAddr().String()})
 	p := newRawPeer(t, addr)
 
 	p.send(invite("101", addr, 0, ""))

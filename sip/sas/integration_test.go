@@ -140,11 +140,7 @@ func TestKamailioSurvivability(t *testing.T) {
 		KeepAliveFailures:   2,
 	}
 	s, sasAddr := startService(t, cfg, WithStateHook(func(from, to State) { changes = append(changes, to.String()) }))
-	waitState(t, s, StateNormal, time.Second)
-	time.Sleep(600 * time.Millisecond) // at least one probe answered
-	if st := s.Stats(); st.Probes == 0 || st.ProbeFailures != 0 {
-		t.Fatalf("keep-alive stats %+v", st)
-	}
+	waitProbe(t, s)
 
 	portA, portB := peer.FreeUDPPort(t), peer.FreeUDPPort(t)
 	reg := func(user string, port int) {

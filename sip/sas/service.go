@@ -70,6 +70,7 @@ type Stats struct {
 	NotFound            uint64 // 404
 	Unreachable         uint64 // 408/503 because the next hop did not answer
 	Probes              uint64 // keep-alive OPTIONS sent
+	ProbesAnswered      uint64
 	ProbeFailures       uint64
 	EmergencyEntries    uint64
 	StrayResponses      uint64 // responses relayed statelessly (2xx retransmissions)
@@ -80,7 +81,8 @@ type counters struct {
 	registerLocal, registerRelayed, registerIgnored, bindingsExpired    atomic.Uint64
 	toProxy, toBinding, toGateway, inDialog                             atomic.Uint64
 	authChallenges, authFailures, tooLarge, tooManyHops, loops, badReqs atomic.Uint64
-	notFound, unreachable, probes, probeFailures, emergencyEntries      atomic.Uint64
+	notFound, unreachable, probes, probesAnswered, probeFailures        atomic.Uint64
+	emergencyEntries                                                    atomic.Uint64
 	strayResponses, strayDrops                                          atomic.Uint64
 }
 
@@ -239,6 +241,7 @@ func (s *Service) Stats() Stats {
 		NotFound:            s.c.notFound.Load(),
 		Unreachable:         s.c.unreachable.Load(),
 		Probes:              s.c.probes.Load(),
+		ProbesAnswered:      s.c.probesAnswered.Load(),
 		ProbeFailures:       s.c.probeFailures.Load(),
 		EmergencyEntries:    s.c.emergencyEntries.Load(),
 		StrayResponses:      s.c.strayResponses.Load(),
@@ -460,6 +463,7 @@ func (s *Service) keepAlive(ctx context.Context) {
 	for {
 		if s.step(EvTick) {
 			if s.probeAll(ctx) {
+				s.c.probesAnswered.Add(1)
 				s.step(EvProbeOK)
 			} else if ctx.Err() == nil {
 				s.c.probeFailures.Add(1)

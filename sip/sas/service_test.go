@@ -15,13 +15,20 @@ import (
 // startService serves s on 127.0.0.1:0 and stops it at the end of the test.
 func startService(t *testing.T, cfg Config, opts ...Option) (*Service, string) {
 	t.Helper()
-	cfg.EnableSAS = true
-	s, err := New(cfg, opts...)
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	return startServiceOn(t, pc, cfg, opts...)
+}
+
+// startServiceOn serves on pc, whose address cfg may already name.
+func startServiceOn(t *testing.T, pc net.PacketConn, cfg Config, opts ...Option) (*Service, string) {
+	t.Helper()
+	cfg.EnableSAS = true
+	s, err := New(cfg, opts...)
 	if err != nil {
+		pc.Close()
 		t.Fatal(err)
 	}
 	errc := make(chan error, 1)

@@ -51,8 +51,10 @@ func TestStepAlwaysEmergency(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	if err := (Config{}).Validate(); err != nil {
-		t.Fatalf("zero config: %v", err)
+	for _, c := range []Config{{}, {EnableSAS: true}, {EnableSAS: true, SASDefaultGatewayIP: "127.0.0.1"}} {
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
 	}
 	d := Config{}.WithDefaults()
 	if d.SASLocalSIPUDPPort != 5080 || d.KeepAliveFailures != 3 {
@@ -61,7 +63,8 @@ func TestConfig(t *testing.T) {
 	bad := []Config{
 		{EnableSAS: true, SASLocalSIPUDPPort: 70000, SASProxySet: []string{"x"}},
 		{EnableSAS: true, SASSurvivabilityMode: 9, SASProxySet: []string{"x"}},
-		{EnableSAS: true},
+		{EnableSAS: true, SASProxySet: []string{"127.0.0.1:0"}},
+		{EnableSAS: true, SASDefaultGatewayIP: "[::1"},
 	}
 	for i, c := range bad {
 		if err := c.Validate(); !errors.Is(err, ErrConfig) {
