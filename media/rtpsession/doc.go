@@ -1,0 +1,55 @@
+// Package rtpsession runs the RTP and RTCP of one call leg: it packetises
+// 10 ms frames of line audio through a [media.Codec], sends them, receives
+// the far end's packets into an adaptive jitter buffer (media/jitter) and
+// hands 10 ms frames back to the line, with loss concealment. RTP headers
+// and RTCP packets are built and parsed with github.com/pion/rtp and
+// github.com/pion/rtcp.
+//
+// # Sending
+//
+// [Session.WriteFrame] takes 10 ms of PCM from the line, collects
+// [Config.PacketTime] of it (10 to 60 ms, default 20 ms), encodes it and
+// sends one packet from the caller's goroutine: UDP sends do not block. The
+// SSRC and the first sequence number and timestamp are random; the
+// timestamp advances by the samples of every frame, also while sending is
+// paused (hold) or a digit is sent; the marker bit is set on the first
+// packet of each talkspurt only (the first packet, and the first after a
+// pause or a digit). The header is marshalled with rtp.Header.MarshalTo
+// into a buffer the session reuses: the send path allocates nothing.
+//
+// # Receiving
+//
+// One goroutine owned by the session reads the RTP socket (and another the
+// RTCP socket, when there is one; without it RTCP is multiplexed on the
+// RTP port, RFC 5761). Packets of the codec's payload type go to the jitter
+// buffer; [Session.ReadFrame] pulls from it at the line's pace and decodes,
+// conceals or plays silence. Malformed packets and unknown payload types
+// are counted and dropped. With [Config.Symmetric] the remote address
+// latches to the source of received RTP (symmetric RTP, RFC 4961), as
+// gateways behind NAT need.
+//
+// # Telephone events
+//
+// With [Config.DTMFPayloadType] set (usually 101, negotiated in SDP),
+// [Session.SendDTMF] queues a digit as RFC 4733 events: audio stops for
+// the digit, an event packet (same timestamp, growing duration, marker on
+// the first) goes out every packet time, and the end packet is sent three
+// times. Sending is paced by WriteFrame, so digits go out only while the
+// line keeps writing frames. Received events call [Config.OnDTMF] once at
+// the start and once at the end of each digit, whatever the number of
+// retransmissions.
+//
+// # RTCP
+//
+// Every five seconds (by the injected clock, checked from WriteFrame and
+// ReadFrame) the session sends a sender report, or a receiver report when
+// it has not sent, with a reception report block (fraction lost,
+// cumulative lost, extended highest sequence number, interarrival jitter of
+// RFC 3550 A.8, LSR and DLSR) and an SDES CNAME. Reports received about
+// our stream fill the Remote fields of [Stats], and the round-trip time.
+//
+// # Ports
+//
+// [PortAllocator] hands out even/odd RTP/RTCP port pairs from a range and
+// takes them back; it is safe for concurrent use.
+package rtpsession
