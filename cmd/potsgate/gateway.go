@@ -111,6 +111,9 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		ph.AutoAnswer(2)
 		ph.Echo(true)
 		ph.Record(false)
+		if err := hangUpOnBusy(ph, tones); err != nil {
+			return err
+		}
 		phones = append(phones, ph)
 		ports = append(ports, gateway.Port{Number: n, FXS: ph})
 	}
@@ -181,6 +184,31 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	err = g.Run(runCtx)
 	log.Info("potsgate stopped")
 	return err
+}
+
+// hangUpOnBusy makes a simulated phone do what its user would: put the
+// handset down when the call is over and busy or reorder tone plays.
+func hangUpOnBusy(ph *sim.Phone, tones tone.Set) error {
+	var listen []tone.Definition
+	for _, t := range []tone.Type{tone.Busy, tone.Reorder} {
+		if d, ok := tones.Tone(t); ok {
+			// A person knows the tone before its second cycle: listen for
+			// its frequencies, not its cadence.
+			d.Form, d.Cadence = tone.Continuous, [tone.MaxCadence]tone.Step{}
+			listen = append(listen, d)
+		}
+	}
+	det, err := tone.NewDetector(-40, listen...)
+	if err != nil {
+		return err
+	}
+	ph.OnHear(func(frame []int16) {
+		if _, ok := det.Process(frame); ok {
+			ph.HangUp()
+			det.Reset()
+		}
+	})
+	return nil
 }
 
 func statusHandler(g *gateway.Gateway) http.Handler {

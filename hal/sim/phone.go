@@ -35,6 +35,7 @@ type Phone struct {
 	polarity   bool
 	polLog     []Change
 	mwi        bool
+	hear       func(frame []int16)
 }
 
 var _ hal.FXSPort = (*Phone)(nil)
@@ -44,13 +45,23 @@ func NewPhone() *Phone { return &Phone{record: true} }
 
 // Exchange implements hal.FXSPort: one 10 ms frame.
 func (p *Phone) Exchange(out, in []int16, events []hal.Event) ([]hal.Event, error) {
+	events, hear, err := p.exchange(out, in, events)
+	if hear != nil {
+		// Unlocked, so the listener may script the phone (hang up on busy
+		// tone, say).
+		hear(out)
+	}
+	return events, err
+}
+
+func (p *Phone) exchange(out, in []int16, events []hal.Event) ([]hal.Event, func([]int16), error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return events, hal.ErrClosed
+		return events, nil, hal.ErrClosed
 	}
 	if len(out) != len(in) {
-		return events, fmt.Errorf("sim: frame sizes differ: out %d, in %d", len(out), len(in))
+		return events, nil, fmt.Errorf("sim: frame sizes differ: out %d, in %d", len(out), len(in))
 	}
 	end := p.tl.now + int64(len(in))
 	events = p.tl.take(end, events, func(k hal.EventKind) bool {
@@ -75,7 +86,10 @@ func (p *Phone) Exchange(out, in []int16, events []hal.Event) ([]hal.Event, erro
 		p.heard = append(p.heard, out...)
 	}
 	p.tl.now = end
-	return events, nil
+	if !p.offHook {
+		return events, nil, nil
+	}
+	return events, p.hear, nil
 }
 
 func sat(v int32) int16 { return int16(max(min(v, 32767), -32768)) }
@@ -257,6 +271,15 @@ func (p *Phone) AutoAnswer(n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.autoAnswer = n
+}
+
+// OnHear sets a listener that gets every frame the phone hears while off
+// hook, on the goroutine that exchanges frames; it may script the phone.
+// The frame is only valid during the call.
+func (p *Phone) OnHear(f func(frame []int16)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hear = f
 }
 
 // Record turns the recording of what the phone hears on or off.

@@ -1,0 +1,327 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/potsgate/potsgate/internal/peer"
+	"github.com/potsgate/potsgate/sip"
+	"github.com/potsgate/potsgate/sip/sdp"
+	"github.com/potsgate/potsgate/telephony/gateway"
+)
+
+// gw is a gateway started by a test through the binary's own code path.
+type gw struct {
+	running
+	rtpBase, rtpCount int
+	stop              func()
+}
+
+// startGateway runs the gateway on ini (the embedded default when ""),
+// moved to a free SIP port and an RTP range of its own.
+func startGateway(t *testing.T, ini string) *gw {
+	t.Helper()
+	if ini == "" {
+		ini = string(defaultIni)
+	}
+	g := &gw{rtpBase: 20000 + 2*int(time.Now().UnixNano()%5000), rtpCount: 1000}
+	ini += fmt.Sprintf("\nLocalSIPPort = %d\nBaseUDPPort = %d\nRTPPortCount = %d\n", peer.FreeUDPPort(t), g.rtpBase, g.rtpCount)
+	path := filepath.Join(t.TempDir(), "gw.ini")
+	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	up := make(chan running, 1)
+	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	go func() {
+		done <- runGateway(ctx, gatewayFlags{config: path, http: "127.0.0.1:0", tones: "us"}, log, func(r running) { up <- r })
+	}()
+	select {
+	case g.running = <-up:
+	case err := <-done:
+		t.Fatalf("gateway did not start: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("gateway did not start")
+	}
+	stopped := false
+	g.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("gateway: %v", err)
+		}
+	}
+	t.Cleanup(g.stop)
+	return g
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func (g *gw) status(t *testing.T) gateway.Status {
+	t.Helper()
+	res, err := http.Get("http://" + g.HTTP + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var s gateway.Status
+	if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// sippResult is SIPp's final statistics.
+type sippResult struct{ ok, failed int }
+
+// runSIPp places calls with testdata/uac_echo.xml to the numbers in
+// rotation, streaming a tone for hold of each call.
+func runSIPp(t *testing.T, sipAddr string, numbers []string, calls, rate, limit int, hold time.Duration) sippResult {
+	t.Helper()
+	peer.Require(t, "sipp")
+	peer.Require(t, "sox")
+	dir := t.TempDir()
+	tone := filepath.Join(dir, "tone.ul")
+	if out, err := peer.Run(t, time.Minute, dir, "sox", "-n", "-r", "8000", "-c", "1", "-e", "u-law", "-t", "raw", tone,
+		"synth", fmt.Sprintf("%.2f", hold.Seconds()), "sine", "1000", "vol", "0.5"); err != nil {
+		t.Fatalf("sox: %v\n%s", err, out)
+	}
+	scen, err := os.ReadFile("testdata/uac_echo.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ReplaceAll(string(scen), "TONEFILE", tone)
+	s = strings.ReplaceAll(s, "PAUSEMS", strconv.Itoa(int(hold.Milliseconds())+200))
+	scenPath := filepath.Join(dir, "uac.xml")
+	if err := os.WriteFile(scenPath, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inf := "SEQUENTIAL\n" + strings.Join(numbers, ";\n") + ";\n"
+	infPath := filepath.Join(dir, "numbers.csv")
+	if err := os.WriteFile(infPath, []byte(inf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stat := filepath.Join(dir, "stat.csv")
+	out, err := peer.Run(t, 10*time.Minute, dir, "sipp", "-sf", scenPath, "-inf", infPath, "-i", "127.0.0.1", "-p", strconv.Itoa(peer.FreeUDPPort(t)),
+		"-mi", "127.0.0.1", "-r", strconv.Itoa(rate), "-m", strconv.Itoa(calls), "-l", strconv.Itoa(limit),
+		"-nostdin", "-trace_stat", "-stf", stat, "-fd", "1", "-cp", strconv.Itoa(peer.FreeUDPPort(t)), sipAddr)
+	if err != nil {
+		t.Logf("sipp: %v\n%s", err, out)
+	}
+	return readSIPpStats(t, stat)
+}
+
+func readSIPpStats(t *testing.T, path string) sippResult {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var header, last []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		fields := strings.Split(sc.Text(), ";")
+		if header == nil {
+			header = fields
+			continue
+		}
+		last = fields
+	}
+	col := func(name string) int {
+		for i, h := range header {
+			if h == name && i < len(last) {
+				n, _ := strconv.Atoi(last[i])
+				return n
+			}
+		}
+		t.Fatalf("no %s column in SIPp statistics", name)
+		return 0
+	}
+	return sippResult{ok: col("SuccessfulCall(C)"), failed: col("FailedCall(C)")}
+}
+
+// rtpStreams captures the RTP range and the SIP port with tshark while f
+// runs, and returns tshark's stream lines whose source is the gateway.
+func rtpStreams(t *testing.T, g *gw, f func()) []string {
+	t.Helper()
+	peer.Require(t, "tshark")
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "cap.pcap")
+	sipPort := g.SIP[strings.LastIndex(g.SIP, ":")+1:]
+	filter := fmt.Sprintf("udp portrange %d-%d or udp port %s", g.rtpBase, g.rtpBase+g.rtpCount, sipPort)
+	cap := peer.Start(t, dir, "tshark", "-i", "lo", "-f", filter, "-w", pcap)
+	time.Sleep(time.Second) // tshark needs a moment before it captures
+	f()
+	time.Sleep(500 * time.Millisecond)
+	cap.Stop()
+	out, err := peer.Run(t, time.Minute, dir, "tshark", "-r", pcap, "-q", "-z", "rtp,streams")
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, out)
+	}
+	var streams []string
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 8 && f[2] == "127.0.0.1" {
+			if p, err := strconv.Atoi(f[3]); err == nil && p >= g.rtpBase && p <= g.rtpBase+g.rtpCount {
+				streams = append(streams, line)
+			}
+		}
+	}
+	return streams
+}
+
+// TestEmbeddedDefault is the newcomer's experience: calls to 101-104 are
+// answered after two rings and the simulated phones echo the audio, which
+// comes back as RTP; the status endpoint shows the ports.
+func TestEmbeddedDefault(t *testing.T) {
+	g := startGateway(t, "")
+	st := g.status(t)
+	if len(st.Ports) != 4 || st.Ports[0].Number != "101" || st.Ports[3].Number != "104" || st.Ports[0].State != "idle" {
+		t.Fatalf("status %+v", st)
+	}
+	var res sippResult
+	streams := rtpStreams(t, g, func() {
+		// One call a second: a port is busy until its phone, hearing busy tone
+		// after the caller hung up, puts the handset down.
+		res = runSIPp(t, g.SIP, []string{"101", "102", "103", "104"}, 8, 1, 4, time.Second)
+	})
+	if res.ok != 8 || res.failed != 0 {
+		t.Fatalf("SIPp: %d calls succeeded, %d failed; want 8 and 0", res.ok, res.failed)
+	}
+	if len(streams) != 8 {
+		t.Fatalf("%d echoed RTP streams from the gateway, want 8:\n%s", len(streams), strings.Join(streams, "\n"))
+	}
+	for _, s := range streams {
+		f := strings.Fields(s)
+		pkts, _ := strconv.Atoi(f[8])
+		if pkts < 40 || !strings.Contains(s, "0 (0.0%)") {
+			t.Errorf("echo stream too short or lossy: %s", s)
+		}
+	}
+	if st := g.status(t); st.Counters["established"] != 8 || st.ActiveCalls != 0 {
+		t.Fatalf("after the calls: %+v", st)
+	}
+}
+
+// TestShutdownEndsCallsWithBYE: a call is up when the gateway is told to
+// stop; the caller gets a BYE.
+func TestShutdownEndsCallsWithBYE(t *testing.T) {
+	g := startGateway(t, "")
+	caller, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{{PayloadType: 0, Name: "PCMU", ClockRate: 8000}}}, rejectAll{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go caller.Serve(ctx)
+	defer caller.Close()
+	c, err := caller.Dial(ctx, sip.Dial{To: "102", Host: g.SIP, From: "caller", LocalPort: 39000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev := range c.Events() {
+		switch ev.Kind {
+		case sip.EventAnswered:
+			go g.stop()
+		case sip.EventEnded:
+			if ev.Code != 0 || ev.Reason != "remote hangup" {
+				t.Fatalf("call ended by %d %s, want a BYE", ev.Code, ev.Reason)
+			}
+		}
+	}
+}
+
+type rejectAll struct{}
+
+func (rejectAll) IncomingCall(c *sip.Call)              { _ = c.Reject(486, "Busy Here") }
+func (rejectAll) CheckSync(context.Context, bool) error { return nil }
+
+// TestLoad200Calls: SIPp places 200 calls at 20 calls/s. Four ports cannot
+// hold 20 calls a second of a second or more each, so this runs a 24-port
+// gateway (an MP-124) with quick rings; goroutines and memory must return
+// to their baseline after the calls.
+func TestLoad200Calls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	ini := strings.Replace(string(defaultIni), "TrunkGroup 0 = 1, 1, 4, 101;", "TrunkGroup 0 = 1, 1, 24, 101;", 1)
+	ini = strings.Replace(ini, "RingOnPeriod = 500\nRingOffPeriod = 500", "RingOnPeriod = 100\nRingOffPeriod = 100", 1)
+	runtime.GC()
+	baseG := runtime.NumGoroutine()
+	g := startGateway(t, ini)
+	time.Sleep(500 * time.Millisecond)
+	runtime.GC()
+	idleG := runtime.NumGoroutine()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var numbers []string
+	for i := 101; i <= 124; i++ {
+		numbers = append(numbers, strconv.Itoa(i))
+	}
+	var res sippResult
+	peakG := 0
+	streams := rtpStreams(t, g, func() {
+		stopPeak := make(chan struct{})
+		go func() {
+			for {
+				select {
+				case <-stopPeak:
+					return
+				case <-time.After(100 * time.Millisecond):
+					peakG = max(peakG, runtime.NumGoroutine())
+				}
+			}
+		}()
+		res = runSIPp(t, g.SIP, numbers, 200, 20, 24, 500*time.Millisecond)
+		close(stopPeak)
+	})
+	if res.ok != 200 || res.failed != 0 {
+		t.Fatalf("SIPp: %d calls succeeded, %d failed; want 200 and 0", res.ok, res.failed)
+	}
+	if len(streams) != 200 {
+		t.Fatalf("%d echoed RTP streams, want 200", len(streams))
+	}
+	// sipgo keeps a finished UDP transaction for Timer J/K (64*T1 = 32 s)
+	// before it lets its goroutine go: wait that long, then compare.
+	time.Sleep(33 * time.Second)
+	runtime.GC()
+	afterG := runtime.NumGoroutine()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	g.stop()
+	runtime.GC()
+	stoppedG := runtime.NumGoroutine()
+	t.Logf("goroutines: %d without the gateway, %d idle gateway, %d at peak, %d idle after the calls, %d after stopping; heap in use %d KiB idle before, %d KiB idle after",
+		baseG, idleG, peakG, afterG, stoppedG, before.HeapInuse>>10, after.HeapInuse>>10)
+	if afterG > idleG+5 {
+		t.Errorf("goroutines did not return to baseline: %d idle before, %d after the calls", idleG, afterG)
+	}
+	if after.HeapInuse > before.HeapInuse+8<<20 {
+		t.Errorf("heap grew by %d KiB over the calls", (after.HeapInuse-before.HeapInuse)>>10)
+	}
+	if stoppedG > baseG+5 {
+		t.Errorf("goroutines left after stopping: %d before, %d after", baseG, stoppedG)
+	}
+}
