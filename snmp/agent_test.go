@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -300,5 +301,75 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if err := a.Serve(context.Background()); !errors.Is(err, snmp.ErrDisabled) {
 		t.Errorf("disabled Serve: %v", err)
+	}
+}
+
+func TestServeCloseNoLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for i := range 3 {
+		conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := testConfig()
+		cfg.KeepAliveInterval = time.Millisecond
+		cfg.SNMPManagers = []snmp.Manager{{IP: "127.0.0.1", TrapPort: 9}}
+		a, err := snmp.New(cfg, snmptest.New(), snmp.WithPacketConn(conn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- a.Serve(ctx) }()
+		c := v2Client(t, conn.LocalAddr().(*net.UDPAddr), "public")
+		if _, err := c.Get([]string{".1.3.6.1.2.1.1.3.0"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Serve(ctx); !errors.Is(err, snmp.ErrServing) {
+			t.Errorf("second Serve: %v", err)
+		}
+		if i%2 == 0 {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Serve after cancel: %v", err)
+			}
+			a.Close()
+		} else {
+			a.Close()
+			a.Close() // idempotent
+			if err := <-done; !errors.Is(err, snmp.ErrClosed) {
+				t.Errorf("Serve after Close: %v", err)
+			}
+			cancel()
+		}
+		if err := a.Serve(context.Background()); !errors.Is(err, snmp.ErrClosed) {
+			t.Errorf("Serve after Close: %v", err)
+		}
+		if err := a.AlarmRaised(snmp.Alarm{ID: 1}); !errors.Is(err, snmp.ErrNotServing) {
+			t.Errorf("trap after Close: %v", err)
+		}
+		c.Conn.Close()
+		conn.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines left (was %d):\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestMIBOrder(t *testing.T) {
+	a, err := snmp.New(snmp.Config{}, snmptest.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	oids := a.MIBOIDs()
+	for i := 1; i < len(oids); i++ {
+		if !snmp.OIDLess(oids[i-1], oids[i]) || strings.HasPrefix(oids[i]+".", oids[i-1]+".") {
+			t.Errorf("registry order: %s then %s", oids[i-1], oids[i])
+		}
 	}
 }

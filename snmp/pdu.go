@@ -2,7 +2,6 @@ package snmp
 
 import (
 	"context"
-	"sort"
 
 	"github.com/gosnmp/gosnmp"
 )
@@ -56,15 +55,23 @@ func (a *Agent) respond(ctx context.Context, req *gosnmp.SnmpPacket, deny gosnmp
 		return out
 	}
 	if req.PDUType == gosnmp.GetBulkRequest {
-		// Keep the longest prefix of varbinds that fits (RFC 3416 4.2.3).
-		n := sort.Search(len(vars), func(n int) bool {
-			b, err := build(vars[:n+1], gosnmp.NoError, 0)
-			return err != nil || len(b) > maxSize
-		})
-		if n > 0 {
-			if out, err := build(vars[:n], gosnmp.NoError, 0); err == nil && len(out) <= maxSize {
-				return out
+		// Keep a prefix of varbinds that fits (RFC 3416 4.2.3), sized in
+		// proportion to the last attempt: two or three marshals, not a
+		// search over the list.
+		n, size := len(vars), len(out)
+		for n > 0 && size > maxSize {
+			n = min(n-1, n*maxSize/size)
+			if n <= 0 {
+				break
 			}
+			b, err := build(vars[:n], gosnmp.NoError, 0)
+			if err != nil {
+				break
+			}
+			out, size = b, len(b)
+		}
+		if n > 0 && size <= maxSize {
+			return out
 		}
 	}
 	out, err = build(nil, gosnmp.TooBig, 0)
