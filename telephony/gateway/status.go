@@ -7,6 +7,10 @@ import (
 	"github.com/potsgate/potsgate/provisioning"
 )
 
+// MaxPorts is the most ports a gateway numbers. The vendor's largest analog
+// box has 24; a software gateway (and its load tests) may have more.
+const MaxPorts = 256
+
 // TableTrunkGroup numbers the ports: each row gives ports FirstBChannel to
 // LastBChannel (1-based) numbers from FirstPhoneNumber upward.
 const TableTrunkGroup = "TrunkGroup"
@@ -17,8 +21,8 @@ func TrunkTables() []provisioning.TableDef {
 		Name: TableTrunkGroup, MaxRows: 24,
 		Columns: []provisioning.Column{
 			{Name: "TrunkGroupNum", Kind: provisioning.KindInt, Min: 0, Max: 99, Default: "1"},
-			{Name: "FirstBChannel", Kind: provisioning.KindInt, Min: 1, Max: 24, Default: "1"},
-			{Name: "LastBChannel", Kind: provisioning.KindInt, Min: 1, Max: 24, Default: "1"},
+			{Name: "FirstBChannel", Kind: provisioning.KindInt, Min: 1, Max: MaxPorts, Default: "1"},
+			{Name: "LastBChannel", Kind: provisioning.KindInt, Min: 1, Max: MaxPorts, Default: "1"},
 			{Name: "FirstPhoneNumber", Kind: provisioning.KindString, MaxLen: 32},
 		},
 	}}
