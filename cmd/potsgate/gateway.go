@@ -139,6 +139,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	}
 	g, err := gateway.New(gateway.Options{
 		Config: cfg, Ports: ports, Tones: tones, SIP: sipCfg, Media: media, Paced: true, Logger: log,
+		SAS: gateway.SASConfig(cfg),
 		CheckSync: func(ctx context.Context, reboot bool) error {
 			if reboot {
 				log.Warn("check-sync asked for a restart; the reference binary has no device to restart")
@@ -176,6 +177,10 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 			_ = srv.Serve(ln)
 		}()
 		defer srv.Close()
+	}
+	st := g.Status()
+	if st.SAS != nil {
+		log.Info("SAS registrar ready: register softphones here, they can call the ports", "sas", st.SAS.Addr)
 	}
 	log.Info("potsgate ready", "sip", g.SIPAddr(), "status", httpAddr, "ports", numbers)
 	if up != nil {

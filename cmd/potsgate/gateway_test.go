@@ -36,7 +36,9 @@ func startGateway(t *testing.T, ini string) *gw {
 		ini = string(defaultIni)
 	}
 	g := &gw{rtpBase: 20000 + 2*int(time.Now().UnixNano()%5000), rtpCount: 1000}
-	ini += fmt.Sprintf("\nLocalSIPPort = %d\nBaseUDPPort = %d\nRTPPortCount = %d\n", peer.FreeUDPPort(t), g.rtpBase, g.rtpCount)
+	sasPort := peer.FreeUDPPort(t)
+	ini += fmt.Sprintf("\nLocalSIPPort = %d\nBaseUDPPort = %d\nRTPPortCount = %d\nSASLocalSIPUDPPort = %d\nProxyIP = '127.0.0.1:%d'\n",
+		peer.FreeUDPPort(t), g.rtpBase, g.rtpCount, sasPort, sasPort)
 	path := filepath.Join(t.TempDir(), "gw.ini")
 	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
 		t.Fatal(err)
@@ -325,5 +327,79 @@ func TestLoad200Calls(t *testing.T) {
 	}
 	if stoppedG > baseG+5 {
 		t.Errorf("goroutines left after stopping: %d before, %d after", baseG, stoppedG)
+	}
+}
+
+// softphone is a SIP phone in tests: it answers calls and says so.
+type softphone struct{ calls chan string }
+
+func (s softphone) IncomingCall(c *sip.Call) {
+	go func() {
+		_ = c.Ring()
+		if err := c.Answer(39100); err == nil {
+			s.calls <- c.From()
+		}
+	}()
+}
+func (softphone) CheckSync(context.Context, bool) error { return nil }
+
+// TestSoftphoneThroughSAS: the embedded default runs SAS; a softphone
+// registers to it, calls port 101, and port 102 calls the softphone back.
+func TestSoftphoneThroughSAS(t *testing.T) {
+	g := startGateway(t, "")
+	st := g.status(t)
+	if st.SAS == nil || st.SAS.State != "normal" && st.SAS.State != "emergency" {
+		t.Fatalf("SAS not running: %+v", st.SAS)
+	}
+	sp := softphone{calls: make(chan string, 1)}
+	phone, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{{PayloadType: 0, Name: "PCMU", ClockRate: 8000}}}, sp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go phone.Serve(ctx)
+	defer phone.Close()
+	registered := make(chan struct{}, 1)
+	go phone.Register(ctx, sip.Registration{Registrar: st.SAS.Addr, User: "201", Expires: time.Minute}, func(s sip.RegState, _ time.Duration, err error) {
+		if s == sip.Registered {
+			registered <- struct{}{}
+		}
+	})
+	select {
+	case <-registered:
+	case <-ctx.Done():
+		t.Fatal("softphone did not register to SAS")
+	}
+	if g.status(t).SAS.Bindings != 1 {
+		t.Fatalf("SAS bindings: %+v", g.status(t).SAS)
+	}
+	// The softphone calls 101 through SAS.
+	c, err := phone.Dial(ctx, sip.Dial{To: "101", Host: st.SAS.Addr, From: "201", LocalPort: 39200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev := range c.Events() {
+		if ev.Kind == sip.EventAnswered {
+			_ = c.Hangup(ctx)
+		}
+		if ev.Kind == sip.EventEnded && ev.Reason != "local hangup" {
+			t.Fatalf("call to 101 through SAS ended: %d %s", ev.Code, ev.Reason)
+		}
+	}
+	// Port 102's phone dials 201: the gateway sends it to SAS, SAS to the
+	// softphone.
+	ph := g.Phones[1]
+	ph.Echo(false) // a person dialling, not a loopback
+	ph.PickUp()
+	ph.Wait(300 * time.Millisecond)
+	ph.DialDTMF("201")
+	select {
+	case from := <-sp.calls:
+		if from != "102" {
+			t.Fatalf("softphone called by %q, want 102", from)
+		}
+	case <-ctx.Done():
+		t.Fatalf("port 102 could not call the softphone; status %+v", g.status(t))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/sip"
+	"github.com/potsgate/potsgate/sip/sas"
 	"github.com/potsgate/potsgate/sip/sdp"
 	"github.com/potsgate/potsgate/telephony/line"
 )
@@ -58,6 +60,9 @@ type Options struct {
 	// Paced steps every line from one 10 ms ticker, for simulated ports;
 	// hardware ports pace themselves.
 	Paced bool
+	// SAS, when enabled, runs the embedded registrar and proxy on the
+	// same address as the user agent, on its own port.
+	SAS sas.Config
 	// CheckSync runs a configuration update (or a restart) when a trusted
 	// check-sync NOTIFY arrives.
 	CheckSync func(ctx context.Context, reboot bool) error
@@ -74,6 +79,8 @@ type Gateway struct {
 	opts     Options
 	log      *slog.Logger
 	ua       *sip.UA
+	sas      *sas.Service
+	sasAddr  string
 	ports    []*port
 	byNumber map[string]*port
 	counters Counters
@@ -143,6 +150,18 @@ func New(opts Options) (*Gateway, error) {
 		return nil, err
 	}
 	g.ua = ua
+	if opts.SAS.EnableSAS {
+		if opts.SAS.SASDefaultGatewayIP == "" {
+			opts.SAS.SASDefaultGatewayIP = ua.Addr().String()
+		}
+		s, err := sas.New(opts.SAS, sas.WithLogger(g.log.With("component", "sas")))
+		if err != nil {
+			ua.Close()
+			return nil, err
+		}
+		g.sas = s
+		g.sasAddr = netip.AddrPortFrom(ua.Addr().Addr(), uint16(s.Config().WithDefaults().SASLocalSIPUDPPort)).String()
+	}
 	return g, nil
 }
 
@@ -175,6 +194,15 @@ func (g *Gateway) Run(ctx context.Context) error {
 				}
 			}()
 		}
+	}
+	if g.sas != nil {
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			if err := g.sas.ListenAndServe(g.ctx, g.sasAddr); err != nil && !errors.Is(err, context.Canceled) {
+				g.log.Error("SAS stopped", "error", err)
+			}
+		}()
 	}
 	regCtx, regStop := context.WithCancel(g.ctx)
 	g.regStop = regStop

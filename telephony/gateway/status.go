@@ -67,14 +67,25 @@ type PortStatus struct {
 // Status is a snapshot of the gateway for the status page and SNMP.
 type Status struct {
 	SIP         string           `json:"sip"`
+	SAS         *SASStatus       `json:"sas,omitempty"`
 	Ports       []PortStatus     `json:"ports"`
 	ActiveCalls int              `json:"active_calls"`
 	Counters    map[string]int64 `json:"counters"`
 }
 
+// SASStatus is the embedded registrar's part of Status.
+type SASStatus struct {
+	Addr     string `json:"addr"`
+	State    string `json:"state"`
+	Bindings int    `json:"bindings"`
+}
+
 // Status returns a snapshot; safe from any goroutine.
 func (g *Gateway) Status() Status {
 	s := Status{SIP: g.SIPAddr(), ActiveCalls: len(g.ua.Calls())}
+	if g.sas != nil {
+		s.SAS = &SASStatus{Addr: g.sasAddr, State: g.sas.State().String(), Bindings: len(g.sas.Bindings())}
+	}
 	for _, p := range g.ports {
 		ps := PortStatus{Port: p.index, Number: p.number, Registration: g.registrationState(p.number)}
 		if p.fxs != nil {
