@@ -373,3 +373,43 @@ func TestMIBOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxMessageSize(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxMessageSize = 484
+	a, addr := startAgent(t, cfg, snmptest.New())
+	c := v2Client(t, addr, "public")
+	// GETBULK is cut to what fits.
+	r, err := c.GetBulk([]string{snmp.EnterpriseOID}, 0, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Error != gosnmp.NoError || len(r.Variables) < 5 || len(r.Variables) >= 67 {
+		t.Errorf("bulk under 484 bytes: %v, %d varbinds", r.Error, len(r.Variables))
+	}
+	// A GET whose answer cannot fit gets tooBig.
+	var names []string
+	for range 30 {
+		names = append(names, ".1.3.6.1.2.1.1.1.0") // sysDescr, ~70 bytes each
+	}
+	c.MaxOids = 100
+	r, err = c.Get(names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Error != gosnmp.TooBig || len(r.Variables) != 0 {
+		t.Errorf("oversized GET: %v with %d varbinds", r.Error, len(r.Variables))
+	}
+	// A request longer than the maximum is dropped unanswered.
+	for range 60 {
+		names = append(names, ".1.3.6.1.2.1.1.1.0")
+	}
+	c.Timeout = 300 * time.Millisecond
+	before := a.Stats().ParseErrors
+	if _, err := c.Get(names); err == nil {
+		t.Error("oversized request answered")
+	}
+	if a.Stats().ParseErrors != before+1 {
+		t.Error("oversized request not counted")
+	}
+}

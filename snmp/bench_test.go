@@ -96,12 +96,11 @@ func snmpdClient(b *testing.B, v3 bool) *gosnmp.GoSNMP {
 	peer.Require(b, "snmpd")
 	dir := b.TempDir()
 	port := peer.FreeUDPPort(b)
-	conf := fmt.Sprintf(`agentAddress udp:127.0.0.1:%d
-rocommunity public 127.0.0.1
+	conf := fmt.Sprintf(`rocommunity public 127.0.0.1
 createUser %s SHA "%s" AES "%s"
 rouser %s priv
 sysName gw1
-`, port, v3User, v3AuthKey, v3PrivKey, v3User)
+`, v3User, v3AuthKey, v3PrivKey, v3User)
 	if err := os.WriteFile(filepath.Join(dir, "snmpd.conf"), []byte(conf), 0o600); err != nil {
 		b.Fatal(err)
 	}
@@ -109,16 +108,21 @@ sysName gw1
 	b.Setenv("MIBS", ":")
 	peer.Start(b, dir, "snmpd", "-f", "-C", "-c", filepath.Join(dir, "snmpd.conf"), "-Lf", filepath.Join(dir, "snmpd.log"), "udp:127.0.0.1:"+strconv.Itoa(port))
 	addr := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
+	probe := &gosnmp.GoSNMP{Target: "127.0.0.1", Port: uint16(port), Community: "public",
+		Version: gosnmp.Version2c, Timeout: 200 * time.Millisecond}
+	if err := probe.Connect(); err != nil {
+		b.Fatal(err)
+	}
+	defer probe.Conn.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		probe := v2Client(b, addr, "public")
-		probe.Timeout = 200 * time.Millisecond
 		if _, err := probe.Get(sysName); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
 			b.Fatal("snmpd did not answer")
 		}
+		time.Sleep(50 * time.Millisecond) // polling for readiness, not timing
 	}
 	if v3 {
 		return v3Client(b, addr, v3User, gosnmp.SHA)

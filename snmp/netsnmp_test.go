@@ -310,3 +310,32 @@ func TestNetSNMPUntrustedManager(t *testing.T) {
 		t.Errorf("trusted manager: %v\n%s", err, out)
 	}
 }
+
+// Weaker protocols work only for a user configured with them.
+func TestNetSNMPv3WeakerLevelsWhenConfigured(t *testing.T) {
+	netsnmpEnv(t)
+	cfg := testConfig()
+	cfg.SNMPUsers = append(cfg.SNMPUsers,
+		snmp.User{Name: "legacy", Auth: snmp.AuthMD5, AuthKey: v3AuthKey, Priv: snmp.PrivDES, PrivKey: v3PrivKey},
+		snmp.User{Name: "monitor", AuthKey: v3AuthKey, Priv: snmp.PrivNone},
+	)
+	_, addr := startAgent(t, cfg, snmptest.New())
+	target := addr.String()
+	for _, tc := range []struct {
+		args []string
+		ok   bool
+	}{
+		{[]string{"-l", "authPriv", "-u", "legacy", "-a", "MD5", "-A", v3AuthKey, "-x", "DES", "-X", v3PrivKey}, true},
+		{[]string{"-l", "authNoPriv", "-u", "monitor", "-a", "SHA", "-A", v3AuthKey}, true},
+		{[]string{"-l", "authNoPriv", "-u", v3User, "-a", "SHA", "-A", v3AuthKey}, false},                             // authPriv user
+		{[]string{"-l", "noAuthNoPriv", "-u", "monitor"}, false},                                                      // below its level
+		{[]string{"-l", "authPriv", "-u", v3User, "-a", "MD5", "-A", v3AuthKey, "-x", "AES", "-X", v3PrivKey}, false}, // wrong protocol
+	} {
+		args := append([]string{"-v3", "-t", "1", "-r", "0"}, tc.args...)
+		args = append(args, target, ".1.3.6.1.2.1.1.5.0")
+		out, err := peer.Run(t, time.Minute, "", "snmpget", args...)
+		if got := err == nil && strings.Contains(out, "gw1"); got != tc.ok {
+			t.Errorf("snmpget %v: answered=%v, want %v\n%s", tc.args, got, tc.ok, out)
+		}
+	}
+}
