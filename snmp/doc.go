@@ -20,6 +20,7 @@
 //
 // # Security
 //
+// SNMPv1 is not served (such requests count in snmpInBadVersions).
 // SNMPv2c requests must carry the read-only or read-write community and,
 // when SNMPTrustedMgr is set, come from a listed address or prefix;
 // anything else is dropped without an answer (a wrong community also sends
@@ -39,7 +40,9 @@
 //
 // Datagrams longer than MaxMessageSize (484..65507, default 1472) are
 // dropped; responses are kept within MaxMessageSize and the request's
-// msgMaxSize (GETBULK is cut short, other requests get tooBig).
+// msgMaxSize (GETBULK is cut short, other requests get tooBig). Per-packet
+// paths only count (Stats, and the snmp, MPD and usmStats groups); they do
+// not log.
 //
 // # MIB and enterprise number
 //

@@ -1,4 +1,3 @@
-// Package snmptest provides a fake snmp.Device for tests and demos.
 package snmptest
 
 import (
