@@ -466,16 +466,29 @@ func TestPortAllocator(t *testing.T) {
 	}
 }
 
-// discard is an in-memory PacketConn that drops what it is sent.
-type discard struct{ net.UDPAddr }
+// discard is an in-memory PacketConn that drops what it is sent; reads
+// block until Close.
+type discard struct{ done chan struct{} }
 
-func (discard) ReadFrom([]byte) (int, net.Addr, error)    { select {} }
+func newDiscard() discard { return discard{done: make(chan struct{})} }
+
+func (d discard) ReadFrom([]byte) (int, net.Addr, error) {
+	<-d.done
+	return 0, nil, net.ErrClosed
+}
 func (discard) WriteTo(b []byte, _ net.Addr) (int, error) { return len(b), nil }
-func (discard) Close() error                              { return nil }
-func (d discard) LocalAddr() net.Addr                     { return &d.UDPAddr }
-func (discard) SetDeadline(time.Time) error               { return nil }
-func (discard) SetReadDeadline(time.Time) error           { return nil }
-func (discard) SetWriteDeadline(time.Time) error          { return nil }
+func (d discard) Close() error {
+	select {
+	case <-d.done:
+	default:
+		close(d.done)
+	}
+	return nil
+}
+func (discard) LocalAddr() net.Addr              { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9} }
+func (discard) SetDeadline(time.Time) error      { return nil }
+func (discard) SetReadDeadline(time.Time) error  { return nil }
+func (discard) SetWriteDeadline(time.Time) error { return nil }
 
 func TestHotPathAllocations(t *testing.T) {
 	clk := newClock()
