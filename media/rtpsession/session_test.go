@@ -529,3 +529,46 @@ func TestHotPathAllocations(t *testing.T) {
 		t.Errorf("receive path: %v allocations per packet", n)
 	}
 }
+
+func TestRTCPReports(t *testing.T) {
+	clk := newClock()
+	ca, cb := listen(t), listen(t)
+	a := newSession(t, Config{Conn: ca, Remote: addrOf(cb), Now: clk.Now})
+	b := newSession(t, Config{Conn: cb, Remote: addrOf(ca), Now: clk.Now})
+	frame := make([]int16, 80)
+	// 12 s of audio from A by the injected clock: reports at 2.5 and 7.5 s
+	// (the first after half an interval, then every 5 s).
+	for i := range 1200 {
+		a.WriteFrame(frame)
+		b.ReadFrame(frame)
+		if i%2 == 1 {
+			waitReceived(t, b, uint64(i/2+1))
+		}
+		clk.Advance(10 * time.Millisecond)
+	}
+	if n := a.Stats().RTCPSent; n != 2 {
+		t.Errorf("A sent %d reports in 12 s, want 2", n)
+	}
+	waitRTCP := func(s *Session, n uint64) {
+		deadline := time.Now().Add(2 * time.Second)
+		for s.Stats().RTCPReceived < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("RTCP received %d, want %d", s.Stats().RTCPReceived, n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitRTCP(b, a.Stats().RTCPSent)
+	// B answers 300 ms after A's last sender report: A's round trip is the
+	// network's (zero on the shared clock), DLSR taking out the 300 ms.
+	rtcpBefore := a.Stats().RTCPReceived
+	clk.Advance(300 * time.Millisecond)
+	if err := b.SendReport(); err != nil {
+		t.Fatal(err)
+	}
+	waitRTCP(a, rtcpBefore+1)
+	st := a.Stats()
+	if st.RoundTrip > time.Millisecond || st.RemoteLost != 0 || st.RemoteFractionLost != 0 {
+		t.Errorf("A: round trip %v, remote lost %d (%d/256); want ~0, 0", st.RoundTrip, st.RemoteLost, st.RemoteFractionLost)
+	}
+}
