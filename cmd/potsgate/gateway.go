@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/provisioning/autoupdate"
+	"github.com/potsgate/potsgate/snmp"
 	"github.com/potsgate/potsgate/telephony/gateway"
 )
 
@@ -127,16 +130,33 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	}
 	store := f.state
 	if store == "" {
-		store = filepath.Join(os.TempDir(), "potsgate")
+		store = filepath.Join(os.TempDir(), "potsgate-state")
 	}
-	host := &configHost{cfg: cfg, DirStore: autoupdate.DirStore{Dir: store}}
+	host := &configHost{cfg: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}}
+	// The SNMP agent, when on, hears every download result; it is set
+	// once the gateway exists.
+	var agent atomic.Pointer[snmp.Agent]
 	updater, err := autoupdate.New(autoupdate.Options{
 		Registry: reg, Host: host, StateDir: f.state, Logger: log.With("component", "autoupdate"),
 		Identity: autoupdate.Identity{Model: gateway.ProductName, Version: gateway.Version(), MAC: firstMAC()},
+		Observer: autoupdate.ObserverFunc(func(r autoupdate.Report) {
+			a := agent.Load()
+			if a == nil {
+				return
+			}
+			for _, fr := range r.Files {
+				res := snmp.DownloadResult{URL: fr.URL, OK: fr.Outcome != autoupdate.Failed, Reason: fr.Outcome.String()}
+				if fr.Err != nil {
+					res.Reason = fr.Err.Error()
+				}
+				_ = a.DownloadResult(res)
+			}
+		}),
 	})
 	if err != nil {
 		return err
 	}
+	host.updater = updater
 	g, err := gateway.New(gateway.Options{
 		Config: cfg, Ports: ports, Tones: tones, SIP: sipCfg, Media: media, Paced: true, Logger: log,
 		SAS: gateway.SASConfig(cfg),
@@ -155,6 +175,25 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	defer wg.Wait()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if sc := gateway.SNMPConfig(cfg, filepath.Join(store, "snmp-engine.json")); !sc.DisableSNMP {
+		if err := os.MkdirAll(store, 0o700); err != nil {
+			return err
+		}
+		a, err := snmp.New(sc, &gateway.SNMPDevice{G: g, Provisioner: host, Serial: firstMAC()}, snmp.WithLogger(log.With("component", "snmp")))
+		if err != nil {
+			g.Close()
+			return fmt.Errorf("snmp: %w", err)
+		}
+		agent.Store(a)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.Serve(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("SNMP agent stopped", "error", err)
+			}
+		}()
+		log.Info("SNMP agent ready", "port", sc.SNMPPort, "bind", sc.BindAddress)
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -231,9 +270,30 @@ func statusHandler(g *gateway.Gateway) http.Handler {
 // Downloaded changes apply to what reads the configuration next; the
 // reference binary does not restart itself.
 type configHost struct {
-	mu  sync.Mutex
-	cfg provisioning.Config
+	mu      sync.Mutex
+	cfg     provisioning.Config
+	reg     *provisioning.Registry
+	updater *autoupdate.Updater
 	autoupdate.DirStore
+}
+
+// SetParam changes one parameter of the running configuration (an SNMP
+// SET of an update URL), validated like a one-line ini file.
+func (h *configHost) SetParam(_ context.Context, name, value string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	text := fmt.Sprintf("%s = '%s'\n", name, strings.ReplaceAll(value, "'", ""))
+	res, err := h.reg.ApplyText(h.cfg, "snmp-set", []byte(text), provisioning.KeepUnlisted())
+	if err != nil {
+		return err
+	}
+	h.cfg = res.Config
+	return nil
+}
+
+// Trigger runs an Automatic Update cycle now.
+func (h *configHost) Trigger(ctx context.Context, reason string) error {
+	return h.updater.Trigger(ctx, reason)
 }
 
 func (h *configHost) Config() provisioning.Config {

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,7 +50,7 @@ func startGateway(t *testing.T, ini string) *gw {
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	go func() {
-		done <- runGateway(ctx, gatewayFlags{config: path, http: "127.0.0.1:0", tones: "us"}, log, func(r running) { up <- r })
+		done <- runGateway(ctx, gatewayFlags{config: path, http: "127.0.0.1:0", tones: "us", state: t.TempDir()}, log, func(r running) { up <- r })
 	}()
 	select {
 	case g.running = <-up:
@@ -401,5 +403,47 @@ func TestSoftphoneThroughSAS(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatalf("port 102 could not call the softphone; status %+v", g.status(t))
+	}
+}
+
+// TestSNMPOfRunningGateway turns the agent on: net-snmp walks the running
+// gateway with resolved POTSGATE-MIB names, and setting the update action
+// runs an Automatic Update cycle (the provisioning server sees it).
+func TestSNMPOfRunningGateway(t *testing.T) {
+	peer.Require(t, "snmpwalk")
+	var fetches atomic.Int64
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		fmt.Fprint(w, "INIFileVersion = 'from-snmp'\n")
+	}))
+	defer prov.Close()
+	port := peer.FreeUDPPort(t)
+	startGateway(t, string(defaultIni)+fmt.Sprintf("\nDisableSNMP = 0\nSNMPPort = %d\nIniFileURL = '%s/gw.ini'\n", port, prov.URL))
+	mibs := peer.SharedDir(t) + "/mibs:../../snmp/mib"
+	agent := fmt.Sprintf("127.0.0.1:%d", port)
+	t.Setenv("SNMP_PERSISTENT_DIR", t.TempDir())
+	out, err := peer.Run(t, time.Minute, "", "snmpwalk", "-v2c", "-c", "public", "-M", mibs, "-m", "+POTSGATE-MIB", agent, ".1.3.6.1.4.1.99999")
+	if err != nil {
+		t.Fatalf("snmpwalk: %v\n%s", err, out)
+	}
+	for _, want := range []string{"POTSGATE-MIB::pgProductName.0 = STRING: potsgate", "POTSGATE-MIB::pgPortPhoneNumber.1 = STRING: 101", "POTSGATE-MIB::pgPortPhoneNumber.4 = STRING: 104"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("snmpwalk output lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "SNMPv2-SMI::enterprises") {
+		t.Errorf("unresolved names in the walk:\n%s", out)
+	}
+	before := fetches.Load() // the start-up cycle
+	out, err = peer.Run(t, time.Minute, "", "snmpset", "-v2c", "-c", "private", "-M", mibs, "-m", "+POTSGATE-MIB", agent, "POTSGATE-MIB::pgActionStartUpdate.0", "i", "2")
+	if err != nil {
+		t.Fatalf("snmpset: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for fetches.Load() == before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if fetches.Load() == before {
+		t.Fatal("snmpset of pgActionStartUpdate did not run an update cycle")
 	}
 }

@@ -92,6 +92,18 @@ type Gateway struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	closed   atomic.Bool
+	locked   atomic.Bool
+}
+
+// Locked reports whether the gateway refuses new calls (administrative
+// lock).
+func (g *Gateway) Locked() bool { return g.locked.Load() }
+
+// SetLocked locks or unlocks the gateway. A locked gateway refuses new
+// calls in both directions; calls in progress go on.
+func (g *Gateway) SetLocked(on bool) {
+	g.locked.Store(on)
+	g.log.Info("administrative state", "locked", on)
 }
 
 // ErrNoPorts is returned by New without ports.

@@ -99,6 +99,11 @@ func (p *port) release() {
 func (p *port) PlaceCall(number string, cid line.CallerID) {
 	g := p.g
 	g.counters.Attempted.Add(1)
+	if g.Locked() {
+		g.counters.Failed.Add(1)
+		go p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseUnavailable})
+		return
+	}
 	if number == "" && p.fxo != nil {
 		number = p.number
 	}
@@ -356,6 +361,11 @@ type sipHandler Gateway
 func (h *sipHandler) IncomingCall(c *sip.Call) {
 	g := (*Gateway)(h)
 	g.counters.Attempted.Add(1)
+	if g.Locked() {
+		g.counters.Failed.Add(1)
+		_ = c.Reject(503, "Service Unavailable")
+		return
+	}
 	p, ok := g.byNumber[c.To()]
 	if !ok {
 		g.counters.NoRoute.Add(1)

@@ -39,6 +39,12 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(SASParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(SNMPParams()...); err != nil {
+		return nil, err
+	}
+	if err := reg.RegisterTable(SNMPTables()...); err != nil {
+		return nil, err
+	}
 	if err := reg.RegisterTable(RegistrationTables()...); err != nil {
 		return nil, err
 	}
