@@ -237,13 +237,14 @@ func tail(b []byte, n int) string {
 
 // Multimon decodes a WAV file with multimon-ng's decoder (CLIPFSK, DTMF,
 // ...) and returns what it printed. The file is converted by sox to the raw
-// 22050 Hz input multimon-ng reads natively: its own `-t wav` path pipes
-// through sox and, on a loaded machine, sometimes decodes nothing from the
-// same file (seen: 7 of 40 parallel runs).
+// 22050 Hz input multimon-ng reads natively, without dither (-D): sox
+// dithers by default, which makes a marginal signal decode one time and not
+// the next (multimon-ng's own `-t wav` path pipes through sox with dither:
+// 7 of 40 runs of the same file decoded nothing).
 func Multimon(t testing.TB, wav, decoder string) (string, error) {
 	t.Helper()
 	raw := wav + ".22050.raw"
-	if out, err := Run(t, time.Minute, "", "sox", wav, "-t", "raw", "-r", "22050", "-e", "signed", "-b", "16", "-c", "1", raw); err != nil {
+	if out, err := Run(t, time.Minute, "", "sox", "-D", wav, "-t", "raw", "-r", "22050", "-e", "signed", "-b", "16", "-c", "1", raw); err != nil {
 		return out, fmt.Errorf("sox: %w", err)
 	}
 	return Run(t, time.Minute, "", "multimon-ng", "-q", "-c", "-a", decoder, "-t", "raw", raw)
