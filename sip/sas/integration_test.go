@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,7 +140,12 @@ func TestKamailioSurvivability(t *testing.T) {
 		KeepAliveTimeout:    400 * time.Millisecond,
 		KeepAliveFailures:   2,
 	}
-	s, sasAddr := startService(t, cfg, WithStateHook(func(from, to State) { changes = append(changes, to.String()) }))
+	var changesMu sync.Mutex // the hook runs on the service's goroutine
+	s, sasAddr := startService(t, cfg, WithStateHook(func(from, to State) {
+		changesMu.Lock()
+		changes = append(changes, to.String())
+		changesMu.Unlock()
+	}))
 	waitProbe(t, s)
 
 	portA, portB := peer.FreeUDPPort(t), peer.FreeUDPPort(t)
@@ -213,8 +219,11 @@ func TestKamailioSurvivability(t *testing.T) {
 	if s.Stats().RegisterRelayed < relayed+2 {
 		t.Fatalf("REGISTER not relayed after return to normal: %+v", s.Stats())
 	}
-	if fmt.Sprint(changes) != "[emergency normal]" {
-		t.Fatalf("state changes %v", changes)
+	changesMu.Lock()
+	got := fmt.Sprint(changes)
+	changesMu.Unlock()
+	if got != "[emergency normal]" {
+		t.Fatalf("state changes %v", got)
 	}
 }
 
