@@ -111,7 +111,12 @@ func Listen(cfg Config, h Handler, log *slog.Logger) (*UA, error) {
 	}
 	u := &UA{cfg: cfg, h: h, log: log, conn: conn, addr: netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port()), calls: map[string]*Call{}}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
-	u.ua, err = sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(u.addr.Addr().String()))
+	// sipgo's layers log to its package default unless given ours; the
+	// transport logs whole malformed messages, so it gets a logger that
+	// only speaks at debug level.
+	u.ua, err = sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(u.addr.Addr().String()),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
+		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(log)))
 	if err == nil {
 		u.srv, err = sipgo.NewServer(u.ua, sipgo.WithServerLogger(log))
 	}
@@ -125,11 +130,11 @@ func Listen(cfg Config, h Handler, log *slog.Logger) (*UA, error) {
 		conn.Close()
 		return nil, fmt.Errorf("sip: %w", err)
 	}
-	u.srv.OnInvite(u.onInvite)
-	u.srv.OnAck(u.onAck)
-	u.srv.OnBye(u.onBye)
-	u.srv.OnOptions(u.onOptions)
-	u.srv.OnNotify(u.onNotify)
+	u.srv.OnInvite(u.wellFormed(u.onInvite))
+	u.srv.OnAck(u.wellFormed(u.onAck))
+	u.srv.OnBye(u.wellFormed(u.onBye))
+	u.srv.OnOptions(u.wellFormed(u.onOptions))
+	u.srv.OnNotify(u.wellFormed(u.onNotify))
 	return u, nil
 }
 
@@ -212,6 +217,21 @@ func (u *UA) respond(tx sipmsg.ServerTransaction, req *sipmsg.Request, code int,
 
 func (u *UA) contact(user string) *sipmsg.ContactHeader {
 	return &sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: user, Host: u.addr.Addr().String(), Port: int(u.addr.Port())}}
+}
+
+// wellFormed refuses, with 400, a request without the header fields every
+// request must have (RFC 3261 8.1.1), before a handler relies on them;
+// an ACK, which gets no response, is dropped.
+func (u *UA) wellFormed(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
+		if req.CallID() == nil || req.From() == nil || req.To() == nil || req.CSeq() == nil || req.Via() == nil {
+			if !req.IsAck() {
+				u.respond(tx, req, 400, "Bad Request: missing From, To, Call-ID, CSeq or Via")
+			}
+			return
+		}
+		h(req, tx)
+	}
 }
 
 func (u *UA) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
