@@ -447,3 +447,56 @@ func TestSNMPOfRunningGateway(t *testing.T) {
 		t.Fatal("snmpset of pgActionStartUpdate did not run an update cycle")
 	}
 }
+
+// TestCheckSyncRunsAnUpdate: sipsak's check-sync NOTIFY is refused while
+// EnableSIPRemoteReset = 0; with 1, from the proxy's address, it runs an
+// Automatic Update cycle that the provisioning server sees.
+func TestCheckSyncRunsAnUpdate(t *testing.T) {
+	peer.Require(t, "sipsak")
+	notify, err := os.ReadFile(filepath.Join(peer.SharedDir(t), "peers", "sipsak", "notify_checksync.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, enabled := range []bool{false, true} {
+		var fetches atomic.Int64
+		prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fetches.Add(1)
+			fmt.Fprint(w, "INIFileVersion = 'v1'\n")
+		}))
+		ini := string(defaultIni) + fmt.Sprintf("\nIniFileURL = '%s/gw.ini'\n", prov.URL)
+		if enabled {
+			ini += "EnableSIPRemoteReset = 1\n"
+		}
+		g := startGateway(t, ini)
+		time.Sleep(300 * time.Millisecond) // let the start-up cycle finish
+		before := fetches.Load()
+		dir := t.TempDir()
+		f := filepath.Join(dir, "notify.txt")
+		if err := os.WriteFile(f, notify, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := peer.Run(t, 20*time.Second, dir, "sipsak", "-f", f, "-s", "sip:1001@"+g.SIP, "-l", strconv.Itoa(peer.FreeUDPPort(t)), "-v")
+		if !enabled {
+			if err == nil || !strings.Contains(out, "403") {
+				t.Fatalf("check-sync with EnableSIPRemoteReset = 0: %v\n%s", err, out)
+			}
+			time.Sleep(500 * time.Millisecond)
+			if fetches.Load() != before {
+				t.Fatal("a refused check-sync ran an update")
+			}
+		} else {
+			if err != nil {
+				t.Fatalf("check-sync: %v\n%s", err, out)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for fetches.Load() == before && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if fetches.Load() == before {
+				t.Fatal("check-sync did not run an update cycle")
+			}
+		}
+		g.stop()
+		prov.Close()
+	}
+}
