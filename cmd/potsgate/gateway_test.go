@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,7 +33,7 @@ type gw struct {
 
 // startGateway runs the gateway on ini (the embedded default when ""),
 // moved to a free SIP port and an RTP range of its own.
-func startGateway(t *testing.T, ini string) *gw {
+func startGateway(t *testing.T, ini string, after ...string) *gw {
 	t.Helper()
 	if ini == "" {
 		ini = string(defaultIni)
@@ -41,6 +42,7 @@ func startGateway(t *testing.T, ini string) *gw {
 	sasPort := peer.FreeUDPPort(t)
 	ini += fmt.Sprintf("\nLocalSIPPort = %d\nBaseUDPPort = %d\nRTPPortCount = %d\nSASLocalSIPUDPPort = %d\nProxyIP = '127.0.0.1:%d'\n",
 		peer.FreeUDPPort(t), g.rtpBase, g.rtpCount, sasPort, sasPort)
+	ini += "\n" + strings.Join(after, "\n") + "\n"
 	path := filepath.Join(t.TempDir(), "gw.ini")
 	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
 		t.Fatal(err)
@@ -499,4 +501,54 @@ func TestCheckSyncRunsAnUpdate(t *testing.T) {
 		g.stop()
 		prov.Close()
 	}
+}
+
+// TestPhoneCallsSIPpUAS: a simulated phone dials 200 by DTMF audio; the
+// gateway sends the call to its proxy, a SIPp UAS that echoes RTP. The
+// phone's tone goes out as RTP and comes back: audio passes both ways.
+func TestPhoneCallsSIPpUAS(t *testing.T) {
+	peer.Require(t, "sipp")
+	sippPort, mediaPort := peer.FreeUDPPort(t), 40000+2*int(time.Now().UnixNano()%2000)
+	uas := peer.Start(t, "", "sipp", "-sn", "uas", "-rtp_echo", "-i", "127.0.0.1", "-p", strconv.Itoa(sippPort),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(mediaPort), "-m", "1", "-nostdin", "-cp", strconv.Itoa(peer.FreeUDPPort(t)))
+	time.Sleep(300 * time.Millisecond) // SIPp has no readiness signal on UDP
+	g := startGateway(t, "", fmt.Sprintf("ProxyIP = '127.0.0.1:%d'", sippPort))
+	ph := g.Phones[0]
+	ph.Echo(false)
+	ph.Record(true)
+	ph.PickUp()
+	ph.Wait(300 * time.Millisecond)
+	ph.DialDTMF("200")
+	deadline := time.Now().Add(10 * time.Second)
+	for g.status(t).Ports[0].State != "connected" {
+		if time.Now().After(deadline) {
+			t.Fatalf("port 101 never connected: %+v\n%s", g.status(t), uas.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ph.Heard()
+	tone := make([]int16, 16000)
+	for i := range tone {
+		tone[i] = int16(6000 * math.Sin(2*math.Pi*1000*float64(i)/8000))
+	}
+	ph.Say(tone)
+	time.Sleep(2200 * time.Millisecond)
+	heard := ph.Heard()
+	if len(heard) < 8000 {
+		t.Fatalf("heard only %d samples", len(heard))
+	}
+	if p1k, p440 := goertzelPower(heard, 1000), goertzelPower(heard, 440); p1k < 100*p440 {
+		t.Fatalf("the tone did not come back through SIPp: 1 kHz %.3g, 440 Hz %.3g", p1k, p440)
+	}
+	ph.HangUp()
+}
+
+func goertzelPower(x []int16, f float64) float64 {
+	w := 2 * math.Pi * f / 8000
+	c := 2 * math.Cos(w)
+	var s1, s2 float64
+	for _, v := range x {
+		s1, s2 = float64(v)+c*s1-s2, s1
+	}
+	return (s1*s1 + s2*s2 - c*s1*s2) / float64(len(x)*len(x))
 }
