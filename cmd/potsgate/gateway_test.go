@@ -552,3 +552,104 @@ func goertzelPower(x []int16, f float64) float64 {
 	}
 	return (s1*s1 + s2*s2 - c*s1*s2) / float64(len(x)*len(x))
 }
+
+// TestBaresipThroughSAS: baresip registers to the embedded default's SAS
+// as 201 and auto-answers; a simulated phone dials 201 by DTMF. The phone
+// hears baresip's 440 Hz, and baresip records the phone's 1 kHz.
+func TestBaresipThroughSAS(t *testing.T) {
+	peer.Require(t, "baresip")
+	peer.Require(t, "sox")
+	g := startGateway(t, "")
+	st := g.status(t)
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "rec")
+	if err := os.MkdirAll(rec, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "src_440.wav")
+	if out, err := peer.Run(t, time.Minute, dir, "sox", "-n", "-r", "8000", "-b", "16", "-c", "1", src, "synth", "20", "sine", "440", "vol", "0.3"); err != nil {
+		t.Fatalf("sox: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(peer.SharedDir(t), "peers", "baresip", "config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rtpBase := 41000 + 2*int(time.Now().UnixNano()%1000)
+	conf := string(b)
+	for from, to := range map[string]string{
+		"127.0.0.1:5062":                 fmt.Sprintf("127.0.0.1:%d", peer.FreeUDPPort(t)),
+		"/tmp/peers/baresip/src_440.wav": src,
+		"/tmp/peers/baresip/rec":         rec,
+		"127.0.0.1:5555":                 fmt.Sprintf("127.0.0.1:%d", peer.FreeUDPPort(t)),
+		"rtp_ports\t\t10000-10100":       fmt.Sprintf("rtp_ports\t\t%d-%d", rtpBase, rtpBase+20),
+	} {
+		conf = strings.ReplaceAll(conf, from, to)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	account := fmt.Sprintf("<sip:201@%s>;regint=60;answermode=auto;audio_codecs=PCMU\n", st.SAS.Addr)
+	if err := os.WriteFile(filepath.Join(dir, "accounts"), []byte(account), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bs := peer.Start(t, dir, "baresip", "-f", dir, "-t", "60")
+	deadline := time.Now().Add(15 * time.Second)
+	for g.status(t).SAS.Bindings < 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("baresip did not register to SAS:\n%s", bs.Output())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ph := g.Phones[0]
+	ph.Echo(false)
+	ph.Record(true)
+	ph.PickUp()
+	ph.Wait(300 * time.Millisecond)
+	ph.DialDTMF("201")
+	deadline = time.Now().Add(15 * time.Second)
+	for g.status(t).Ports[0].State != "connected" {
+		if time.Now().After(deadline) {
+			t.Fatalf("port 101 never reached baresip: %+v\n%s", g.status(t), bs.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ph.Heard()
+	tone := make([]int16, 24000)
+	for i := range tone {
+		tone[i] = int16(6000 * math.Sin(2*math.Pi*1000*float64(i)/8000))
+	}
+	ph.Say(tone)
+	time.Sleep(3 * time.Second)
+	heard := ph.Heard()
+	if p440, p1k := goertzelPower(heard, 440), goertzelPower(heard, 1000); p440 < 100*p1k {
+		t.Errorf("the phone does not hear baresip's 440 Hz: 440 Hz %.3g, 1 kHz %.3g", p440, p1k)
+	}
+	ph.HangUp()
+	time.Sleep(1500 * time.Millisecond) // baresip closes its recording at hang-up
+	files, _ := filepath.Glob(filepath.Join(rec, "*dec*.wav"))
+	if len(files) == 0 {
+		files, _ = filepath.Glob(filepath.Join(rec, "*.wav"))
+	}
+	found := false
+	for _, f := range files {
+		out, err := peer.Run(t, time.Minute, dir, "sox", f, "-r", "8000", "-c", "1", "-b", "16", filepath.Join(dir, "rx.wav"))
+		if err != nil {
+			t.Logf("sox %s: %v\n%s", f, err, out)
+			continue
+		}
+		rx, err := os.ReadFile(filepath.Join(dir, "rx.wav"))
+		if err != nil || len(rx) < 44+16000 {
+			continue
+		}
+		samples := make([]int16, (len(rx)-44)/2)
+		for i := range samples {
+			samples[i] = int16(uint16(rx[44+2*i]) | uint16(rx[45+2*i])<<8)
+		}
+		if goertzelPower(samples, 1000) > 100*goertzelPower(samples, 700) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("baresip's recordings %v hold no 1 kHz from the phone\n%s", files, bs.Output())
+	}
+}
