@@ -14,10 +14,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/potsgate/potsgate/hal/sim"
 	"github.com/potsgate/potsgate/internal/peer"
 	"github.com/potsgate/potsgate/sip"
 	"github.com/potsgate/potsgate/sip/sdp"
@@ -61,16 +63,14 @@ func startGateway(t *testing.T, ini string, after ...string) *gw {
 	case <-time.After(10 * time.Second):
 		t.Fatal("gateway did not start")
 	}
-	stopped := false
+	var once sync.Once // a test may stop the gateway from another goroutine
 	g.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("gateway: %v", err)
-		}
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("gateway: %v", err)
+			}
+		})
 	}
 	t.Cleanup(g.stop)
 	return g
@@ -513,25 +513,8 @@ func TestPhoneCallsSIPpUAS(t *testing.T) {
 		"-mi", "127.0.0.1", "-mp", strconv.Itoa(mediaPort), "-m", "1", "-nostdin", "-cp", strconv.Itoa(peer.FreeUDPPort(t)))
 	time.Sleep(300 * time.Millisecond) // SIPp has no readiness signal on UDP
 	g := startGateway(t, "", fmt.Sprintf("ProxyIP = '127.0.0.1:%d'", sippPort))
-	ph := g.Phones[0]
-	ph.Echo(false)
-	ph.Record(true)
-	ph.PickUp()
-	ph.Wait(300 * time.Millisecond)
-	ph.DialDTMF("200")
-	deadline := time.Now().Add(10 * time.Second)
-	for g.status(t).Ports[0].State != "connected" {
-		if time.Now().After(deadline) {
-			t.Fatalf("port 101 never connected: %+v\n%s", g.status(t), uas.Output())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	ph.Heard()
-	tone := make([]int16, 16000)
-	for i := range tone {
-		tone[i] = int16(6000 * math.Sin(2*math.Pi*1000*float64(i)/8000))
-	}
-	ph.Say(tone)
+	ph := dialFromPort1(t, g, "200", uas.Output)
+	ph.Say(sine(1000, 2*time.Second))
 	time.Sleep(2200 * time.Millisecond)
 	heard := ph.Heard()
 	if len(heard) < 8000 {
@@ -600,25 +583,8 @@ func TestBaresipThroughSAS(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	ph := g.Phones[0]
-	ph.Echo(false)
-	ph.Record(true)
-	ph.PickUp()
-	ph.Wait(300 * time.Millisecond)
-	ph.DialDTMF("201")
-	deadline = time.Now().Add(15 * time.Second)
-	for g.status(t).Ports[0].State != "connected" {
-		if time.Now().After(deadline) {
-			t.Fatalf("port 101 never reached baresip: %+v\n%s", g.status(t), bs.Output())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	ph.Heard()
-	tone := make([]int16, 24000)
-	for i := range tone {
-		tone[i] = int16(6000 * math.Sin(2*math.Pi*1000*float64(i)/8000))
-	}
-	ph.Say(tone)
+	ph := dialFromPort1(t, g, "201", bs.Output)
+	ph.Say(sine(1000, 3*time.Second))
 	time.Sleep(3 * time.Second)
 	heard := ph.Heard()
 	if p440, p1k := goertzelPower(heard, 440), goertzelPower(heard, 1000); p440 < 100*p1k {
@@ -652,4 +618,35 @@ func TestBaresipThroughSAS(t *testing.T) {
 	if !found {
 		t.Fatalf("baresip's recordings %v hold no 1 kHz from the phone\n%s", files, bs.Output())
 	}
+}
+
+// dialFromPort1 has port 101's phone (a person now, not an echo) dial
+// number by DTMF and waits until the call is connected; the phone's
+// recording starts empty then.
+func dialFromPort1(t *testing.T, g *gw, number string, peerOutput func() string) *sim.Phone {
+	t.Helper()
+	ph := g.Phones[0]
+	ph.Echo(false)
+	ph.Record(true)
+	ph.PickUp()
+	ph.Wait(300 * time.Millisecond)
+	ph.DialDTMF(number)
+	deadline := time.Now().Add(15 * time.Second)
+	for g.status(t).Ports[0].State != "connected" {
+		if time.Now().After(deadline) {
+			t.Fatalf("port 101 never got through to %s: %+v\n%s", number, g.status(t), peerOutput())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ph.Heard()
+	return ph
+}
+
+// sine is a tone at f Hz, -9 dBm0 or so, lasting d.
+func sine(f float64, d time.Duration) []int16 {
+	out := make([]int16, int(d.Seconds()*8000))
+	for i := range out {
+		out[i] = int16(6000 * math.Sin(2*math.Pi*f*float64(i)/8000))
+	}
+	return out
 }

@@ -118,7 +118,9 @@ func TestIncomingCallRouting(t *testing.T) {
 	}
 	go caller.Serve(ctx)
 	t.Cleanup(func() { caller.Close() })
-	for number, want := range map[string]int{"999": 404} {
+	a.PickUp() // port 101 is in use from now on
+	time.Sleep(100 * time.Millisecond)
+	for number, want := range map[string]int{"999": 404, "101": 486} {
 		c, err := caller.Dial(ctx, sip.Dial{To: number, Host: g.SIPAddr(), From: "555", LocalPort: 40000})
 		if err != nil {
 			t.Fatal(err)
