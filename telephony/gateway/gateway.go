@@ -83,6 +83,7 @@ type Gateway struct {
 	sasAddr  string
 	ports    []*port
 	byNumber map[string]*port
+	plan     *plan
 	counters Counters
 	reg      registrar
 	regs     []sip.Registration
@@ -152,6 +153,11 @@ func New(opts Options) (*Gateway, error) {
 			g.byNumber[pc.Number] = p
 		}
 	}
+	pl, err := newPlan(opts.Config, len(opts.Ports))
+	if err != nil {
+		return nil, err
+	}
+	g.plan = pl
 	numbers := make([]string, len(opts.Ports))
 	for i, p := range opts.Ports {
 		numbers[i] = p.Number

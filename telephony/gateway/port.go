@@ -8,6 +8,7 @@ import (
 	"github.com/potsgate/potsgate/hal"
 	"github.com/potsgate/potsgate/sip"
 	"github.com/potsgate/potsgate/telephony/line"
+	"github.com/potsgate/potsgate/telephony/routing"
 )
 
 // port joins one line to the network: a SIP call with its RTP leg, or
@@ -115,6 +116,10 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 	if p.fxo != nil && cid.Number != "" {
 		from = cid.Number // an FXO port passes on the PSTN caller
 	}
+	// Tel-to-IP: the route is chosen on the number as dialled, then the
+	// number is manipulated for the far end (the device's default order).
+	host, _ := routing.TelToIP(g.plan.tel2ip, number, from)
+	number, _ = routing.Apply(g.plan.mapTel2IP, number, number, from)
 	leg, err := g.opts.Media.Open(p.remoteDigit)
 	if err != nil {
 		g.log.Warn("no RTP port for a call", "port", p.index, "error", err)
@@ -127,7 +132,7 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 		defer g.wg.Done()
 		ctx, cancel := context.WithTimeout(g.ctx, 3*time.Minute)
 		defer cancel()
-		c, err := g.ua.Dial(ctx, sip.Dial{To: number, From: from, FromName: cid.Name, LocalPort: leg.Port()})
+		c, err := g.ua.Dial(ctx, sip.Dial{To: number, Host: host, From: from, FromName: cid.Name, LocalPort: leg.Port()})
 		if err != nil {
 			g.log.Warn("call not placed", "port", p.index, "number", number, "error", err)
 			_ = leg.Close()
@@ -366,13 +371,13 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 		_ = c.Reject(503, "Service Unavailable")
 		return
 	}
-	p, ok := g.byNumber[c.To()]
+	p, ok := g.ipToTel(c.To(), c.From())
 	if !ok {
 		g.counters.NoRoute.Add(1)
 		_ = c.Reject(404, "Not Found")
 		return
 	}
-	if !p.idle() || !p.claim(c, nil) {
+	if p == nil || !p.idle() || !p.claim(c, nil) {
 		g.counters.Busy.Add(1)
 		_ = c.Reject(486, "Busy Here")
 		return
@@ -385,6 +390,27 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 		p.deliver(line.Event{Kind: line.IncomingCall, CallerID: line.CallerID{Number: c.From()}})
 		p.followIncoming(c)
 	}()
+}
+
+// ipToTel picks the port for an incoming call: the called number after
+// NumberMapIp2Tel is a port's number, or PstnPrefix sends the call to a
+// trunk group, where the first idle port in ascending order takes it. A
+// nil port with ok set means the number is routed but every port is busy.
+func (g *Gateway) ipToTel(called, caller string) (*port, bool) {
+	number, _ := routing.Apply(g.plan.mapIP2Tel, called, called, caller)
+	if p, ok := g.byNumber[number]; ok {
+		return p, true
+	}
+	tg, ok := routing.IPToTel(g.plan.ip2tel, number, caller)
+	if !ok {
+		return nil, false
+	}
+	for _, i := range g.plan.trunkGroup[tg] {
+		if g.ports[i].idle() {
+			return g.ports[i], true
+		}
+	}
+	return nil, true
 }
 
 // followIncoming waits for an incoming call to end and tells the line.

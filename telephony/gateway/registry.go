@@ -36,6 +36,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(RegistrationParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.RegisterTable(RoutingTables()...); err != nil {
+		return nil, err
+	}
 	if err := reg.Register(SASParams()...); err != nil {
 		return nil, err
 	}
