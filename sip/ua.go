@@ -167,11 +167,19 @@ func (u *UA) Close() error {
 	if !u.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	// Hang up every call at once: one unanswered BYE must not hold up the
+	// others (each waits at most 2 s).
+	var hangups sync.WaitGroup
 	for _, c := range u.Calls() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_ = c.Hangup(ctx)
-		cancel()
+		hangups.Add(1)
+		go func() {
+			defer hangups.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = c.Hangup(ctx)
+		}()
 	}
+	hangups.Wait()
 	u.cancel()
 	u.wg.Wait()
 	err := u.conn.Close()
