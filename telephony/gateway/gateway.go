@@ -96,6 +96,14 @@ type Gateway struct {
 	locked   atomic.Bool
 }
 
+// dtmfMode is DTMFTransportType: how digits dialled in a call travel.
+func (g *Gateway) dtmfMode() int64 {
+	if g.opts.Config.IsSet(ParamDTMFTransportType) || g.opts.Config.Int(ParamDTMFTransportType) != 0 {
+		return g.opts.Config.Int(ParamDTMFTransportType)
+	}
+	return DTMFRFC2833 // a configuration without the registry's defaults
+}
+
 // Locked reports whether the gateway refuses new calls (administrative
 // lock).
 func (g *Gateway) Locked() bool { return g.locked.Load() }
@@ -134,14 +142,14 @@ func New(opts Options) (*Gateway, error) {
 				return nil, cerr
 			}
 			p.fxs, err = line.NewFXSLine(line.FXSLineOptions{Port: pc.FXS, Network: p, Config: lc, Tones: opts.Tones,
-				Epoch: epoch, Logger: g.log.With("port", i+1)})
+				Epoch: epoch, Logger: g.log.With("port", i+1), MuteDTMF: g.dtmfMode() != DTMFTransparent})
 		case pc.FXO != nil:
 			lc, cerr := FXOConfig(opts.Config, i+1)
 			if cerr != nil {
 				return nil, cerr
 			}
 			p.fxo, err = line.NewFXOLine(line.FXOLineOptions{Port: pc.FXO, Network: p, Config: lc, Tones: opts.Tones,
-				Epoch: epoch, Logger: g.log.With("port", i+1)})
+				Epoch: epoch, Logger: g.log.With("port", i+1), MuteDTMF: g.dtmfMode() != DTMFTransparent})
 		default:
 			return nil, fmt.Errorf("gateway: port %d has neither FXS nor FXO", i+1)
 		}

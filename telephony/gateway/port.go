@@ -272,6 +272,9 @@ func (p *port) RejectBusy() {
 }
 
 func (p *port) SendDigit(d byte) {
+	if p.g.dtmfMode() != DTMFRFC2833 {
+		return // in-band (transparent) or muted: nothing out of band
+	}
 	p.mu.Lock()
 	leg := p.leg
 	p.mu.Unlock()

@@ -28,6 +28,8 @@ type FXOLineOptions struct {
 	CallerID callerid.Standard
 	Epoch    time.Time
 	Logger   *slog.Logger
+	// MuteDTMF is as for FXSLineOptions.
+	MuteDTMF bool
 }
 
 // FXOLine binds an FXO machine to a hal port: it listens for caller ID
@@ -60,6 +62,7 @@ func NewFXOLine(opts FXOLineOptions) (*FXOLine, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.muteDigits = opts.MuteDTMF
 	rx, err := callerid.NewReceiver(opts.CallerID, callerid.ReceiverOptions{})
 	if err != nil {
 		return nil, err

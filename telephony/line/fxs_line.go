@@ -25,6 +25,9 @@ type FXSLineOptions struct {
 	// time.
 	Epoch  time.Time
 	Logger *slog.Logger
+	// MuteDTMF silences the voice toward the network while a digit the
+	// phone dials sounds, for digits sent out of band (RFC 4733) or muted.
+	MuteDTMF bool
 }
 
 // FXSLine binds an FXS machine to a hal port: it runs the port frame by
@@ -49,6 +52,7 @@ func NewFXSLine(opts FXSLineOptions) (*FXSLine, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.muteDigits = opts.MuteDTMF
 	return &FXSLine{voice: v, opts: opts, m: NewFXS(opts.Config)}, nil
 }
 

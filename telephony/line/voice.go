@@ -50,6 +50,8 @@ type voice struct {
 	tones            map[Tone]*tone.Generator
 	tone             *tone.Generator
 	media            bool
+	muteDigits       bool // MuteDTMF: silence the voice while a digit sounds
+	digitOn          bool
 }
 
 func newVoice(net Network, tones tone.Set, epoch time.Time, log *slog.Logger) (voice, error) {
@@ -202,13 +204,25 @@ func (v *voice) exchanged(err error) error {
 // to the network while connected.
 func (v *voice) listen(apply func(Event, time.Time), at time.Time) {
 	for _, d := range v.detector.Process(v.in) {
-		if d.Kind == dtmf.DigitStart {
+		switch d.Kind {
+		case dtmf.DigitStart:
+			v.digitOn = true
 			apply(Event{Kind: Digit, Digit: byte(d.Digit)}, at)
+		case dtmf.DigitEnd:
+			v.digitOn = false
 		}
 	}
-	if v.media {
-		v.net.WriteAudio(v.in)
+	if !v.media {
+		return
 	}
+	if v.muteDigits && v.digitOn {
+		// The digit goes out-of-band (or not at all): keep its tone out of
+		// the voice, or the far end hears it twice.
+		clear(v.scratch)
+		v.net.WriteAudio(v.scratch)
+		return
+	}
+	v.net.WriteAudio(v.in)
 }
 
 // finish applies the queued network events, then a tick, at the end of the
