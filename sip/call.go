@@ -332,7 +332,7 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 	}
 	host := d.Host
 	if host == "" {
-		host = u.cfg.Proxy
+		host = u.proxies.active()
 	}
 	if host == "" {
 		return nil, errors.New("sip: no host to call and no proxy configured")

@@ -35,6 +35,11 @@ type Config struct {
 	PacketTime time.Duration
 	// Proxy receives calls dialled without a host ("host:port").
 	Proxy string
+	// Proxies, when set, is the proxy set in order of preference (it
+	// replaces Proxy); with KeepAlive > 0 each proxy gets an OPTIONS every
+	// KeepAlive and calls go to the first one that answers (failover).
+	Proxies   []string
+	KeepAlive time.Duration
 	// EnableRemoteReset honours check-sync NOTIFYs from TrustedHosts
 	// (EnableSIPRemoteReset).
 	EnableRemoteReset bool
@@ -60,21 +65,22 @@ var (
 
 // UA is the gateway's SIP user agent.
 type UA struct {
-	cfg    Config
-	h      Handler
-	log    *slog.Logger
-	ua     *sipgo.UserAgent
-	srv    *sipgo.Server
-	cli    *sipgo.Client
-	conn   net.PacketConn
-	addr   netip.AddrPort
-	mu     sync.Mutex
-	calls  map[string]*Call // by Call-ID
-	closed atomic.Bool
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	stats  Stats
+	cfg     Config
+	h       Handler
+	log     *slog.Logger
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	cli     *sipgo.Client
+	conn    net.PacketConn
+	addr    netip.AddrPort
+	mu      sync.Mutex
+	calls   map[string]*Call // by Call-ID
+	proxies *proxySet
+	closed  atomic.Bool
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	stats   Stats
 }
 
 // Stats are the user agent's counters.
@@ -109,7 +115,7 @@ func Listen(cfg Config, h Handler, log *slog.Logger) (*UA, error) {
 	if !cfg.MediaAddr.IsValid() {
 		cfg.MediaAddr = addr.Addr().Unmap()
 	}
-	u := &UA{cfg: cfg, h: h, log: log, conn: conn, addr: netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port()), calls: map[string]*Call{}}
+	u := &UA{cfg: cfg, h: h, log: log, conn: conn, addr: netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port()), calls: map[string]*Call{}, proxies: newProxySet(cfg)}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	// sipgo's layers log to its package default unless given ours; the
 	// transport logs whole malformed messages, so it gets a logger that
@@ -148,6 +154,13 @@ func (u *UA) Serve(ctx context.Context) error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- u.srv.ServeUDP(u.conn) }()
+	if u.cfg.KeepAlive > 0 && len(u.proxies.addrs) > 0 {
+		u.wg.Add(1)
+		go func() {
+			defer u.wg.Done()
+			u.keepAlive(u.ctx, u.cfg.KeepAlive)
+		}()
+	}
 	select {
 	case <-ctx.Done():
 		u.Close()

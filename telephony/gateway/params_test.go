@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -46,6 +47,13 @@ func TestSIPConfigFromIni(t *testing.T) {
 	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(`LocalSIPPort = 5070
 ProxyIP = '192.0.2.10:5060'
 EnableSIPRemoteReset = 1
+EnableProxyKeepAlive = 1
+ProxyKeepAliveTime = 30
+RegistrarIP = '192.0.2.20'
+[ ProxySet ]
+FORMAT ProxySet_Index = ProxySet_IpAddress;
+ProxySet 0 = 192.0.2.11:5060;
+[ \ProxySet ]
 [ CodersGroup0 ]
 FORMAT CodersGroup0_Index = CodersGroup0_Name, CodersGroup0_pTime;
 CodersGroup0 0 = g711Alaw64k, 30;
@@ -60,7 +68,8 @@ CodersGroup0 1 = g711Ulaw64k, 20;
 		t.Fatal(err)
 	}
 	if sc.ListenAddr != "127.0.0.1:5070" || sc.Codecs[0].Name != "PCMA" || sc.PacketTime.Milliseconds() != 30 ||
-		sc.DTMFPayloadType != 101 || !sc.EnableRemoteReset || len(sc.TrustedHosts) != 1 || sc.TrustedHosts[0].String() != "192.0.2.10" {
+		sc.DTMFPayloadType != 101 || !sc.EnableRemoteReset || fmt.Sprint(sc.TrustedHosts) != "[192.0.2.10 192.0.2.11 192.0.2.20]" ||
+		fmt.Sprint(sc.Proxies) != "[192.0.2.10:5060 192.0.2.11:5060]" || sc.KeepAlive.Seconds() != 30 {
 		t.Fatalf("SIP config %+v", sc)
 	}
 	_, err = reg.ApplyText(reg.Defaults(), "gw.ini", []byte("[ CodersGroup0 ]\nFORMAT CodersGroup0_Index = CodersGroup0_Name;\nCodersGroup0 0 = g723;\n[ \\CodersGroup0 ]\n"))

@@ -21,6 +21,11 @@ const (
 	ParamBaseUDPPort        = "BaseUDPPort"
 	ParamRTPPortCount       = "RTPPortCount" // ours: size of the RTP port range
 	TableCodersGroup0       = "CodersGroup0"
+	// TableProxySet is the vendor's ProxyIp table, renamed: names are
+	// case-insensitive and the parameter ProxyIP is taken.
+	TableProxySet             = "ProxySet"
+	ParamEnableProxyKeepAlive = "EnableProxyKeepAlive"
+	ParamProxyKeepAliveTime   = "ProxyKeepAliveTime"
 )
 
 // DTMFTransportType values.
@@ -61,12 +66,22 @@ func SIPParams() []provisioning.Param {
 			Description: "first RTP port"},
 		{Name: ParamRTPPortCount, Kind: provisioning.KindInt, Min: 2, Max: 20000, Default: "1000", RestartRequired: true,
 			Description: "number of RTP ports from BaseUDPPort"},
+		{Name: ParamEnableProxyKeepAlive, Kind: provisioning.KindEnum, Default: "0",
+			Enum:        []provisioning.EnumValue{{Value: 0, Name: "off"}, {Value: 1, Name: "OPTIONS"}},
+			Description: "probe the proxies and send calls to the first that answers"},
+		{Name: ParamProxyKeepAliveTime, Kind: provisioning.KindInt, Min: 5, Max: 2000000, Default: "60",
+			Description: "seconds between keep-alive probes"},
 	}
 }
 
 // SIPTables are the SIP and media tables.
 func SIPTables() []provisioning.TableDef {
 	return []provisioning.TableDef{{
+		Name: TableProxySet, MaxRows: 15,
+		Columns: []provisioning.Column{
+			{Name: "IpAddress", Kind: provisioning.KindHostPort},
+		},
+	}, {
 		Name: TableCodersGroup0, MaxRows: 10,
 		Columns: []provisioning.Column{
 			{Name: "Name", Kind: provisioning.KindString, MaxLen: 32, Default: "g711Ulaw64k", Check: checkCoder},
@@ -104,8 +119,22 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 	if len(sc.Codecs) == 0 {
 		sc.Codecs = []sdp.Format{coderFormats["g711ulaw64k"], coderFormats["g711alaw64k"]}
 	}
+	// The proxy set: ProxyIP first, then the ProxySet table in index order.
 	if sc.Proxy != "" {
-		host, _, _ := strings.Cut(sc.Proxy, ":")
+		sc.Proxies = append(sc.Proxies, sc.Proxy)
+	}
+	for _, r := range c.Table(TableProxySet) {
+		if a := r.String("IpAddress"); a != "" {
+			sc.Proxies = append(sc.Proxies, a)
+		}
+	}
+	if c.Int(ParamEnableProxyKeepAlive) == 1 {
+		sc.KeepAlive = time.Duration(c.Int(ParamProxyKeepAliveTime)) * time.Second
+	}
+	// Remote control (check-sync) is trusted from the proxies and the
+	// registrar only.
+	for _, hp := range append(append([]string(nil), sc.Proxies...), c.String(ParamRegistrarIP)) {
+		host, _, _ := strings.Cut(hp, ":")
 		if a, err := netip.ParseAddr(host); err == nil {
 			sc.TrustedHosts = append(sc.TrustedHosts, a)
 		}
