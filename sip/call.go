@@ -82,6 +82,10 @@ type Call struct {
 	localPort       int
 	sdpVersion      uint64
 	reinvitePending bool
+	reliable        bool          // send 1xx reliably (100rel)
+	rseq            uint32        // last RSeq sent
+	pendingRSeq     uint32        // RSeq awaiting its PRACK
+	pracked         chan struct{} // closed by the PRACK of pendingRSeq
 	ackedCh         chan struct{}
 	ackOnce         sync.Once
 }
@@ -89,7 +93,7 @@ type Call struct {
 func newCall(u *UA, id string, outgoing bool) *Call {
 	return &Call{u: u, id: id, outgoing: outgoing,
 		events: make(chan Event, 16), final: make(chan struct{}), done: make(chan struct{}),
-		ackedCh: make(chan struct{}), sdpVersion: uint64(time.Now().Unix())}
+		ackedCh: make(chan struct{}), sdpVersion: uint64(time.Now().Unix()), rseq: firstRSeq()}
 }
 
 // ID is the call's Call-ID.
@@ -168,6 +172,9 @@ func (c *Call) provisional(code int, reason string) error {
 	res := sipmsg.NewResponseFromRequest(c.invite, code, reason, nil)
 	res.To().Params.Add("tag", c.localTag)
 	res.AppendHeader(c.u.contact(c.to))
+	if c.reliable {
+		return c.reliableProvisional(res)
+	}
 	return c.tx.Respond(res)
 }
 
@@ -349,7 +356,10 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: "sip", User: d.To, Host: hp.Addr().String()}})
 	req.AppendHeader(u.contact(d.From))
 	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
-	req.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY"))
+	req.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK"))
+	if u.cfg.PrackMode != PrackDisabled {
+		req.AppendHeader(sipmsg.NewHeader("Supported", "100rel"))
+	}
 	c := newCall(u, "", true)
 	c.from, c.to, c.localPort = d.From, d.To, d.LocalPort
 	c.localOffer = sdp.Offer(u.cfg.MediaAddr, d.LocalPort, c.sdpVersion, u.cfg.Codecs, u.cfg.DTMFPayloadType, u.cfg.PacketTime, sdp.SendRecv)
@@ -404,8 +414,10 @@ func (c *Call) runInvite(ctx context.Context, tx sipmsg.ClientTransaction, d Dia
 			switch {
 			case res.StatusCode == 100:
 			case res.StatusCode == 180:
+				c.prack(res)
 				c.emit(Event{Kind: EventRinging})
 			case res.StatusCode == 183 && len(res.Body()) > 0:
+				c.prack(res)
 				if ch, err := c.accept(res); err == nil {
 					c.emit(Event{Kind: EventEarlyMedia, Choice: ch})
 				}

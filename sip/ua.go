@@ -44,6 +44,8 @@ type Config struct {
 	// (EnableSIPRemoteReset).
 	EnableRemoteReset bool
 	TrustedHosts      []netip.Addr
+	// PrackMode is the use of reliable provisional responses (RFC 3262).
+	PrackMode PrackMode
 }
 
 // Handler is what the gateway does with what the network asks.
@@ -141,6 +143,7 @@ func Listen(cfg Config, h Handler, log *slog.Logger) (*UA, error) {
 	u.srv.OnBye(u.wellFormed(u.onBye))
 	u.srv.OnOptions(u.wellFormed(u.onOptions))
 	u.srv.OnNotify(u.wellFormed(u.onNotify))
+	u.srv.OnPrack(u.wellFormed(u.onPrack))
 	return u, nil
 }
 
@@ -272,6 +275,13 @@ func (u *UA) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	if u.call(id) != nil { // a retransmission the transaction layer did not absorb
 		return
 	}
+	reliable := u.cfg.PrackMode != PrackDisabled && (hasOption(req, "Supported", "100rel") || hasOption(req, "Require", "100rel"))
+	if u.cfg.PrackMode == PrackRequired && !reliable {
+		res := sipmsg.NewResponseFromRequest(req, 421, "Extension Required", nil)
+		res.AppendHeader(sipmsg.NewHeader("Require", "100rel"))
+		_ = tx.Respond(res)
+		return
+	}
 	offer, err := sdp.Parse(req.Body())
 	if err != nil || len(req.Body()) == 0 {
 		u.respond(tx, req, 488, "Not Acceptable Here")
@@ -283,6 +293,7 @@ func (u *UA) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	c := newCall(u, id, false)
+	c.reliable = reliable
 	c.invite, c.tx = req, tx
 	c.localTag = sipmsg.GenerateTagN(16)
 	c.remoteTag, _ = req.From().Params.Get("tag")
@@ -376,7 +387,8 @@ func (u *UA) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 
 func (u *UA) onOptions(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	res := sipmsg.NewResponseFromRequest(req, 200, "OK", nil)
-	res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY"))
+	res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK"))
+	res.AppendHeader(sipmsg.NewHeader("Supported", "100rel"))
 	res.AppendHeader(sipmsg.NewHeader("Accept", "application/sdp"))
 	res.AppendHeader(sipmsg.NewHeader("Server", u.cfg.UserAgent))
 	_ = tx.Respond(res)

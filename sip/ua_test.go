@@ -210,3 +210,51 @@ func TestCheckSyncIsGated(t *testing.T) {
 		t.Fatal("check-sync did not reach the handler")
 	}
 }
+
+// TestSIPpWith100rel: SIPp offers 100rel; the 180 comes reliably (Require:
+// 100rel, RSeq), SIPp PRACKs it, the call is answered and hung up. With
+// PrackRequired, a caller without 100rel gets 421.
+func TestSIPpWith100rel(t *testing.T) {
+	peer.Require(t, "sipp")
+	h := &answeringHandler{t: t, delay: 300 * time.Millisecond}
+	u := startUA(t, Config{PrackMode: PrackSupported}, h)
+	dir := t.TempDir()
+	scen, _ := filepath.Abs("testdata/sipp/uac_100rel.xml")
+	out, err := peer.Run(t, time.Minute, dir, "sipp", "-sf", scen, "-s", "101", "-i", "127.0.0.1", "-p", fmt.Sprint(peer.FreeUDPPort(t)),
+		"-mi", "127.0.0.1", "-m", "3", "-r", "3", "-nostdin", "-cp", fmt.Sprint(peer.FreeUDPPort(t)), u.Addr().String())
+	if err != nil {
+		t.Fatalf("sipp with 100rel: %v\n%s", err, out)
+	}
+	if h.answered.Load() != 3 {
+		t.Fatalf("answered %d calls, want 3", h.answered.Load())
+	}
+	strict := startUA(t, Config{PrackMode: PrackRequired}, &answeringHandler{t: t, delay: 300 * time.Millisecond})
+	c, err := u.Dial(context.Background(), Dial{To: "101", Host: strict.Addr().String(), From: "x", LocalPort: 39500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for ev := range c.Events() {
+		kinds = append(kinds, ev.Kind.String())
+		if ev.Kind == EventAnswered {
+			_ = c.Hangup(context.Background())
+		}
+	}
+	// u offers 100rel, so the strict agent accepts, and u PRACKs its 180.
+	if got := strings.Join(kinds, ","); got != "ringing,answered,ended" {
+		t.Fatalf("call between two 100rel agents: %v", got)
+	}
+	// A caller that does not offer 100rel is refused by the strict agent.
+	plain := startUA(t, Config{}, &answeringHandler{t: t})
+	c, err = plain.Dial(context.Background(), Dial{To: "101", Host: strict.Addr().String(), From: "y", LocalPort: 39502})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var code int
+	for ev := range c.Events() {
+		code = ev.Code
+	}
+	if code != 421 {
+		t.Fatalf("caller without 100rel: ended %d, want 421", code)
+	}
+}

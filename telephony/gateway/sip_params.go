@@ -24,6 +24,7 @@ const (
 	// TableProxySet is the vendor's ProxyIp table, renamed: names are
 	// case-insensitive and the parameter ProxyIP is taken.
 	TableProxySet             = "ProxySet"
+	ParamPrackMode            = "PrackMode"
 	ParamEnableProxyKeepAlive = "EnableProxyKeepAlive"
 	ParamProxyKeepAliveTime   = "ProxyKeepAliveTime"
 )
@@ -66,6 +67,9 @@ func SIPParams() []provisioning.Param {
 			Description: "first RTP port"},
 		{Name: ParamRTPPortCount, Kind: provisioning.KindInt, Min: 2, Max: 20000, Default: "1000", RestartRequired: true,
 			Description: "number of RTP ports from BaseUDPPort"},
+		{Name: ParamPrackMode, Kind: provisioning.KindEnum, Default: "1",
+			Enum:        []provisioning.EnumValue{{Value: 0, Name: "disabled"}, {Value: 1, Name: "supported"}, {Value: 2, Name: "required"}},
+			Description: "reliable provisional responses (100rel, PRACK; RFC 3262)"},
 		{Name: ParamEnableProxyKeepAlive, Kind: provisioning.KindEnum, Default: "0",
 			Enum:        []provisioning.EnumValue{{Value: 0, Name: "off"}, {Value: 1, Name: "OPTIONS"}},
 			Description: "probe the proxies and send calls to the first that answers"},
@@ -101,6 +105,7 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 		Proxy:             c.String(ParamProxyIP),
 		PacketTime:        20 * time.Millisecond,
 		EnableRemoteReset: c.Bool(provisioning.ParamEnableSIPRemoteReset),
+		PrackMode:         sip.PrackMode(c.Int(ParamPrackMode)),
 	}
 	if c.Int(ParamDTMFTransportType) == DTMFRFC2833 {
 		sc.DTMFPayloadType = uint8(c.Int(ParamRFC2833PayloadType))
