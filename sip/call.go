@@ -86,6 +86,8 @@ type Call struct {
 	rseq            uint32        // last RSeq sent
 	pendingRSeq     uint32        // RSeq awaiting its PRACK
 	pracked         chan struct{} // closed by the PRACK of pendingRSeq
+	sessionInterval time.Duration // RFC 4028, 0 = no session timer
+	refreshed       int           // generation of the session timer
 	ackedCh         chan struct{}
 	ackOnce         sync.Once
 }
@@ -193,11 +195,16 @@ func (c *Call) Answer(localPort int) error {
 	res.To().Params.Add("tag", c.localTag)
 	res.AppendHeader(c.u.contact(c.to))
 	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
-	res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY"))
+	res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK, UPDATE"))
+	interval := c.sessionInterval
+	if interval > 0 {
+		addSessionHeaders(res, interval)
+	}
 	err := c.tx.Respond(res)
 	c.tx = nil
 	choice := c.choice
 	c.mu.Unlock()
+	c.sessionTimer(interval)
 	c.fin.Do(func() { close(c.final) })
 	if err != nil {
 		c.end(EventEnded, 500, "answer not sent: "+err.Error())

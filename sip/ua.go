@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,8 @@ type Config struct {
 	TrustedHosts      []netip.Addr
 	// PrackMode is the use of reliable provisional responses (RFC 3262).
 	PrackMode PrackMode
+	// MinSE is the smallest session interval accepted (RFC 4028; 0 = 90 s).
+	MinSE time.Duration
 }
 
 // Handler is what the gateway does with what the network asks.
@@ -144,6 +147,7 @@ func Listen(cfg Config, h Handler, log *slog.Logger) (*UA, error) {
 	u.srv.OnOptions(u.wellFormed(u.onOptions))
 	u.srv.OnNotify(u.wellFormed(u.onNotify))
 	u.srv.OnPrack(u.wellFormed(u.onPrack))
+	u.srv.OnUpdate(u.wellFormed(u.onUpdate))
 	return u, nil
 }
 
@@ -282,6 +286,13 @@ func (u *UA) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		_ = tx.Respond(res)
 		return
 	}
+	interval, _, timed := sessionExpires(req)
+	if timed && interval < u.minSE() {
+		res := sipmsg.NewResponseFromRequest(req, 422, "Session Interval Too Small", nil)
+		res.AppendHeader(sipmsg.NewHeader("Min-SE", strconv.Itoa(int(u.minSE()/time.Second))))
+		_ = tx.Respond(res)
+		return
+	}
 	offer, err := sdp.Parse(req.Body())
 	if err != nil || len(req.Body()) == 0 {
 		u.respond(tx, req, 488, "Not Acceptable Here")
@@ -294,6 +305,9 @@ func (u *UA) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	}
 	c := newCall(u, id, false)
 	c.reliable = reliable
+	if timed {
+		c.sessionInterval = interval
+	}
 	c.invite, c.tx = req, tx
 	c.localTag = sipmsg.GenerateTagN(16)
 	c.remoteTag, _ = req.From().Params.Get("tag")
@@ -355,6 +369,10 @@ func (u *UA) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	res := sipmsg.NewResponseFromRequest(req, 200, "OK", body)
 	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
 	res.AppendHeader(u.contact(c.localUser()))
+	if interval, _, ok := sessionExpires(req); ok && interval >= u.minSE() {
+		addSessionHeaders(res, interval)
+		c.sessionTimer(interval) // a re-INVITE refreshes the session
+	}
 	if err := tx.Respond(res); err != nil {
 		return
 	}

@@ -258,3 +258,44 @@ func TestSIPpWith100rel(t *testing.T) {
 		t.Fatalf("caller without 100rel: ended %d, want 421", code)
 	}
 }
+
+// TestSessionTimer: SIPp asks for a 2 s session (RFC 4028) and does not
+// refresh it; the agent grants it in the 200 and ends the call with BYE.
+// An interval under Min-SE gets 422 with our Min-SE.
+func TestSessionTimer(t *testing.T) {
+	peer.Require(t, "sipp")
+	h := &answeringHandler{t: t}
+	u := startUA(t, Config{MinSE: time.Second}, h)
+	scen, _ := filepath.Abs("testdata/sipp/uac_session_timer.xml")
+	out, err := peer.Run(t, time.Minute, t.TempDir(), "sipp", "-sf", scen, "-s", "101", "-i", "127.0.0.1", "-p", fmt.Sprint(peer.FreeUDPPort(t)),
+		"-mi", "127.0.0.1", "-m", "1", "-nostdin", "-cp", fmt.Sprint(peer.FreeUDPPort(t)), u.Addr().String())
+	if err != nil {
+		t.Fatalf("sipp session timer: %v\n%s", err, out)
+	}
+	strict := startUA(t, Config{MinSE: 90 * time.Second}, h)
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	invite := "INVITE sip:101@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP " + conn.LocalAddr().String() + ";branch=z9hG4bK-se\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:101@127.0.0.1>\r\nCall-ID: short-se\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nSession-Expires: 30\r\nContent-Length: 0\r\n\r\n"
+	if _, err := conn.WriteTo([]byte(invite), net.UDPAddrFromAddrPort(strict.Addr())); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	for {
+		n, _, err := conn.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("no 422 for Session-Expires 30 under Min-SE 90: %v", err)
+		}
+		msg := string(buf[:n])
+		if strings.HasPrefix(msg, "SIP/2.0 100") {
+			continue
+		}
+		if !strings.HasPrefix(msg, "SIP/2.0 422") || !strings.Contains(msg, "Min-SE: 90") {
+			t.Fatalf("answer to a too short session: %q", msg)
+		}
+		break
+	}
+}

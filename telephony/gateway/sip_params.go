@@ -25,6 +25,7 @@ const (
 	// case-insensitive and the parameter ProxyIP is taken.
 	TableProxySet             = "ProxySet"
 	ParamPrackMode            = "PrackMode"
+	ParamMinSE                = "MinSE"
 	ParamEnableProxyKeepAlive = "EnableProxyKeepAlive"
 	ParamProxyKeepAliveTime   = "ProxyKeepAliveTime"
 )
@@ -70,6 +71,8 @@ func SIPParams() []provisioning.Param {
 		{Name: ParamPrackMode, Kind: provisioning.KindEnum, Default: "1",
 			Enum:        []provisioning.EnumValue{{Value: 0, Name: "disabled"}, {Value: 1, Name: "supported"}, {Value: 2, Name: "required"}},
 			Description: "reliable provisional responses (100rel, PRACK; RFC 3262)"},
+		{Name: ParamMinSE, Kind: provisioning.KindInt, Min: 1, Max: 86400, Default: "90",
+			Description: "smallest session-timer interval accepted, seconds (RFC 4028)"},
 		{Name: ParamEnableProxyKeepAlive, Kind: provisioning.KindEnum, Default: "0",
 			Enum:        []provisioning.EnumValue{{Value: 0, Name: "off"}, {Value: 1, Name: "OPTIONS"}},
 			Description: "probe the proxies and send calls to the first that answers"},
@@ -106,6 +109,7 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 		PacketTime:        20 * time.Millisecond,
 		EnableRemoteReset: c.Bool(provisioning.ParamEnableSIPRemoteReset),
 		PrackMode:         sip.PrackMode(c.Int(ParamPrackMode)),
+		MinSE:             time.Duration(c.Int(ParamMinSE)) * time.Second,
 	}
 	if c.Int(ParamDTMFTransportType) == DTMFRFC2833 {
 		sc.DTMFPayloadType = uint8(c.Int(ParamRFC2833PayloadType))
