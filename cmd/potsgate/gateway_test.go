@@ -436,7 +436,10 @@ func TestSNMPOfRunningGateway(t *testing.T) {
 	if strings.Contains(out, "SNMPv2-SMI::enterprises") {
 		t.Errorf("unresolved names in the walk:\n%s", out)
 	}
-	before := fetches.Load() // the start-up cycle
+	before := fetches.Load() // the start-up cycle ran: the walk showed its pgConfigVersion
+	if !strings.Contains(out, "pgConfigVersion.0 = STRING: from-snmp") {
+		t.Fatalf("the start-up cycle's configuration is not in the walk:\n%s", out)
+	}
 	out, err = peer.Run(t, time.Minute, "", "snmpset", "-v2c", "-c", "private", "-M", mibs, "-m", "+POTSGATE-MIB", agent, "POTSGATE-MIB::pgActionStartUpdate.0", "i", "2")
 	if err != nil {
 		t.Fatalf("snmpset: %v\n%s", err, out)
@@ -470,8 +473,16 @@ func TestCheckSyncRunsAnUpdate(t *testing.T) {
 			ini += "EnableSIPRemoteReset = 1\n"
 		}
 		g := startGateway(t, ini)
-		time.Sleep(300 * time.Millisecond) // let the start-up cycle finish
+		// Let the start-up cycle fetch first, so it cannot pass for the
+		// check-sync's cycle.
+		for deadline := time.Now().Add(5 * time.Second); fetches.Load() == 0 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
 		before := fetches.Load()
+		if before == 0 {
+			t.Fatal("the start-up update cycle did not run")
+		}
 		dir := t.TempDir()
 		f := filepath.Join(dir, "notify.txt")
 		if err := os.WriteFile(f, notify, 0o644); err != nil {
