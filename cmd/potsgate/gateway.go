@@ -160,6 +160,17 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	g, err := gateway.New(gateway.Options{
 		Config: cfg, Ports: ports, Tones: tones, SIP: sipCfg, Media: media, Paced: true, Logger: log,
 		SAS: gateway.SASConfig(cfg),
+		OnAlarm: func(al gateway.Alarm, raised bool) {
+			a := agent.Load()
+			if a == nil {
+				return
+			}
+			if raised {
+				_ = a.AlarmRaised(gateway.SNMPAlarm(al, true))
+			} else {
+				_ = a.AlarmCleared(gateway.SNMPAlarm(al, false))
+			}
+		},
 		CheckSync: func(ctx context.Context, reboot bool) error {
 			if reboot {
 				log.Warn("check-sync asked for a restart; the reference binary has no device to restart")

@@ -66,7 +66,10 @@ type Options struct {
 	// CheckSync runs a configuration update (or a restart) when a trusted
 	// check-sync NOTIFY arrives.
 	CheckSync func(ctx context.Context, reboot bool) error
-	Logger    *slog.Logger
+	// OnAlarm hears every alarm raised or cleared (SNMP traps, say). It is
+	// called from the gateway's goroutines and must not block.
+	OnAlarm func(a Alarm, raised bool)
+	Logger  *slog.Logger
 }
 
 // Counters are the gateway's call counters.
@@ -86,6 +89,7 @@ type Gateway struct {
 	plan     *plan
 	counters Counters
 	reg      registrar
+	alarms   alarms
 	regs     []sip.Registration
 	regWG    sync.WaitGroup // registrations: they end before the user agent
 	regStop  context.CancelFunc
@@ -129,7 +133,8 @@ func New(opts Options) (*Gateway, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	g := &Gateway{opts: opts, log: opts.Logger, byNumber: map[string]*port{}, reg: registrar{states: map[string]sip.RegState{}}}
+	g := &Gateway{opts: opts, log: opts.Logger, byNumber: map[string]*port{}, reg: registrar{states: map[string]sip.RegState{}},
+		alarms: alarms{active: map[string]*Alarm{}, notify: opts.OnAlarm}}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	epoch := time.Now()
 	for i, pc := range opts.Ports {

@@ -110,10 +110,14 @@ func (g *Gateway) runRegistrations(ctx context.Context, regs []sip.Registration)
 				g.reg.mu.Lock()
 				g.reg.states[r.User] = s
 				g.reg.mu.Unlock()
-				if err != nil {
+				source := "registration " + r.User
+				switch {
+				case err != nil:
 					g.log.Warn("registration failed", "user", r.User, "error", err)
-				} else {
+					g.alarms.set(AlarmRegistrationFailed, source, err.Error(), true)
+				case s == sip.Registered:
 					g.log.Info("registration", "user", r.User, "state", s.String())
+					g.alarms.set(AlarmRegistrationFailed, source, "", false)
 				}
 			})
 		}()

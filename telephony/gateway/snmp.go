@@ -177,8 +177,32 @@ func (d *SNMPDevice) Counters() snmp.Counters {
 		NoAnswer: uint64(c.NoAnswer.Load()), NoRoute: uint64(c.NoRoute.Load()), Failed: uint64(c.Failed.Load())}
 }
 
-// Alarms: the gateway raises none yet.
-func (d *SNMPDevice) Alarms() (active, history []snmp.Alarm) { return nil, nil }
+// Alarms maps the gateway's alarms to the MIB's tables.
+func (d *SNMPDevice) Alarms() (active, history []snmp.Alarm) {
+	a, h := d.G.Alarms()
+	for _, x := range a {
+		active = append(active, SNMPAlarm(x, true))
+	}
+	for _, x := range h {
+		history = append(history, SNMPAlarm(x, false))
+	}
+	return active, history
+}
+
+// SNMPAlarm is an alarm as the SNMP agent reports it (and traps it).
+func SNMPAlarm(a Alarm, active bool) snmp.Alarm {
+	s := snmp.Alarm{ID: a.ID, Source: a.Source, Text: a.Text, Time: a.Raised, Severity: snmp.SeverityMajor, Type: snmp.AlarmOther}
+	switch a.Kind {
+	case AlarmRegistrationFailed:
+		s.Type = snmp.AlarmRegistrationFailed
+	case AlarmProxyLost:
+		s.Type = snmp.AlarmProxyLost
+	}
+	if !active {
+		s.Severity, s.Time = snmp.SeverityCleared, a.Cleared
+	}
+	return s
+}
 
 func (d *SNMPDevice) AutoUpdateURL(p snmp.URLParam) string {
 	return d.Provisioner.Config().String(p.String())

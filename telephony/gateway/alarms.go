@@ -1,0 +1,74 @@
+package gateway
+
+import (
+	"sync"
+	"time"
+)
+
+// AlarmKind is what an alarm is about.
+type AlarmKind int
+
+const (
+	AlarmRegistrationFailed AlarmKind = iota + 1
+	AlarmProxyLost
+)
+
+// Alarm is a condition the gateway raises and later clears.
+type Alarm struct {
+	ID     uint32
+	Kind   AlarmKind
+	Source string // "registration 101", "proxy 10.0.0.1:5060"
+	Text   string
+	Raised time.Time
+	// Cleared is set in the history once the condition is over.
+	Cleared time.Time
+}
+
+// alarms keeps the active alarms by source and a bounded history.
+type alarms struct {
+	mu      sync.Mutex
+	nextID  uint32
+	active  map[string]*Alarm
+	history []Alarm
+	notify  func(a Alarm, raised bool)
+}
+
+const alarmHistory = 100
+
+// set raises (on) or clears an alarm for a source; repeats are ignored.
+func (as *alarms) set(kind AlarmKind, source, text string, on bool) {
+	as.mu.Lock()
+	cur, active := as.active[source]
+	var changed *Alarm
+	switch {
+	case on && !active:
+		as.nextID++
+		a := &Alarm{ID: as.nextID, Kind: kind, Source: source, Text: text, Raised: time.Now()}
+		as.active[source] = a
+		changed = a
+	case !on && active:
+		delete(as.active, source)
+		c := *cur
+		c.Cleared = time.Now()
+		as.history = append(as.history, c)
+		if len(as.history) > alarmHistory {
+			as.history = as.history[len(as.history)-alarmHistory:]
+		}
+		changed = &c
+	}
+	notify := as.notify
+	as.mu.Unlock()
+	if changed != nil && notify != nil {
+		notify(*changed, on)
+	}
+}
+
+// Alarms returns the active alarms and the history of cleared ones.
+func (g *Gateway) Alarms() (active, history []Alarm) {
+	g.alarms.mu.Lock()
+	defer g.alarms.mu.Unlock()
+	for _, a := range g.alarms.active {
+		active = append(active, *a)
+	}
+	return active, append([]Alarm(nil), g.alarms.history...)
+}
