@@ -75,6 +75,9 @@ func (u *UA) keepAlive(ctx context.Context, every time.Duration) {
 			was := u.proxies.alive[i].Swap(err == nil)
 			if was != (err == nil) {
 				u.log.Warn("sip: proxy keep-alive", "proxy", a, "alive", err == nil)
+				if u.cfg.OnProxyState != nil {
+					u.cfg.OnProxyState(a, err == nil)
+				}
 			}
 		}
 	}

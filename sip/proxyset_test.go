@@ -22,7 +22,9 @@ func TestProxyFailover(t *testing.T) {
 	p2 := startUA(t, Config{}, second)
 	deadPort := peer.FreeUDPPort(t)
 	dead := fmt.Sprintf("127.0.0.1:%d", deadPort)
-	u := startUA(t, Config{Proxies: []string{dead, p2.Addr().String()}, KeepAlive: 200 * time.Millisecond}, &answeringHandler{t: t})
+	changes := make(chan string, 8)
+	u := startUA(t, Config{Proxies: []string{dead, p2.Addr().String()}, KeepAlive: 200 * time.Millisecond,
+		OnProxyState: func(addr string, alive bool) { changes <- fmt.Sprint(addr, " ", alive) }}, &answeringHandler{t: t})
 	waitState := func(want []bool) {
 		t.Helper()
 		deadline := time.Now().Add(5 * time.Second)
@@ -38,6 +40,9 @@ func TestProxyFailover(t *testing.T) {
 		}
 	}
 	waitState([]bool{false, true})
+	if got := <-changes; got != dead+" false" {
+		t.Fatalf("proxy state change %q, want %q", got, dead+" false")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := u.Dial(ctx, Dial{To: "5551", From: "101", LocalPort: 39400}); err != nil {

@@ -41,6 +41,9 @@ type Config struct {
 	// KeepAlive and calls go to the first one that answers (failover).
 	Proxies   []string
 	KeepAlive time.Duration
+	// OnProxyState, when set, hears each proxy going down or coming back
+	// (from the keep-alive goroutine; it must not block).
+	OnProxyState func(addr string, alive bool)
 	// EnableRemoteReset honours check-sync NOTIFYs from TrustedHosts
 	// (EnableSIPRemoteReset).
 	EnableRemoteReset bool

@@ -176,6 +176,9 @@ func New(opts Options) (*Gateway, error) {
 		numbers[i] = p.Number
 	}
 	g.regs = registrations(opts.Config, numbers)
+	opts.SIP.OnProxyState = func(addr string, alive bool) {
+		g.alarms.set(AlarmProxyLost, "proxy "+addr, "the proxy does not answer keep-alive OPTIONS", !alive)
+	}
 	ua, err := sip.Listen(opts.SIP, (*sipHandler)(g), g.log.With("component", "sip"))
 	if err != nil {
 		return nil, err
