@@ -101,12 +101,7 @@ type Gateway struct {
 }
 
 // dtmfMode is DTMFTransportType: how digits dialled in a call travel.
-func (g *Gateway) dtmfMode() int64 {
-	if g.opts.Config.IsSet(ParamDTMFTransportType) || g.opts.Config.Int(ParamDTMFTransportType) != 0 {
-		return g.opts.Config.Int(ParamDTMFTransportType)
-	}
-	return DTMFRFC2833 // a configuration without the registry's defaults
-}
+func (g *Gateway) dtmfMode() int64 { return g.opts.Config.Int(ParamDTMFTransportType) }
 
 // Locked reports whether the gateway refuses new calls (administrative
 // lock).
@@ -132,6 +127,15 @@ func New(opts Options) (*Gateway, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Config.Registry() == nil {
+		// A zero Config means "all defaults": take them from the registry
+		// once here, rather than guessing defaults wherever a value is read.
+		reg, err := NewRegistry()
+		if err != nil {
+			return nil, err
+		}
+		opts.Config = reg.Defaults()
 	}
 	g := &Gateway{opts: opts, log: opts.Logger, byNumber: map[string]*port{}, reg: registrar{states: map[string]sip.RegState{}},
 		alarms: alarms{active: map[string]*Alarm{}, notify: opts.OnAlarm}}

@@ -95,6 +95,13 @@ func (p *port) release() {
 	}
 }
 
+// links returns the RTP leg and the local peer of the current call.
+func (p *port) links() (MediaLeg, *port) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.leg, p.peer
+}
+
 // line.Network
 
 func (p *port) PlaceCall(number string, cid line.CallerID) {
@@ -148,25 +155,28 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 		p.mu.Lock()
 		p.leg = leg
 		p.mu.Unlock()
-		p.follow(c, leg, true)
+		p.follow(c, true)
 	}()
 }
 
-// follow turns a SIP call's events into line events until it ends.
-func (p *port) follow(c *sip.Call, leg MediaLeg, outgoing bool) {
+// follow turns a SIP call's events into line events until it ends, for
+// calls in both directions. The RTP leg of an outgoing call exists before
+// it starts; that of an incoming call once the line answers.
+func (p *port) follow(c *sip.Call, outgoing bool) {
 	g := p.g
 	answered := false
 	for ev := range c.Events() {
+		leg, _ := p.links()
 		switch ev.Kind {
 		case sip.EventRinging:
 			p.deliver(line.Event{Kind: line.RemoteRinging})
 		case sip.EventEarlyMedia:
-			if err := leg.Start(ev.Choice); err == nil {
+			if leg != nil && leg.Start(ev.Choice) == nil {
 				p.deliver(line.Event{Kind: line.RemoteRinging})
 			}
 		case sip.EventAnswered:
 			answered = true
-			if outgoing {
+			if outgoing && leg != nil {
 				if err := leg.Start(ev.Choice); err != nil {
 					g.log.Warn("media not started", "port", p.index, "error", err)
 				}
@@ -174,6 +184,9 @@ func (p *port) follow(c *sip.Call, leg MediaLeg, outgoing bool) {
 				p.deliver(line.Event{Kind: line.RemoteAnswered})
 			}
 		case sip.EventModified:
+			if leg == nil {
+				break
+			}
 			if err := leg.Update(ev.Choice); err != nil {
 				g.log.Warn("media not updated", "port", p.index, "error", err)
 			}
@@ -275,10 +288,7 @@ func (p *port) SendDigit(d byte) {
 	if p.g.dtmfMode() != DTMFRFC2833 {
 		return // in-band (transparent) or muted: nothing out of band
 	}
-	p.mu.Lock()
-	leg := p.leg
-	p.mu.Unlock()
-	if leg != nil {
+	if leg, _ := p.links(); leg != nil {
 		leg.SendDigit(d)
 	}
 }
@@ -301,9 +311,7 @@ func (p *port) SendFlash() {
 }
 
 func (p *port) ReadAudio(dst []int16) {
-	p.mu.Lock()
-	leg, peer := p.leg, p.peer
-	p.mu.Unlock()
+	leg, peer := p.links()
 	switch {
 	case leg != nil:
 		leg.ReadFrame(dst)
@@ -315,9 +323,7 @@ func (p *port) ReadAudio(dst []int16) {
 }
 
 func (p *port) WriteAudio(src []int16) {
-	p.mu.Lock()
-	leg, peer := p.leg, p.peer
-	p.mu.Unlock()
+	leg, peer := p.links()
 	switch {
 	case leg != nil:
 		leg.WriteFrame(src)
@@ -391,7 +397,7 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 	go func() {
 		defer g.wg.Done()
 		p.deliver(line.Event{Kind: line.IncomingCall, CallerID: line.CallerID{Number: c.From()}})
-		p.followIncoming(c)
+		p.follow(c, false)
 	}()
 }
 
@@ -414,25 +420,6 @@ func (g *Gateway) ipToTel(called, caller string) (*port, bool) {
 		}
 	}
 	return nil, true
-}
-
-// followIncoming waits for an incoming call to end and tells the line.
-func (p *port) followIncoming(c *sip.Call) {
-	for ev := range c.Events() {
-		if ev.Kind == sip.EventModified {
-			p.mu.Lock()
-			leg := p.leg
-			p.mu.Unlock()
-			if leg != nil {
-				_ = leg.Update(ev.Choice)
-			}
-		}
-		if ev.Kind == sip.EventEnded {
-			p.g.log.Info("call ended", "port", p.index, "call", c.ID(), "code", ev.Code, "reason", ev.Reason)
-			p.deliver(line.Event{Kind: line.RemoteHangup})
-		}
-	}
-	p.release()
 }
 
 func (h *sipHandler) CheckSync(ctx context.Context, reboot bool) error {
