@@ -304,11 +304,15 @@ func (c *Call) inDialog(method sipmsg.RequestMethod) *sipmsg.Request {
 	req.AppendHeader(from)
 	req.AppendHeader(to)
 	req.AppendHeader(sipmsg.NewHeader("Call-ID", c.id))
-	c.cseq++
-	if c.outgoing && c.cseq <= c.invite.CSeq().SeqNo {
-		c.cseq = c.invite.CSeq().SeqNo + 1
+	seq := c.invite.CSeq().SeqNo // an ACK shares its INVITE's number
+	if method != sipmsg.ACK {
+		c.cseq++
+		if c.outgoing && c.cseq <= seq {
+			c.cseq = seq + 1
+		}
+		seq = c.cseq
 	}
-	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: c.cseq, MethodName: method})
+	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: seq, MethodName: method})
 	mf := sipmsg.MaxForwardsHeader(70)
 	req.AppendHeader(&mf)
 	routes := c.routes
@@ -470,10 +474,6 @@ func (c *Call) answeredBy(res *sipmsg.Response) {
 	c.choice = choice
 	c.mu.Unlock()
 	ack := c.inDialog(sipmsg.ACK)
-	ack.CSeq().SeqNo = c.invite.CSeq().SeqNo
-	c.mu.Lock()
-	c.cseq-- // the ACK shares the INVITE's number
-	c.mu.Unlock()
 	if werr := c.u.cli.WriteRequest(ack, sipgo.ClientRequestAddVia); werr != nil {
 		c.u.log.Warn("sip: ACK not sent", "call", c.id, "error", werr)
 	}
