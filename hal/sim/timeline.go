@@ -82,7 +82,7 @@ func (t *timeline) mix(in []int16) {
 	t.audio = keep
 }
 
-// dtmfFreqs are the keypad's row and column frequencies.
+// dtmfRows and dtmfCols are the keypad's row and column frequencies.
 var dtmfRows = [4]float64{697, 770, 852, 941}
 var dtmfCols = [4]float64{1209, 1336, 1477, 1633}
 

@@ -223,6 +223,8 @@ func (d *SNMPDevice) Restart(ctx context.Context) error {
 	return d.OnRestart(ctx)
 }
 
+// Lock refuses new calls. Calls in progress go on whether or not graceful
+// is set: ending them at once on a forced lock is not built yet.
 func (d *SNMPDevice) Lock(_ context.Context, graceful bool) error {
 	d.G.SetLocked(true)
 	return nil
