@@ -202,6 +202,10 @@ func (c *Call) Answer(localPort int) error {
 	}
 	err := c.tx.Respond(res)
 	c.tx = nil
+	// Answered before the lock is released: a Hangup racing with the far
+	// end's reaction to our 200 must send BYE, not find neither a
+	// transaction to reject nor an answered call.
+	c.answered.Store(err == nil)
 	choice := c.choice
 	c.mu.Unlock()
 	c.sessionTimer(interval)
@@ -210,7 +214,6 @@ func (c *Call) Answer(localPort int) error {
 		c.end(EventEnded, 500, "answer not sent: "+err.Error())
 		return err
 	}
-	c.answered.Store(true)
 	c.u.stats.Answered.Add(1)
 	c.emit(Event{Kind: EventAnswered, Choice: choice})
 	return nil
@@ -259,8 +262,7 @@ func (c *Call) Hangup(ctx context.Context) error {
 		return nil
 	default:
 	}
-	if !c.outgoing && !c.answered.Load() {
-		c.reject(480, "Temporarily Unavailable")
+	if !c.outgoing && !c.answered.Load() && c.reject(480, "Temporarily Unavailable") {
 		return nil
 	}
 	if c.outgoing && !c.answered.Load() {

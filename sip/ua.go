@@ -205,6 +205,12 @@ func (u *UA) Close() error {
 	hangups.Wait()
 	u.cancel()
 	u.wg.Wait()
+	// A call that arrived while the others were being hung up would keep
+	// its owner waiting on Events forever: end it here, the socket is
+	// about to go.
+	for _, c := range u.Calls() {
+		c.end(EventEnded, 0, "user agent closed")
+	}
 	err := u.conn.Close()
 	u.ua.Close()
 	return err

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,8 +68,17 @@ func startGateway(t *testing.T, ini string, after ...string) *gw {
 	g.stop = func() {
 		once.Do(func() {
 			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("gateway: %v", err)
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("gateway: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				// Fail this test with the goroutines that hold the gateway
+				// up, rather than the whole package at the go test timeout.
+				var stacks strings.Builder
+				_ = pprof.Lookup("goroutine").WriteTo(&stacks, 2)
+				t.Errorf("gateway did not stop within 30 s:\n%s", stacks.String())
 			}
 		})
 	}
