@@ -87,6 +87,7 @@ type Gateway struct {
 	ports    []*port
 	byNumber map[string]*port
 	plan     *plan
+	hunt     hunter
 	counters Counters
 	reg      registrar
 	alarms   alarms

@@ -401,26 +401,27 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 	}()
 }
 
-// ipToTel picks the port for an incoming call: the called number after
-// NumberMapIp2Tel is a port's number, or PstnPrefix sends the call to a
-// trunk group, where the first idle port in ascending order takes it. A
-// nil port with ok set means the number is routed but every port is busy.
+// ipToTel picks the port for an incoming call. The called number after
+// NumberMapIp2Tel is routed by PstnPrefix to a trunk group, whose channel
+// selection mode picks the port; a number no PstnPrefix row routes reaches
+// the port with that number. ok is false when nothing routes the call; a
+// nil port with ok set means it is routed but the port(s) are busy.
 func (g *Gateway) ipToTel(called, caller string) (*port, bool) {
 	number, _ := routing.Apply(g.plan.mapIP2Tel, called, called, caller)
-	if p, ok := g.byNumber[number]; ok {
-		return p, true
+	tg, routed := routing.IPToTel(g.plan.ip2tel, number, caller)
+	if !routed {
+		p, ok := g.byNumber[number]
+		return p, ok
 	}
-	tg, ok := routing.IPToTel(g.plan.ip2tel, number, caller)
-	if !ok {
-		return nil, false
+	hg := g.plan.groups[tg]
+	pos, busy := g.hunt.pick(tg, hg, func(i int) candidate { return g.ports[i] }, number, caller)
+	if pos < 0 {
+		return nil, busy
 	}
-	for _, i := range g.plan.trunkGroup[tg] {
-		if g.ports[i].idle() {
-			return g.ports[i], true
-		}
-	}
-	return nil, true
+	return g.ports[hg.ports[pos]], true
 }
+
+func (p *port) phoneNumber() string { return p.number }
 
 func (h *sipHandler) CheckSync(ctx context.Context, reboot bool) error {
 	g := (*Gateway)(h)

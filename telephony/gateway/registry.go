@@ -33,6 +33,12 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.RegisterTable(TrunkTables()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(HuntParams()...); err != nil {
+		return nil, err
+	}
+	if err := reg.RegisterTable(HuntTables()...); err != nil {
+		return nil, err
+	}
 	if err := reg.Register(RegistrationParams()...); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/telephony/routing"
@@ -49,11 +50,11 @@ func RoutingTables() []provisioning.TableDef {
 
 // plan is the routing of one configuration, compiled once.
 type plan struct {
-	tel2ip     []routing.Route
-	ip2tel     []routing.PstnRoute
-	mapTel2IP  []routing.Manipulation
-	mapIP2Tel  []routing.Manipulation
-	trunkGroup map[int][]int // trunk group -> port indexes (0-based), ascending
+	tel2ip    []routing.Route
+	ip2tel    []routing.PstnRoute
+	mapTel2IP []routing.Manipulation
+	mapIP2Tel []routing.Manipulation
+	groups    map[int]huntGroup // trunk group -> its ports (0-based, ascending) and selection mode
 }
 
 func prefix(s string) routing.Prefix {
@@ -74,7 +75,7 @@ func manipulations(c provisioning.Config, table string) []routing.Manipulation {
 }
 
 func newPlan(c provisioning.Config, ports int) (*plan, error) {
-	p := &plan{mapTel2IP: manipulations(c, TableNumberMapTel2Ip), mapIP2Tel: manipulations(c, TableNumberMapIp2Tel), trunkGroup: map[int][]int{}}
+	p := &plan{mapTel2IP: manipulations(c, TableNumberMapTel2Ip), mapIP2Tel: manipulations(c, TableNumberMapIp2Tel), groups: map[int]huntGroup{}}
 	for _, r := range c.Table(TablePrefix) {
 		if r.String("DestAddress") == "" {
 			return nil, fmt.Errorf("%s row %d: no DestAddress", TablePrefix, r.Index)
@@ -84,10 +85,23 @@ func newPlan(c provisioning.Config, ports int) (*plan, error) {
 	for _, r := range c.Table(TablePstnPrefix) {
 		p.ip2tel = append(p.ip2tel, routing.PstnRoute{Destination: prefix(r.String("DestPrefix")), Source: prefix(r.String("SourcePrefix")), TrunkGroup: int(r.Int("TrunkGroupId"))})
 	}
+	mode := map[int]ChannelSelectMode{}
+	for _, r := range c.Table(TableTrunkGroupSettings) {
+		mode[int(r.Int("TrunkGroupId"))] = ChannelSelectMode(r.Int("ChannelSelectMode"))
+	}
 	for _, r := range c.Table(TableTrunkGroup) {
-		for i := int(r.Int("FirstBChannel")) - 1; i < int(r.Int("LastBChannel")) && i < ports; i++ {
-			p.trunkGroup[int(r.Int("TrunkGroupNum"))] = append(p.trunkGroup[int(r.Int("TrunkGroupNum"))], i)
+		id := int(r.Int("TrunkGroupNum"))
+		hg := p.groups[id]
+		if m, ok := mode[id]; ok {
+			hg.mode = m
+		} else {
+			hg.mode = ChannelSelectMode(c.Int(ParamChannelSelectMode))
 		}
+		for i := int(r.Int("FirstBChannel")) - 1; i < int(r.Int("LastBChannel")) && i < ports; i++ {
+			hg.ports = append(hg.ports, i)
+		}
+		slices.Sort(hg.ports)
+		p.groups[id] = hg
 	}
 	return p, nil
 }

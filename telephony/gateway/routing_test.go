@@ -51,6 +51,10 @@ NumberMapTel2Ip 0 = 9, 1, "+1";
 FORMAT PstnPrefix_Index = PstnPrefix_DestPrefix, PstnPrefix_TrunkGroupId;
 PstnPrefix 0 = 55, 1;
 [ \PstnPrefix ]
+[ TrunkGroupSettings ]
+FORMAT TrunkGroupSettings_Index = TrunkGroupSettings_TrunkGroupId, TrunkGroupSettings_ChannelSelectMode;
+TrunkGroupSettings 0 = 1, 2;
+[ \TrunkGroupSettings ]
 `, farUA.Addr())))
 	if err != nil {
 		t.Fatal(err)
@@ -78,8 +82,8 @@ PstnPrefix 0 = 55, 1;
 		t.Fatal("the call never reached the PREFIX destination")
 	}
 
-	// 5599 is no port's number; PstnPrefix sends it to trunk group 1, whose
-	// first idle port (102: 101 is off hook) rings.
+	// 5599 is no port's number; PstnPrefix sends it to trunk group 1, which
+	// selects ascending: its first idle port (102: 101 is off hook) rings.
 	caller, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, far, nil)
 	if err != nil {
 		t.Fatal(err)
