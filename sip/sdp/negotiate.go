@@ -54,6 +54,7 @@ func Negotiate(offer *Session, supported []Format, dtmf bool) (Choice, error) {
 			if strings.EqualFold(f.Name, s.Name) && f.ClockRate == s.ClockRate && paramsCompatible(f, s) {
 				c.Codec = f
 				c.Codec.Name = s.Name
+				c.Codec.Params = negotiatedParams(f, s)
 				break
 			}
 		}
@@ -64,9 +65,36 @@ func Negotiate(offer *Session, supported []Format, dtmf bool) (Choice, error) {
 	return c, nil
 }
 
-// paramsCompatible leaves room for codecs whose fmtp must agree (G.729
-// annexb); G.711 has none.
+// paramsCompatible leaves room for codecs whose fmtp must agree; G.711
+// has no fmtp and G.729's annexb is settled by negotiatedParams.
 func paramsCompatible(offered, ours Format) bool { return true }
+
+// negotiatedParams is the fmtp of the chosen format. For G.729 it is the
+// annexb both sides can use: Annex B (VAD, DTX, SID) only when neither
+// says annexb=no, absence meaning yes (RFC 4856 section 2.1.9, RFC 3551
+// section 4.5.6); the answer states it explicitly. Other formats keep the
+// offered fmtp.
+func negotiatedParams(offered, ours Format) string {
+	if !strings.EqualFold(ours.Name, "G729") {
+		return offered.Params
+	}
+	if AnnexB(offered) && AnnexB(ours) {
+		return "annexb=yes"
+	}
+	return "annexb=no"
+}
+
+// AnnexB reports whether a G.729 format's fmtp allows Annex B: true unless
+// it says annexb=no (RFC 4856: yes is the default).
+func AnnexB(f Format) bool {
+	for _, p := range strings.Split(f.Params, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "annexb") {
+			return !strings.EqualFold(strings.TrimSpace(v), "no")
+		}
+	}
+	return true
+}
 
 // Answer is our answer to an offer for which Negotiate chose c.
 func Answer(offer *Session, c Choice, local netip.Addr, port int, version uint64, ptime time.Duration) *Session {
