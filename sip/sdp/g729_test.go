@@ -11,7 +11,9 @@ import (
 // Annex B is used only when both sides allow it, absence meaning yes, and
 // the answer says which.
 func TestG729AnnexBNegotiation(t *testing.T) {
-	g729 := func(params string) Format { return Format{PayloadType: 18, Name: "G729", ClockRate: 8000, Params: params} }
+	g729 := func(params string) Format {
+		return Format{PayloadType: 18, Name: "G729", ClockRate: 8000, Params: params}
+	}
 	offer := func(fmtp string) string {
 		s := "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 18 0\r\n"
 		if fmtp != "" {
