@@ -65,3 +65,11 @@ func invSqrt(x int32) int32 {
 	y = lMsu(y, tmp, a)
 	return lShr(y, e)
 }
+
+// random advances the recommendation's 16-bit linear congruential
+// generator (seed*31821 + 13849) and returns the new seed. The decoder uses
+// it for the fixed codebook of erased frames, Annex B for comfort noise.
+func random(seed *int16) int16 {
+	*seed = extractL(lAdd(lShr(lMult(*seed, 31821), 1), 13849))
+	return *seed
+}
