@@ -17,6 +17,14 @@
 // pause or a digit). The header is marshalled with rtp.Header.MarshalTo
 // into a buffer the session reuses: the send path allocates nothing.
 //
+// A codec with discontinuous transmission (G.729 Annex B: media/g729.Codec
+// has PayloadSamples and FrameEndsPacket) is packetised frame by frame: a
+// frame the encoder does not transmit ends the packet in progress, the
+// next packet carrying the timestamp of its own first frame; a SID frame
+// is the last of its packet (RFC 3551 section 4.5.6); the marker bit opens
+// each talkspurt. Received payloads last what the codec says, so the gaps
+// between them are played as gaps (comfort noise from the decoder).
+//
 // # Receiving
 //
 // One goroutine owned by the session reads the RTP socket (and another the

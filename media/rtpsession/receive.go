@@ -165,8 +165,11 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, rtcpSocket bool) {
 	if pt == s.audioPT {
 		s.rs.arrivalJitter(now, h.Timestamp)
 		samples := 0
-		if s.codec.FrameSamples() == 1 {
+		switch {
+		case s.codec.FrameSamples() == 1:
 			samples = len(s.rx.Payload)
+		case s.frames != nil:
+			samples = s.frames.PayloadSamples(s.rx.Payload)
 		}
 		s.jb.Push(now, jitter.Packet{SSRC: h.SSRC, Seq: h.SequenceNumber, Timestamp: h.Timestamp,
 			Marker: h.Marker, Payload: s.rx.Payload, Samples: samples})

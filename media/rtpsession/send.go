@@ -39,12 +39,16 @@ func (s *Session) WriteFrame(pcm []int16) error {
 	now := s.now()
 	s.maybeRTCPLocked(now)
 	if !s.send {
-		s.ts += uint32(len(s.pcm) + len(pcm))
-		s.pcm = s.pcm[:0]
+		s.dropPendingLocked()
+		s.ts += uint32(len(pcm))
 		return nil
 	}
 	if s.dtmf.active || s.dtmfLen > 0 {
 		s.dtmfTickLocked(len(pcm))
+		return nil
+	}
+	if s.frames != nil {
+		s.writeFramesLocked(pcm)
 		return nil
 	}
 	for len(pcm) > 0 {
@@ -66,6 +70,69 @@ func (s *Session) WriteFrame(pcm []int16) error {
 		s.pcm = s.pcm[:0]
 	}
 	return nil
+}
+
+// dropPendingLocked drops the audio collected for the packet in progress
+// (hold, a digit); the timestamp runs on over it.
+func (s *Session) dropPendingLocked() {
+	s.ts += uint32(len(s.pcm) + s.pktSamples)
+	s.pcm = s.pcm[:0]
+	s.payload = s.payload[:0]
+	s.pktSamples, s.pktFrames = 0, 0
+}
+
+// writeFramesLocked is WriteFrame for a codec with discontinuous
+// transmission: it encodes each codec frame as soon as it is complete, so
+// that a frame not transmitted ends the packet in progress (the next
+// packet, with its own timestamp, starts at the next frame sent) and a
+// short frame (a G.729 SID) is the last of its packet (RFC 3551 section
+// 4.5.6). s.ts is the timestamp of the packet being built.
+func (s *Session) writeFramesLocked(pcm []int16) {
+	fs := s.codec.FrameSamples()
+	for len(pcm) > 0 {
+		n := min(len(pcm), fs-len(s.pcm))
+		s.pcm = append(s.pcm, pcm[:n]...)
+		pcm = pcm[n:]
+		if len(s.pcm) < fs {
+			break
+		}
+		before := len(s.payload)
+		var err error
+		s.payload, err = s.enc.Encode(s.payload, s.pcm)
+		s.pcm = s.pcm[:0]
+		if err != nil {
+			s.st.SendErrors++
+			s.payload = s.payload[:before]
+		}
+		coded := len(s.payload) - before
+		if coded == 0 {
+			// Not transmitted: a silence period (re)starts.
+			s.flushFramesLocked()
+			s.ts += uint32(fs)
+			s.talkspurt = true
+			continue
+		}
+		s.pktSamples += fs
+		s.pktFrames++
+		if s.frames.FrameEndsPacket(coded) || s.pktSamples >= s.ptime {
+			s.flushFramesLocked()
+		}
+	}
+}
+
+// flushFramesLocked sends the frames collected so far as one packet. The
+// marker bit goes on the first packet of a talkspurt, not on a lone SID.
+func (s *Session) flushFramesLocked() {
+	if len(s.payload) > 0 {
+		marker := s.talkspurt && !(s.pktFrames == 1 && s.frames.FrameEndsPacket(len(s.payload)))
+		s.sendRTPLocked(s.audioPT, marker, s.ts, s.payload)
+		if marker {
+			s.talkspurt = false
+		}
+	}
+	s.ts += uint32(s.pktSamples)
+	s.payload = s.payload[:0]
+	s.pktSamples, s.pktFrames = 0, 0
 }
 
 // sendRTPLocked marshals one packet into the reused buffer and sends it.
@@ -176,8 +243,7 @@ func (s *Session) dtmfTickLocked(n int) {
 		s.dtmfHead = (s.dtmfHead + 1) % len(s.dtmfQ)
 		s.dtmfLen--
 		// Audio collected for the packet in progress is dropped.
-		s.ts += uint32(len(s.pcm))
-		s.pcm = s.pcm[:0]
+		s.dropPendingLocked()
 		s.dtmf = dtmfSend{active: true, event: req.event, ts: s.ts, total: req.samples, first: true}
 	}
 	d := &s.dtmf

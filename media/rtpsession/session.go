@@ -32,6 +32,17 @@ const DefaultRTCPInterval = 5 * time.Second
 // frameSamples is the line's 10 ms frame at 8 kHz.
 const frameSamples = media.SampleRate / 100
 
+// frameCodec is what a frame-based codec with discontinuous transmission
+// adds to media.Codec (media/g729.Codec): the session then builds packets
+// frame by frame and reads the duration of received payloads from them.
+type frameCodec interface {
+	// PayloadSamples is the audio a payload carries (0 if malformed).
+	PayloadSamples(payload []byte) int
+	// FrameEndsPacket reports whether a frame coded to n bytes (0: not
+	// transmitted; a SID) must end its packet.
+	FrameEndsPacket(n int) bool
+}
+
 // Config sets up a [Session].
 type Config struct {
 	// Conn is the RTP socket. The session owns it and closes it.
@@ -130,8 +141,13 @@ type Session struct {
 	rtcpRemote netip.AddrPort
 	st         Stats
 
+	// frames is the codec's DTX side (G.729 Annex B), nil for others.
+	frames frameCodec
+
 	// send state
 	enc         media.Encoder
+	pktSamples  int // samples of the frames in payload (frame codecs)
+	pktFrames   int
 	hdr         rtp.Header
 	ts          uint32 // timestamp of the next sample
 	pcm         []int16
@@ -217,6 +233,7 @@ func New(cfg Config) (*Session, error) {
 		fifo:         make([]int16, 0, 4*ptime),
 		talkspurt:    true,
 	}
+	s.frames, _ = cfg.Codec.(frameCodec)
 	s.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), SequenceNumber: uint16(rand.Uint32())}
 	s.st.SSRC = s.hdr.SSRC
 	s.setRemoteLocked(cfg.Remote)
