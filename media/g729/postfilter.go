@@ -1,0 +1,260 @@
+package g729
+
+// Annex A post-filter (A.4.2): long-term (harmonic) post-filter on the
+// residual of A(z/0.55), tilt compensation, short-term post-filter
+// 1/A(z/0.70) and adaptive gain control; then the post-processing of
+// G.729 4.2.5 (100 Hz high-pass and doubling).
+
+const (
+	pstGamma2   = 18022 // numerator weighting 0.55, Q15
+	pstGamma1   = 22938 // denominator weighting 0.70, Q15
+	pstMu       = 26214 // tilt factor 0.8, Q15
+	pstAgcFac   = 29491 // AGC smoothing 0.9, Q15
+	pstAgcFac1  = 32767 - pstAgcFac
+	pstGammaP   = 16384 // harmonic weighting 0.5, Q15
+	pstInvGamma = 21845 // 1/(1+gammaP), Q15
+	pstGammaP2  = 10923 // gammaP/(1+gammaP), Q15
+	pstLH       = 22    // truncated impulse response for the tilt
+	res2Len     = pitMax + subfrLen
+)
+
+type postFilter struct {
+	res2     [res2Len]int16 // residual, pitMax past samples first
+	scalRes2 [res2Len]int16 // the same scaled down by 4
+	memSyn   [lpOrder]int16 // memory of 1/A(z/gamma1)
+	memPre   int16          // memory of the tilt filter
+	pastGain int16          // AGC gain, Q12
+}
+
+func (p *postFilter) reset() {
+	*p = postFilter{pastGain: 4096}
+}
+
+// filter post-filters the frame syn[lpOrder:] (syn[:lpOrder] are the last
+// samples of the previous frame) in place with the LP filters az and lags
+// t of both subframes. The harmonic post-filter runs only on speech frames.
+func (p *postFilter) filter(syn *[synBufLen]int16, az *[azLen]int16, t *[2]int16, ftyp int16) {
+	var synPst [FrameSamples]int16
+	var res2Pst [subfrLen]int16
+	var ap3, ap4 [lpOrder + 1]int16
+	var h [pstLH]int16
+	var ov bool
+
+	for s := 0; s < 2; s++ {
+		iSub := s * subfrLen
+		a := az[s*(lpOrder+1) : (s+1)*(lpOrder+1)]
+
+		t0Min := sub(t[s], 3)
+		t0Max := add(t0Min, 6)
+		if t0Max > pitMax {
+			t0Max = pitMax
+			t0Min = sub(t0Max, 6)
+		}
+		if t0Min < 0 { // lags come from the decoder and are >= 20
+			t0Min = 0
+		}
+
+		weightAz(a, pstGamma2, ap3[:])
+		weightAz(a, pstGamma1, ap4[:])
+
+		res2 := p.res2[pitMax:]
+		residu(ap3[:], syn[:], lpOrder+iSub, res2, subfrLen)
+		for j := 0; j < subfrLen; j++ {
+			p.scalRes2[pitMax+j] = shr(res2[j], 2)
+		}
+
+		if ftyp == frameSpeech {
+			p.pitchFilter(t0Min, t0Max, &res2Pst)
+		} else {
+			copy(res2Pst[:], res2[:subfrLen])
+		}
+
+		// Tilt compensation from the impulse response of
+		// A(z/gamma2)/A(z/gamma1).
+		copy(h[:], ap3[:])
+		clear(h[lpOrder+1:])
+		synFilt(ap4[:], h[:], h[:], h[lpOrder+1:], false, &ov)
+
+		acc := lMult(h[0], h[0])
+		for i := 1; i < pstLH; i++ {
+			acc = lMac(acc, h[i], h[i])
+		}
+		temp1 := extractH(acc)
+		acc = lMult(h[0], h[1])
+		for i := 1; i < pstLH-1; i++ {
+			acc = lMac(acc, h[i], h[i+1])
+		}
+		temp2 := extractH(acc)
+		if temp2 <= 0 {
+			temp2 = 0
+		} else {
+			temp2 = mult(temp2, pstMu)
+			temp2 = divS(temp2, temp1)
+		}
+		p.preemphasis(&res2Pst, temp2)
+
+		synFilt(ap4[:], res2Pst[:], synPst[iSub:iSub+subfrLen], p.memSyn[:], true, &ov)
+
+		p.agc(syn[lpOrder+iSub:lpOrder+iSub+subfrLen], synPst[iSub:iSub+subfrLen])
+
+		copy(p.res2[:pitMax], p.res2[subfrLen:])
+		copy(p.scalRes2[:pitMax], p.scalRes2[subfrLen:])
+	}
+
+	copy(syn[:lpOrder], syn[FrameSamples:])
+	copy(syn[lpOrder:], synPst[:])
+}
+
+// pitchFilter finds the best integer lag in [t0Min, t0Max] on the scaled
+// residual and applies the harmonic filter (1 + g z^-T)/(1 + g) to the
+// residual of the current subframe.
+func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
+	const cur = pitMax
+	corMax := int32(min32)
+	t0 := t0Min
+	for i := t0Min; i <= t0Max; i++ {
+		var corr int32
+		deb := cur - int(i)
+		for j := 0; j < subfrLen; j++ {
+			corr = lMac(corr, p.scalRes2[cur+j], p.scalRes2[deb+j])
+		}
+		if lSub(corr, corMax) > 0 {
+			corMax = corr
+			t0 = i
+		}
+	}
+
+	ener := int32(1)
+	for i := 0; i < subfrLen; i++ {
+		v := p.scalRes2[cur-int(t0)+i]
+		ener = lMac(ener, v, v)
+	}
+	ener0 := int32(1)
+	for i := 0; i < subfrLen; i++ {
+		v := p.scalRes2[cur+i]
+		ener0 = lMac(ener0, v, v)
+	}
+	if corMax < 0 {
+		corMax = 0
+	}
+
+	temp := corMax
+	if ener > temp {
+		temp = ener
+	}
+	if ener0 > temp {
+		temp = ener0
+	}
+	j := normL(temp)
+	cmax := round(lShl(corMax, j))
+	en := round(lShl(ener, j))
+	en0 := round(lShl(ener0, j))
+
+	// Off when the prediction gain is below 3 dB.
+	temp = lMult(cmax, cmax)
+	temp = lSub(temp, lShr(lMult(en, en0), 1))
+	if temp < 0 {
+		copy(out[:], p.res2[cur:cur+subfrLen])
+		return
+	}
+
+	var g0, gain int16
+	if cmax > en { // pitch gain above 1
+		g0 = pstInvGamma
+		gain = pstGammaP2
+	} else {
+		cmax = shr(mult(cmax, pstGammaP), 1)
+		en = shr(en, 1)
+		i := add(cmax, en)
+		if i > 0 {
+			gain = divS(cmax, i)
+			g0 = sub(32767, gain)
+		} else {
+			g0 = 32767
+			gain = 0
+		}
+	}
+	for i := 0; i < subfrLen; i++ {
+		out[i] = add(mult(g0, p.res2[cur+i]), mult(gain, p.res2[cur+i-int(t0)]))
+	}
+}
+
+// preemphasis filters sig through 1 - g z^-1 in place.
+func (p *postFilter) preemphasis(sig *[subfrLen]int16, g int16) {
+	last := sig[subfrLen-1]
+	for i := subfrLen - 1; i > 0; i-- {
+		sig[i] = sub(sig[i], mult(g, sig[i-1]))
+	}
+	sig[0] = sub(sig[0], mult(g, p.memPre))
+	p.memPre = last
+}
+
+// agc scales out so that its energy follows that of in, smoothly from
+// sample to sample.
+func (p *postFilter) agc(in, out []int16) {
+	var s int32
+	for i := 0; i < subfrLen; i++ {
+		v := shr(out[i], 2)
+		s = lMac(s, v, v)
+	}
+	if s == 0 {
+		p.pastGain = 0
+		return
+	}
+	exp := sub(normL(s), 1)
+	gainOut := round(lShl(s, exp))
+
+	s = 0
+	for i := 0; i < subfrLen; i++ {
+		v := shr(in[i], 2)
+		s = lMac(s, v, v)
+	}
+	var g0 int16
+	if s != 0 {
+		i := normL(s)
+		gainIn := round(lShl(s, i))
+		exp = sub(exp, i)
+
+		// g0 = (1-AGC_FAC) * sqrt(gainIn/gainOut)
+		s = lDepositL(divS(gainOut, gainIn))
+		s = lShl(s, 7)
+		s = lShr(s, exp)
+		s = invSqrt(s)
+		i = round(lShl(s, 9))
+		g0 = mult(i, pstAgcFac1)
+	}
+
+	gain := p.pastGain
+	for i := 0; i < subfrLen; i++ {
+		gain = mult(gain, pstAgcFac)
+		gain = add(gain, g0)
+		out[i] = extractH(lShl(lMult(out[i], gain), 3))
+	}
+	p.pastGain = gain
+}
+
+// postProcess is the output high-pass filter (100 Hz) with its gain of 2;
+// the output history is kept in double precision.
+type postProcess struct {
+	y2Hi, y2Lo, y1Hi, y1Lo, x0, x1 int16
+}
+
+func (p *postProcess) process(sig []int16) {
+	for i := range sig {
+		x2 := p.x1
+		p.x1 = p.x0
+		p.x0 = sig[i]
+
+		t := mpy32x16(p.y1Hi, p.y1Lo, a100[1])
+		t = lAdd(t, mpy32x16(p.y2Hi, p.y2Lo, a100[2]))
+		t = lMac(t, p.x0, b100[0])
+		t = lMac(t, p.x1, b100[1])
+		t = lMac(t, x2, b100[2])
+		t = lShl(t, 2)
+
+		sig[i] = round(lShl(t, 1))
+
+		p.y2Hi, p.y2Lo = p.y1Hi, p.y1Lo
+		p.y1Hi, p.y1Lo = lExtract(t)
+	}
+}
