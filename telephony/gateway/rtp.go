@@ -10,6 +10,7 @@ import (
 
 	"github.com/potsgate/potsgate/media"
 	"github.com/potsgate/potsgate/media/g711"
+	"github.com/potsgate/potsgate/media/g729"
 	"github.com/potsgate/potsgate/media/rtpsession"
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/sip"
@@ -17,7 +18,7 @@ import (
 )
 
 // RTPMedia is the MediaFactory of real RTP: ports from BaseUDPPort on the
-// SIP bind address, G.711, RFC 4733.
+// SIP bind address, G.711 or G.729, RFC 4733.
 type RTPMedia struct {
 	ports      *rtpsession.PortAllocator
 	packetTime time.Duration
@@ -66,6 +67,8 @@ func codecFor(f sdp.Format) (media.Codec, error) {
 		return g711.PCMU, nil
 	case "PCMA":
 		return g711.PCMA, nil
+	case "G729":
+		return g729.Codec{AnnexB: sdp.AnnexB(f)}, nil
 	}
 	return nil, fmt.Errorf("gateway: no codec for %s", f.Name)
 }

@@ -41,14 +41,25 @@ const (
 var coderFormats = map[string]sdp.Format{
 	"g711ulaw64k": {PayloadType: 0, Name: "PCMU", ClockRate: 8000},
 	"g711alaw64k": {PayloadType: 8, Name: "PCMA", ClockRate: 8000},
+	"g729":        {PayloadType: 18, Name: "G729", ClockRate: 8000},
 }
 
 func checkCoder(name string) error {
 	if _, ok := coderFormats[strings.ToLower(name)]; !ok {
-		return fmt.Errorf("coder %q not supported (g711Ulaw64k, g711Alaw64k)", name)
+		return fmt.Errorf("coder %q not supported (g711Ulaw64k, g711Alaw64k, g729)", name)
 	}
 	return nil
 }
+
+// Silence suppression (the Sce column of CodersGroup0): for G.729 it is
+// Annex B (VAD, DTX, comfort noise), announced as annexb=yes (RFC 4856).
+const (
+	SceDisabled = 0
+	SceEnabled  = 1
+	// SceNoAdaptation is the vendor's "enabled without adaptation"; we
+	// treat it as enabled.
+	SceNoAdaptation = 2
+)
 
 // SIPParams are the SIP and media parameters.
 func SIPParams() []provisioning.Param {
@@ -93,6 +104,13 @@ func SIPTables() []provisioning.TableDef {
 		Columns: []provisioning.Column{
 			{Name: "Name", Kind: provisioning.KindString, MaxLen: 32, Default: "g711Ulaw64k", Check: checkCoder},
 			{Name: "pTime", Kind: provisioning.KindInt, Min: 10, Max: 60, Default: "20"},
+			// rate and PayloadType are the vendor's columns, read and
+			// ignored: our coders have one rate and their static payload
+			// types (255 = the default).
+			{Name: "rate", Kind: provisioning.KindInt, Min: 0, Max: 255, Default: "0"},
+			{Name: "PayloadType", Kind: provisioning.KindInt, Min: 0, Max: 255, Default: "255"},
+			{Name: "Sce", Kind: provisioning.KindEnum, Default: "0",
+				Enum: []provisioning.EnumValue{{Value: SceDisabled, Name: "disabled"}, {Value: SceEnabled, Name: "enabled"}, {Value: SceNoAdaptation, Name: "enabled without adaptation"}}},
 		},
 	}}
 }
@@ -119,6 +137,12 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 		f, ok := coderFormats[strings.ToLower(r.String("Name"))]
 		if !ok {
 			return sip.Config{}, fmt.Errorf("%s row %d: %w", TableCodersGroup0, r.Index, checkCoder(r.String("Name")))
+		}
+		if f.Name == "G729" {
+			f.Params = "annexb=no"
+			if r.Int("Sce") != SceDisabled {
+				f.Params = "annexb=yes"
+			}
 		}
 		sc.Codecs = append(sc.Codecs, f)
 		if i == 0 {
