@@ -1,0 +1,522 @@
+package g729
+
+// Fixed (algebraic) codebook search of Annex A (A.3.8): four signed pulses
+// on interleaved tracks, found by the depth-first tree search of the
+// reduced-complexity coder. The correlations of the impulse response are
+// kept in one array rr laid out as the recommendation's: five
+// autocorrelation tracks of 8 then ten cross-correlation blocks of 64.
+
+const (
+	rri0i0 = 0
+	rri1i1 = rri0i0 + nbPos
+	rri2i2 = rri1i1 + nbPos
+	rri3i3 = rri2i2 + nbPos
+	rri4i4 = rri3i3 + nbPos
+	rri0i1 = rri4i4 + nbPos
+	rri0i2 = rri0i1 + mSize
+	rri0i3 = rri0i2 + mSize
+	rri0i4 = rri0i3 + mSize
+	rri1i2 = rri0i4 + mSize
+	rri1i3 = rri1i2 + mSize
+	rri1i4 = rri1i3 + mSize
+	rri2i3 = rri1i4 + mSize
+	rri2i4 = rri2i3 + mSize
+
+	half      = 16384 // 1/2 in Q15
+	quarter   = 8192  // 1/4
+	eighth    = 4096  // 1/8
+	sixteenth = 2048  // 1/16
+)
+
+// acelpCodeA searches the fixed codebook for target x with impulse
+// response h (Q12, modified in place by the pitch sharpening), returns the
+// 13-bit position index and the 4-bit sign index, and fills code (Q13) and
+// its filtered version y (Q12).
+func acelpCodeA(x, h []int16, t0, pitchSharp int16, code, y []int16) (index, sign int16) {
+	var dn [encSubfr]int16
+	var rr [dimRR]int16
+
+	// include the fixed-gain pitch contribution in h
+	sharp := shl(pitchSharp, 1) // Q14 -> Q15
+	if t0 < encSubfr {
+		for i := int(t0); i < encSubfr; i++ {
+			h[i] = add(h[i], mult(h[i-int(t0)], sharp))
+		}
+	}
+	corH(h, &rr)
+	corHX(h, x, &dn)
+
+	index, sign = d4i40x17Fast(&dn, &rr, h, code, y)
+
+	if t0 < encSubfr {
+		for i := int(t0); i < encSubfr; i++ {
+			code[i] = add(code[i], mult(code[i-int(t0)], sharp))
+		}
+	}
+	return index, sign
+}
+
+// corH computes the correlations of h needed by the search, h scaled for
+// precision first.
+func corH(hIn []int16, rr *[dimRR]int16) {
+	var h [encSubfr]int16
+	var cor int32
+	for i := 0; i < encSubfr; i++ {
+		cor = lMac(cor, hIn[i], hIn[i])
+	}
+	if sub(extractH(cor), 32000) > 0 {
+		for i := range h {
+			h[i] = shr(hIn[i], 1)
+		}
+	} else {
+		k := shr(normL(cor), 1)
+		for i := range h {
+			h[i] = shl(hIn[i], k)
+		}
+	}
+
+	// diagonal: rri0i0 .. rri4i4, filled from their last position
+	p0, p1, p2, p3, p4 := rri0i0+nbPos-1, rri1i1+nbPos-1, rri2i2+nbPos-1, rri3i3+nbPos-1, rri4i4+nbPos-1
+	ph := 0
+	cor = 0
+	next := func() int16 {
+		cor = lMac(cor, h[ph], h[ph])
+		ph++
+		return extractH(cor)
+	}
+	for i := 0; i < nbPos; i++ {
+		rr[p4] = next()
+		p4--
+		rr[p3] = next()
+		p3--
+		rr[p2] = next()
+		p2--
+		rr[p1] = next()
+		p1--
+		rr[p0] = next()
+		p0--
+	}
+
+	const ldec = nbPos + 1
+	var h1, h2 int
+	mac := func() int16 {
+		cor = lMac(cor, h[h1], h[h2])
+		h1++
+		h2++
+		return extractH(cor)
+	}
+
+	// rri2i3, rri1i2, rri0i1 and rri0i4
+	lFinSup, lFinInf := mSize-1, mSize-2
+	hf := 1
+	for k := 0; k < nbPos; k++ {
+		p3, p2, p1, p0 := rri2i3+lFinSup, rri1i2+lFinSup, rri0i1+lFinSup, rri0i4+lFinInf
+		cor = 0
+		h1, h2 = 0, hf
+		for i := k + 1; i < nbPos; i++ {
+			mac()
+			rr[p3] = mac()
+			rr[p2] = mac()
+			rr[p1] = mac()
+			rr[p0] = mac()
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+		}
+		mac()
+		rr[p3] = mac()
+		rr[p2] = mac()
+		rr[p1] = mac()
+		lFinSup -= nbPos
+		lFinInf--
+		hf += step
+	}
+
+	// rri2i4, rri1i3, rri0i2, rri1i4 and rri0i3
+	lFinSup, lFinInf = mSize-1, mSize-2
+	hf = 2
+	for k := 0; k < nbPos; k++ {
+		p4, p3, p2, p1, p0 := rri2i4+lFinSup, rri1i3+lFinSup, rri0i2+lFinSup, rri1i4+lFinInf, rri0i3+lFinInf
+		cor = 0
+		h1, h2 = 0, hf
+		for i := k + 1; i < nbPos; i++ {
+			rr[p4] = mac()
+			rr[p3] = mac()
+			rr[p2] = mac()
+			rr[p1] = mac()
+			rr[p0] = mac()
+			p4 -= ldec
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+		}
+		rr[p4] = mac()
+		rr[p3] = mac()
+		rr[p2] = mac()
+		lFinSup -= nbPos
+		lFinInf--
+		hf += step
+	}
+
+	// rri1i4, rri0i3, rri2i4, rri1i3 and rri0i2
+	lFinSup, lFinInf = mSize-1, mSize-2
+	hf = 3
+	for k := 0; k < nbPos; k++ {
+		p4, p3, p2, p1, p0 := rri1i4+lFinSup, rri0i3+lFinSup, rri2i4+lFinInf, rri1i3+lFinInf, rri0i2+lFinInf
+		cor = 0
+		h1, h2 = 0, hf
+		for i := k + 1; i < nbPos; i++ {
+			rr[p4] = mac()
+			rr[p3] = mac()
+			rr[p2] = mac()
+			rr[p1] = mac()
+			rr[p0] = mac()
+			p4 -= ldec
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+		}
+		rr[p4] = mac()
+		rr[p3] = mac()
+		lFinSup -= nbPos
+		lFinInf--
+		hf += step
+	}
+
+	// rri0i4, rri2i3, rri1i2 and rri0i1
+	lFinSup, lFinInf = mSize-1, mSize-2
+	hf = 4
+	for k := 0; k < nbPos; k++ {
+		p3, p2, p1, p0 := rri0i4+lFinSup, rri2i3+lFinInf, rri1i2+lFinInf, rri0i1+lFinInf
+		cor = 0
+		h1, h2 = 0, hf
+		for i := k + 1; i < nbPos; i++ {
+			rr[p3] = mac()
+			mac()
+			rr[p2] = mac()
+			rr[p1] = mac()
+			rr[p0] = mac()
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+		}
+		rr[p3] = mac()
+		lFinSup -= nbPos
+		lFinInf--
+		hf += step
+	}
+}
+
+// d4i40x17Fast is the depth-first search of the 4-pulse, 17-bit codebook:
+// pulses i0..i2 on tracks 0..2 (8 positions each), i3 on tracks 3 or 4.
+func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (index, sign int16) {
+	var signDn, signDnInv [encSubfr]int16
+	var tmpVect [nbPos]int16
+
+	// the sign of each position is that of dn; dn becomes |dn|
+	for i := 0; i < encSubfr; i++ {
+		if dn[i] >= 0 {
+			signDn[i] = max16
+			signDnInv[i] = min16
+		} else {
+			signDn[i] = min16
+			signDnInv[i] = max16
+			dn[i] = negate(dn[i])
+		}
+	}
+
+	// fold the signs into the cross-correlations
+	psignOf := func(i int) *[encSubfr]int16 {
+		if signDn[i] < 0 {
+			return &signDnInv
+		}
+		return &signDn
+	}
+	p0, p1, p2, p3 := rri0i1, rri0i2, rri0i3, rri0i4
+	for i0 := 0; i0 < encSubfr; i0 += step {
+		ps := psignOf(i0)
+		for i1 := 1; i1 < encSubfr; i1 += step {
+			rr[p0] = mult(rr[p0], ps[i1])
+			p0++
+			rr[p1] = mult(rr[p1], ps[i1+1])
+			p1++
+			rr[p2] = mult(rr[p2], ps[i1+2])
+			p2++
+			rr[p3] = mult(rr[p3], ps[i1+3])
+			p3++
+		}
+	}
+	p0, p1, p2 = rri1i2, rri1i3, rri1i4
+	for i1 := 1; i1 < encSubfr; i1 += step {
+		ps := psignOf(i1)
+		for i2 := 2; i2 < encSubfr; i2 += step {
+			rr[p0] = mult(rr[p0], ps[i2])
+			p0++
+			rr[p1] = mult(rr[p1], ps[i2+1])
+			p1++
+			rr[p2] = mult(rr[p2], ps[i2+2])
+			p2++
+		}
+	}
+	p0, p1 = rri2i3, rri2i4
+	for i2 := 2; i2 < encSubfr; i2 += step {
+		ps := psignOf(i2)
+		for i3 := 3; i3 < encSubfr; i3 += step {
+			rr[p0] = mult(rr[p0], ps[i3])
+			p0++
+			rr[p1] = mult(rr[p1], ps[i3+1])
+			p1++
+		}
+	}
+
+	// maximise square(correlation) / energy
+	psk := int16(-1)
+	alpk := int16(1)
+	ptr0i34, ptr1i34, ptr2i34, ptr3i34 := rri0i3, rri1i3, rri2i3, rri3i3
+	var ip0, ip1, ip2, ip3 = 0, 1, 2, 3
+	var ix, iy int
+	var ps int16
+
+	// the two positions of largest |dn| on a track, the second unlike prev
+	bestOnTrack := func(track, prev int) int {
+		max := int16(-1)
+		best := 0
+		for j := track; j < encSubfr; j += step {
+			if sub(dn[j], max) > 0 && prev != j {
+				max = dn[j]
+				best = j
+			}
+		}
+		return best
+	}
+
+	for track := 3; track < 5; track++ {
+		// depth-first search 3, phase A: tracks 2 and 3/4
+		sq := int16(-1)
+		alp := int16(1)
+		prevI0 := -1
+		for i := 0; i < 2; i++ {
+			i0 := bestOnTrack(2, prevI0)
+			prevI0 = i0
+			j := int(mult(int16(i0), 6554)) // i0/5
+			ps1 := dn[i0]
+			alp1 := lMult(rr[rri2i2+j], quarter)
+			q0 := ptr2i34 + j<<3
+			q1 := ptr3i34
+			for i1 := track; i1 < encSubfr; i1 += step {
+				ps2 := add(ps1, dn[i1])
+				alp2 := lMac(alp1, rr[q0], half)
+				q0++
+				alp2 = lMac(alp2, rr[q1], quarter)
+				q1++
+				sq2 := mult(ps2, ps2)
+				alp16 := round(alp2)
+				if lMsu(lMult(alp, sq2), sq, alp16) > 0 {
+					sq, ps, alp = sq2, ps2, alp16
+					ix, iy = i0, i1
+				}
+			}
+		}
+		i0, i1 := ix, iy
+
+		// phase B: tracks 0 and 1
+		ps0 := ps
+		alp0 := lMult(alp, quarter)
+		sq = -1
+		alp = 1
+
+		q0 := rri1i2 + int(mult(int16(i0), 6554))
+		q1 := ptr1i34 + int(mult(int16(i1), 6554))
+		q2 := rri1i1
+		for k := range tmpVect {
+			s := lMult(rr[q0], quarter)
+			q0 += nbPos
+			s = lMac(s, rr[q1], quarter)
+			q1 += nbPos
+			s = lMac(s, rr[q2], eighth)
+			q2++
+			tmpVect[k] = round(s)
+		}
+
+		q0 = rri0i2 + int(mult(int16(i0), 6554))
+		q1 = ptr0i34 + int(mult(int16(i1), 6554))
+		q2 = rri0i0
+		q3 := rri0i1
+		for i2 := 0; i2 < encSubfr; i2 += step {
+			ps1 := add(ps0, dn[i2])
+			alp1 := lMac(alp0, rr[q0], eighth)
+			q0 += nbPos
+			alp1 = lMac(alp1, rr[q1], eighth)
+			q1 += nbPos
+			alp1 = lMac(alp1, rr[q2], sixteenth)
+			q2++
+			q4 := 0
+			for i3 := 1; i3 < encSubfr; i3 += step {
+				ps2 := add(ps1, dn[i3])
+				alp2 := lMac(alp1, rr[q3], eighth)
+				q3++
+				alp2 = lMac(alp2, tmpVect[q4], half)
+				q4++
+				sq2 := mult(ps2, ps2)
+				alp16 := round(alp2)
+				if lMsu(lMult(alp, sq2), sq, alp16) > 0 {
+					sq, alp = sq2, alp16
+					ix, iy = i2, i3
+				}
+			}
+		}
+		if lMsu(lMult(alpk, sq), psk, alp) > 0 {
+			psk, alpk = sq, alp
+			ip2, ip3, ip0, ip1 = i0, i1, ix, iy
+		}
+
+		// depth-first search 4, phase A: tracks 3/4 and 0
+		sq = -1
+		alp = 1
+		prevI0 = -1
+		for i := 0; i < 2; i++ {
+			i0 := bestOnTrack(track, prevI0)
+			prevI0 = i0
+			j := int(mult(int16(i0), 6554))
+			ps1 := dn[i0]
+			alp1 := lMult(rr[ptr3i34+j], quarter)
+			q0 := ptr0i34 + j
+			q1 := rri0i0
+			for i1 := 0; i1 < encSubfr; i1 += step {
+				ps2 := add(ps1, dn[i1])
+				alp2 := lMac(alp1, rr[q0], half)
+				q0 += nbPos
+				alp2 = lMac(alp2, rr[q1], quarter)
+				q1++
+				sq2 := mult(ps2, ps2)
+				alp16 := round(alp2)
+				if lMsu(lMult(alp, sq2), sq, alp16) > 0 {
+					sq, ps, alp = sq2, ps2, alp16
+					ix, iy = i0, i1
+				}
+			}
+		}
+		i0, i1 = ix, iy
+		i1Offset := int(shl(mult(int16(i1), 6554), 3))
+
+		// phase B: tracks 1 and 2
+		ps0 = ps
+		alp0 = lMult(alp, quarter)
+		sq = -1
+		alp = 1
+
+		q0 = ptr2i34 + int(mult(int16(i0), 6554))
+		q1 = rri0i2 + i1Offset
+		q2 = rri2i2
+		for k := range tmpVect {
+			s := lMult(rr[q0], quarter)
+			q0 += nbPos
+			s = lMac(s, rr[q1], quarter)
+			q1++
+			s = lMac(s, rr[q2], eighth)
+			q2++
+			tmpVect[k] = round(s)
+		}
+
+		q0 = ptr1i34 + int(mult(int16(i0), 6554))
+		q1 = rri0i1 + i1Offset
+		q2 = rri1i1
+		q3 = rri1i2
+		for i2 := 1; i2 < encSubfr; i2 += step {
+			ps1 := add(ps0, dn[i2])
+			alp1 := lMac(alp0, rr[q0], eighth)
+			q0 += nbPos
+			alp1 = lMac(alp1, rr[q1], eighth)
+			q1++
+			alp1 = lMac(alp1, rr[q2], sixteenth)
+			q2++
+			q4 := 0
+			for i3 := 2; i3 < encSubfr; i3 += step {
+				ps2 := add(ps1, dn[i3])
+				alp2 := lMac(alp1, rr[q3], eighth)
+				q3++
+				alp2 = lMac(alp2, tmpVect[q4], half)
+				q4++
+				sq2 := mult(ps2, ps2)
+				alp16 := round(alp2)
+				if lMsu(lMult(alp, sq2), sq, alp16) > 0 {
+					sq, alp = sq2, alp16
+					ix, iy = i2, i3
+				}
+			}
+		}
+		if lMsu(lMult(alpk, sq), psk, alp) > 0 {
+			psk, alpk = sq, alp
+			ip3, ip0, ip1, ip2 = i0, i1, ix, iy
+		}
+
+		ptr0i34, ptr1i34, ptr2i34, ptr3i34 = rri0i4, rri1i4, rri2i4, rri4i4
+	}
+
+	// the codeword (Q13) and its filtered version
+	s0, s1, s2, s3 := signDn[ip0], signDn[ip1], signDn[ip2], signDn[ip3]
+	for i := 0; i < encSubfr; i++ {
+		cod[i] = 0
+	}
+	cod[ip0] = shr(s0, 2)
+	cod[ip1] = shr(s1, 2)
+	cod[ip2] = shr(s2, 2)
+	cod[ip3] = shr(s3, 2)
+
+	for i := 0; i < ip0; i++ {
+		y[i] = 0
+	}
+	if s0 > 0 {
+		for i, j := ip0, 0; i < encSubfr; i, j = i+1, j+1 {
+			y[i] = h[j]
+		}
+	} else {
+		for i, j := ip0, 0; i < encSubfr; i, j = i+1, j+1 {
+			y[i] = negate(h[j])
+		}
+	}
+	addPulse := func(ip int, s int16) {
+		if s > 0 {
+			for i, j := ip, 0; i < encSubfr; i, j = i+1, j+1 {
+				y[i] = add(y[i], h[j])
+			}
+		} else {
+			for i, j := ip, 0; i < encSubfr; i, j = i+1, j+1 {
+				y[i] = sub(y[i], h[j])
+			}
+		}
+	}
+	addPulse(ip1, s1)
+	addPulse(ip2, s2)
+	addPulse(ip3, s3)
+
+	if s0 > 0 {
+		sign = add(sign, 1)
+	}
+	if s1 > 0 {
+		sign = add(sign, 2)
+	}
+	if s2 > 0 {
+		sign = add(sign, 4)
+	}
+	if s3 > 0 {
+		sign = add(sign, 8)
+	}
+
+	q0 := mult(int16(ip0), 6554)
+	q1 := mult(int16(ip1), 6554)
+	q2 := mult(int16(ip2), 6554)
+	i := mult(int16(ip3), 6554)
+	j := add(i, shl(i, 2))         // 5*(ip3/5)
+	j = sub(int16(ip3), add(j, 3)) // ip3%5 - 3 (0 or 1: track 3 or 4)
+	q3 := add(shl(i, 1), j)
+
+	index = add(q0, shl(q1, 3))
+	index = add(index, shl(q2, 6))
+	index = add(index, shl(q3, 9))
+	return index, sign
+}

@@ -1,0 +1,300 @@
+package g729
+
+// LP analysis of the encoder (G.729 3.2.1 - 3.2.3, Annex A unchanged):
+// windowed autocorrelation, lag window, Levinson-Durbin recursion and the
+// conversion of the LP filter to line spectral pairs.
+
+// autocorr windows the 240 samples of x with the LP analysis window and
+// computes r[0..m] in DPF, normalised; it returns the exponent of r[0] that
+// Annex B's VAD needs for the frame energy. If r[0] overflows, the windowed
+// signal is scaled down by 4 until it does not.
+func autocorr(x []int16, m int, rh, rl []int16) (expR0 int16) {
+	var y [encWindow]int16
+	for i := range y {
+		y[i] = multR(x[i], hamwindow[i])
+	}
+
+	expR0 = 1
+	var sum int32
+	for {
+		ov := false
+		sum = 1 // never all zero
+		for i := range y {
+			sum = lMacOv(sum, y[i], y[i], &ov)
+		}
+		if !ov {
+			break
+		}
+		for i := range y {
+			y[i] = shr(y[i], 2)
+		}
+		expR0 = add(expR0, 4)
+	}
+
+	norm := normL(sum)
+	sum = lShl(sum, norm)
+	rh[0], rl[0] = lExtract(sum)
+	expR0 = sub(expR0, norm)
+
+	for i := 1; i <= m; i++ {
+		sum = 0
+		for j := 0; j < encWindow-i; j++ {
+			sum = lMac(sum, y[j], y[j+i])
+		}
+		sum = lShl(sum, norm)
+		rh[i], rl[i] = lExtract(sum)
+	}
+	return expR0
+}
+
+// lagWindow applies the lag window to r[1..m].
+func lagWindow(m int, rh, rl []int16) {
+	for i := 1; i <= m; i++ {
+		x := mpy32(rh[i], rl[i], lagH[i-1], lagL[i-1])
+		rh[i], rl[i] = lExtract(x)
+	}
+}
+
+// levinson solves for the LP coefficients a[0..10] (Q12) from the
+// autocorrelations in DPF, and returns the reflection coefficients rc
+// (Q15). An unstable filter (|k| too close to 1) keeps the previous frame's
+// filter: oldA and oldRc are that per-channel memory.
+func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[2]int16) {
+	var ah, al, anh, anl [encOrder + 1]int16
+
+	// K = A[1] = -R[1] / R[0]
+	t1 := lComp(rh[1], rl[1])
+	t2 := lAbs(t1)
+	t0 := div32(t2, rh[0], rl[0])
+	if t1 > 0 {
+		t0 = lNegate(t0)
+	}
+	kh, kl := lExtract(t0)
+	rc[0] = kh
+	t0 = lShr(t0, 4)
+	ah[1], al[1] = lExtract(t0)
+
+	// Alpha = R[0] * (1 - K*K)
+	t0 = mpy32(kh, kl, kh, kl)
+	t0 = lAbs(t0)
+	t0 = lSub(max32, t0)
+	hi, lo := lExtract(t0)
+	t0 = mpy32(rh[0], rl[0], hi, lo)
+
+	alpExp := normL(t0)
+	t0 = lShl(t0, alpExp)
+	alpH, alpL := lExtract(t0)
+
+	for i := 2; i <= encOrder; i++ {
+		// t0 = sum(R[j]*A[i-j], j=1..i-1) + R[i]
+		t0 = 0
+		for j := 1; j < i; j++ {
+			t0 = lAdd(t0, mpy32(rh[j], rl[j], ah[i-j], al[i-j]))
+		}
+		t0 = lShl(t0, 4)
+		t1 = lComp(rh[i], rl[i])
+		t0 = lAdd(t0, t1)
+
+		// K = -t0 / Alpha
+		t1 = lAbs(t0)
+		t2 = div32(t1, alpH, alpL)
+		if t0 > 0 {
+			t2 = lNegate(t2)
+		}
+		t2 = lShl(t2, alpExp)
+		kh, kl = lExtract(t2)
+		rc[i-1] = kh
+
+		if sub(absS(kh), 32750) > 0 {
+			copy(a[:encOrder+1], oldA[:])
+			rc[0] = oldRc[0]
+			rc[1] = oldRc[1]
+			return
+		}
+
+		// An[j] = A[j] + K*A[i-j], An[i] = K
+		for j := 1; j < i; j++ {
+			t0 = mpy32(kh, kl, ah[i-j], al[i-j])
+			t0 = lAdd(t0, lComp(ah[j], al[j]))
+			anh[j], anl[j] = lExtract(t0)
+		}
+		t2 = lShr(t2, 4)
+		anh[i], anl[i] = lExtract(t2)
+
+		// Alpha *= 1 - K*K
+		t0 = mpy32(kh, kl, kh, kl)
+		t0 = lAbs(t0)
+		t0 = lSub(max32, t0)
+		hi, lo = lExtract(t0)
+		t0 = mpy32(alpH, alpL, hi, lo)
+
+		j := normL(t0)
+		t0 = lShl(t0, j)
+		alpH, alpL = lExtract(t0)
+		alpExp = add(alpExp, j)
+
+		for j := 1; j <= i; j++ {
+			ah[j] = anh[j]
+			al[j] = anl[j]
+		}
+	}
+
+	// A[i] from Q27 to Q12 with rounding
+	a[0] = 4096
+	for i := 1; i <= encOrder; i++ {
+		t0 = lComp(ah[i], al[i])
+		a[i] = round(lShl(t0, 1))
+		oldA[i] = a[i]
+	}
+	oldRc[0] = rc[0]
+	oldRc[1] = rc[1]
+}
+
+// azLsp finds the LSPs (Q15, cosine domain) of the LP filter a (Q12) as the
+// roots of the sum and difference polynomials, searched on the cosine grid
+// and refined by bisection and linear interpolation. If fewer than 10
+// roots are found, the previous frame's LSPs are kept.
+func azLsp(a []int16, lsp []int16, oldLsp []int16) {
+	const nc = encOrder / 2
+	var f1, f2 [nc + 1]int16
+
+	// f1[i+1] = a[i+1] + a[M-i] - f1[i], f2[i+1] = a[i+1] - a[M-i] + f2[i],
+	// in Q11; if anything saturates the polynomials are redone in Q10.
+	ovfCoef := false
+	q10 := false
+	f1[0] = 2048
+	f2[0] = 2048
+	for i := 0; i < nc; i++ {
+		ov := false
+		t0 := lMultOv(a[i+1], 16384, &ov)
+		t0 = lMacOv(t0, a[encOrder-i], 16384, &ov)
+		x := extractH(t0)
+		f1[i+1] = subOv(x, f1[i], &ov)
+
+		t0 = lMultOv(a[i+1], 16384, &ov)
+		t0 = lMsuOv(t0, a[encOrder-i], 16384, &ov)
+		x = extractH(t0)
+		f2[i+1] = addOv(x, f2[i], &ov)
+		if ov {
+			ovfCoef = true
+		}
+	}
+	if ovfCoef {
+		q10 = true
+		f1[0] = 1024
+		f2[0] = 1024
+		for i := 0; i < nc; i++ {
+			t0 := lMult(a[i+1], 8192)
+			t0 = lMac(t0, a[encOrder-i], 8192)
+			x := extractH(t0)
+			f1[i+1] = sub(x, f1[i])
+
+			t0 = lMult(a[i+1], 8192)
+			t0 = lMsu(t0, a[encOrder-i], 8192)
+			x = extractH(t0)
+			f2[i+1] = add(x, f2[i])
+		}
+	}
+	cheb := func(x int16, f *[nc + 1]int16) int16 { return chebps(x, f[:], q10) }
+
+	nf := 0
+	coef := &f1
+	useF1 := true
+	xlow := grid[0]
+	ylow := cheb(xlow, coef)
+
+	j := 0
+	for nf < encOrder && j < gridPoints {
+		j++
+		xhigh, yhigh := xlow, ylow
+		xlow = grid[j]
+		ylow = cheb(xlow, coef)
+
+		if lMult(ylow, yhigh) > 0 {
+			continue
+		}
+		// two bisections of the interval
+		for i := 0; i < 2; i++ {
+			xmid := add(shr(xlow, 1), shr(xhigh, 1))
+			ymid := cheb(xmid, coef)
+			if lMult(ylow, ymid) <= 0 {
+				yhigh = ymid
+				xhigh = xmid
+			} else {
+				ylow = ymid
+				xlow = xmid
+			}
+		}
+
+		// xint = xlow - ylow*(xhigh-xlow)/(yhigh-ylow)
+		x := sub(xhigh, xlow)
+		y := sub(yhigh, ylow)
+		var xint int16
+		if y == 0 {
+			xint = xlow
+		} else {
+			sign := y
+			y = absS(y)
+			exp := normS(y)
+			y = shl(y, exp)
+			y = divS(16383, y)
+			t0 := lMult(x, y)
+			t0 = lShr(t0, sub(20, exp))
+			y = extractL(t0)
+			if sign < 0 {
+				y = negate(y)
+			}
+			t0 = lMult(ylow, y)
+			t0 = lShr(t0, 11)
+			xint = sub(xlow, extractL(t0))
+		}
+
+		lsp[nf] = xint
+		xlow = xint
+		nf++
+		if useF1 {
+			coef = &f2
+		} else {
+			coef = &f1
+		}
+		useF1 = !useF1
+		ylow = cheb(xlow, coef)
+	}
+
+	if nf < encOrder {
+		copy(lsp[:encOrder], oldLsp[:encOrder])
+	}
+}
+
+// chebps evaluates the Chebyshev series C(x) of order 5 with coefficients
+// f in Q11 (or Q10 when q10), result in Q14 saturated.
+func chebps(x int16, f []int16, q10 bool) int16 {
+	const n = encOrder / 2
+	// Q24 (Q23 for Q10 coefficients) DPF recursion
+	b2h, b2l := int16(256), int16(0)
+	twoX, shift := int16(512), int16(6)
+	if q10 {
+		b2h, twoX, shift = 128, 256, 7
+	}
+	t0 := lMult(x, twoX)
+	t0 = lMac(t0, f[1], 4096)
+	b1h, b1l := lExtract(t0)
+
+	for i := 2; i < n; i++ {
+		t0 = mpy32x16(b1h, b1l, x)
+		t0 = lShl(t0, 1)
+		t0 = lMac(t0, b2h, -32768)
+		t0 = lMsu(t0, b2l, 1)
+		t0 = lMac(t0, f[i], 4096)
+		b0h, b0l := lExtract(t0)
+		b2h, b2l = b1h, b1l
+		b1h, b1l = b0h, b0l
+	}
+
+	t0 = mpy32x16(b1h, b1l, x)
+	t0 = lMac(t0, b2h, -32768)
+	t0 = lMsu(t0, b2l, 1)
+	t0 = lMac(t0, f[n], 2048)
+	t0 = lShl(t0, shift)
+	return extractH(t0)
+}

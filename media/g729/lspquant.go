@@ -1,0 +1,162 @@
+package g729
+
+// LSP quantisation of the encoder (G.729 3.2.4): the LSFs are predicted
+// from the past four frames by one of two MA predictors, and the residual
+// is coded with a 7-bit first stage and two 5-bit second-stage halves,
+// chosen by weighted mean-square error. Both predictors are tried and the
+// one with the lower weighted error is kept.
+
+// quaLsp quantises lsp (Q15) into lspQ (Q15) and returns the two transmitted
+// indices: L0<<7|L1 and L2<<5|L3. freqPrev is the channel's MA memory.
+func quaLsp(lsp, lspQ []int16, freqPrev *[maNP][lpOrder]int16) (idx0, idx1 int16) {
+	var lsf, lsfQ, wegt [lpOrder]int16
+	lspLsf2(lsp, lsf[:], lpOrder)
+	getWegt(&lsf, &wegt)
+	idx0, idx1 = relspwed(&lsf, &wegt, lsfQ[:], freqPrev)
+	lsfLsp2(lsfQ[:], lspQ, lpOrder)
+	return idx0, idx1
+}
+
+// relspwed searches both MA predictors and returns the indices; lsfQ gets
+// the quantised LSFs (Q13) and freqPrev is updated.
+func relspwed(lsf, wegt *[lpOrder]int16, lsfQ []int16, freqPrev *[maNP][lpOrder]int16) (idx0, idx1 int16) {
+	var cand, tindex1, tindex2 [2]int16
+	var tdist [2]int32
+	var rbuf, buf [lpOrder]int16
+
+	for mode := 0; mode < 2; mode++ {
+		lspPrevExtract(lsf[:], rbuf[:], &fg[mode], freqPrev, fgSumInv[mode][:])
+
+		c := lspPreSelect(&rbuf)
+		cand[mode] = c
+
+		index := lspSelect1(&rbuf, &lspcb1[c], wegt)
+		tindex1[mode] = index
+		for j := 0; j < lspNC; j++ {
+			buf[j] = add(lspcb1[c][j], lspcb2[index][j])
+		}
+		lspExpand1(buf[:], lspGap1)
+
+		index = lspSelect2(&rbuf, &lspcb1[c], wegt)
+		tindex2[mode] = index
+		for j := lspNC; j < lpOrder; j++ {
+			buf[j] = add(lspcb1[c][j], lspcb2[index][j])
+		}
+		lspExpand2(buf[:], lspGap1)
+		lspExpand12(buf[:], lspGap2)
+
+		tdist[mode] = lspGetTdist(wegt, &buf, &rbuf, &fgSum[mode])
+	}
+
+	mode := 0
+	if lSub(tdist[1], tdist[0]) < 0 {
+		mode = 1
+	}
+	idx0 = shl(int16(mode), 7) | cand[mode]
+	idx1 = shl(tindex1[mode], 5) | tindex2[mode]
+
+	lspGetQuant(int(cand[mode]), int(tindex1[mode]), int(tindex2[mode]), mode, freqPrev, lsfQ)
+	return idx0, idx1
+}
+
+// lspPreSelect picks the first-stage vector closest to the target.
+func lspPreSelect(rbuf *[lpOrder]int16) int16 {
+	var cand int16
+	dmin := int32(max32)
+	for i := range lspcb1 {
+		var d int32
+		for j := 0; j < lpOrder; j++ {
+			t := sub(rbuf[j], lspcb1[i][j])
+			d = lMac(d, t, t)
+		}
+		if lSub(d, dmin) < 0 {
+			dmin = d
+			cand = int16(i)
+		}
+	}
+	return cand
+}
+
+// lspSelect1 picks the second-stage vector for the lower five LSFs.
+func lspSelect1(rbuf, cb1, wegt *[lpOrder]int16) int16 {
+	return lspSelectHalf(rbuf, cb1, wegt, 0, lspNC)
+}
+
+// lspSelect2 picks the second-stage vector for the upper five LSFs.
+func lspSelect2(rbuf, cb1, wegt *[lpOrder]int16) int16 {
+	return lspSelectHalf(rbuf, cb1, wegt, lspNC, lpOrder)
+}
+
+func lspSelectHalf(rbuf, cb1, wegt *[lpOrder]int16, from, to int) int16 {
+	var buf [lpOrder]int16
+	for j := from; j < to; j++ {
+		buf[j] = sub(rbuf[j], cb1[j])
+	}
+	var index int16
+	dmin := int32(max32)
+	for k := range lspcb2 {
+		var d int32
+		for j := from; j < to; j++ {
+			t := sub(buf[j], lspcb2[k][j])
+			t2 := mult(wegt[j], t)
+			d = lMac(d, t2, t)
+		}
+		if lSub(d, dmin) < 0 {
+			dmin = d
+			index = int16(k)
+		}
+	}
+	return index
+}
+
+// lspGetTdist is the weighted distortion of a candidate, taking the MA
+// predictor's present-frame gain fgSum into account.
+func lspGetTdist(wegt, buf, rbuf, fgSum *[lpOrder]int16) int32 {
+	var tdist int32
+	for j := 0; j < lpOrder; j++ {
+		t := sub(buf[j], rbuf[j])
+		t = mult(t, fgSum[j])
+		acc := lMult(wegt[j], t)
+		t2 := extractH(lShl(acc, 4))
+		tdist = lMac(tdist, t2, t)
+	}
+	return tdist
+}
+
+// getWegt computes the LSF weights of G.729 equation (16), normalised.
+func getWegt(flsp, wegt *[lpOrder]int16) {
+	var buf [lpOrder]int16
+	buf[0] = sub(flsp[1], pi04+8192)
+	for i := 1; i < lpOrder-1; i++ {
+		t := sub(flsp[i+1], flsp[i-1])
+		buf[i] = sub(t, 8192)
+	}
+	buf[lpOrder-1] = sub(pi92-8192, flsp[lpOrder-2])
+
+	for i := 0; i < lpOrder; i++ {
+		if buf[i] > 0 {
+			wegt[i] = 2048
+		} else {
+			acc := lMult(buf[i], buf[i])
+			t := extractH(lShl(acc, 2))
+			acc = lMult(t, const10)
+			t = extractH(lShl(acc, 2))
+			wegt[i] = add(t, 2048)
+		}
+	}
+	acc := lMult(wegt[4], const12)
+	wegt[4] = extractH(lShl(acc, 1))
+	acc = lMult(wegt[5], const12)
+	wegt[5] = extractH(lShl(acc, 1))
+
+	var tmax int16
+	for i := 0; i < lpOrder; i++ {
+		if sub(wegt[i], tmax) > 0 {
+			tmax = wegt[i]
+		}
+	}
+	sft := normS(tmax)
+	for i := 0; i < lpOrder; i++ {
+		wegt[i] = shl(wegt[i], sft)
+	}
+}

@@ -1,0 +1,359 @@
+package g729
+
+// Pitch analysis of the encoder: open-loop search on the weighted speech
+// (Annex A 3.4, decimated), closed-loop fractional search (Annex A 3.5),
+// the lag encoding (G.729 3.7.1), the adaptive-codebook gain, and the
+// taming procedure that limits the pitch gain when the error of the
+// decoder's adaptive codebook could build up (G.729 3.7, Annex A).
+
+// pitchOlFast returns the open-loop lag of sig[off:off+80], using
+// sig[off-143:off] as history. Each of the three lag ranges gives its best
+// normalised correlation (on even samples); shorter lags are favoured when
+// a longer one is a multiple of them.
+func pitchOlFast(sig []int16, off int) int16 {
+	const lFrame = FrameSamples
+	var scaled [FrameSamples + encPitMax]int16
+	base := off - encPitMax // sig index of scaled[0]
+	s0 := encPitMax         // scaled index of the current frame
+
+	// choose a scaling that neither overflows nor loses precision
+	ov := false
+	var sum int32
+	for i := -encPitMax; i < lFrame; i += 2 {
+		sum = lMacOv(sum, sig[off+i], sig[off+i], &ov)
+	}
+	switch {
+	case ov:
+		for i := range scaled {
+			scaled[i] = shr(sig[base+i], 3)
+		}
+	case lSub(sum, 1048576) < 0:
+		for i := range scaled {
+			scaled[i] = shl(sig[base+i], 3)
+		}
+	default:
+		copy(scaled[:], sig[base:base+len(scaled)])
+	}
+
+	corr := func(lag int) int32 {
+		var s int32
+		for j := 0; j < lFrame; j += 2 {
+			s = lMac(s, scaled[s0+j], scaled[s0+j-lag])
+		}
+		return s
+	}
+	// normalised maximum: max / sqrt(energy of the delayed signal)
+	norm := func(max int32, lag int) int16 {
+		s := int32(1)
+		for j := 0; j < lFrame; j += 2 {
+			v := scaled[s0+j-lag]
+			s = lMac(s, v, v)
+		}
+		s = invSqrt(s)
+		mh, ml := lExtract(max)
+		eh, el := lExtract(s)
+		return extractL(mpy32(mh, ml, eh, el))
+	}
+
+	// first section: lags 20..39
+	max := int32(min32)
+	t1 := 20
+	for i := 20; i < 40; i++ {
+		if s := corr(i); lSub(s, max) > 0 {
+			max, t1 = s, i
+		}
+	}
+	max1 := norm(max, t1)
+
+	// second section: lags 40..79
+	max = min32
+	t2 := 40
+	for i := 40; i < 80; i++ {
+		if s := corr(i); lSub(s, max) > 0 {
+			max, t2 = s, i
+		}
+	}
+	max2 := norm(max, t2)
+
+	// third section: lags 80..143, even lags, then the two neighbours
+	max = min32
+	t3 := 80
+	for i := 80; i < 143; i += 2 {
+		if s := corr(i); lSub(s, max) > 0 {
+			max, t3 = s, i
+		}
+	}
+	i := t3
+	if s := corr(i + 1); lSub(s, max) > 0 {
+		max, t3 = s, i+1
+	}
+	if s := corr(i - 1); lSub(s, max) > 0 {
+		max, t3 = s, i-1
+	}
+	max3 := norm(max, t3)
+
+	// favour sub-multiples
+	T1, T2, T3 := int16(t1), int16(t2), int16(t3)
+	d := sub(shl(T2, 1), T3)
+	if sub(absS(d), 5) < 0 {
+		max2 = add(max2, shr(max3, 2))
+	}
+	d = add(d, T2)
+	if sub(absS(d), 7) < 0 {
+		max2 = add(max2, shr(max3, 2))
+	}
+	d = sub(shl(T1, 1), T2)
+	if sub(absS(d), 5) < 0 {
+		max1 = add(max1, mult(max2, 6554))
+	}
+	d = add(d, T1)
+	if sub(absS(d), 7) < 0 {
+		max1 = add(max1, mult(max2, 6554))
+	}
+
+	if sub(max1, max2) < 0 {
+		max1 = max2
+		T1 = T2
+	}
+	if sub(max1, max3) < 0 {
+		T1 = T3
+	}
+	return T1
+}
+
+// dotProduct is the saturating scalar product of x and y over n samples.
+func dotProduct(x, y []int16, n int) int32 {
+	var s int32
+	for i := 0; i < n; i++ {
+		s = lMac(s, x[i], y[i])
+	}
+	return s
+}
+
+// corHX computes d[i] = sum x[j] h[j-i] (the backward-filtered target),
+// scaled so the largest magnitude fits 13 bits.
+func corHX(h, x []int16, d *[encSubfr]int16) {
+	var y32 [encSubfr]int32
+	var max int32
+	for i := 0; i < encSubfr; i++ {
+		var s int32
+		for j := i; j < encSubfr; j++ {
+			s = lMac(s, x[j], h[j-i])
+		}
+		y32[i] = s
+		if s = lAbs(s); lSub(s, max) > 0 {
+			max = s
+		}
+	}
+	j := normL(max)
+	if sub(j, 16) > 0 {
+		j = 16
+	}
+	j = sub(18, j)
+	for i := range d {
+		d[i] = extractL(lShr(y32[i], j))
+	}
+}
+
+// pitchFr3Fast is the closed-loop pitch search of the subframe at exc[off:]
+// (target xn, impulse response h): the best integer lag in [t0Min, t0Max]
+// by correlation with the backward-filtered target, then the fractions
+// -1/3, 0, +1/3 around it (not in the first subframe above lag 84). It
+// leaves the adaptive-codebook vector of the chosen lag in exc[off:off+40].
+func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, firstSubfr bool) (t0, frac int16) {
+	var dn, excTmp [encSubfr]int16
+	corHX(h, xn, &dn)
+
+	max := int32(min32)
+	t0 = t0Min
+	for t := t0Min; t <= t0Max; t++ {
+		c := dotProduct(dn[:], exc[off-int(t):], encSubfr)
+		if lSub(c, max) > 0 {
+			max, t0 = c, t
+		}
+	}
+
+	predLt3(exc, off, t0, 0, encSubfr)
+	max = dotProduct(dn[:], exc[off:], encSubfr)
+	frac = 0
+	if firstSubfr && sub(t0, 84) > 0 {
+		return t0, frac
+	}
+	copy(excTmp[:], exc[off:off+encSubfr])
+
+	predLt3(exc, off, t0, -1, encSubfr)
+	c := dotProduct(dn[:], exc[off:], encSubfr)
+	if lSub(c, max) > 0 {
+		max = c
+		frac = -1
+		copy(excTmp[:], exc[off:off+encSubfr])
+	}
+
+	predLt3(exc, off, t0, 1, encSubfr)
+	c = dotProduct(dn[:], exc[off:], encSubfr)
+	if lSub(c, max) > 0 {
+		frac = 1
+	} else {
+		copy(exc[off:off+encSubfr], excTmp[:])
+	}
+	return t0, frac
+}
+
+// gPitch returns the adaptive-codebook gain <xn,y1>/<y1,y1> in Q14, bounded
+// to [0, 1.2], and the two correlations with their exponents for the gain
+// quantizer: gCoeff = {yy, 15-exp_yy, xy, 15-exp_xy}.
+func gPitch(xn, y1 []int16, gCoeff *[4]int16) int16 {
+	var scaledY1 [encSubfr]int16
+	for i := range scaledY1 {
+		scaledY1[i] = shr(y1[i], 2) // y1/4 in case of overflow
+	}
+
+	ov := false
+	s := int32(1)
+	for i := 0; i < encSubfr; i++ {
+		s = lMacOv(s, y1[i], y1[i], &ov)
+	}
+	var expYY, yy int16
+	if !ov {
+		expYY = normL(s)
+		yy = round(lShl(s, expYY))
+	} else {
+		s = 1
+		for i := 0; i < encSubfr; i++ {
+			s = lMac(s, scaledY1[i], scaledY1[i])
+		}
+		expYY = normL(s)
+		yy = round(lShl(s, expYY))
+		expYY = sub(expYY, 4)
+	}
+
+	ov = false
+	s = 0
+	for i := 0; i < encSubfr; i++ {
+		s = lMacOv(s, xn[i], y1[i], &ov)
+	}
+	var expXY, xy int16
+	if !ov {
+		expXY = normL(s)
+		xy = round(lShl(s, expXY))
+	} else {
+		s = 0
+		for i := 0; i < encSubfr; i++ {
+			s = lMac(s, xn[i], scaledY1[i])
+		}
+		expXY = normL(s)
+		xy = round(lShl(s, expXY))
+		expXY = sub(expXY, 2)
+	}
+
+	gCoeff[0] = yy
+	gCoeff[1] = sub(15, expYY)
+	gCoeff[2] = xy
+	gCoeff[3] = sub(15, expXY)
+
+	if xy <= 0 {
+		gCoeff[3] = -15
+		return 0
+	}
+
+	xy = shr(xy, 1) // xy < yy for divS
+	gain := divS(xy, yy)
+	gain = shr(gain, sub(expXY, expYY))
+	if sub(gain, 19661) > 0 {
+		gain = 19661
+	}
+	return gain
+}
+
+// encLag3 encodes the pitch lag with 1/3 resolution: 8 bits in the first
+// subframe (which also sets the second subframe's search range), 5 bits
+// relative to that range in the second.
+func encLag3(t0, t0Frac int16, t0Min, t0Max *int16, firstSubfr bool) int16 {
+	if firstSubfr {
+		var index int16
+		if sub(t0, 85) <= 0 {
+			i := add(add(t0, t0), t0)
+			index = add(sub(i, 58), t0Frac)
+		} else {
+			index = add(t0, 112)
+		}
+		*t0Min = sub(t0, 5)
+		if sub(*t0Min, encPitMin) < 0 {
+			*t0Min = encPitMin
+		}
+		*t0Max = add(*t0Min, 9)
+		if sub(*t0Max, encPitMax) > 0 {
+			*t0Max = encPitMax
+			*t0Min = sub(*t0Max, 9)
+		}
+		return index
+	}
+	i := sub(t0, *t0Min)
+	i = add(add(i, i), i)
+	return add(add(i, 2), t0Frac)
+}
+
+// taming is the memory of the taming procedure: the worst-case
+// accumulated pitch gain per 40-sample zone of the past excitation, Q14.
+type taming struct {
+	excErr [4]int32
+}
+
+func (t *taming) reset() {
+	for i := range t.excErr {
+		t.excErr[i] = 0x4000
+	}
+}
+
+// test tells whether the pitch gain must be limited for lag t0 (+frac).
+func (t *taming) test(t0, t0Frac int16) bool {
+	t1 := t0
+	if t0Frac > 0 {
+		t1 = add(t0, 1)
+	}
+	i := sub(t1, encSubfr+encInterpol-1)
+	if i < 0 {
+		i = 0
+	}
+	zone1 := tabZone[i]
+	i = add(t1, encInterpol-1-2)
+	zone2 := tabZone[i]
+
+	maxLoc := int32(-1)
+	for i := zone2; i >= zone1; i-- {
+		if lSub(t.excErr[i], maxLoc) > 0 {
+			maxLoc = t.excErr[i]
+		}
+	}
+	return lSub(maxLoc, lThreshErr) > 0
+}
+
+// update records the error propagation of this subframe's pitch gain.
+func (t *taming) update(gainPit, t0 int16) {
+	worst := int32(-1)
+	acc := func(e int32) int32 {
+		hi, lo := lExtract(e)
+		v := mpy32x16(hi, lo, gainPit)
+		v = lShl(v, 1)
+		v = lAdd(0x4000, v)
+		if lSub(v, worst) > 0 {
+			worst = v
+		}
+		return v
+	}
+	n := sub(t0, encSubfr)
+	if n < 0 {
+		v := acc(t.excErr[0])
+		acc(v)
+	} else {
+		zone1 := tabZone[n]
+		zone2 := tabZone[sub(t0, 1)]
+		for i := zone1; i <= zone2; i++ {
+			acc(t.excErr[i])
+		}
+	}
+	for i := 3; i >= 1; i-- {
+		t.excErr[i] = t.excErr[i-1]
+	}
+	t.excErr[0] = worst
+}
