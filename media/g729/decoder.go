@@ -66,6 +66,8 @@ type Decoder struct {
 	az     [azLen]int16     // LP filter of both subframes for the post-filter
 	t2     [2]int16         // pitch lag of both subframes for the post-filter
 
+	cng cngDecoder // Annex B comfort noise state
+
 	pst postFilter
 	pp  postProcess
 }
@@ -93,6 +95,7 @@ func (d *Decoder) reset() {
 	d.sidSav = 0
 	d.shSidSav = 1
 	d.pst.reset()
+	d.cng.reset()
 }
 
 // Decode decodes one payload into pcm[:FrameSamples]: a speech frame of
@@ -151,12 +154,12 @@ func (d *Decoder) decodeFrame(out []int16, prm []int16, bfi int16, ftyp int16) {
 	exc := d.oldExc[:]
 
 	if ftyp != frameSpeech {
-		// Comfort noise generation (Annex B) will fill the excitation and
-		// the LP filter here; until then a silent excitation with the
-		// previous filter.
-		clear(exc[excOff:])
-		lspAz(d.lspOld[:], d.az[:lpOrder+1])
-		copy(d.az[lpOrder+1:], d.az[:lpOrder+1])
+		// Comfort noise (Annex B): a random excitation at the SID gain
+		// through the SID filter.
+		var sid [sidParams]int16
+		copy(sid[:], prm[:sidParams])
+		d.cng.decode(d.pastFtyp, d.sidSav, d.shSidSav, ftyp == frameSID, &sid,
+			exc, excOff, d.lspOld[:], d.az[:], &d.seed, &d.freqPrev)
 		for s := 0; s < 2; s++ {
 			d.synthesise(s, &ov)
 			d.t2[s] = d.oldT0
