@@ -104,7 +104,7 @@ func TestCalcExcRandGain(t *testing.T) {
 func TestVADSilenceAndTone(t *testing.T) {
 	// After its start-up, the VAD calls digital silence noise and a loud
 	// tone burst voice.
-	e := newAnnexBEncoder()
+	e := NewEncoder(EncoderOptions{AnnexB: true})
 	pcm := make([]int16, FrameSamples)
 	var out []byte
 	types := map[int]int{}
@@ -116,7 +116,7 @@ func TestVADSilenceAndTone(t *testing.T) {
 			}
 		}
 		n := len(out)
-		out = e.encode(out, pcm)
+		out = e.Encode(out, pcm)
 		if f >= 100 && f < 150 {
 			types[len(out)-n]++
 			if len(out)-n == FrameBytes {
@@ -128,42 +128,6 @@ func TestVADSilenceAndTone(t *testing.T) {
 		}
 	}
 	t.Logf("silence frames 100..149 by payload size: %v", types)
-}
-
-// annexBEncoder runs the Annex A encoder with the Annex B hook of the
-// recommendation (VAD after the LP analysis, DTX for non-speech frames).
-// It is how Encode with AnnexB works; the test keeps its own copy so that
-// the DTX can be tested against the vectors on its own.
-type annexBEncoder struct {
-	e *Encoder
-	c cngEncoder
-}
-
-func newAnnexBEncoder() *annexBEncoder {
-	a := &annexBEncoder{e: NewEncoder(EncoderOptions{})}
-	a.c.reset()
-	return a
-}
-
-func (a *annexBEncoder) encode(dst []byte, pcm []int16) []byte {
-	e := a.e
-	newSpeech := e.oldSpeech[encNewOff:]
-	n := copy(newSpeech, pcm)
-	clear(newSpeech[n:])
-	if e.frame == max16 {
-		e.frame = 256
-	} else {
-		e.frame++
-	}
-	e.pre.process(newSpeech)
-	e.lpAnalysis()
-	if !a.c.analyse(e.rc[1], e.lspNew[:], e.rh[:], e.rl[:], e.rhNbe[:], e.expR0, e.oldSpeech[:]) {
-		return e.encodeInactive(&a.c, dst)
-	}
-	e.encodeSpeech()
-	var frame [FrameBytes]byte
-	pack(frame[:], e.prm[:], speechBits[:])
-	return append(dst, frame[:]...)
 }
 
 func frameKind(n int) string {
@@ -183,13 +147,13 @@ func TestAnnexBEncoder(t *testing.T) {
 	for n := 1; n <= 4; n++ {
 		in := readPCM(t, filepath.Join(dir, fmt.Sprintf("tstseq%d.bin", n)))
 		ref := readSerial(t, filepath.Join(dir, fmt.Sprintf("tstseq%da.bit", n)))
-		enc := newAnnexBEncoder()
+		enc := NewEncoder(EncoderOptions{AnnexB: true})
 		frames := len(in) / FrameSamples
 		var exact, typed int
 		firstType, firstBits := -1, -1
 		var out []byte
 		for f := 0; f < frames && f < len(ref); f++ {
-			out = enc.encode(out[:0], in[f*FrameSamples:(f+1)*FrameSamples])
+			out = enc.Encode(out[:0], in[f*FrameSamples:(f+1)*FrameSamples])
 			want := ref[f].payload
 			if len(out) == len(want) {
 				typed++
@@ -209,8 +173,32 @@ func TestAnnexBEncoder(t *testing.T) {
 		if frames != len(ref) {
 			t.Errorf("tstseq%d: %d input frames, reference has %d", n, frames, len(ref))
 		}
+		if exact != total {
+			t.Errorf("tstseq%d: %d of %d frames differ from the reference bitstream", n, total-exact, total)
+		}
 		if typed != total {
 			t.Errorf("tstseq%d: frame type wrong on %d of %d frames", n, total-typed, total)
 		}
+	}
+}
+
+func TestAnnexBEncoderAllocs(t *testing.T) {
+	// Speech, SID and untransmitted frames all code without allocating.
+	e := NewEncoder(EncoderOptions{AnnexB: true})
+	pcm := make([]int16, FrameSamples)
+	dst := make([]byte, 0, FrameBytes)
+	f := 0
+	allocs := testing.AllocsPerRun(300, func() {
+		clear(pcm)
+		if f%100 > 60 {
+			for i := range pcm {
+				pcm[i] = int16(6000 * math.Sin(float64(f*FrameSamples+i)/3))
+			}
+		}
+		f++
+		dst = e.Encode(dst[:0], pcm)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per frame", allocs)
 	}
 }

@@ -60,6 +60,8 @@ type Encoder struct {
 	lspNew [lpOrder]int16
 
 	prm [speechParams]int16
+
+	cng cngEncoder // Annex B: VAD and DTX state (used when opts.AnnexB)
 }
 
 // NewEncoder returns an encoder in the reset state of the recommendation.
@@ -81,6 +83,7 @@ func (e *Encoder) reset() {
 	}
 	e.tame.reset()
 	e.oldA[0] = 4096
+	e.cng.reset()
 }
 
 // Encode encodes one frame of FrameSamples samples and appends its payload
@@ -99,9 +102,11 @@ func (e *Encoder) Encode(dst []byte, pcm []int16) []byte {
 	e.pre.process(newSpeech)
 	e.lpAnalysis()
 
-	// Annex B inserts its VAD decision here: for an inactive frame the
-	// DTX/CNG encoder writes the excitation, then calls inactiveUpdate, and
-	// the frame is a SID (SIDBytes) or not transmitted (nothing).
+	// Annex B: the VAD decides on the LP analysis; an inactive frame goes
+	// through the DTX (SID or nothing) instead of the speech coder.
+	if e.opts.AnnexB && !e.cng.analyse(e.rc[1], e.lspNew[:], e.rh[:], e.rl[:], e.rhNbe[:], e.expR0, e.oldSpeech[:]) {
+		return e.encodeInactive(&e.cng, dst)
+	}
 
 	e.encodeSpeech()
 	var frame [FrameBytes]byte
