@@ -127,10 +127,17 @@ func TestDecoderRandom(t *testing.T) {
 	d := NewDecoder()
 	var pcm [FrameSamples]int16
 	payload := make([]byte, FrameBytes)
-	for i := 0; i < 3000; i++ {
-		if rng.Intn(8) == 0 {
+	for i := 0; i < 5000; i++ {
+		switch rng.Intn(8) {
+		case 0:
 			d.DecodeErased(pcm[:])
 			continue
+		case 1:
+			payload = payload[:SIDBytes]
+		case 2:
+			payload = payload[:0]
+		default:
+			payload = payload[:FrameBytes]
 		}
 		rng.Read(payload)
 		if err := d.Decode(pcm[:], payload); err != nil {
@@ -237,4 +244,53 @@ func readSerialITU(t testing.TB, path string) []serialFrame {
 		frames = append(frames, f)
 	}
 	return frames
+}
+
+// TestDecoderChannels decodes the same stream on many decoders at once:
+// channels share no state, so every one matches the reference (run with
+// -race).
+func TestDecoderChannels(t *testing.T) {
+	dir := filepath.Join(vectorsDir(t), "annexA")
+	frames := readSerial(t, filepath.Join(dir, "SPEECH.BIT"))[:500]
+	ref := readPCM(t, filepath.Join(dir, "SPEECH.PST"))[:500*FrameSamples]
+	const channels = 16
+	errs := make(chan error, channels)
+	for c := 0; c < channels; c++ {
+		go func() {
+			d := NewDecoder()
+			var pcm [FrameSamples]int16
+			for i, f := range frames {
+				if err := d.Decode(pcm[:], f.payload); err != nil {
+					errs <- err
+					return
+				}
+				if !slices.Equal(pcm[:], ref[i*FrameSamples:(i+1)*FrameSamples]) {
+					errs <- fmt.Errorf("frame %d differs", i)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for c := 0; c < channels; c++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	frames := readSerial(b, filepath.Join(vectorsDir(b), "annexA", "SPEECH.BIT"))
+	d := NewDecoder()
+	var pcm [FrameSamples]int16
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := frames[i%len(frames)]
+		if f.erased {
+			d.DecodeErased(pcm[:])
+		} else if err := d.Decode(pcm[:], f.payload); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
