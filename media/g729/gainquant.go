@@ -14,27 +14,18 @@ func corrXy2(xn, y1, y2 []int16, gCoeff, expGCoeff *[5]int16) {
 		scaledY2[i] = shr(y2[i], 3) // Q12 -> Q9
 	}
 
-	acc := int32(1)
-	for i := 0; i < encSubfr; i++ {
-		acc = lMac(acc, scaledY2[i], scaledY2[i])
-	}
+	acc := macSum(1, scaledY2[:], scaledY2[:])
 	exp := normL(acc)
 	gCoeff[2] = round(lShl(acc, exp))
 	expGCoeff[2] = add(exp, 19-16)
 
-	acc = 1
-	for i := 0; i < encSubfr; i++ {
-		acc = lMac(acc, xn[i], scaledY2[i])
-	}
+	acc = macSum(1, xn[:encSubfr], scaledY2[:])
 	exp = normL(acc)
 	xny2 := round(lShl(acc, exp))
 	gCoeff[3] = negate(xny2)
 	expGCoeff[3] = sub(add(exp, 10-16), 1)
 
-	acc = 1
-	for i := 0; i < encSubfr; i++ {
-		acc = lMac(acc, y1[i], scaledY2[i])
-	}
+	acc = macSum(1, y1[:encSubfr], scaledY2[:])
 	exp = normL(acc)
 	gCoeff[4] = round(lShl(acc, exp))
 	expGCoeff[4] = sub(add(exp, 10-16), 1)

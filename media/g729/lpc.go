@@ -17,11 +17,8 @@ func autocorr(x []int16, m int, rh, rl []int16) (expR0 int16) {
 	expR0 = 1
 	var sum int32
 	for {
-		ov := false
-		sum = 1 // never all zero
-		for i := range y {
-			sum = lMacOv(sum, y[i], y[i], &ov)
-		}
+		var ov bool
+		sum, ov = macSumOv(1, y[:], y[:]) // 1: never all zero
 		if !ov {
 			break
 		}
@@ -37,10 +34,7 @@ func autocorr(x []int16, m int, rh, rl []int16) (expR0 int16) {
 	expR0 = sub(expR0, norm)
 
 	for i := 1; i <= m; i++ {
-		sum = 0
-		for j := 0; j < encWindow-i; j++ {
-			sum = lMac(sum, y[j], y[j+i])
-		}
+		sum = macSum(0, y[:encWindow-i], y[i:])
 		sum = lShl(sum, norm)
 		rh[i], rl[i] = lExtract(sum)
 	}

@@ -16,12 +16,13 @@ func pitchOlFast(sig []int16, off int) int16 {
 	base := off - encPitMax // sig index of scaled[0]
 	s0 := encPitMax         // scaled index of the current frame
 
-	// choose a scaling that neither overflows nor loses precision
-	ov := false
-	var sum int32
-	for i := -encPitMax; i < lFrame; i += 2 {
-		sum = lMacOv(sum, sig[off+i], sig[off+i], &ov)
+	// choose a scaling that neither overflows nor loses precision (on
+	// every other sample from the oldest)
+	var even [(FrameSamples + encPitMax + 1) / 2]int16
+	for k := range even {
+		even[k] = sig[base+2*k]
 	}
+	sum, ov := macSumOv(0, even[:], even[:])
 	switch {
 	case ov:
 		for i := range scaled {
@@ -35,20 +36,24 @@ func pitchOlFast(sig []int16, off int) int16 {
 		copy(scaled[:], sig[base:base+len(scaled)])
 	}
 
+	// The correlations only use every other sample: split the scaled
+	// signal by parity so that they are contiguous products.
+	var dec [2][(FrameSamples + encPitMax + 1) / 2]int16
+	for i, v := range scaled {
+		dec[i&1][i>>1] = v
+	}
+	cur := dec[s0&1][s0>>1 : s0>>1+lFrame/2]
+	delayed := func(lag int) []int16 {
+		i := s0 - lag
+		return dec[i&1][i>>1 : i>>1+lFrame/2]
+	}
 	corr := func(lag int) int32 {
-		var s int32
-		for j := 0; j < lFrame; j += 2 {
-			s = lMac(s, scaled[s0+j], scaled[s0+j-lag])
-		}
-		return s
+		return macSum(0, cur, delayed(lag))
 	}
 	// normalised maximum: max / sqrt(energy of the delayed signal)
 	norm := func(max int32, lag int) int16 {
-		s := int32(1)
-		for j := 0; j < lFrame; j += 2 {
-			v := scaled[s0+j-lag]
-			s = lMac(s, v, v)
-		}
+		d := delayed(lag)
+		s := macSum(1, d, d)
 		s = invSqrt(s)
 		mh, ml := lExtract(max)
 		eh, el := lExtract(s)
@@ -123,11 +128,7 @@ func pitchOlFast(sig []int16, off int) int16 {
 
 // dotProduct is the saturating scalar product of x and y over n samples.
 func dotProduct(x, y []int16, n int) int32 {
-	var s int32
-	for i := 0; i < n; i++ {
-		s = lMac(s, x[i], y[i])
-	}
-	return s
+	return macSum(0, x[:n], y[:n])
 }
 
 // corHX computes d[i] = sum x[j] h[j-i] (the backward-filtered target),
@@ -136,10 +137,7 @@ func corHX(h, x []int16, d *[encSubfr]int16) {
 	var y32 [encSubfr]int32
 	var max int32
 	for i := 0; i < encSubfr; i++ {
-		var s int32
-		for j := i; j < encSubfr; j++ {
-			s = lMac(s, x[j], h[j-i])
-		}
+		s := macSum(0, x[i:encSubfr], h)
 		y32[i] = s
 		if s = lAbs(s); lSub(s, max) > 0 {
 			max = s
@@ -173,7 +171,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 		}
 	}
 
-	predLt3(exc, off, t0, 0, encSubfr)
+	predLt3Enc(exc, off, t0, 0, encSubfr)
 	max = dotProduct(dn[:], exc[off:], encSubfr)
 	frac = 0
 	if firstSubfr && sub(t0, 84) > 0 {
@@ -181,7 +179,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 	}
 	copy(excTmp[:], exc[off:off+encSubfr])
 
-	predLt3(exc, off, t0, -1, encSubfr)
+	predLt3Enc(exc, off, t0, -1, encSubfr)
 	c := dotProduct(dn[:], exc[off:], encSubfr)
 	if lSub(c, max) > 0 {
 		max = c
@@ -189,7 +187,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 		copy(excTmp[:], exc[off:off+encSubfr])
 	}
 
-	predLt3(exc, off, t0, 1, encSubfr)
+	predLt3Enc(exc, off, t0, 1, encSubfr)
 	c = dotProduct(dn[:], exc[off:], encSubfr)
 	if lSub(c, max) > 0 {
 		frac = 1
@@ -208,39 +206,25 @@ func gPitch(xn, y1 []int16, gCoeff *[4]int16) int16 {
 		scaledY1[i] = shr(y1[i], 2) // y1/4 in case of overflow
 	}
 
-	ov := false
-	s := int32(1)
-	for i := 0; i < encSubfr; i++ {
-		s = lMacOv(s, y1[i], y1[i], &ov)
-	}
+	s, ov := macSumOv(1, y1[:encSubfr], y1)
 	var expYY, yy int16
 	if !ov {
 		expYY = normL(s)
 		yy = round(lShl(s, expYY))
 	} else {
-		s = 1
-		for i := 0; i < encSubfr; i++ {
-			s = lMac(s, scaledY1[i], scaledY1[i])
-		}
+		s = macSum(1, scaledY1[:], scaledY1[:])
 		expYY = normL(s)
 		yy = round(lShl(s, expYY))
 		expYY = sub(expYY, 4)
 	}
 
-	ov = false
-	s = 0
-	for i := 0; i < encSubfr; i++ {
-		s = lMacOv(s, xn[i], y1[i], &ov)
-	}
+	s, ov = macSumOv(0, xn[:encSubfr], y1)
 	var expXY, xy int16
 	if !ov {
 		expXY = normL(s)
 		xy = round(lShl(s, expXY))
 	} else {
-		s = 0
-		for i := 0; i < encSubfr; i++ {
-			s = lMac(s, xn[i], scaledY1[i])
-		}
+		s = macSum(0, xn[:encSubfr], scaledY1[:])
 		expXY = normL(s)
 		xy = round(lShl(s, expXY))
 		expXY = sub(expXY, 2)
