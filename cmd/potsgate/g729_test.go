@@ -16,13 +16,20 @@ import (
 	"github.com/potsgate/potsgate/media/g729"
 )
 
-// TestG729CallWithSIPp: a SIPp caller offers only G.729 (annexb=no) to a
-// gateway whose CodersGroup0 lists g729; the call is answered with G.729
-// and a 1 kHz tone, coded by our encoder into the G.729 frames SIPp
-// streams, reaches the phone (which echoes it) and comes back as G.729
-// RTP. The returning stream, captured with tshark, is decoded by our
-// decoder and by bcg729 (when installed): both must carry the tone.
+// TestG729CallWithSIPp: a SIPp caller offers only G.729 to a gateway
+// whose CodersGroup0 lists g729; the call is answered with G.729 and a
+// 1 kHz tone, coded by our encoder into the G.729 frames SIPp streams,
+// reaches the phone (which echoes it) and comes back as G.729 RTP. The
+// returning stream, captured with tshark, is decoded by our decoder and by
+// bcg729 (when installed): both must carry the tone. With silence
+// suppression on (Sce = 1, annexb=yes offered) the tone is cut by a second
+// of silence, during which the gateway sends SID frames and nothing else.
 func TestG729CallWithSIPp(t *testing.T) {
+	t.Run("annexb=no", func(t *testing.T) { testG729Call(t, false) })
+	t.Run("annexb=yes", func(t *testing.T) { testG729Call(t, true) })
+}
+
+func testG729Call(t *testing.T, annexB bool) {
 	peer.Require(t, "sipp")
 	peer.Require(t, "tshark")
 	// The embedded default with its coder table replaced, in the vendor's
@@ -32,20 +39,27 @@ func TestG729CallWithSIPp(t *testing.T) {
 	if start < 0 || end < start {
 		t.Fatal("no CodersGroup0 table in the default configuration")
 	}
-	ini = ini[:start] + `[ CodersGroup0 ]
+	sce, fmtp := 0, "annexb=no"
+	if annexB {
+		sce, fmtp = 1, "annexb=yes"
+	}
+	ini = ini[:start] + fmt.Sprintf(`[ CodersGroup0 ]
 FORMAT CodersGroup0_Index = CodersGroup0_Name, CodersGroup0_pTime, CodersGroup0_rate, CodersGroup0_PayloadType, CodersGroup0_Sce;
-CodersGroup0 0 = g729, 20, 0, 255, 0;
+CodersGroup0 0 = g729, 20, 0, 255, %d;
 CodersGroup0 1 = g711Ulaw64k, 20, 0, 255, 0;
-` + ini[end:]
+`, sce) + ini[end:]
 	g := startGateway(t, ini)
 	dir := t.TempDir()
 
 	// 3 s of 1 kHz coded by our encoder: the file SIPp streams, 20 bytes
-	// (two frames) per 20 ms packet.
+	// (two frames) per 20 ms packet, so always speech frames.
 	const hold = 3 * time.Second
 	enc := g729.NewEncoder(g729.EncoderOptions{})
 	var frames []byte
 	pcm := sine(1000, hold)
+	if annexB {
+		clear(pcm[len(pcm)/3 : 2*len(pcm)/3])
+	}
 	for off := 0; off+g729.FrameSamples <= len(pcm); off += g729.FrameSamples {
 		frames = enc.Encode(frames, pcm[off:off+g729.FrameSamples])
 	}
@@ -58,6 +72,7 @@ CodersGroup0 1 = g711Ulaw64k, 20, 0, 255, 0;
 		t.Fatal(err)
 	}
 	s := strings.ReplaceAll(string(scen), "TONEFILE", tone)
+	s = strings.ReplaceAll(s, "annexb=no", fmtp)
 	s = strings.ReplaceAll(s, "PAUSEMS", strconv.Itoa(int(hold.Milliseconds())+500))
 	scenPath := filepath.Join(dir, "uac_g729.xml")
 	if err := os.WriteFile(scenPath, []byte(s), 0o644); err != nil {
@@ -85,7 +100,7 @@ CodersGroup0 1 = g711Ulaw64k, 20, 0, 255, 0;
 		t.Fatalf("SIPp: %d calls succeeded, %d failed", res.ok, res.failed)
 	}
 
-	// The answer chose G.729 without Annex B.
+	// The answer chose G.729, with Annex B as configured.
 	msgs, err := os.ReadFile(filepath.Join(dir, "messages.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +109,7 @@ CodersGroup0 1 = g711Ulaw64k, 20, 0, 255, 0;
 	if i := strings.Index(answer, "SIP/2.0 200 OK"); i >= 0 {
 		answer = answer[i:]
 	}
-	for _, want := range []string{"RTP/AVP 18", "a=rtpmap:18 G729/8000", "a=fmtp:18 annexb=no"} {
+	for _, want := range []string{"RTP/AVP 18", "a=rtpmap:18 G729/8000", "a=fmtp:18 " + fmtp} {
 		if !strings.Contains(answer, want) {
 			t.Errorf("the gateway's 200 lacks %q:\n%s", want, answer)
 		}
@@ -109,20 +124,30 @@ CodersGroup0 1 = g711Ulaw64k, 20, 0, 255, 0;
 		t.Fatalf("tshark: %v", err)
 	}
 	var echoed []byte
-	packets := 0
+	packets, sids := 0, 0
 	for _, line := range strings.Fields(string(fields)) {
 		b, err := hex.DecodeString(strings.ReplaceAll(line, ":", ""))
-		if err != nil || len(b)%g729.FrameBytes != 0 {
+		if err != nil || (g729.Codec{}).PayloadSamples(b) == 0 {
 			t.Fatalf("G.729 payload %q: %v", line, err)
+		}
+		if len(b)%g729.FrameBytes == g729.SIDBytes {
+			// Comfort noise: what the decoder makes of it is not the tone.
+			sids++
+			continue
 		}
 		echoed = append(echoed, b...)
 		packets++
 	}
-	if packets < 100 {
-		t.Fatalf("%d G.729 packets from the gateway, want about %d", packets, hold/(20*time.Millisecond))
+	if annexB {
+		t.Logf("%d speech packets and %d SID packets from the gateway", packets, sids)
+		if sids == 0 || packets > 110 {
+			t.Errorf("%d speech packets and %d SIDs in 3 s with a second of silence: no discontinuous transmission", packets, sids)
+		}
+	} else if sids != 0 {
+		t.Errorf("%d SID packets with annexb=no", sids)
 	}
-	if got := len(echoed) / packets; got != 2*g729.FrameBytes {
-		t.Errorf("%d bytes per packet, want 20 (two frames in 20 ms)", got)
+	if packets < 80 {
+		t.Fatalf("%d G.729 packets from the gateway, want about %d", packets, hold/(20*time.Millisecond))
 	}
 
 	dec := g729.NewDecoder()
