@@ -238,10 +238,8 @@ func (d *Decoder) decodeFrame(out []int16, prm []int16, bfi int16, ftyp int16) {
 
 	if bfi == 0 {
 		// Energy of the excitation, the reference of Annex B's SID gain.
-		var t int32
-		for i := 0; i < FrameSamples; i++ {
-			t = lMac(t, exc[excOff+i], exc[excOff+i])
-		}
+		e := exc[excOff : excOff+FrameSamples]
+		t := dotSat(0, e, e)
 		sh := normL(t)
 		d.sidSav = round(lShl(t, sh))
 		d.shSidSav = sub(16, sh)

@@ -2,8 +2,45 @@ package g729
 
 // LP filters of order 10 (G.729 3.x): synthesis 1/A(z), analysis (residual)
 // A(z) and bandwidth expansion A(z/gamma). Coefficients are Q12.
+//
+// The recommendation computes each output with saturating multiply-adds.
+// When a bound on the magnitudes shows that no partial sum can leave the
+// 32-bit range, plain integer arithmetic gives the very same result (and no
+// overflow), so the filters take that fast path and fall back to the
+// step-by-step saturating one otherwise.
 
-// synFilt filters x through 1/A(z) into y (len(x) samples, at most 80).
+// noSat is the bound below which a sum of products, doubled as L_mac
+// doubles them, cannot saturate: 2*sum|a*b| < 2^31.
+const noSat = 1 << 30
+
+func abs32(v int16) int64 {
+	x := int64(v)
+	m := x >> 63
+	return (x ^ m) - m
+}
+
+// maxAbs is the largest magnitude in v.
+func maxAbs(v []int16) int64 {
+	var lo, hi int16
+	for _, x := range v {
+		lo = min(lo, x)
+		hi = max(hi, x)
+	}
+	return max(int64(hi), -int64(lo))
+}
+
+// shlSat is L_shl for 0 <= n < 31: v<<n saturated to 32 bits.
+func shlSat(v int32, n uint) int32 {
+	switch {
+	case v > max32>>n:
+		return max32
+	case v < min32>>n:
+		return min32
+	}
+	return v << n
+}
+
+// synFilt filters x through 1/A(z) into y (len(x) samples, at most 100).
 // mem holds the last 10 outputs of the previous call; with update they are
 // replaced by the last 10 of this one. ov is set when any operation
 // saturates, as the recommendation's Overflow flag would be. x and y may be
@@ -14,14 +51,60 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 	if n > 100 {
 		n = 100
 	}
+	a = a[:lpOrder+1]
 	copy(tmp[:lpOrder], mem[:lpOrder])
-	for i := 0; i < n; i++ {
-		s := lMultOv(x[i], a[0], ov)
-		for j := 1; j <= lpOrder; j++ {
-			s = lMsuOv(s, a[j], tmp[lpOrder+i-j], ov)
+
+	// sumA bounds the feedback products by maxY*sumA; a coefficient of
+	// -32768 could make L_mult saturate, so it forces the exact path.
+	var sumA int64
+	fast := a[0] != min16
+	for j := 1; j <= lpOrder; j++ {
+		sumA += abs32(a[j])
+		if a[j] == min16 {
+			fast = false
 		}
-		s = lShlOv(s, 3, ov)
-		tmp[lpOrder+i] = roundOv(s, ov)
+	}
+	maxY := maxAbs(tmp[:lpOrder])
+	a0 := int32(a[0])
+
+	for i := 0; i < n; i++ {
+		yy := tmp[i : i+lpOrder+1] // yy[lpOrder-j] is y[i-j]
+		var out int16
+		if fast && abs32(x[i])*abs32(a[0])+maxY*sumA < noSat {
+			s := int32(x[i]) * a0
+			s -= int32(a[1]) * int32(yy[9])
+			s -= int32(a[2]) * int32(yy[8])
+			s -= int32(a[3]) * int32(yy[7])
+			s -= int32(a[4]) * int32(yy[6])
+			s -= int32(a[5]) * int32(yy[5])
+			s -= int32(a[6]) * int32(yy[4])
+			s -= int32(a[7]) * int32(yy[3])
+			s -= int32(a[8]) * int32(yy[2])
+			s -= int32(a[9]) * int32(yy[1])
+			s -= int32(a[10]) * int32(yy[0])
+			// s is half the L_mac sum; shifting by 1+3 saturates when
+			// |s| >= 2^27.
+			if s >= 1<<27 || s < -(1<<27) {
+				*ov = true
+				if s > 0 {
+					out = max16
+				} else {
+					out = min16
+				}
+			} else {
+				s <<= 4
+				out = roundOv(s, ov)
+			}
+		} else {
+			s := lMultOv(x[i], a[0], ov)
+			for j := 1; j <= lpOrder; j++ {
+				s = lMsuOv(s, a[j], yy[lpOrder-j], ov)
+			}
+			s = lShlOv(s, 3, ov)
+			out = roundOv(s, ov)
+		}
+		tmp[lpOrder+i] = out
+		maxY = max(maxY, abs32(out))
 	}
 	copy(y[:n], tmp[lpOrder:lpOrder+n])
 	if update {
@@ -31,6 +114,43 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 
 // residu filters x through A(z): y[i] for i < n from x[off+i-10 .. off+i].
 func residu(a []int16, x []int16, off int, y []int16, n int) {
+	a = a[:lpOrder+1]
+	var sumA int64
+	fast := true
+	for j := 0; j <= lpOrder; j++ {
+		sumA += abs32(a[j])
+		if a[j] == min16 {
+			fast = false
+		}
+	}
+	maxX := maxAbs(x[off-lpOrder : off+n])
+	if fast && maxX*sumA < noSat {
+		for i := 0; i < n; i++ {
+			xx := x[off+i-lpOrder : off+i+1] // xx[lpOrder-j] is x[i-j]
+			s := int32(xx[10]) * int32(a[0])
+			s += int32(a[1]) * int32(xx[9])
+			s += int32(a[2]) * int32(xx[8])
+			s += int32(a[3]) * int32(xx[7])
+			s += int32(a[4]) * int32(xx[6])
+			s += int32(a[5]) * int32(xx[5])
+			s += int32(a[6]) * int32(xx[4])
+			s += int32(a[7]) * int32(xx[3])
+			s += int32(a[8]) * int32(xx[2])
+			s += int32(a[9]) * int32(xx[1])
+			s += int32(a[10]) * int32(xx[0])
+			// s is half the L_mac sum; L_shl by 3 saturates when
+			// |s| >= 2^27.
+			switch {
+			case s >= 1<<27:
+				y[i] = max16
+			case s < -(1 << 27):
+				y[i] = min16
+			default:
+				y[i] = round(s << 4)
+			}
+		}
+		return
+	}
 	for i := 0; i < n; i++ {
 		s := lMult(x[off+i], a[0])
 		for j := 1; j <= lpOrder; j++ {
@@ -50,4 +170,29 @@ func weightAz(a []int16, gamma int16, ap []int16) {
 		fac = round(lMult(fac, gamma))
 	}
 	ap[lpOrder] = round(lMult(a[lpOrder], fac))
+}
+
+// dotSat is the recommendation's sum of L_mac(acc, x[i], y[i]) from acc,
+// exact with saturation, computed in plain arithmetic when the bound allows.
+func dotSat(acc int32, x, y []int16) int32 {
+	y = y[:len(x)]
+	mx, my := maxAbs(x), maxAbs(y)
+	if mx*my*int64(len(x))+abs64(int64(acc))/2 < noSat && mx < 32768 {
+		s := int64(acc)
+		for i := range x {
+			s += 2 * int64(x[i]) * int64(y[i])
+		}
+		return int32(s)
+	}
+	for i := range x {
+		acc = lMac(acc, x[i], y[i])
+	}
+	return acc
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

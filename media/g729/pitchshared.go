@@ -24,15 +24,45 @@ func predLt3(exc []int16, off int, t0, frac int16, n int) {
 	}
 	f1 := int(frac)
 	f2 := int(sub(upSamp, frac))
+	// The two half filters for this phase, c1 on the past side, c2 on
+	// the future side.
+	var c1, c2 [lInter10]int32
+	for i := range c1 {
+		c1[i] = int32(inter3l[f1+upSamp*i])
+		c2[i] = int32(inter3l[f2+upSamp*i])
+	}
+
+	// Sum of the filter taps' magnitudes (all 31 coefficients): with
+	// samples below noSat/interSum no partial sum of the 20 products can
+	// saturate, and plain arithmetic is exact. Samples written in place
+	// (short lags) enter the running maximum as they are produced.
+	const interSum = 100887
+	var maxPast int64
+	lo := max(x0-lInter10+1, 0)
+	hi := min(x0+n+lInter10, off)
+	if lo < hi {
+		maxPast = maxAbs(exc[lo:hi])
+	}
 	for j := 0; j < n; j++ {
 		x1 := x0 + j
 		x2 := x1 + 1
-		var s int32
-		for i, k := 0, 0; i < lInter10; i, k = i+1, k+upSamp {
-			s = lMac(s, exc[x1-i], inter3l[f1+k])
-			s = lMac(s, exc[x2+i], inter3l[f2+k])
+		if maxPast*interSum < noSat && x1 >= lInter10-1 {
+			w1 := (*[lInter10]int16)(exc[x1-lInter10+1 : x1+1]) // w1[9-i] is x1[-i]
+			w2 := (*[lInter10]int16)(exc[x2 : x2+lInter10])
+			var s int32
+			for i := 0; i < lInter10; i++ {
+				s += int32(w1[lInter10-1-i])*c1[i] + int32(w2[i])*c2[i]
+			}
+			exc[off+j] = round(s << 1)
+		} else {
+			var s int32
+			for i := 0; i < lInter10; i++ {
+				s = lMac(s, exc[x1-i], int16(c1[i]))
+				s = lMac(s, exc[x2+i], int16(c2[i]))
+			}
+			exc[off+j] = round(s)
 		}
-		exc[off+j] = round(s)
+		maxPast = max(maxPast, abs32(exc[off+j]))
 	}
 }
 

@@ -110,13 +110,28 @@ func (p *postFilter) filter(syn *[synBufLen]int16, az *[azLen]int16, t *[2]int16
 // residual of the current subframe.
 func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 	const cur = pitMax
+	// With every sample below m, no sum of 40 products saturates when
+	// 2*40*m*m < 2^31 (scaled residuals are below 8192): plain arithmetic.
+	var m int64
+	for _, v := range p.scalRes2[cur-int(t0Max) : cur+subfrLen] {
+		m = max(m, abs32(v))
+	}
+	plain := m*m*subfrLen+1 < noSat
+	sig := p.scalRes2[cur : cur+subfrLen]
 	corMax := int32(min32)
 	t0 := t0Min
 	for i := t0Min; i <= t0Max; i++ {
+		deb := p.scalRes2[cur-int(i) : cur-int(i)+subfrLen]
 		var corr int32
-		deb := cur - int(i)
-		for j := 0; j < subfrLen; j++ {
-			corr = lMac(corr, p.scalRes2[cur+j], p.scalRes2[deb+j])
+		if plain {
+			for j, v := range sig {
+				corr += int32(v) * int32(deb[j])
+			}
+			corr <<= 1
+		} else {
+			for j, v := range sig {
+				corr = lMac(corr, v, deb[j])
+			}
 		}
 		if lSub(corr, corMax) > 0 {
 			corMax = corr
@@ -124,16 +139,8 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 		}
 	}
 
-	ener := int32(1)
-	for i := 0; i < subfrLen; i++ {
-		v := p.scalRes2[cur-int(t0)+i]
-		ener = lMac(ener, v, v)
-	}
-	ener0 := int32(1)
-	for i := 0; i < subfrLen; i++ {
-		v := p.scalRes2[cur+i]
-		ener0 = lMac(ener0, v, v)
-	}
+	ener := dotSat(1, p.scalRes2[cur-int(t0):cur-int(t0)+subfrLen], p.scalRes2[cur-int(t0):cur-int(t0)+subfrLen])
+	ener0 := dotSat(1, sig, sig)
 	if corMax < 0 {
 		corMax = 0
 	}
@@ -192,11 +199,11 @@ func (p *postFilter) preemphasis(sig *[subfrLen]int16, g int16) {
 // agc scales out so that its energy follows that of in, smoothly from
 // sample to sample.
 func (p *postFilter) agc(in, out []int16) {
-	var s int32
-	for i := 0; i < subfrLen; i++ {
-		v := shr(out[i], 2)
-		s = lMac(s, v, v)
+	var sig [subfrLen]int16
+	for i := range sig {
+		sig[i] = shr(out[i], 2)
 	}
+	s := dotSat(0, sig[:], sig[:])
 	if s == 0 {
 		p.pastGain = 0
 		return
@@ -204,11 +211,10 @@ func (p *postFilter) agc(in, out []int16) {
 	exp := sub(normL(s), 1)
 	gainOut := round(lShl(s, exp))
 
-	s = 0
-	for i := 0; i < subfrLen; i++ {
-		v := shr(in[i], 2)
-		s = lMac(s, v, v)
+	for i := range sig {
+		sig[i] = shr(in[i], 2)
 	}
+	s = dotSat(0, sig[:], sig[:])
 	var g0 int16
 	if s != 0 {
 		i := normL(s)
@@ -245,14 +251,25 @@ func (p *postProcess) process(sig []int16) {
 		p.x1 = p.x0
 		p.x0 = sig[i]
 
-		t := mpy32x16(p.y1Hi, p.y1Lo, a100[1])
-		t = lAdd(t, mpy32x16(p.y2Hi, p.y2Lo, a100[2]))
-		t = lMac(t, p.x0, b100[0])
-		t = lMac(t, p.x1, b100[1])
-		t = lMac(t, x2, b100[2])
-		t = lShl(t, 2)
+		// The five terms of the recommendation's sum; when their
+		// magnitudes add up below 2^31 no partial sum saturates.
+		t1 := int64(p.y1Hi)*int64(a100[1])*2 + int64(int32(p.y1Lo)*int32(a100[1])>>15)*2
+		t2 := int64(p.y2Hi)*int64(a100[2])*2 + int64(int32(p.y2Lo)*int32(a100[2])>>15)*2
+		t3 := int64(p.x0) * int64(b100[0]) * 2
+		t4 := int64(x2)*int64(b100[2])*2 + int64(p.x1)*int64(b100[1])*2
+		var t int32
+		if abs64(t1)+abs64(t2)+abs64(t3)+abs64(int64(p.x1)*int64(b100[1])*2)+abs64(int64(x2)*int64(b100[2])*2) < max32 {
+			t = int32(t1 + t2 + t3 + t4)
+		} else {
+			t = mpy32x16(p.y1Hi, p.y1Lo, a100[1])
+			t = lAdd(t, mpy32x16(p.y2Hi, p.y2Lo, a100[2]))
+			t = lMac(t, p.x0, b100[0])
+			t = lMac(t, p.x1, b100[1])
+			t = lMac(t, x2, b100[2])
+		}
+		t = shlSat(t, 2)
 
-		sig[i] = round(lShl(t, 1))
+		sig[i] = round(shlSat(t, 1))
 
 		p.y2Hi, p.y2Lo = p.y1Hi, p.y1Lo
 		p.y1Hi, p.y1Lo = lExtract(t)
