@@ -239,7 +239,7 @@ func (d *Decoder) decodeFrame(out []int16, prm []int16, bfi int16, ftyp int16) {
 	if bfi == 0 {
 		// Energy of the excitation, the reference of Annex B's SID gain.
 		e := exc[excOff : excOff+FrameSamples]
-		t := dotSat(0, e, e)
+		t := energySat(0, e)
 		sh := normL(t)
 		d.sidSav = round(lShl(t, sh))
 		d.shSidSav = sub(16, sh)

@@ -19,14 +19,39 @@ func abs32(v int16) int64 {
 	return (x ^ m) - m
 }
 
-// maxAbs is the largest magnitude in v.
+// maxAbs is an upper bound of the magnitudes in v: |x| <= (x ^ x>>15) + 1,
+// and the OR of those terms bounds each of them.
 func maxAbs(v []int16) int64 {
-	var lo, hi int16
+	var or int16
 	for _, x := range v {
-		lo = min(lo, x)
-		hi = max(hi, x)
+		or |= x ^ (x >> 15)
 	}
-	return max(int64(hi), -int64(lo))
+	return int64(or) + 1
+}
+
+// roundFast is round (the high half of a+0x8000, saturated).
+func roundFast(a int32) int16 {
+	r := (int64(a) + 0x8000) >> 16
+	if r > max16 {
+		return max16
+	}
+	return int16(r)
+}
+
+// energySat is dotSat(acc, x, x).
+func energySat(acc int32, x []int16) int32 {
+	m := maxAbs(x)
+	if m*m*int64(len(x))+abs64(int64(acc))/2 < noSat && m < 32768 {
+		s := acc
+		for _, v := range x {
+			s += 2 * int32(v) * int32(v)
+		}
+		return s
+	}
+	for _, v := range x {
+		acc = lMac(acc, v, v)
+	}
+	return acc
 }
 
 // shlSat is L_shl for 0 <= n < 31: v<<n saturated to 32 bits.
@@ -54,8 +79,10 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 	a = a[:lpOrder+1]
 	copy(tmp[:lpOrder], mem[:lpOrder])
 
-	// sumA bounds the feedback products by maxY*sumA; a coefficient of
-	// -32768 could make L_mult saturate, so it forces the exact path.
+	// While every output stays below limY, |x*a0| + sum|a[j]*y| < 2^30:
+	// no partial sum of the doubled products saturates and plain
+	// arithmetic is exact. A coefficient of -32768 could make L_mult
+	// saturate, so it forces the exact path.
 	var sumA int64
 	fast := a[0] != min16
 	for j := 1; j <= lpOrder; j++ {
@@ -64,26 +91,34 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 			fast = false
 		}
 	}
-	maxY := maxAbs(tmp[:lpOrder])
-	a0 := int32(a[0])
+	limY := int64(-1)
+	if xa := maxAbs(x[:n]) * abs32(a[0]); fast && xa < noSat {
+		limY = (noSat - 1 - xa) / max(sumA, 1)
+	}
+	var c [lpOrder + 1]int32
+	for j := range c {
+		c[j] = int32(a[j])
+	}
 
+	fastY := maxAbs(tmp[:lpOrder]) < limY
 	for i := 0; i < n; i++ {
-		yy := tmp[i : i+lpOrder+1] // yy[lpOrder-j] is y[i-j]
+		yy := (*[lpOrder + 1]int16)(tmp[i : i+lpOrder+1]) // yy[lpOrder-j] is y[i-j]
 		var out int16
-		if fast && abs32(x[i])*abs32(a[0])+maxY*sumA < noSat {
-			s := int32(x[i]) * a0
-			s -= int32(a[1]) * int32(yy[9])
-			s -= int32(a[2]) * int32(yy[8])
-			s -= int32(a[3]) * int32(yy[7])
-			s -= int32(a[4]) * int32(yy[6])
-			s -= int32(a[5]) * int32(yy[5])
-			s -= int32(a[6]) * int32(yy[4])
-			s -= int32(a[7]) * int32(yy[3])
-			s -= int32(a[8]) * int32(yy[2])
-			s -= int32(a[9]) * int32(yy[1])
-			s -= int32(a[10]) * int32(yy[0])
+		if fastY {
+			s := int32(x[i]) * c[0]
+			s -= c[1] * int32(yy[9])
+			s -= c[2] * int32(yy[8])
+			s -= c[3] * int32(yy[7])
+			s -= c[4] * int32(yy[6])
+			s -= c[5] * int32(yy[5])
+			s -= c[6] * int32(yy[4])
+			s -= c[7] * int32(yy[3])
+			s -= c[8] * int32(yy[2])
+			s -= c[9] * int32(yy[1])
+			s -= c[10] * int32(yy[0])
 			// s is half the L_mac sum; shifting by 1+3 saturates when
-			// |s| >= 2^27.
+			// |s| >= 2^27, and then so does the rounding of a positive
+			// value.
 			if s >= 1<<27 || s < -(1<<27) {
 				*ov = true
 				if s > 0 {
@@ -92,9 +127,14 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 					out = min16
 				}
 			} else {
-				s <<= 4
-				out = roundOv(s, ov)
+				r := (int64(s)<<4 + 0x8000) >> 16
+				if r > max16 {
+					*ov = true
+					r = max16
+				}
+				out = int16(r)
 			}
+			fastY = abs32(out) < limY
 		} else {
 			s := lMultOv(x[i], a[0], ov)
 			for j := 1; j <= lpOrder; j++ {
@@ -104,7 +144,6 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 			out = roundOv(s, ov)
 		}
 		tmp[lpOrder+i] = out
-		maxY = max(maxY, abs32(out))
 	}
 	copy(y[:n], tmp[lpOrder:lpOrder+n])
 	if update {
@@ -146,7 +185,7 @@ func residu(a []int16, x []int16, off int, y []int16, n int) {
 			case s < -(1 << 27):
 				y[i] = min16
 			default:
-				y[i] = round(s << 4)
+				y[i] = roundFast(s << 4)
 			}
 		}
 		return

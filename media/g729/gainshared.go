@@ -6,7 +6,7 @@ package g729
 // gainPredict predicts the fixed-codebook gain of the innovation code from
 // the past quantised energies: gcode0 with Q-format expGcode0.
 func gainPredict(pastQuaEn *[4]int16, code []int16) (gcode0, expGcode0 int16) {
-	t := dotSat(0, code, code)
+	t := energySat(0, code)
 	// 127.298 - 3.0103*log2(energy), Q14
 	e, f := log2(t)
 	t = mpy32x16(e, f, -24660)

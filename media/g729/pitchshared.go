@@ -53,7 +53,7 @@ func predLt3(exc []int16, off int, t0, frac int16, n int) {
 			for i := 0; i < lInter10; i++ {
 				s += int32(w1[lInter10-1-i])*c1[i] + int32(w2[i])*c2[i]
 			}
-			exc[off+j] = round(s << 1)
+			exc[off+j] = roundFast(s << 1)
 		} else {
 			var s int32
 			for i := 0; i < lInter10; i++ {

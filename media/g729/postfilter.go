@@ -139,8 +139,8 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 		}
 	}
 
-	ener := dotSat(1, p.scalRes2[cur-int(t0):cur-int(t0)+subfrLen], p.scalRes2[cur-int(t0):cur-int(t0)+subfrLen])
-	ener0 := dotSat(1, sig, sig)
+	ener := energySat(1, p.scalRes2[cur-int(t0):cur-int(t0)+subfrLen])
+	ener0 := energySat(1, sig)
 	if corMax < 0 {
 		corMax = 0
 	}
@@ -203,7 +203,7 @@ func (p *postFilter) agc(in, out []int16) {
 	for i := range sig {
 		sig[i] = shr(out[i], 2)
 	}
-	s := dotSat(0, sig[:], sig[:])
+	s := energySat(0, sig[:])
 	if s == 0 {
 		p.pastGain = 0
 		return
@@ -214,7 +214,7 @@ func (p *postFilter) agc(in, out []int16) {
 	for i := range sig {
 		sig[i] = shr(in[i], 2)
 	}
-	s = dotSat(0, sig[:], sig[:])
+	s = energySat(0, sig[:])
 	var g0 int16
 	if s != 0 {
 		i := normL(s)
@@ -255,11 +255,15 @@ func (p *postProcess) process(sig []int16) {
 		// magnitudes add up below 2^31 no partial sum saturates.
 		t1 := int64(p.y1Hi)*int64(a100[1])*2 + int64(int32(p.y1Lo)*int32(a100[1])>>15)*2
 		t2 := int64(p.y2Hi)*int64(a100[2])*2 + int64(int32(p.y2Lo)*int32(a100[2])>>15)*2
-		t3 := int64(p.x0) * int64(b100[0]) * 2
-		t4 := int64(x2)*int64(b100[2])*2 + int64(p.x1)*int64(b100[1])*2
+		// The recommendation adds the five terms with saturation; if no
+		// partial sum leaves the 32-bit range, the plain sum is the same.
+		r1 := t1 + t2
+		r2 := r1 + int64(p.x0)*int64(b100[0])*2
+		r3 := r2 + int64(p.x1)*int64(b100[1])*2
+		r4 := r3 + int64(x2)*int64(b100[2])*2
 		var t int32
-		if abs64(t1)+abs64(t2)+abs64(t3)+abs64(int64(p.x1)*int64(b100[1])*2)+abs64(int64(x2)*int64(b100[2])*2) < max32 {
-			t = int32(t1 + t2 + t3 + t4)
+		if (uint64(r1+1<<31)|uint64(r2+1<<31)|uint64(r3+1<<31)|uint64(r4+1<<31))>>32 == 0 {
+			t = int32(r4)
 		} else {
 			t = mpy32x16(p.y1Hi, p.y1Lo, a100[1])
 			t = lAdd(t, mpy32x16(p.y2Hi, p.y2Lo, a100[2]))
