@@ -21,11 +21,6 @@ const (
 	rri1i4 = rri1i3 + mSize
 	rri2i3 = rri1i4 + mSize
 	rri2i4 = rri2i3 + mSize
-
-	half      = 16384 // 1/2 in Q15
-	quarter   = 8192  // 1/4
-	eighth    = 4096  // 1/8
-	sixteenth = 2048  // 1/16
 )
 
 // acelpCodeA searches the fixed codebook for target x with impulse
@@ -75,12 +70,22 @@ func corH(hIn []int16, rr *[dimRR]int16) {
 		}
 	}
 
+	// Every sum below is a partial (cross-)correlation of h, bounded by
+	// its energy: when that fits 32 bits none saturates and plain sums are
+	// exact.
+	en, sat := energy(0, h[:])
+	fast := !sat && en <= max32
+
 	// diagonal: rri0i0 .. rri4i4, filled from their last position
 	p0, p1, p2, p3, p4 := rri0i0+nbPos-1, rri1i1+nbPos-1, rri2i2+nbPos-1, rri3i3+nbPos-1, rri4i4+nbPos-1
 	ph := 0
 	cor = 0
 	next := func() int16 {
-		cor = lMac(cor, h[ph], h[ph])
+		if fast {
+			cor += int32(h[ph]) * int32(h[ph]) << 1
+		} else {
+			cor = lMac(cor, h[ph], h[ph])
+		}
 		ph++
 		return extractH(cor)
 	}
@@ -100,7 +105,11 @@ func corH(hIn []int16, rr *[dimRR]int16) {
 	const ldec = nbPos + 1
 	var h1, h2 int
 	mac := func() int16 {
-		cor = lMac(cor, h[h1], h[h2])
+		if fast {
+			cor += int32(h[h1]) * int32(h[h2]) << 1
+		} else {
+			cor = lMac(cor, h[h1], h[h2])
+		}
 		h1++
 		h2++
 		return extractH(cor)
@@ -211,6 +220,30 @@ func corH(hIn []int16, rr *[dimRR]int16) {
 	}
 }
 
+// The search's sums cannot saturate where the recommendation's scaling
+// of the terms (1/2, 1/4, 1/8, 1/16 of 16-bit correlations) bounds them
+// below 2^31; they are plain 32-bit sums there. Only the last term of the
+// four-pulse energy can reach past 2^31: that sum is clipped as L_mac
+// would (its partial sums are exact, so clipping the total is the same).
+
+// clamp32 clips a sum to the 32-bit range, as a saturating add does.
+func clamp32(s int64) int32 {
+	if s > max32 {
+		return max32
+	}
+	if s < min32 {
+		return min32
+	}
+	return int32(s)
+}
+
+// better reports sq/alp > sqRef/alpRef, the recommendation's test
+// L_msu(L_mult(alpRef, sq), sqRef, alp) > 0: saturation keeps the sign of
+// that difference, so the exact comparison is the same.
+func better(sq, alp, sqRef, alpRef int16) bool {
+	return int64(alpRef)*int64(sq) > int64(sqRef)*int64(alp)
+}
+
 // d4i40x17Fast is the depth-first search of the 4-pulse, 17-bit codebook:
 // pulses i0..i2 on tracks 0..2 (8 positions each), i3 on tracks 3 or 4.
 func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (index, sign int16) {
@@ -304,18 +337,17 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 			prevI0 = i0
 			j := int(mult(int16(i0), 6554)) // i0/5
 			ps1 := dn[i0]
-			alp1 := lMult(rr[rri2i2+j], quarter)
+			alp1 := int32(rr[rri2i2+j]) << 14 // L_mult(rr, 1/4)
 			q0 := ptr2i34 + j<<3
 			q1 := ptr3i34
 			for i1 := track; i1 < encSubfr; i1 += step {
 				ps2 := add(ps1, dn[i1])
-				alp2 := lMac(alp1, rr[q0], half)
+				alp2 := alp1 + int32(rr[q0])<<15 + int32(rr[q1])<<14
 				q0++
-				alp2 = lMac(alp2, rr[q1], quarter)
 				q1++
 				sq2 := mult(ps2, ps2)
 				alp16 := round(alp2)
-				if lMsu(lMult(alp, sq2), sq, alp16) > 0 {
+				if better(sq2, alp16, sq, alp) {
 					sq, ps, alp = sq2, ps2, alp16
 					ix, iy = i0, i1
 				}
@@ -325,7 +357,7 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 
 		// phase B: tracks 0 and 1
 		ps0 := ps
-		alp0 := lMult(alp, quarter)
+		alp0 := int32(alp) << 14 // L_mult(alp, 1/4)
 		sq = -1
 		alp = 1
 
@@ -333,11 +365,9 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 		q1 := ptr1i34 + int(mult(int16(i1), 6554))
 		q2 := rri1i1
 		for k := range tmpVect {
-			s := lMult(rr[q0], quarter)
+			s := int32(rr[q0])<<14 + int32(rr[q1])<<14 + int32(rr[q2])<<13
 			q0 += nbPos
-			s = lMac(s, rr[q1], quarter)
 			q1 += nbPos
-			s = lMac(s, rr[q2], eighth)
 			q2++
 			tmpVect[k] = round(s)
 		}
@@ -348,28 +378,24 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 		q3 := rri0i1
 		for i2 := 0; i2 < encSubfr; i2 += step {
 			ps1 := add(ps0, dn[i2])
-			alp1 := lMac(alp0, rr[q0], eighth)
+			alp1 := alp0 + int32(rr[q0])<<13 + int32(rr[q1])<<13 + int32(rr[q2])<<12
 			q0 += nbPos
-			alp1 = lMac(alp1, rr[q1], eighth)
 			q1 += nbPos
-			alp1 = lMac(alp1, rr[q2], sixteenth)
 			q2++
-			q4 := 0
-			for i3 := 1; i3 < encSubfr; i3 += step {
+			for k, tv := range tmpVect {
+				i3 := 1 + k*step
 				ps2 := add(ps1, dn[i3])
-				alp2 := lMac(alp1, rr[q3], eighth)
+				alp2 := clamp32(int64(alp1) + int64(rr[q3])<<13 + int64(tv)<<15)
 				q3++
-				alp2 = lMac(alp2, tmpVect[q4], half)
-				q4++
 				sq2 := mult(ps2, ps2)
 				alp16 := round(alp2)
-				if lMsu(lMult(alp, sq2), sq, alp16) > 0 {
+				if better(sq2, alp16, sq, alp) {
 					sq, alp = sq2, alp16
 					ix, iy = i2, i3
 				}
 			}
 		}
-		if lMsu(lMult(alpk, sq), psk, alp) > 0 {
+		if better(sq, alp, psk, alpk) {
 			psk, alpk = sq, alp
 			ip2, ip3, ip0, ip1 = i0, i1, ix, iy
 		}
@@ -383,18 +409,17 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 			prevI0 = i0
 			j := int(mult(int16(i0), 6554))
 			ps1 := dn[i0]
-			alp1 := lMult(rr[ptr3i34+j], quarter)
+			alp1 := int32(rr[ptr3i34+j]) << 14
 			q0 := ptr0i34 + j
 			q1 := rri0i0
 			for i1 := 0; i1 < encSubfr; i1 += step {
 				ps2 := add(ps1, dn[i1])
-				alp2 := lMac(alp1, rr[q0], half)
+				alp2 := alp1 + int32(rr[q0])<<15 + int32(rr[q1])<<14
 				q0 += nbPos
-				alp2 = lMac(alp2, rr[q1], quarter)
 				q1++
 				sq2 := mult(ps2, ps2)
 				alp16 := round(alp2)
-				if lMsu(lMult(alp, sq2), sq, alp16) > 0 {
+				if better(sq2, alp16, sq, alp) {
 					sq, ps, alp = sq2, ps2, alp16
 					ix, iy = i0, i1
 				}
@@ -405,7 +430,7 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 
 		// phase B: tracks 1 and 2
 		ps0 = ps
-		alp0 = lMult(alp, quarter)
+		alp0 = int32(alp) << 14
 		sq = -1
 		alp = 1
 
@@ -413,11 +438,9 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 		q1 = rri0i2 + i1Offset
 		q2 = rri2i2
 		for k := range tmpVect {
-			s := lMult(rr[q0], quarter)
+			s := int32(rr[q0])<<14 + int32(rr[q1])<<14 + int32(rr[q2])<<13
 			q0 += nbPos
-			s = lMac(s, rr[q1], quarter)
 			q1++
-			s = lMac(s, rr[q2], eighth)
 			q2++
 			tmpVect[k] = round(s)
 		}
@@ -428,28 +451,24 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 		q3 = rri1i2
 		for i2 := 1; i2 < encSubfr; i2 += step {
 			ps1 := add(ps0, dn[i2])
-			alp1 := lMac(alp0, rr[q0], eighth)
+			alp1 := alp0 + int32(rr[q0])<<13 + int32(rr[q1])<<13 + int32(rr[q2])<<12
 			q0 += nbPos
-			alp1 = lMac(alp1, rr[q1], eighth)
 			q1++
-			alp1 = lMac(alp1, rr[q2], sixteenth)
 			q2++
-			q4 := 0
-			for i3 := 2; i3 < encSubfr; i3 += step {
+			for k, tv := range tmpVect {
+				i3 := 2 + k*step
 				ps2 := add(ps1, dn[i3])
-				alp2 := lMac(alp1, rr[q3], eighth)
+				alp2 := clamp32(int64(alp1) + int64(rr[q3])<<13 + int64(tv)<<15)
 				q3++
-				alp2 = lMac(alp2, tmpVect[q4], half)
-				q4++
 				sq2 := mult(ps2, ps2)
 				alp16 := round(alp2)
-				if lMsu(lMult(alp, sq2), sq, alp16) > 0 {
+				if better(sq2, alp16, sq, alp) {
 					sq, alp = sq2, alp16
 					ix, iy = i2, i3
 				}
 			}
 		}
-		if lMsu(lMult(alpk, sq), psk, alp) > 0 {
+		if better(sq, alp, psk, alpk) {
 			psk, alpk = sq, alp
 			ip3, ip0, ip1, ip2 = i0, i1, ix, iy
 		}

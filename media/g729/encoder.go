@@ -140,6 +140,7 @@ func (e *Encoder) encodeSpeech() {
 	var aqT, apT [2 * (lpOrder + 1)]int16
 	var lspNewQ [lpOrder]int16
 
+	var ov bool // the encoder never tests the synthesis overflow
 	prm := &e.prm
 	prm[0], prm[1] = quaLsp(e.lspNew[:], lspNewQ[:], &e.freqPrev)
 
@@ -151,13 +152,13 @@ func (e *Encoder) encodeSpeech() {
 
 	// weighted speech of the whole frame, through the residual
 	exc := e.oldExc[:]
-	residuEnc(aqT[0:11], e.oldSpeech[:], encSpeechOff, exc[encExcOff:], encSubfr)
-	residuEnc(aqT[11:22], e.oldSpeech[:], encSpeechOff+encSubfr, exc[encExcOff+encSubfr:], encSubfr)
+	residu(aqT[0:11], e.oldSpeech[:], encSpeechOff, exc[encExcOff:], encSubfr)
+	residu(aqT[11:22], e.oldSpeech[:], encSpeechOff+encSubfr, exc[encExcOff+encSubfr:], encSubfr)
 	var ap1 [lpOrder + 1]int16
 	weightedFilter(apT[0:11], &ap1)
-	synFiltEnc(ap1[:], exc[encExcOff:encExcOff+encSubfr], e.oldWsp[encWspOff:], e.memW[:], true)
+	synFilt(ap1[:], exc[encExcOff:encExcOff+encSubfr], e.oldWsp[encWspOff:], e.memW[:], true, &ov)
 	weightedFilter(apT[11:22], &ap1)
-	synFiltEnc(ap1[:], exc[encExcOff+encSubfr:encExcOff+2*encSubfr], e.oldWsp[encWspOff+encSubfr:], e.memW[:], true)
+	synFilt(ap1[:], exc[encExcOff+encSubfr:encExcOff+2*encSubfr], e.oldWsp[encWspOff+encSubfr:], e.memW[:], true, &ov)
 
 	tOp := pitchOlFast(e.oldWsp[:], encWspOff)
 
@@ -185,10 +186,10 @@ func (e *Encoder) encodeSpeech() {
 		// impulse response of the weighted synthesis filter
 		clear(h1[:])
 		h1[0] = 4096
-		synFiltEnc(ap, h1[:], h1[:], e.memZero[:], false)
+		synFilt(ap, h1[:], h1[:], e.memZero[:], false, &ov)
 
 		// target for the pitch search
-		synFiltEnc(ap, exc[off:off+encSubfr], xn[:], e.memW0[:], false)
+		synFilt(ap, exc[off:off+encSubfr], xn[:], e.memW0[:], false, &ov)
 
 		t0, t0Frac := pitchFr3Fast(exc, off, xn[:], h1[:], t0Min, t0Max, first)
 		index := encLag3(t0, t0Frac, &t0Min, &t0Max, first)
@@ -200,7 +201,7 @@ func (e *Encoder) encodeSpeech() {
 		}
 
 		// filtered adaptive codebook vector, its gain, limited when taming
-		synFiltEnc(ap, exc[off:off+encSubfr], y1[:], e.memZero[:], false)
+		synFilt(ap, exc[off:off+encSubfr], y1[:], e.memZero[:], false, &ov)
 		gainPit := gPitch(xn[:], y1[:], &gCoeff)
 		tame := e.tame.test(t0, t0Frac)
 		if tame && sub(gainPit, gpClip) > 0 {
@@ -261,18 +262,19 @@ func (e *Encoder) encodeSpeech() {
 func (e *Encoder) inactiveUpdate(aqT *[2 * (lpOrder + 1)]int16) {
 	var xn [encSubfr]int16
 	var apT, ap1 [lpOrder + 1]int16
+	var ov bool
 	exc := e.oldExc[:]
 	for sf := 0; sf < 2; sf++ {
 		iSub := sf * encSubfr
 		aq := aqT[sf*11 : sf*11+11]
-		residuEnc(aq, e.oldSpeech[:], encSpeechOff+iSub, xn[:], encSubfr)
+		residu(aq, e.oldSpeech[:], encSpeechOff+iSub, xn[:], encSubfr)
 		weightAz(aq, encGamma1, apT[:])
 		weightedFilter(apT[:], &ap1)
-		synFiltEnc(ap1[:], xn[:], e.oldWsp[encWspOff+iSub:], e.memW[:], true)
+		synFilt(ap1[:], xn[:], e.oldWsp[encWspOff+iSub:], e.memW[:], true, &ov)
 		for i := range xn {
 			xn[i] = sub(xn[i], exc[encExcOff+iSub+i])
 		}
-		synFiltEnc(apT[:], xn[:], xn[:], e.memW0[:], true)
+		synFilt(apT[:], xn[:], xn[:], e.memW0[:], true, &ov)
 	}
 	e.sharp = sharpMin
 	e.shiftBuffers()

@@ -14,7 +14,7 @@ func corrXy2(xn, y1, y2 []int16, gCoeff, expGCoeff *[5]int16) {
 		scaledY2[i] = shr(y2[i], 3) // Q12 -> Q9
 	}
 
-	acc := macSum(1, scaledY2[:], scaledY2[:])
+	acc, _ := energy(1, scaledY2[:])
 	exp := normL(acc)
 	gCoeff[2] = round(lShl(acc, exp))
 	expGCoeff[2] = add(exp, 19-16)

@@ -18,7 +18,7 @@ func autocorr(x []int16, m int, rh, rl []int16) (expR0 int16) {
 	var sum int32
 	for {
 		var ov bool
-		sum, ov = macSumOv(1, y[:], y[:]) // 1: never all zero
+		sum, ov = energy(1, y[:]) // 1: never all zero
 		if !ov {
 			break
 		}

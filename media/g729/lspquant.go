@@ -64,11 +64,14 @@ func lspPreSelect(rbuf *[lpOrder]int16) int16 {
 	var cand int16
 	dmin := int32(max32)
 	for i := range lspcb1 {
-		var d int32
-		for j := 0; j < lpOrder; j++ {
-			t := sub(rbuf[j], lspcb1[i][j])
-			d = lMac(d, t, t)
+		// a sum of squares: the saturating chain is the exact sum clipped
+		cb := &lspcb1[i]
+		var s int64
+		for j, r := range rbuf {
+			t := int64(sub(r, cb[j]))
+			s += t * t
 		}
+		d := int32(min(s<<1, max32))
 		if lSub(d, dmin) < 0 {
 			dmin = d
 			cand = int16(i)

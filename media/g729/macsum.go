@@ -52,115 +52,20 @@ func macSumOv(acc int32, x, y []int16) (int32, bool) {
 	return int32(s), false
 }
 
-// inRange32 is false when a 64-bit partial sum left the 32-bit range, where
-// the saturating operators would have clipped it.
-func inRange32(s int64) bool { return uint64(s-min32) <= 0xffffffff }
-
-// synFiltEnc is synFilt (1/A(z), order 10, a[0] = 4096) for the encoder,
-// which never tests the overflow flag: the same saturating result, with the
-// accumulation in 64 bits while it stays in range. x and y may be the same
-// slice; len(x) <= 80.
-func synFiltEnc(a, x, y, mem []int16, update bool) {
-	var tmp [FrameSamples + lpOrder]int16
-	n := min(len(x), FrameSamples)
-	copy(tmp[:lpOrder], mem[:lpOrder])
-	a = a[:lpOrder+1]
-	for i := 0; i < n; i++ {
-		s := int64(x[i]) * int64(a[0]) << 1 // a[0] = 4096: no saturation
-		past := tmp[i : i+lpOrder]
-		exact := true
-		for j := 1; j <= lpOrder; j++ {
-			p := int64(a[j]) * int64(past[lpOrder-j])
-			t := s - p<<1
-			if !inRange32(t) || p == 0x40000000 {
-				exact = false
-				break
-			}
-			s = t
-		}
-		var s32 int32
-		if exact {
-			s32 = int32(s)
-		} else {
-			s32 = lMult(x[i], a[0])
-			for j := 1; j <= lpOrder; j++ {
-				s32 = lMsu(s32, a[j], past[lpOrder-j])
-			}
-		}
-		tmp[lpOrder+i] = round(lShl(s32, 3))
+// energy returns the chain lMac(...lMac(acc, x[0], x[0])..., x[n-1],
+// x[n-1]) for acc >= 0 and whether it saturated. Every product is
+// non-negative, so the chain only saturates upwards and then stays at the
+// maximum: it is the exact sum clipped to max32 (a -32768 sample, whose
+// product L_mult clips, already takes the exact sum past it).
+func energy(acc int32, x []int16) (int32, bool) {
+	s := int64(acc)
+	for _, v := range x {
+		s += int64(v) * int64(v)
 	}
-	copy(y[:n], tmp[lpOrder:lpOrder+n])
-	if update {
-		copy(mem[:lpOrder], y[n-lpOrder:n])
+	// s counts each product once; the chain adds it twice
+	s = int64(acc) + (s-int64(acc))<<1
+	if s > max32 {
+		return max32, true
 	}
-}
-
-// residuEnc is residu (A(z) filtering, y[i] from x[off+i-10..off+i]) with
-// the accumulation in 64 bits while exact.
-func residuEnc(a, x []int16, off int, y []int16, n int) {
-	a = a[:lpOrder+1]
-	for i := 0; i < n; i++ {
-		past := x[off+i-lpOrder : off+i+1] // past[lpOrder-j] = x[off+i-j]
-		s := int64(0)
-		exact := true
-		for j := 0; j <= lpOrder; j++ {
-			p := int64(a[j]) * int64(past[lpOrder-j])
-			t := s + p<<1
-			if !inRange32(t) || p == 0x40000000 {
-				exact = false
-				break
-			}
-			s = t
-		}
-		var s32 int32
-		if exact {
-			s32 = int32(s)
-		} else {
-			s32 = lMult(x[off+i], a[0])
-			for j := 1; j <= lpOrder; j++ {
-				s32 = lMac(s32, a[j], x[off+i-j])
-			}
-		}
-		y[i] = round(lShl(s32, 3))
-	}
-}
-
-// predLt3Enc is predLt3 (adaptive codebook vector at exc[off:off+n] for
-// lag t0 + frac/3) with the accumulation in 64 bits while exact.
-func predLt3Enc(exc []int16, off int, t0, frac int16, n int) {
-	x0 := off - int(t0)
-	frac = negate(frac)
-	if frac < 0 {
-		frac = add(frac, upSamp)
-		x0--
-	}
-	f1 := int(frac)
-	f2 := int(sub(upSamp, frac))
-	for j := 0; j < n; j++ {
-		x1 := x0 + j
-		x2 := x1 + 1
-		s := int64(0)
-		exact := true
-		for i, k := 0, 0; i < lInter10; i, k = i+1, k+upSamp {
-			p := int64(exc[x1-i]) * int64(inter3l[f1+k])
-			t := s + p<<1
-			q := int64(exc[x2+i]) * int64(inter3l[f2+k])
-			u := t + q<<1
-			if !inRange32(t) || !inRange32(u) {
-				exact = false
-				break
-			}
-			s = u
-		}
-		var s32 int32
-		if exact {
-			s32 = int32(s)
-		} else {
-			for i, k := 0, 0; i < lInter10; i, k = i+1, k+upSamp {
-				s32 = lMac(s32, exc[x1-i], inter3l[f1+k])
-				s32 = lMac(s32, exc[x2+i], inter3l[f2+k])
-			}
-		}
-		exc[off+j] = round(s32)
-	}
+	return int32(s), false
 }

@@ -22,7 +22,7 @@ func pitchOlFast(sig []int16, off int) int16 {
 	for k := range even {
 		even[k] = sig[base+2*k]
 	}
-	sum, ov := macSumOv(0, even[:], even[:])
+	sum, ov := energy(0, even[:])
 	switch {
 	case ov:
 		for i := range scaled {
@@ -53,7 +53,7 @@ func pitchOlFast(sig []int16, off int) int16 {
 	// normalised maximum: max / sqrt(energy of the delayed signal)
 	norm := func(max int32, lag int) int16 {
 		d := delayed(lag)
-		s := macSum(1, d, d)
+		s, _ := energy(1, d)
 		s = invSqrt(s)
 		mh, ml := lExtract(max)
 		eh, el := lExtract(s)
@@ -171,7 +171,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 		}
 	}
 
-	predLt3Enc(exc, off, t0, 0, encSubfr)
+	predLt3(exc, off, t0, 0, encSubfr)
 	max = dotProduct(dn[:], exc[off:], encSubfr)
 	frac = 0
 	if firstSubfr && sub(t0, 84) > 0 {
@@ -179,7 +179,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 	}
 	copy(excTmp[:], exc[off:off+encSubfr])
 
-	predLt3Enc(exc, off, t0, -1, encSubfr)
+	predLt3(exc, off, t0, -1, encSubfr)
 	c := dotProduct(dn[:], exc[off:], encSubfr)
 	if lSub(c, max) > 0 {
 		max = c
@@ -187,7 +187,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 		copy(excTmp[:], exc[off:off+encSubfr])
 	}
 
-	predLt3Enc(exc, off, t0, 1, encSubfr)
+	predLt3(exc, off, t0, 1, encSubfr)
 	c = dotProduct(dn[:], exc[off:], encSubfr)
 	if lSub(c, max) > 0 {
 		frac = 1
@@ -206,13 +206,13 @@ func gPitch(xn, y1 []int16, gCoeff *[4]int16) int16 {
 		scaledY1[i] = shr(y1[i], 2) // y1/4 in case of overflow
 	}
 
-	s, ov := macSumOv(1, y1[:encSubfr], y1)
+	s, ov := energy(1, y1[:encSubfr])
 	var expYY, yy int16
 	if !ov {
 		expYY = normL(s)
 		yy = round(lShl(s, expYY))
 	} else {
-		s = macSum(1, scaledY1[:], scaledY1[:])
+		s, _ = energy(1, scaledY1[:])
 		expYY = normL(s)
 		yy = round(lShl(s, expYY))
 		expYY = sub(expYY, 4)
