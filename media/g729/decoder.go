@@ -226,11 +226,19 @@ func (d *Decoder) decodeFrame(out []int16, prm []int16, bfi int16, ftyp int16) {
 				d.sharp = decShMin
 			}
 
-			for i := 0; i < subfrLen; i++ {
-				t := lMult(exc[excOff+iSub+i], d.gainPitch)
-				t = lMac(t, code[i], d.gainCode)
-				t = lShl(t, 1)
-				exc[excOff+iSub+i] = round(t)
+			// exc = gainPitch*exc + gainCode*code. Both gains are >= 0,
+			// so L_mult cannot saturate: only the sum and the shift can.
+			e := (*[subfrLen]int16)(exc[excOff+iSub : excOff+iSub+subfrLen])
+			gp, gc := int64(d.gainPitch), int64(d.gainCode)
+			for i := range e {
+				v := (int64(e[i])*gp + int64(code[i])*gc) * 2
+				var t int32
+				if v == int64(int32(v)) {
+					t = shlSat(int32(v), 1)
+				} else {
+					t = lShl(lMac(lMult(e[i], d.gainPitch), code[i], d.gainCode), 1)
+				}
+				e[i] = round(t)
 			}
 			d.synthesise(s, &ov)
 		}

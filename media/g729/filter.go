@@ -42,11 +42,18 @@ func roundFast(a int32) int16 {
 func energySat(acc int32, x []int16) int32 {
 	m := maxAbs(x)
 	if m*m*int64(len(x))+abs64(int64(acc))/2 < noSat && m < 32768 {
-		s := acc
-		for _, v := range x {
-			s += 2 * int32(v) * int32(v)
+		// No partial sum can overflow: any order of the additions is
+		// exact.
+		var s0, s1 int32
+		i := 0
+		for ; i+1 < len(x); i += 2 {
+			s0 += int32(x[i]) * int32(x[i])
+			s1 += int32(x[i+1]) * int32(x[i+1])
 		}
-		return s
+		if i < len(x) {
+			s0 += int32(x[i]) * int32(x[i])
+		}
+		return acc + 2*(s0+s1)
 	}
 	for _, v := range x {
 		acc = lMac(acc, v, v)

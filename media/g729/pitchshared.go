@@ -49,10 +49,16 @@ func predLt3(exc []int16, off int, t0, frac int16, n int) {
 		if maxPast*interSum < noSat && x1 >= lInter10-1 {
 			w1 := (*[lInter10]int16)(exc[x1-lInter10+1 : x1+1]) // w1[9-i] is x1[-i]
 			w2 := (*[lInter10]int16)(exc[x2 : x2+lInter10])
-			var s int32
-			for i := 0; i < lInter10; i++ {
-				s += int32(w1[lInter10-1-i])*c1[i] + int32(w2[i])*c2[i]
-			}
+			s := int32(w1[9])*c1[0] + int32(w2[0])*c2[0] +
+				int32(w1[8])*c1[1] + int32(w2[1])*c2[1] +
+				int32(w1[7])*c1[2] + int32(w2[2])*c2[2] +
+				int32(w1[6])*c1[3] + int32(w2[3])*c2[3] +
+				int32(w1[5])*c1[4] + int32(w2[4])*c2[4] +
+				int32(w1[4])*c1[5] + int32(w2[5])*c2[5] +
+				int32(w1[3])*c1[6] + int32(w2[6])*c2[6] +
+				int32(w1[2])*c1[7] + int32(w2[7])*c2[7] +
+				int32(w1[1])*c1[8] + int32(w2[8])*c2[8] +
+				int32(w1[0])*c1[9] + int32(w2[9])*c2[9]
 			exc[off+j] = roundFast(s << 1)
 		} else {
 			var s int32

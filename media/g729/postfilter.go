@@ -60,7 +60,7 @@ func (p *postFilter) filter(syn *[synBufLen]int16, az *[azLen]int16, t *[2]int16
 		res2 := p.res2[pitMax:]
 		residu(ap3[:], syn[:], lpOrder+iSub, res2, subfrLen)
 		for j := 0; j < subfrLen; j++ {
-			p.scalRes2[pitMax+j] = shr(res2[j], 2)
+			p.scalRes2[pitMax+j] = res2[j] >> 2
 		}
 
 		if ftyp == frameSpeech {
@@ -117,17 +117,23 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 		m = max(m, abs32(v))
 	}
 	plain := m*m*subfrLen+1 < noSat
-	sig := p.scalRes2[cur : cur+subfrLen]
+	sig := (*[subfrLen]int16)(p.scalRes2[cur : cur+subfrLen])
 	corMax := int32(min32)
 	t0 := t0Min
 	for i := t0Min; i <= t0Max; i++ {
-		deb := p.scalRes2[cur-int(i) : cur-int(i)+subfrLen]
+		deb := (*[subfrLen]int16)(p.scalRes2[cur-int(i) : cur-int(i)+subfrLen])
 		var corr int32
 		if plain {
-			for j, v := range sig {
-				corr += int32(v) * int32(deb[j])
+			// No partial sum can overflow, so any order of the
+			// additions gives the exact sum.
+			var c0, c1, c2, c3 int32
+			for j := 0; j < subfrLen; j += 4 {
+				c0 += int32(sig[j]) * int32(deb[j])
+				c1 += int32(sig[j+1]) * int32(deb[j+1])
+				c2 += int32(sig[j+2]) * int32(deb[j+2])
+				c3 += int32(sig[j+3]) * int32(deb[j+3])
 			}
-			corr <<= 1
+			corr = (c0 + c1 + c2 + c3) << 1
 		} else {
 			for j, v := range sig {
 				corr = lMac(corr, v, deb[j])
@@ -140,7 +146,7 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 	}
 
 	ener := energySat(1, p.scalRes2[cur-int(t0):cur-int(t0)+subfrLen])
-	ener0 := energySat(1, sig)
+	ener0 := energySat(1, sig[:])
 	if corMax < 0 {
 		corMax = 0
 	}
@@ -201,7 +207,7 @@ func (p *postFilter) preemphasis(sig *[subfrLen]int16, g int16) {
 func (p *postFilter) agc(in, out []int16) {
 	var sig [subfrLen]int16
 	for i := range sig {
-		sig[i] = shr(out[i], 2)
+		sig[i] = out[i] >> 2
 	}
 	s := energySat(0, sig[:])
 	if s == 0 {
@@ -212,7 +218,7 @@ func (p *postFilter) agc(in, out []int16) {
 	gainOut := round(lShl(s, exp))
 
 	for i := range sig {
-		sig[i] = shr(in[i], 2)
+		sig[i] = in[i] >> 2
 	}
 	s = energySat(0, sig[:])
 	var g0 int16
@@ -234,7 +240,8 @@ func (p *postFilter) agc(in, out []int16) {
 	for i := 0; i < subfrLen; i++ {
 		gain = mult(gain, pstAgcFac)
 		gain = add(gain, g0)
-		out[i] = extractH(lShl(lMult(out[i], gain), 3))
+		// gain >= 0, so L_mult cannot saturate; L_shl can.
+		out[i] = int16(shlSat(int32(out[i])*int32(gain)*2, 3) >> 16)
 	}
 	p.pastGain = gain
 }
@@ -276,6 +283,8 @@ func (p *postProcess) process(sig []int16) {
 		sig[i] = round(shlSat(t, 1))
 
 		p.y2Hi, p.y2Lo = p.y1Hi, p.y1Lo
-		p.y1Hi, p.y1Lo = lExtract(t)
+		// lExtract, exact without saturation: lo = (t>>1) - hi<<15.
+		p.y1Hi = int16(t >> 16)
+		p.y1Lo = int16(t>>1 - int32(p.y1Hi)<<15)
 	}
 }
