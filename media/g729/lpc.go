@@ -34,7 +34,8 @@ func autocorr(x []int16, m int, rh, rl []int16) (expR0 int16) {
 	expR0 = sub(expR0, norm)
 
 	for i := 1; i <= m; i++ {
-		sum = macSum(0, y[:encWindow-i], y[i:])
+		// r[0] (2*sum y^2) fits 32 bits, which bounds every partial sum
+		sum = dotPlain(0, y[:encWindow-i], y[i:])
 		sum = lShl(sum, norm)
 		rh[i], rl[i] = lExtract(sum)
 	}

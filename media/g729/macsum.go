@@ -69,3 +69,15 @@ func energy(acc int32, x []int16) (int32, bool) {
 	}
 	return int32(s), false
 }
+
+// dotPlain is macSum for operands the caller has shown cannot saturate
+// (by Cauchy-Schwarz: every partial sum of x[i]*y[i] is bounded by the
+// square root of the product of the energies of x and y, so energies that
+// fit 32 bits bound every partial sum of their cross-correlations).
+func dotPlain(acc int32, x, y []int16) int32 {
+	y = y[:len(x)]
+	for i, xv := range x {
+		acc += int32(xv) * int32(y[i]) << 1
+	}
+	return acc
+}

@@ -47,7 +47,13 @@ func pitchOlFast(sig []int16, off int) int16 {
 		i := s0 - lag
 		return dec[i&1][i>>1 : i>>1+lFrame/2]
 	}
+	// if the whole buffer's energy fits 32 bits, so does every correlation
+	etot, sat := energy(0, scaled[:])
+	plain := !sat && etot < max32
 	corr := func(lag int) int32 {
+		if plain {
+			return dotPlain(0, cur, delayed(lag))
+		}
 		return macSum(0, cur, delayed(lag))
 	}
 	// normalised maximum: max / sqrt(energy of the delayed signal)
@@ -136,8 +142,17 @@ func dotProduct(x, y []int16, n int) int32 {
 func corHX(h, x []int16, d *[encSubfr]int16) {
 	var y32 [encSubfr]int32
 	var max int32
+	// 2|partial sum| <= sqrt(ex*eh) (Cauchy-Schwarz, ex = 2 sum x^2)
+	ex, satX := energy(0, x[:encSubfr])
+	eh, satH := energy(0, h[:encSubfr])
+	plain := !satX && !satH && int64(ex)*int64(eh) < int64(max32)*int64(max32)
 	for i := 0; i < encSubfr; i++ {
-		s := macSum(0, x[i:encSubfr], h)
+		var s int32
+		if plain {
+			s = dotPlain(0, x[i:encSubfr], h)
+		} else {
+			s = macSum(0, x[i:encSubfr], h)
+		}
 		y32[i] = s
 		if s = lAbs(s); lSub(s, max) > 0 {
 			max = s
