@@ -38,27 +38,37 @@ func roundFast(a int32) int16 {
 	return int16(r)
 }
 
-// energySat is dotSat(acc, x, x).
+// energySat is the recommendation's sum of L_mac(acc, x[i], x[i]) for
+// acc >= 0. Every term is >= 0, so the saturating sum only ever clips at
+// the top and stays there: it equals the exact sum capped at max32.
 func energySat(acc int32, x []int16) int32 {
-	m := maxAbs(x)
-	if m*m*int64(len(x))+abs64(int64(acc))/2 < noSat && m < 32768 {
-		// No partial sum can overflow: any order of the additions is
-		// exact.
-		var s0, s1 int32
-		i := 0
-		for ; i+1 < len(x); i += 2 {
-			s0 += int32(x[i]) * int32(x[i])
-			s1 += int32(x[i+1]) * int32(x[i+1])
-		}
-		if i < len(x) {
-			s0 += int32(x[i]) * int32(x[i])
-		}
-		return acc + 2*(s0+s1)
+	var s0, s1 int64
+	i := 0
+	for ; i+1 < len(x); i += 2 {
+		s0 += int64(x[i]) * int64(x[i])
+		s1 += int64(x[i+1]) * int64(x[i+1])
 	}
-	for _, v := range x {
-		acc = lMac(acc, v, v)
+	if i < len(x) {
+		s0 += int64(x[i]) * int64(x[i])
 	}
-	return acc
+	return int32(min(int64(acc)+2*(s0+s1), max32))
+}
+
+// energyShr2Sat is energySat(0, x[i]>>2): the energy of the signal scaled
+// down by 4.
+func energyShr2Sat(x []int16) int32 {
+	var s0, s1 int64
+	i := 0
+	for ; i+1 < len(x); i += 2 {
+		a, b := int64(x[i]>>2), int64(x[i+1]>>2)
+		s0 += a * a
+		s1 += b * b
+	}
+	if i < len(x) {
+		a := int64(x[i] >> 2)
+		s0 += a * a
+	}
+	return int32(min(2*(s0+s1), max32))
 }
 
 // shlSat is L_shl for 0 <= n < 31: v<<n saturated to 32 bits.
@@ -112,17 +122,12 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 		yy := (*[lpOrder + 1]int16)(tmp[i : i+lpOrder+1]) // yy[lpOrder-j] is y[i-j]
 		var out int16
 		if fastY {
-			s := int32(x[i]) * c[0]
-			s -= c[1] * int32(yy[9])
-			s -= c[2] * int32(yy[8])
-			s -= c[3] * int32(yy[7])
-			s -= c[4] * int32(yy[6])
-			s -= c[5] * int32(yy[5])
-			s -= c[6] * int32(yy[4])
-			s -= c[7] * int32(yy[3])
-			s -= c[8] * int32(yy[2])
-			s -= c[9] * int32(yy[1])
-			s -= c[10] * int32(yy[0])
+			// Without overflow the order of the additions does not
+			// matter: the oldest outputs first, the newest last, so
+			// that each sample waits little on the one before.
+			s0 := int32(x[i])*c[0] - c[10]*int32(yy[0]) - c[8]*int32(yy[2]) - c[6]*int32(yy[4]) - c[4]*int32(yy[6])
+			s1 := c[9]*int32(yy[1]) + c[7]*int32(yy[3]) + c[5]*int32(yy[5]) + c[3]*int32(yy[7])
+			s := s0 - s1 - c[2]*int32(yy[8]) - c[1]*int32(yy[9])
 			// s is half the L_mac sum; shifting by 1+3 saturates when
 			// |s| >= 2^27, and then so does the rounding of a positive
 			// value.

@@ -205,11 +205,7 @@ func (p *postFilter) preemphasis(sig *[subfrLen]int16, g int16) {
 // agc scales out so that its energy follows that of in, smoothly from
 // sample to sample.
 func (p *postFilter) agc(in, out []int16) {
-	var sig [subfrLen]int16
-	for i := range sig {
-		sig[i] = out[i] >> 2
-	}
-	s := energySat(0, sig[:])
+	s := energyShr2Sat(out[:subfrLen])
 	if s == 0 {
 		p.pastGain = 0
 		return
@@ -217,10 +213,7 @@ func (p *postFilter) agc(in, out []int16) {
 	exp := sub(normL(s), 1)
 	gainOut := round(lShl(s, exp))
 
-	for i := range sig {
-		sig[i] = in[i] >> 2
-	}
-	s = energySat(0, sig[:])
+	s = energyShr2Sat(in[:subfrLen])
 	var g0 int16
 	if s != 0 {
 		i := normL(s)
