@@ -203,3 +203,43 @@ func TestEncoderAnnexB(t *testing.T) {
 		})
 	}
 }
+
+// TestEncoderExtremeInputs drives the saturating paths (full-scale square
+// waves, -32768 runs, white noise at full scale, silence, short input):
+// every frame must come out with a valid size, and nothing may panic.
+func TestEncoderExtremeInputs(t *testing.T) {
+	seed := uint32(1)
+	rnd := func() int16 { seed = seed*1664525 + 1013904223; return int16(seed >> 16) }
+	signals := map[string]func(i int) int16{
+		"square":  func(i int) int16 { return [2]int16{32767, -32768}[(i/20)%2] },
+		"min":     func(int) int16 { return -32768 },
+		"noise":   func(int) int16 { return rnd() },
+		"silence": func(int) int16 { return 0 },
+		"impulse": func(i int) int16 { return [2]int16{0, 32767}[btoi(i%57 == 0)] },
+	}
+	for name, gen := range signals {
+		for _, annexB := range []bool{false, true} {
+			e := NewEncoder(EncoderOptions{AnnexB: annexB})
+			pcm := make([]int16, FrameSamples)
+			for f := 0; f < 200; f++ {
+				for i := range pcm {
+					pcm[i] = gen(f*FrameSamples + i)
+				}
+				n := len(e.Encode(nil, pcm))
+				if n != FrameBytes && (!annexB || (n != SIDBytes && n != 0)) {
+					t.Fatalf("%s, AnnexB %v, frame %d: %d bytes", name, annexB, f, n)
+				}
+			}
+			if n := len(e.Encode(nil, pcm[:13])); n != FrameBytes && !annexB {
+				t.Fatalf("%s: short input gave %d bytes", name, n)
+			}
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
