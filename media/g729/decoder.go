@@ -238,7 +238,7 @@ func (d *Decoder) decodeFrame(out []int16, prm []int16, bfi int16, ftyp int16) {
 				} else {
 					t = lShl(lMac(lMult(e[i], d.gainPitch), code[i], d.gainCode), 1)
 				}
-				e[i] = round(t)
+				e[i] = roundFast(t)
 			}
 			d.synthesise(s, &ov)
 		}

@@ -71,6 +71,17 @@ func energyShr2Sat(x []int16) int32 {
 	return int32(min(2*(s0+s1), max32))
 }
 
+// sat32 clamps to 32 bits.
+func sat32(v int64) int32 {
+	if v > max32 {
+		return max32
+	}
+	if v < min32 {
+		return min32
+	}
+	return int32(v)
+}
+
 // shlSat is L_shl for 0 <= n < 31: v<<n saturated to 32 bits.
 func shlSat(v int32, n uint) int32 {
 	switch {

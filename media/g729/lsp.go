@@ -19,19 +19,24 @@ const (
 // lspPol computes F1(z) or F2(z) from every other LSP, starting at
 // lsp[start], in Q24 (f has 6 coefficients).
 func lspPol(lsp []int16, start int, f *[6]int32) {
-	f[0] = lMult(4096, 2048)        // 1.0
-	f[1] = lMsu(0, lsp[start], 512) // -2*lsp[0]
+	// The saturating operations written as exact 64-bit sums clamped to
+	// 32 bits, which is what L_add, L_sub, L_mult and L_mac compute.
+	f[0] = 1 << 24                  // L_mult(4096, 2048): 1.0
+	f[1] = -int32(lsp[start]) << 10 // L_msu(0, lsp[0], 512): -2*lsp[0]
 	p := start + 2
 	for i := 2; i <= 5; i++ {
+		l := int64(lsp[p])
 		f[i] = f[i-2]
 		for j := i; j > 1; j-- {
-			hi, lo := lExtract(f[j-1])
-			t0 := mpy32x16(hi, lo, lsp[p])
-			t0 = lShl(t0, 1)
-			f[j] = lAdd(f[j], f[j-2])
-			f[j] = lSub(f[j], t0)
+			hi := f[j-1] >> 16 // L_Extract
+			lo := f[j-1]>>1 - hi<<15
+			t0 := sat32(2 * int64(hi) * l)                // L_mult
+			t0 = sat32(int64(t0) + 2*((int64(lo)*l)>>15)) // L_mac(mult(lo, lsp), 1)
+			t0 = shlSat(t0, 1)
+			f[j] = sat32(int64(f[j]) + int64(f[j-2]))
+			f[j] = sat32(int64(f[j]) - int64(t0))
 		}
-		f[1] = lMsu(f[1], lsp[p], 512)
+		f[1] = sat32(int64(f[1]) - int64(lsp[p])*1024) // L_msu(f, lsp, 512)
 		p += 2
 	}
 }

@@ -273,7 +273,7 @@ func (p *postProcess) process(sig []int16) {
 		}
 		t = shlSat(t, 2)
 
-		sig[i] = round(shlSat(t, 1))
+		sig[i] = roundFast(shlSat(t, 1))
 
 		p.y2Hi, p.y2Lo = p.y1Hi, p.y1Lo
 		// lExtract, exact without saturation: lo = (t>>1) - hi<<15.
