@@ -129,6 +129,7 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 	}
 
 	fastY := maxAbs(tmp[:lpOrder]) < limY
+	limHi := int16(min(limY, max16)) // |out| < limHi keeps the fast path
 	for i := 0; i < n; i++ {
 		yy := (*[lpOrder + 1]int16)(tmp[i : i+lpOrder+1]) // yy[lpOrder-j] is y[i-j]
 		var out int16
@@ -157,7 +158,7 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 				}
 				out = int16(r)
 			}
-			fastY = abs32(out) < limY
+			fastY = out < limHi && out > -limHi
 		} else {
 			s := lMultOv(x[i], a[0], ov)
 			for j := 1; j <= lpOrder; j++ {

@@ -43,6 +43,7 @@ func predLt3(exc []int16, off int, t0, frac int16, n int) {
 	if lo < hi {
 		maxPast = maxAbs(exc[lo:hi])
 	}
+	readsOwn := x0+n+lInter10 > off // a lag short enough to read back what it writes
 	for j := 0; j < n; j++ {
 		x1 := x0 + j
 		x2 := x1 + 1
@@ -68,7 +69,9 @@ func predLt3(exc []int16, off int, t0, frac int16, n int) {
 			}
 			exc[off+j] = round(s)
 		}
-		maxPast = max(maxPast, abs32(exc[off+j]))
+		if readsOwn {
+			maxPast = max(maxPast, abs32(exc[off+j]))
+		}
 	}
 }
 
