@@ -75,16 +75,8 @@ func (p *postFilter) filter(syn *[synBufLen]int16, az *[azLen]int16, t *[2]int16
 		clear(h[lpOrder+1:])
 		synFilt(ap4[:], h[:], h[:], h[lpOrder+1:], false, &ov)
 
-		acc := lMult(h[0], h[0])
-		for i := 1; i < pstLH; i++ {
-			acc = lMac(acc, h[i], h[i])
-		}
-		temp1 := extractH(acc)
-		acc = lMult(h[0], h[1])
-		for i := 1; i < pstLH-1; i++ {
-			acc = lMac(acc, h[i], h[i+1])
-		}
-		temp2 := extractH(acc)
+		temp1 := extractH(energySat(0, h[:]))
+		temp2 := extractH(dotSat(0, h[:pstLH-1], h[1:]))
 		if temp2 <= 0 {
 			temp2 = 0
 		} else {
