@@ -226,6 +226,41 @@ func corH(hIn []int16, rr *[dimRR]int16) {
 // four-pulse energy can reach past 2^31: that sum is clipped as L_mac
 // would (its partial sums are exact, so clipping the total is the same).
 
+// pairSearch is the inner double loop of a phase B: over positions a and
+// k of two tracks, ps1[a] + |dn[k]| squared against the energy alp1[a]
+// + 2 rr[a][k] + tv[k] (scaled as the recommendation's L_mac terms),
+// starting from sq = -1, alp = 1. It returns the best ratio and its a, k
+// (-1, -1 if nothing beat the start).
+func pairSearch(ps1, alp1, dnK *[nbPos]int32, rr *[mSize]int16, tv *[nbPos]int32) (sq, alp int32, ba, bk int) {
+	sq, alp = -1, 1
+	ba, bk = -1, -1
+	for a := 0; a < nbPos; a++ {
+		p := ps1[a]
+		al := int64(alp1[a])
+		row := (*[nbPos]int16)(rr[a*nbPos : a*nbPos+nbPos])
+		for k := 0; k < nbPos; k++ {
+			ps2 := min(p+dnK[k], max16)
+			sq2 := (ps2 * ps2) >> 15
+			v := al + int64(row[k])<<13 + int64(tv[k])<<15
+			alp16 := int32((min(max(v, min32), 0x7fff7fff) + 0x8000) >> 16)
+			if alp*sq2 > sq*alp16 {
+				sq, alp = sq2, alp16
+				ba, bk = a, k
+			}
+		}
+	}
+	return sq, alp, ba, bk
+}
+
+// signFold is mult(v, 32767) for m = 0 (two positions of the same sign)
+// and mult(v, -32768) = negate(v) for m = -1.
+func signFold(v int16, m int32) int32 {
+	x := int32(v)
+	same := (x * 32767) >> 15
+	diff := min(-x, max16)
+	return same ^ ((same ^ diff) & m)
+}
+
 // clamp32 clips a sum to the 32-bit range, as a saturating add does.
 func clamp32(s int64) int32 {
 	if s > max32 {
@@ -246,156 +281,124 @@ func better(sq, alp, sqRef, alpRef int16) bool {
 
 // d4i40x17Fast is the depth-first search of the 4-pulse, 17-bit codebook:
 // pulses i0..i2 on tracks 0..2 (8 positions each), i3 on tracks 3 or 4.
+// Each correlation block of rr is viewed as an 8x8 array: entry [a][b]
+// belongs to position a of its first track and position b of its second.
 func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (index, sign int16) {
-	var signDn, signDnInv [encSubfr]int16
-	var tmpVect [nbPos]int16
+	var signDn [encSubfr]int16
+	var neg [5][nbPos]int32 // -1 where dn < 0, per track
+	var dnT [5][nbPos]int32 // |dn| (saturated as negate does), per track
 
-	// the sign of each position is that of dn; dn becomes |dn|
-	for i := 0; i < encSubfr; i++ {
-		if dn[i] >= 0 {
-			signDn[i] = max16
-			signDnInv[i] = min16
-		} else {
-			signDn[i] = min16
-			signDnInv[i] = max16
-			dn[i] = negate(dn[i])
-		}
-	}
-
-	// fold the signs into the cross-correlations
-	psignOf := func(i int) *[encSubfr]int16 {
-		if signDn[i] < 0 {
-			return &signDnInv
-		}
-		return &signDn
-	}
-	p0, p1, p2, p3 := rri0i1, rri0i2, rri0i3, rri0i4
-	for i0 := 0; i0 < encSubfr; i0 += step {
-		ps := psignOf(i0)
-		for i1 := 1; i1 < encSubfr; i1 += step {
-			rr[p0] = mult(rr[p0], ps[i1])
-			p0++
-			rr[p1] = mult(rr[p1], ps[i1+1])
-			p1++
-			rr[p2] = mult(rr[p2], ps[i1+2])
-			p2++
-			rr[p3] = mult(rr[p3], ps[i1+3])
-			p3++
-		}
-	}
-	p0, p1, p2 = rri1i2, rri1i3, rri1i4
-	for i1 := 1; i1 < encSubfr; i1 += step {
-		ps := psignOf(i1)
-		for i2 := 2; i2 < encSubfr; i2 += step {
-			rr[p0] = mult(rr[p0], ps[i2])
-			p0++
-			rr[p1] = mult(rr[p1], ps[i2+1])
-			p1++
-			rr[p2] = mult(rr[p2], ps[i2+2])
-			p2++
-		}
-	}
-	p0, p1 = rri2i3, rri2i4
-	for i2 := 2; i2 < encSubfr; i2 += step {
-		ps := psignOf(i2)
-		for i3 := 3; i3 < encSubfr; i3 += step {
-			rr[p0] = mult(rr[p0], ps[i3])
-			p0++
-			rr[p1] = mult(rr[p1], ps[i3+1])
-			p1++
+	for k := 0; k < nbPos; k++ {
+		for t := 0; t < step; t++ {
+			i := t + step*k
+			x := int32(dn[i])
+			m := x >> 15 // -1 where dn < 0
+			signDn[i] = int16(max16 ^ m)
+			neg[t][k] = m
+			dnT[t][k] = min((x^m)-m, max16) // negate saturates -32768
 		}
 	}
 
-	// maximise square(correlation) / energy
-	psk := int16(-1)
-	alpk := int16(1)
-	ptr0i34, ptr1i34, ptr2i34, ptr3i34 := rri0i3, rri1i3, rri2i3, rri3i3
-	var ip0, ip1, ip2, ip3 = 0, 1, 2, 3
-	var ix, iy int
-	var ps int16
+	diag := func(t int) *[nbPos]int16 { return (*[nbPos]int16)(rr[t*nbPos : t*nbPos+nbPos]) }
+	block := func(off int) *[mSize]int16 { return (*[mSize]int16)(rr[off : off+mSize]) }
 
-	// the two positions of largest |dn| on a track, the second unlike prev
-	bestOnTrack := func(track, prev int) int {
-		max := int16(-1)
+	// Fold the signs into the cross-correlations of the two blocks the
+	// search reads whole; of the others it reads a row or a column, folded
+	// as read (at).
+	foldBlock := func(b *[mSize]int16, ta, tb int) {
+		sb := &neg[tb]
+		for a := 0; a < nbPos; a++ {
+			sa := neg[ta][a]
+			row := (*[nbPos]int16)(b[a*nbPos : a*nbPos+nbPos])
+			for k, v := range row {
+				row[k] = int16(signFold(v, sa^sb[k]))
+			}
+		}
+	}
+	foldBlock(block(rri0i1), 0, 1)
+	foldBlock(block(rri1i2), 1, 2)
+	at := func(b *[mSize]int16, ta, a, tb, k int) int32 {
+		return signFold(b[(a*nbPos+k)&(mSize-1)], neg[ta][a&7]^neg[tb][k&7])
+	}
+
+	// round of a sum: clipped to 32 bits as L_mac would, then
+	// extract_h(L_add(s, 0x8000)), whose saturation is the clip at
+	// 0x7fff7fff
+	round64 := func(v int64) int32 {
+		return int32((min(max(v, min32), 0x7fff7fff) + 0x8000) >> 16)
+	}
+
+	// the position of largest |dn| on a track, unlike prev
+	bestOnTrack := func(t, prev int) int {
+		d := &dnT[t]
+		max := int32(-1)
 		best := 0
-		for j := track; j < encSubfr; j += step {
-			if sub(dn[j], max) > 0 && prev != j {
-				max = dn[j]
-				best = j
+		for k, v := range d {
+			if v > max && prev != k {
+				max = v
+				best = k
 			}
 		}
 		return best
 	}
 
+	// maximise square(correlation) / energy; sq/alp > sqRef/alpRef is
+	// the recommendation's L_msu(L_mult(alpRef, sq), sqRef, alp) > 0
+	// (saturation keeps the sign; no product here reaches 2^31)
+	psk := int32(-1)
+	alpk := int32(1)
+	var ip0, ip1, ip2, ip3 = 0, 1, 2, 3
+	var ix, iy int // positions of the best pair so far
+	var ps int32
+	var tmpVect, ps1, alp1 [nbPos]int32
+
 	for track := 3; track < 5; track++ {
+		r0t := block(rri0i3 + (track-3)*mSize) // tracks 0, track
+		r1t := block(rri1i3 + (track-3)*mSize)
+		r2t := block(rri2i3 + (track-3)*mSize)
+		dT := diag(track)
+		d0, d1, d2 := diag(0), diag(1), diag(2)
+		r01, r02, r12 := block(rri0i1), block(rri0i2), block(rri1i2)
+
 		// depth-first search 3, phase A: tracks 2 and 3/4
-		sq := int16(-1)
-		alp := int16(1)
-		prevI0 := -1
+		sq := int32(-1)
+		alp := int32(1)
+		prev := -1
 		for i := 0; i < 2; i++ {
-			i0 := bestOnTrack(2, prevI0)
-			prevI0 = i0
-			j := int(mult(int16(i0), 6554)) // i0/5
-			ps1 := dn[i0]
-			alp1 := int32(rr[rri2i2+j]) << 14 // L_mult(rr, 1/4)
-			q0 := ptr2i34 + j<<3
-			q1 := ptr3i34
-			for i1 := track; i1 < encSubfr; i1 += step {
-				ps2 := add(ps1, dn[i1])
-				alp2 := alp1 + int32(rr[q0])<<15 + int32(rr[q1])<<14
-				q0++
-				q1++
-				sq2 := mult(ps2, ps2)
-				alp16 := round(alp2)
-				if better(sq2, alp16, sq, alp) {
+			j := bestOnTrack(2, prev)
+			prev = j
+			ps1 := dnT[2][j]
+			alp1 := int32(d2[j]) << 14 // L_mult(rr, 1/4)
+			for k := 0; k < nbPos; k++ {
+				ps2 := min(ps1+dnT[track][k], max16)
+				alp2 := alp1 + at(r2t, 2, j, track, k)<<15 + int32(dT[k])<<14
+				sq2 := (ps2 * ps2) >> 15
+				alp16 := round64(int64(alp2))
+				if alp*sq2 > sq*alp16 {
 					sq, ps, alp = sq2, ps2, alp16
-					ix, iy = i0, i1
+					ix, iy = 2+step*j, track+step*k
 				}
 			}
 		}
 		i0, i1 := ix, iy
+		j0, j1 := i0/step, i1/step
 
 		// phase B: tracks 0 and 1
 		ps0 := ps
-		alp0 := int32(alp) << 14 // L_mult(alp, 1/4)
-		sq = -1
-		alp = 1
-
-		q0 := rri1i2 + int(mult(int16(i0), 6554))
-		q1 := ptr1i34 + int(mult(int16(i1), 6554))
-		q2 := rri1i1
-		for k := range tmpVect {
-			s := int32(rr[q0])<<14 + int32(rr[q1])<<14 + int32(rr[q2])<<13
-			q0 += nbPos
-			q1 += nbPos
-			q2++
-			tmpVect[k] = round(s)
+		alp0 := alp << 14 // L_mult(alp, 1/4)
+		for k := 0; k < nbPos; k++ {
+			s := int32(r12[k*nbPos+j0])<<14 + at(r1t, 1, k, track, j1)<<14 + int32(d1[k])<<13
+			tmpVect[k] = round64(int64(s))
 		}
-
-		q0 = rri0i2 + int(mult(int16(i0), 6554))
-		q1 = ptr0i34 + int(mult(int16(i1), 6554))
-		q2 = rri0i0
-		q3 := rri0i1
-		for i2 := 0; i2 < encSubfr; i2 += step {
-			ps1 := add(ps0, dn[i2])
-			alp1 := alp0 + int32(rr[q0])<<13 + int32(rr[q1])<<13 + int32(rr[q2])<<12
-			q0 += nbPos
-			q1 += nbPos
-			q2++
-			for k, tv := range tmpVect {
-				i3 := 1 + k*step
-				ps2 := add(ps1, dn[i3])
-				alp2 := clamp32(int64(alp1) + int64(rr[q3])<<13 + int64(tv)<<15)
-				q3++
-				sq2 := mult(ps2, ps2)
-				alp16 := round(alp2)
-				if better(sq2, alp16, sq, alp) {
-					sq, alp = sq2, alp16
-					ix, iy = i2, i3
-				}
-			}
+		for a := 0; a < nbPos; a++ {
+			ps1[a] = min(ps0+dnT[0][a], max16)
+			alp1[a] = alp0 + at(r02, 0, a, 2, j0)<<13 + at(r0t, 0, a, track, j1)<<13 + int32(d0[a])<<12
 		}
-		if better(sq, alp, psk, alpk) {
+		sq, alp, ba, bk := pairSearch(&ps1, &alp1, &dnT[1], r01, &tmpVect)
+		if ba >= 0 {
+			ix, iy = step*ba, 1+step*bk
+		}
+		if alpk*sq > psk*alp {
 			psk, alpk = sq, alp
 			ip2, ip3, ip0, ip1 = i0, i1, ix, iy
 		}
@@ -403,109 +406,77 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 		// depth-first search 4, phase A: tracks 3/4 and 0
 		sq = -1
 		alp = 1
-		prevI0 = -1
+		prev = -1
 		for i := 0; i < 2; i++ {
-			i0 := bestOnTrack(track, prevI0)
-			prevI0 = i0
-			j := int(mult(int16(i0), 6554))
-			ps1 := dn[i0]
-			alp1 := int32(rr[ptr3i34+j]) << 14
-			q0 := ptr0i34 + j
-			q1 := rri0i0
-			for i1 := 0; i1 < encSubfr; i1 += step {
-				ps2 := add(ps1, dn[i1])
-				alp2 := alp1 + int32(rr[q0])<<15 + int32(rr[q1])<<14
-				q0 += nbPos
-				q1++
-				sq2 := mult(ps2, ps2)
-				alp16 := round(alp2)
-				if better(sq2, alp16, sq, alp) {
+			j := bestOnTrack(track, prev)
+			prev = j
+			ps1 := dnT[track][j]
+			alp1 := int32(dT[j]) << 14
+			for a := 0; a < nbPos; a++ {
+				ps2 := min(ps1+dnT[0][a], max16)
+				alp2 := alp1 + at(r0t, 0, a, track, j)<<15 + int32(d0[a])<<14
+				sq2 := (ps2 * ps2) >> 15
+				alp16 := round64(int64(alp2))
+				if alp*sq2 > sq*alp16 {
 					sq, ps, alp = sq2, ps2, alp16
-					ix, iy = i0, i1
+					ix, iy = track+step*j, step*a
 				}
 			}
 		}
 		i0, i1 = ix, iy
-		i1Offset := int(shl(mult(int16(i1), 6554), 3))
+		j0, j1 = i0/step, i1/step
 
 		// phase B: tracks 1 and 2
 		ps0 = ps
-		alp0 = int32(alp) << 14
-		sq = -1
-		alp = 1
-
-		q0 = ptr2i34 + int(mult(int16(i0), 6554))
-		q1 = rri0i2 + i1Offset
-		q2 = rri2i2
-		for k := range tmpVect {
-			s := int32(rr[q0])<<14 + int32(rr[q1])<<14 + int32(rr[q2])<<13
-			q0 += nbPos
-			q1++
-			q2++
-			tmpVect[k] = round(s)
+		alp0 = alp << 14
+		for k := 0; k < nbPos; k++ {
+			s := at(r2t, 2, k, track, j0)<<14 + at(r02, 0, j1, 2, k)<<14 + int32(d2[k])<<13
+			tmpVect[k] = round64(int64(s))
 		}
-
-		q0 = ptr1i34 + int(mult(int16(i0), 6554))
-		q1 = rri0i1 + i1Offset
-		q2 = rri1i1
-		q3 = rri1i2
-		for i2 := 1; i2 < encSubfr; i2 += step {
-			ps1 := add(ps0, dn[i2])
-			alp1 := alp0 + int32(rr[q0])<<13 + int32(rr[q1])<<13 + int32(rr[q2])<<12
-			q0 += nbPos
-			q1++
-			q2++
-			for k, tv := range tmpVect {
-				i3 := 2 + k*step
-				ps2 := add(ps1, dn[i3])
-				alp2 := clamp32(int64(alp1) + int64(rr[q3])<<13 + int64(tv)<<15)
-				q3++
-				sq2 := mult(ps2, ps2)
-				alp16 := round(alp2)
-				if better(sq2, alp16, sq, alp) {
-					sq, alp = sq2, alp16
-					ix, iy = i2, i3
-				}
-			}
+		row01 := (*[nbPos]int16)(r01[j1*nbPos : j1*nbPos+nbPos])
+		for a := 0; a < nbPos; a++ {
+			ps1[a] = min(ps0+dnT[1][a], max16)
+			alp1[a] = alp0 + at(r1t, 1, a, track, j0)<<13 + int32(row01[a])<<13 + int32(d1[a])<<12
 		}
-		if better(sq, alp, psk, alpk) {
+		sq, alp, ba, bk = pairSearch(&ps1, &alp1, &dnT[2], r12, &tmpVect)
+		if ba >= 0 {
+			ix, iy = 1+step*ba, 2+step*bk
+		}
+		if alpk*sq > psk*alp {
 			psk, alpk = sq, alp
 			ip3, ip0, ip1, ip2 = i0, i1, ix, iy
 		}
-
-		ptr0i34, ptr1i34, ptr2i34, ptr3i34 = rri0i4, rri1i4, rri2i4, rri4i4
 	}
 
 	// the codeword (Q13) and its filtered version
+	cod = cod[:encSubfr]
+	y = y[:encSubfr]
+	h = h[:encSubfr]
 	s0, s1, s2, s3 := signDn[ip0], signDn[ip1], signDn[ip2], signDn[ip3]
-	for i := 0; i < encSubfr; i++ {
-		cod[i] = 0
-	}
-	cod[ip0] = shr(s0, 2)
-	cod[ip1] = shr(s1, 2)
-	cod[ip2] = shr(s2, 2)
-	cod[ip3] = shr(s3, 2)
+	clear(cod)
+	cod[ip0] = s0 >> 2
+	cod[ip1] = s1 >> 2
+	cod[ip2] = s2 >> 2
+	cod[ip3] = s3 >> 2
 
-	for i := 0; i < ip0; i++ {
-		y[i] = 0
-	}
+	clear(y[:ip0])
 	if s0 > 0 {
-		for i, j := ip0, 0; i < encSubfr; i, j = i+1, j+1 {
-			y[i] = h[j]
-		}
+		copy(y[ip0:], h)
 	} else {
 		for i, j := ip0, 0; i < encSubfr; i, j = i+1, j+1 {
 			y[i] = negate(h[j])
 		}
 	}
 	addPulse := func(ip int, s int16) {
+		yy := y[ip:]
+		hh := h[:len(yy)]
 		if s > 0 {
-			for i, j := ip, 0; i < encSubfr; i, j = i+1, j+1 {
-				y[i] = add(y[i], h[j])
+			for i := range yy {
+				yy[i] = add(yy[i], hh[i])
 			}
 		} else {
-			for i, j := ip, 0; i < encSubfr; i, j = i+1, j+1 {
-				y[i] = sub(y[i], h[j])
+			for i := range yy {
+				yy[i] = sub(yy[i], hh[i])
 			}
 		}
 	}
@@ -514,28 +485,20 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 	addPulse(ip3, s3)
 
 	if s0 > 0 {
-		sign = add(sign, 1)
+		sign++
 	}
 	if s1 > 0 {
-		sign = add(sign, 2)
+		sign += 2
 	}
 	if s2 > 0 {
-		sign = add(sign, 4)
+		sign += 4
 	}
 	if s3 > 0 {
-		sign = add(sign, 8)
+		sign += 8
 	}
 
-	q0 := mult(int16(ip0), 6554)
-	q1 := mult(int16(ip1), 6554)
-	q2 := mult(int16(ip2), 6554)
-	i := mult(int16(ip3), 6554)
-	j := add(i, shl(i, 2))         // 5*(ip3/5)
-	j = sub(int16(ip3), add(j, 3)) // ip3%5 - 3 (0 or 1: track 3 or 4)
-	q3 := add(shl(i, 1), j)
-
-	index = add(q0, shl(q1, 3))
-	index = add(index, shl(q2, 6))
-	index = add(index, shl(q3, 9))
+	// track 3 or 4 of the fourth pulse is the index's low bit of q3
+	q3 := int16(ip3/step)<<1 + int16(ip3%step-3)
+	index = int16(ip0/step) + int16(ip1/step)<<3 + int16(ip2/step)<<6 + q3<<9
 	return index, sign
 }
