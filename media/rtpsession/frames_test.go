@@ -7,6 +7,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/potsgate/potsgate/media"
+	"github.com/potsgate/potsgate/media/g729"
 )
 
 // dtxCodec is a stand-in for G.729 Annex B: an 80-sample frame whose first
@@ -173,5 +174,56 @@ func TestDTXReceiveDurations(t *testing.T) {
 	}
 	if sid != 80 {
 		t.Errorf("the SID was played for %d samples, want 80", sid)
+	}
+}
+
+// TestG729BetweenSessions: a tone, a second of silence and the tone again
+// through two sessions with G.729 Annex B: the silence goes out as SID
+// frames (few packets), the tones arrive, the silence is played as
+// comfort noise far below the tone, and nothing is counted lost.
+func TestG729BetweenSessions(t *testing.T) {
+	for _, annexB := range []bool{false, true} {
+		codec := g729.Codec{AnnexB: annexB}
+		t.Run(codec.FormatParameters(), func(t *testing.T) {
+			clk := newClock()
+			ca, cb := listen(t), listen(t)
+			a := newSession(t, Config{Conn: ca, Remote: addrOf(cb), Codec: codec, Now: clk.Now, RTCPInterval: -1})
+			b := newSession(t, Config{Conn: cb, Remote: addrOf(ca), Codec: codec, Now: clk.Now, RTCPInterval: -1})
+			frame := make([]int16, 80)
+			var got []int16
+			for i := range 300 {
+				toneFrame(frame, i*80, 1000, 8000)
+				if i >= 100 && i < 200 {
+					clear(frame)
+				}
+				if err := a.WriteFrame(frame); err != nil {
+					t.Fatal(err)
+				}
+				waitReceived(t, b, a.Stats().PacketsSent)
+				b.ReadFrame(frame)
+				got = append(got, frame...)
+				clk.Advance(10 * time.Millisecond)
+			}
+			as, bs := a.Stats(), b.Stats()
+			t.Logf("sent %d packets, %d bytes; receiver lost %d, concealed %d", as.PacketsSent, as.BytesSent, bs.Lost, bs.Concealed)
+			if annexB && as.PacketsSent > 120 || !annexB && as.PacketsSent != 150 {
+				t.Errorf("annexb %v: %d packets for 3 s with 1 s of silence", annexB, as.PacketsSent)
+			}
+			if bs.Lost != 0 {
+				t.Errorf("lost %d", bs.Lost)
+			}
+			power := func(s []int16) float64 {
+				var e float64
+				for _, v := range s {
+					e += float64(v) * float64(v)
+				}
+				return e / float64(len(s))
+			}
+			// The jitter buffer delays by 40 ms or so: look inside each part.
+			tone1, quiet, tone2 := got[1600:7200], got[10400:15200], got[18400:23200]
+			if power(tone1) < 1e6 || power(tone2) < 1e6 || power(quiet) > power(tone1)/1000 {
+				t.Errorf("power: tone %.3g, silence %.3g, tone %.3g", power(tone1), power(quiet), power(tone2))
+			}
+		})
 	}
 }
