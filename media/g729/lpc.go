@@ -33,10 +33,19 @@ func autocorr(x []int16, m int, rh, rl []int16) (expR0 int16) {
 	rh[0], rl[0] = lExtract(sum)
 	expR0 = sub(expR0, norm)
 
+	// r[0] (2*sum y^2) fits 32 bits, which bounds every partial sum: r[i]
+	// and r[i+1] together on packed[k] = (y[k], y[k+1]), y[240] = 0
+	var packed [encWindow]int64
+	for k := 0; k < encWindow-1; k++ {
+		packed[k] = pack2(y[k], y[k+1])
+	}
+	packed[encWindow-1] = pack2(y[encWindow-1], 0)
+	var r [encNP + 2]int32
+	for i := 1; i <= m; i += 2 {
+		r[i], r[i+1] = dotPair(y[:encWindow-i], packed[i:])
+	}
 	for i := 1; i <= m; i++ {
-		// r[0] (2*sum y^2) fits 32 bits, which bounds every partial sum
-		sum = dotPlain(0, y[:encWindow-i], y[i:])
-		sum = lShl(sum, norm)
+		sum = lShl(r[i]<<1, norm)
 		rh[i], rl[i] = lExtract(sum)
 	}
 	return expR0

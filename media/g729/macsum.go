@@ -81,3 +81,31 @@ func dotPlain(acc int32, x, y []int16) int32 {
 	}
 	return acc
 }
+
+// Two sums of products for the price of one: p[k] packs two 16-bit
+// operands as hi*2^32 + lo (lo sign-extended), so sum x[k]*p[k] is exactly
+// Shi*2^32 + Slo in 64 bits. When both sums are known to lie within
+// +-2^31 (every caller has a Cauchy-Schwarz bound of 2^30), Slo is the low
+// 32 bits and Shi what remains.
+
+// pack2 returns hi*2^32 + lo.
+func pack2(hi, lo int16) int64 { return int64(hi)<<32 + int64(lo) }
+
+// dotPair returns sum x[k]*hi[k] and sum x[k]*lo[k] for p[k] = pack2(hi[k],
+// lo[k]), k < len(x); both must lie within +-2^31.
+func dotPair(x []int16, p []int64) (hi, lo int32) {
+	p = p[:len(x)]
+	var s0, s1 int64
+	k := 0
+	for ; k+2 <= len(x); k += 2 {
+		s0 += int64(x[k]) * p[k]
+		s1 += int64(x[k+1]) * p[k+1]
+	}
+	if k < len(x) {
+		s0 += int64(x[k]) * p[k]
+	}
+	s := s0 + s1
+	lo = int32(s)
+	hi = int32((s - int64(lo)) >> 32)
+	return hi, lo
+}

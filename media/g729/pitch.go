@@ -50,11 +50,49 @@ func pitchOlFast(sig []int16, off int) int16 {
 	// if the whole buffer's energy fits 32 bits, so does every correlation
 	etot, sat := energy(0, scaled[:])
 	plain := !sat && etot < max32
-	corr := func(lag int) int32 {
-		if plain {
-			return dotPlain(0, cur, delayed(lag))
+
+	// corrs[lag] is the correlation at every lag the search reads. With
+	// the plain bound, lags lag and lag+2 (same parity, one decimated
+	// sample apart) are summed together on packed operands.
+	var corrs [encPitMax + 1]int32
+	if plain {
+		var packed [2][(FrameSamples + encPitMax + 1) / 2]int64
+		for p := range packed {
+			d := &dec[p]
+			for m := 1; m < len(d); m++ {
+				packed[p][m] = pack2(d[m], d[m-1])
+			}
 		}
-		return macSum(0, cur, delayed(lag))
+		pair := func(lag int) {
+			i := s0 - lag
+			hi, lo := dotPair(cur, packed[i&1][i>>1:])
+			corrs[lag] = hi << 1
+			corrs[lag+2] = lo << 1
+		}
+		for lag := 20; lag < 80; lag += 4 {
+			pair(lag)
+			pair(lag + 1)
+		}
+		for lag := 80; lag < 143; lag += 4 {
+			pair(lag)
+		}
+	} else {
+		for lag := 20; lag < 80; lag++ {
+			corrs[lag] = macSum(0, cur, delayed(lag))
+		}
+		for lag := 80; lag < 143; lag += 2 {
+			corrs[lag] = macSum(0, cur, delayed(lag))
+		}
+	}
+	corr := func(lag int) int32 {
+		if lag&1 == 1 && lag > 80 {
+			// the neighbours of the best even lag of the third section
+			if plain {
+				return dotPlain(0, cur, delayed(lag))
+			}
+			return macSum(0, cur, delayed(lag))
+		}
+		return corrs[lag]
 	}
 	// normalised maximum: max / sqrt(energy of the delayed signal)
 	norm := func(max int32, lag int) int16 {
@@ -146,14 +184,23 @@ func corHX(h, x []int16, d *[encSubfr]int16) {
 	ex, satX := energy(0, x[:encSubfr])
 	eh, satH := energy(0, h[:encSubfr])
 	plain := !satX && !satH && int64(ex)*int64(eh) < int64(max32)*int64(max32)
-	for i := 0; i < encSubfr; i++ {
-		var s int32
-		if plain {
-			s = dotPlain(0, x[i:encSubfr], h)
-		} else {
-			s = macSum(0, x[i:encSubfr], h)
+	if plain {
+		// d[i] and d[i+1] together: packed[k] = (h[k], h[k-1]), h[-1] = 0
+		var packed [encSubfr]int64
+		packed[0] = pack2(h[0], 0)
+		for k := 1; k < encSubfr; k++ {
+			packed[k] = pack2(h[k], h[k-1])
 		}
-		y32[i] = s
+		for i := 0; i < encSubfr; i += 2 {
+			hi, lo := dotPair(x[i:encSubfr], packed[:])
+			y32[i], y32[i+1] = hi<<1, lo<<1
+		}
+	} else {
+		for i := 0; i < encSubfr; i++ {
+			y32[i] = macSum(0, x[i:encSubfr], h)
+		}
+	}
+	for _, s := range y32 {
 		if s = lAbs(s); lSub(s, max) > 0 {
 			max = s
 		}
