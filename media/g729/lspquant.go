@@ -59,12 +59,56 @@ func relspwed(lsf, wegt *[lpOrder]int16, lsfQ []int16, freqPrev *[maNP][lpOrder]
 	return idx0, idx1
 }
 
+// Bounds of the LSP codebooks (G.729 tables 3.1 and 3.2; checked by
+// TestLspCodebookBounds): they let the searches below know in advance that
+// no difference saturates.
+const (
+	lspcb1Max = 23533 // 0 <= lspcb1 <= lspcb1Max
+	lspcb2Min = -1752 // lspcb2Min <= lspcb2 <= lspcb2Max
+	lspcb2Max = 2337
+)
+
 // lspPreSelect picks the first-stage vector closest to the target.
 func lspPreSelect(rbuf *[lpOrder]int16) int16 {
+	// r - cb saturates only below -32768 (cb >= 0, so never above 32767)
+	var r [lpOrder]int32
+	for j, v := range rbuf {
+		if int32(v) < lspcb1Max+min16 {
+			return lspPreSelectSat(rbuf)
+		}
+		r[j] = int32(v)
+	}
+	// a sum of squares: the saturating chain is the exact sum clipped at
+	// max32, and a clipped sum never beats dmin <= max32
+	var cand int16
+	dmin := int64(max32)
+	for i := range lspcb1 {
+		cb := &lspcb1[i]
+		d0 := r[0] - int32(cb[0])
+		d1 := r[1] - int32(cb[1])
+		d2 := r[2] - int32(cb[2])
+		d3 := r[3] - int32(cb[3])
+		d4 := r[4] - int32(cb[4])
+		d5 := r[5] - int32(cb[5])
+		d6 := r[6] - int32(cb[6])
+		d7 := r[7] - int32(cb[7])
+		d8 := r[8] - int32(cb[8])
+		d9 := r[9] - int32(cb[9])
+		s := int64(d0*d0) + int64(d1*d1) + int64(d2*d2) + int64(d3*d3) + int64(d4*d4) +
+			int64(d5*d5) + int64(d6*d6) + int64(d7*d7) + int64(d8*d8) + int64(d9*d9)
+		if s<<1 < dmin {
+			dmin = s << 1
+			cand = int16(i)
+		}
+	}
+	return cand
+}
+
+// lspPreSelectSat is lspPreSelect with saturating differences.
+func lspPreSelectSat(rbuf *[lpOrder]int16) int16 {
 	var cand int16
 	dmin := int32(max32)
 	for i := range lspcb1 {
-		// a sum of squares: the saturating chain is the exact sum clipped
 		cb := &lspcb1[i]
 		var s int64
 		for j, r := range rbuf {
@@ -82,30 +126,57 @@ func lspPreSelect(rbuf *[lpOrder]int16) int16 {
 
 // lspSelect1 picks the second-stage vector for the lower five LSFs.
 func lspSelect1(rbuf, cb1, wegt *[lpOrder]int16) int16 {
-	return lspSelectHalf(rbuf, cb1, wegt, 0, lspNC)
+	return lspSelectHalf(rbuf, cb1, wegt, 0)
 }
 
 // lspSelect2 picks the second-stage vector for the upper five LSFs.
 func lspSelect2(rbuf, cb1, wegt *[lpOrder]int16) int16 {
-	return lspSelectHalf(rbuf, cb1, wegt, lspNC, lpOrder)
+	return lspSelectHalf(rbuf, cb1, wegt, lspNC)
 }
 
-func lspSelectHalf(rbuf, cb1, wegt *[lpOrder]int16, from, to int) int16 {
-	var buf [lpOrder]int16
-	for j := from; j < to; j++ {
-		buf[j] = sub(rbuf[j], cb1[j])
+// lspSelectHalf searches lspcb2 on LSFs from..from+4. Each term
+// mult(w, t)*t is >= 0 (w >= 0), so the chain of L_mac is the exact sum
+// clipped at max32; when no t = buf - cb2 can saturate it is computed so.
+func lspSelectHalf(rbuf, cb1, wegt *[lpOrder]int16, from int) int16 {
+	var buf, w [lspNC]int32
+	plain := true
+	for j := range buf {
+		b := sub(rbuf[from+j], cb1[from+j])
+		buf[j] = int32(b)
+		w[j] = int32(wegt[from+j])
+		if buf[j] < min16+lspcb2Max || buf[j] > max16+lspcb2Min || w[j] < 0 {
+			plain = false
+		}
 	}
 	var index int16
-	dmin := int32(max32)
-	for k := range lspcb2 {
-		var d int32
-		for j := from; j < to; j++ {
-			t := sub(buf[j], lspcb2[k][j])
-			t2 := mult(wegt[j], t)
-			d = lMac(d, t2, t)
+	if !plain {
+		dmin := int32(max32)
+		for k := range lspcb2 {
+			var d int32
+			for j := range buf {
+				t := sub(int16(buf[j]), lspcb2[k][from+j])
+				t2 := mult(int16(w[j]), t)
+				d = lMac(d, t2, t)
+			}
+			if lSub(d, dmin) < 0 {
+				dmin = d
+				index = int16(k)
+			}
 		}
-		if lSub(d, dmin) < 0 {
-			dmin = d
+		return index
+	}
+	dmin := int64(max32)
+	for k := range lspcb2 {
+		cb := (*[lspNC]int16)(lspcb2[k][from : from+lspNC])
+		t0 := buf[0] - int32(cb[0])
+		t1 := buf[1] - int32(cb[1])
+		t2 := buf[2] - int32(cb[2])
+		t3 := buf[3] - int32(cb[3])
+		t4 := buf[4] - int32(cb[4])
+		d := int64((w[0]*t0)>>15*t0) + int64((w[1]*t1)>>15*t1) + int64((w[2]*t2)>>15*t2) +
+			int64((w[3]*t3)>>15*t3) + int64((w[4]*t4)>>15*t4)
+		if d<<1 < dmin {
+			dmin = d << 1
 			index = int16(k)
 		}
 	}

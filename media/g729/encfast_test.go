@@ -1,0 +1,61 @@
+package g729
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestLspCodebookBounds checks the codebook bounds the LSP searches rely
+// on to skip saturation.
+func TestLspCodebookBounds(t *testing.T) {
+	for i := range lspcb1 {
+		for _, v := range lspcb1[i] {
+			if v < 0 || v > lspcb1Max {
+				t.Fatalf("lspcb1[%d] has %d outside [0, %d]", i, v, lspcb1Max)
+			}
+		}
+	}
+	for i := range lspcb2 {
+		for _, v := range lspcb2[i] {
+			if v < lspcb2Min || v > lspcb2Max {
+				t.Fatalf("lspcb2[%d] has %d outside [%d, %d]", i, v, lspcb2Min, lspcb2Max)
+			}
+		}
+	}
+}
+
+// TestDotPair compares the packed two-lane sums with the plain ones at
+// the extremes the callers' bounds allow (each sum within 2^30).
+func TestDotPair(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := 0; n < 10000; n++ {
+		l := 1 + rng.IntN(240)
+		x := make([]int16, l)
+		hi := make([]int16, l)
+		lo := make([]int16, l)
+		p := make([]int64, l)
+		// |x|,|y| <= 2^15 / sqrt(l) keeps every partial sum below 2^30
+		lim := int32(32767)
+		for int64(lim)*int64(lim)*int64(l) > 1<<30 {
+			lim = lim * 15 / 16
+		}
+		for k := range x {
+			x[k] = int16(rng.Int32N(2*lim+1) - lim)
+			hi[k] = int16(rng.Int32N(2*lim+1) - lim)
+			lo[k] = int16(rng.Int32N(2*lim+1) - lim)
+			if rng.IntN(4) == 0 {
+				x[k], hi[k], lo[k] = int16(lim), int16(-lim), int16(lim)
+			}
+			p[k] = pack2(hi[k], lo[k])
+		}
+		var wantHi, wantLo int64
+		for k := range x {
+			wantHi += int64(x[k]) * int64(hi[k])
+			wantLo += int64(x[k]) * int64(lo[k])
+		}
+		gotHi, gotLo := dotPair(x, p)
+		if int64(gotHi) != wantHi || int64(gotLo) != wantLo {
+			t.Fatalf("len %d: got %d, %d; want %d, %d", l, gotHi, gotLo, wantHi, wantLo)
+		}
+	}
+}
