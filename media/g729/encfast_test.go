@@ -59,3 +59,25 @@ func TestDotPair(t *testing.T) {
 		}
 	}
 }
+
+// TestChebpsFast compares the 64-bit Chebyshev evaluation with the
+// step-by-step one, on polynomials of every scale (most of the large ones
+// take the fall-back).
+func TestChebpsFast(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := 0; n < 200000; n++ {
+		var f [encOrder/2 + 1]int16
+		bits := 4 + rng.IntN(13)
+		for i := range f {
+			f[i] = int16(rng.Int32N(1<<bits) - 1<<(bits-1))
+			if rng.IntN(50) == 0 {
+				f[i] = []int16{min16, max16}[rng.IntN(2)]
+			}
+		}
+		x := int16(rng.Int32N(65536) - 32768)
+		q10 := rng.IntN(2) == 0
+		if got, want := chebpsFast(x, &f, q10), chebps(x, f[:], q10); got != want {
+			t.Fatalf("x %d f %v q10 %v: got %d, want %d", x, f, q10, got, want)
+		}
+	}
+}

@@ -199,7 +199,7 @@ func azLsp(a []int16, lsp []int16, oldLsp []int16) {
 			f2[i+1] = add(x, f2[i])
 		}
 	}
-	cheb := func(x int16, f *[nc + 1]int16) int16 { return chebps(x, f[:], q10) }
+	cheb := func(x int16, f *[nc + 1]int16) int16 { return chebpsFast(x, f, q10) }
 
 	nf := 0
 	coef := &f1
@@ -301,4 +301,59 @@ func chebps(x int16, f []int16, q10 bool) int16 {
 	t0 = lMac(t0, f[n], 2048)
 	t0 = lShl(t0, shift)
 	return extractH(t0)
+}
+
+// chebpsFast is chebps computed in 64 bits. Each step of the recursion is
+// a chain of saturating operations; when every intermediate value lies in
+// the 32-bit range none of them saturated and the result is exact. If one
+// does not, chebps recomputes the value step by step.
+func chebpsFast(x int16, f *[encOrder/2 + 1]int16, q10 bool) int16 {
+	const n = encOrder / 2
+	b2h, b2l := int64(256), int64(0)
+	twoX, shift := int64(512), uint(6)
+	if q10 {
+		b2h, twoX, shift = 128, 256, 7
+	}
+	xx := int64(x)
+	// |2 x twoX| <= 2^25 and |f 8192| <= 2^28: no saturation
+	t := 2*xx*twoX + int64(f[1])*8192
+	b1h, b1l := t>>16, (t>>1)&0x7fff
+
+	var out uint64 // OR of (v - min32): above 32 bits when v left the range
+	for i := 2; i < n; i++ {
+		v := 2 * b1h * xx // L_mult (2^31, its saturating case, is out of range)
+		out |= uint64(v - min32)
+		v += 2 * ((b1l * xx) >> 15) // + mult(lo, x) doubled, lo >= 0
+		out |= uint64(v - min32)
+		v <<= 1
+		out |= uint64(v - min32)
+		q := b2h * -65536
+		out |= uint64(q - min32)
+		v += q
+		out |= uint64(v - min32)
+		v -= 2 * b2l
+		out |= uint64(v - min32)
+		v += int64(f[i]) * 8192
+		out |= uint64(v - min32)
+		b2h, b2l = b1h, b1l
+		b1h, b1l = v>>16, (v>>1)&0x7fff
+	}
+	v := 2 * b1h * xx
+	out |= uint64(v - min32)
+	v += 2 * ((b1l * xx) >> 15)
+	out |= uint64(v - min32)
+	q := b2h * -65536
+	out |= uint64(q - min32)
+	v += q
+	out |= uint64(v - min32)
+	v -= 2 * b2l
+	out |= uint64(v - min32)
+	v += int64(f[n]) * 4096
+	out |= uint64(v - min32)
+	v <<= shift
+	out |= uint64(v - min32)
+	if out > 0xffffffff {
+		return chebps(x, f[:], q10)
+	}
+	return int16(v >> 16)
 }
