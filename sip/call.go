@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -369,9 +370,19 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: "sip", User: d.To, Host: hp.Addr().String()}})
 	req.AppendHeader(u.contact(d.From))
 	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
-	req.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK"))
+	req.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK, UPDATE"))
+	var supported []string
 	if u.cfg.PrackMode != PrackDisabled {
-		req.AppendHeader(sipmsg.NewHeader("Supported", "100rel"))
+		supported = append(supported, "100rel")
+	}
+	if u.cfg.SessionExpires > 0 {
+		supported = append(supported, "timer")
+		secs := int(max(u.cfg.SessionExpires, u.minSE()) / time.Second)
+		req.AppendHeader(sipmsg.NewHeader("Session-Expires", strconv.Itoa(secs)))
+		req.AppendHeader(sipmsg.NewHeader("Min-SE", strconv.Itoa(int(u.minSE()/time.Second))))
+	}
+	if len(supported) > 0 {
+		req.AppendHeader(sipmsg.NewHeader("Supported", strings.Join(supported, ", ")))
 	}
 	c := newCall(u, "", true)
 	c.from, c.to, c.localPort = d.From, d.To, d.LocalPort
@@ -404,7 +415,7 @@ func noBuild(*sipgo.Client, *sipmsg.Request) error { return nil }
 
 func (c *Call) runInvite(ctx context.Context, tx sipmsg.ClientTransaction, d Dial) {
 	defer func() { tx.Terminate() }()
-	authTried := false
+	authTried, minSERetried := false, false
 	for {
 		select {
 		case <-ctx.Done():
@@ -438,6 +449,16 @@ func (c *Call) runInvite(ctx context.Context, tx sipmsg.ClientTransaction, d Dia
 			case res.StatusCode < 300:
 				c.answeredBy(res)
 				return
+			case res.StatusCode == 422 && !minSERetried:
+				minSERetried = true
+				ntx, ok := c.retryWithMinSE(ctx, res)
+				if !ok {
+					c.u.stats.Failed.Add(1)
+					c.end(EventEnded, res.StatusCode, res.Reason)
+					return
+				}
+				tx.Terminate()
+				tx = ntx
 			case (res.StatusCode == 401 || res.StatusCode == 407) && d.Username != "" && !authTried:
 				authTried = true
 				ntx, err := c.u.cli.TransactionDigestAuth(ctx, c.invite, res, sipgo.DigestAuth{Username: d.Username, Password: d.Password})
@@ -489,6 +510,7 @@ func (c *Call) answeredBy(res *sipmsg.Response) {
 	c.u.stats.Answered.Add(1)
 	c.fin.Do(func() { close(c.final) })
 	c.emit(Event{Kind: EventAnswered, Choice: choice})
+	c.uacSessionTimer(res)
 }
 
 // cancel sends CANCEL for an unanswered outgoing INVITE.

@@ -2,23 +2,32 @@ package sip
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
 )
 
-// Session timers (RFC 4028), answering side: a call that asks for a
+// Session timers (RFC 4028). Answering side: a call that asks for a
 // session interval gets it in the 200 OK, the caller refreshes it (with
 // re-INVITE or UPDATE), and a session not refreshed in time is ended with
-// BYE, so a vanished peer does not hold a port forever.
+// BYE, so a vanished peer does not hold a port forever. Calling side (with
+// Config.SessionExpires): the INVITE asks for an interval, a 422 is retried
+// with the peer's Min-SE, and the refresher the 200 OK names keeps the
+// session alive: we refresh at half the interval, or we expect the peer
+// to and end the call when it does not.
 
 // DefaultMinSE is RFC 4028's smallest session interval.
 const DefaultMinSE = 90 * time.Second
 
+// headerGetter is a request or a response.
+type headerGetter interface{ GetHeader(string) sipmsg.Header }
+
 // sessionExpires reads Session-Expires: "<seconds>[;refresher=uac|uas]".
-func sessionExpires(req *sipmsg.Request) (time.Duration, string, bool) {
+func sessionExpires(req headerGetter) (time.Duration, string, bool) {
 	h := req.GetHeader("Session-Expires")
 	if h == nil {
 		h = req.GetHeader("x") // compact form
@@ -100,4 +109,169 @@ func (u *UA) onUpdate(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		c.sessionTimer(interval)
 	}
 	_ = tx.Respond(res)
+}
+
+// minSEOf reads the Min-SE of a 422 response.
+func minSEOf(res *sipmsg.Response) time.Duration {
+	h := res.GetHeader("Min-SE")
+	if h == nil {
+		return 0
+	}
+	val, _, _ := strings.Cut(h.Value(), ";")
+	n, err := strconv.Atoi(strings.TrimSpace(val))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return time.Duration(n) * time.Second
+}
+
+// retryWithMinSE re-sends an INVITE that got 422 with the interval the
+// peer asked for (RFC 4028 7.4): new CSeq and branch, same dialog
+// identifiers.
+func (c *Call) retryWithMinSE(ctx context.Context, res *sipmsg.Response) (sipmsg.ClientTransaction, bool) {
+	want := minSEOf(res)
+	if want <= 0 || want > 24*time.Hour {
+		return nil, false
+	}
+	secs := strconv.Itoa(int(want / time.Second))
+	c.mu.Lock()
+	inv := c.invite
+	inv.RemoveHeader("Session-Expires")
+	inv.RemoveHeader("Min-SE")
+	inv.AppendHeader(sipmsg.NewHeader("Session-Expires", secs))
+	inv.AppendHeader(sipmsg.NewHeader("Min-SE", secs))
+	inv.CSeq().SeqNo++
+	inv.RemoveHeader("Via")
+	c.mu.Unlock()
+	tx, err := c.u.cli.TransactionRequest(ctx, inv, sipgo.ClientRequestAddVia)
+	if err != nil {
+		c.u.log.Warn("sip: INVITE not re-sent after 422", "call", c.id, "error", err)
+		return nil, false
+	}
+	return tx, true
+}
+
+// uacSessionTimer starts what the 2xx of our INVITE asked for.
+func (c *Call) uacSessionTimer(res *sipmsg.Response) {
+	if c.u.cfg.SessionExpires <= 0 {
+		return
+	}
+	interval, refresher, ok := sessionExpires(res)
+	if !ok {
+		return // the peer has no session timer: none runs (RFC 4028 7.2)
+	}
+	if refresher == "uas" {
+		c.sessionTimer(interval) // the peer refreshes; we watch
+		return
+	}
+	c.u.wg.Add(1)
+	go func() {
+		defer c.u.wg.Done()
+		c.refreshLoop(interval)
+	}()
+}
+
+// refreshLoop refreshes the session at half its interval until the call
+// ends; a refresh the peer refuses or does not answer ends the call.
+func (c *Call) refreshLoop(interval time.Duration) {
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-c.u.ctx.Done():
+			return
+		case <-time.After(interval / 2):
+		}
+		granted, refresher, err := c.refresh(interval)
+		if err != nil {
+			c.u.log.Warn("sip: session refresh failed, ending the call", "call", c.id, "error", err)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = c.Hangup(ctx)
+			cancel()
+			return
+		}
+		if granted > 0 {
+			interval = granted
+		}
+		if refresher == "uas" {
+			c.sessionTimer(interval)
+			return
+		}
+	}
+}
+
+// refresh sends one session refresh (re-INVITE with our offer, or UPDATE
+// without a body) and returns the interval the answer grants. A 491 (the
+// peer is in its own re-INVITE) is retried after a short wait.
+func (c *Call) refresh(interval time.Duration) (time.Duration, string, error) {
+	for attempt := 0; ; attempt++ {
+		granted, refresher, code, err := c.refreshOnce(interval)
+		if err != nil || code != 491 || attempt == 2 {
+			return granted, refresher, err
+		}
+		select {
+		case <-c.done:
+			return 0, "", nil
+		case <-time.After(time.Duration(2100+attempt*1000) * time.Millisecond):
+		}
+	}
+}
+
+func (c *Call) refreshOnce(interval time.Duration) (time.Duration, string, int, error) {
+	ctx, cancel := context.WithTimeout(c.u.ctx, 32*time.Second)
+	defer cancel()
+	method := sipmsg.INVITE
+	if c.u.cfg.SessionRefreshByUpdate {
+		method = sipmsg.UPDATE
+	}
+	req := c.inDialog(method)
+	req.AppendHeader(c.u.contact(c.localUser()))
+	req.AppendHeader(sipmsg.NewHeader("Session-Expires", strconv.Itoa(int(interval/time.Second))+";refresher=uac"))
+	req.AppendHeader(sipmsg.NewHeader("Supported", "timer"))
+	if method == sipmsg.INVITE {
+		c.mu.Lock()
+		body := c.localOffer.Marshal() // the same session: its version stays
+		c.mu.Unlock()
+		req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(body)
+	}
+	tx, err := c.u.cli.TransactionRequest(ctx, req, sipgo.ClientRequestAddVia)
+	if err != nil {
+		return 0, "", 0, fmt.Errorf("%s: %w", method, err)
+	}
+	defer tx.Terminate()
+	for {
+		select {
+		case <-c.done:
+			return 0, "", 0, nil
+		case <-tx.Done():
+			if err := tx.Err(); err != nil {
+				return 0, "", 0, fmt.Errorf("%s unanswered: %w", method, err)
+			}
+			return 0, "", 0, fmt.Errorf("%s: transaction ended without a final response", method)
+		case res, ok := <-tx.Responses():
+			if !ok {
+				continue
+			}
+			if res.StatusCode < 200 {
+				continue
+			}
+			if method == sipmsg.INVITE && res.StatusCode < 300 {
+				ack := c.inDialog(sipmsg.ACK)
+				ack.CSeq().SeqNo = req.CSeq().SeqNo // the ACK of this re-INVITE
+				if err := c.u.cli.WriteRequest(ack, sipgo.ClientRequestAddVia); err != nil {
+					c.u.log.Warn("sip: ACK of a refresh not sent", "call", c.id, "error", err)
+				}
+			}
+			switch {
+			case res.StatusCode < 300:
+				granted, refresher, _ := sessionExpires(res)
+				return granted, refresher, res.StatusCode, nil
+			case res.StatusCode == 491:
+				return 0, "", 491, nil
+			default:
+				return 0, "", res.StatusCode, fmt.Errorf("%s answered %d %s", method, res.StatusCode, res.Reason)
+			}
+		}
+	}
 }

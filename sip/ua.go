@@ -52,6 +52,11 @@ type Config struct {
 	PrackMode PrackMode
 	// MinSE is the smallest session interval accepted (RFC 4028; 0 = 90 s).
 	MinSE time.Duration
+	// SessionExpires, when set, asks for session timers on the calls we
+	// place (RFC 4028); SessionRefreshByUpdate refreshes with UPDATE
+	// instead of re-INVITE.
+	SessionExpires         time.Duration
+	SessionRefreshByUpdate bool
 }
 
 // Handler is what the gateway does with what the network asks.
@@ -386,14 +391,14 @@ func (u *UA) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	c.mu.Lock()
+	changed := c.choice != choice
 	c.choice = choice
 	c.mu.Unlock()
-	c.emit(Event{Kind: EventModified, Choice: choice})
-	select { // the ACK ends the transaction
-	case <-tx.Acks():
-	case <-tx.Done():
-	case <-time.After(32 * time.Second):
+	if changed { // a session refresh offers the same session again
+		c.emit(Event{Kind: EventModified, Choice: choice})
 	}
+	// The re-INVITE is no longer pending once answered (RFC 3261 14.2);
+	// its ACK, a request of its own for a 2xx, reaches onAck.
 }
 
 func (u *UA) onAck(req *sipmsg.Request, tx sipmsg.ServerTransaction) {

@@ -49,6 +49,8 @@ ProxyIP = '192.0.2.10:5060'
 EnableSIPRemoteReset = 1
 EnableProxyKeepAlive = 1
 ProxyKeepAliveTime = 30
+SIPSessionExpires = 1800
+SessionExpiresMethod = 1
 RegistrarIP = '192.0.2.20'
 [ ProxySet ]
 FORMAT ProxySet_Index = ProxySet_IpAddress;
@@ -69,7 +71,8 @@ CodersGroup0 1 = g711Ulaw64k, 20;
 	}
 	if sc.ListenAddr != "127.0.0.1:5070" || sc.Codecs[0].Name != "PCMA" || sc.PacketTime.Milliseconds() != 30 ||
 		sc.DTMFPayloadType != 101 || !sc.EnableRemoteReset || fmt.Sprint(sc.TrustedHosts) != "[192.0.2.10 192.0.2.11 192.0.2.20]" ||
-		fmt.Sprint(sc.Proxies) != "[192.0.2.10:5060 192.0.2.11:5060]" || sc.KeepAlive.Seconds() != 30 {
+		fmt.Sprint(sc.Proxies) != "[192.0.2.10:5060 192.0.2.11:5060]" || sc.KeepAlive.Seconds() != 30 ||
+		sc.SessionExpires.Seconds() != 1800 || !sc.SessionRefreshByUpdate {
 		t.Fatalf("SIP config %+v", sc)
 	}
 	_, err = reg.ApplyText(reg.Defaults(), "gw.ini", []byte("[ CodersGroup0 ]\nFORMAT CodersGroup0_Index = CodersGroup0_Name;\nCodersGroup0 0 = g723;\n[ \\CodersGroup0 ]\n"))

@@ -26,6 +26,8 @@ const (
 	TableProxySet             = "ProxySet"
 	ParamPrackMode            = "PrackMode"
 	ParamMinSE                = "MinSE"
+	ParamSIPSessionExpires    = "SIPSessionExpires"
+	ParamSessionExpiresMethod = "SessionExpiresMethod"
 	ParamEnableProxyKeepAlive = "EnableProxyKeepAlive"
 	ParamProxyKeepAliveTime   = "ProxyKeepAliveTime"
 )
@@ -84,6 +86,11 @@ func SIPParams() []provisioning.Param {
 			Description: "reliable provisional responses (100rel, PRACK; RFC 3262)"},
 		{Name: ParamMinSE, Kind: provisioning.KindInt, Min: 1, Max: 86400, Default: "90",
 			Description: "smallest session-timer interval accepted, seconds (RFC 4028)"},
+		{Name: ParamSIPSessionExpires, Kind: provisioning.KindInt, Min: 0, Max: 86400, Default: "0",
+			Description: "session-timer interval asked for on the calls the gateway places, seconds (0 = none; at least MinSE)"},
+		{Name: ParamSessionExpiresMethod, Kind: provisioning.KindEnum, Default: "0",
+			Enum:        []provisioning.EnumValue{{Value: 0, Name: "re-INVITE"}, {Value: 1, Name: "UPDATE"}},
+			Description: "how the gateway refreshes a session it is the refresher of"},
 		{Name: ParamEnableProxyKeepAlive, Kind: provisioning.KindEnum, Default: "0",
 			Enum:        []provisioning.EnumValue{{Value: 0, Name: "off"}, {Value: 1, Name: "OPTIONS"}},
 			Description: "probe the proxies and send calls to the first that answers"},
@@ -128,6 +135,9 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 		EnableRemoteReset: c.Bool(provisioning.ParamEnableSIPRemoteReset),
 		PrackMode:         sip.PrackMode(c.Int(ParamPrackMode)),
 		MinSE:             time.Duration(c.Int(ParamMinSE)) * time.Second,
+		SessionExpires:    time.Duration(c.Int(ParamSIPSessionExpires)) * time.Second,
+		// UPDATE refreshes without an offer/answer exchange.
+		SessionRefreshByUpdate: c.Int(ParamSessionExpiresMethod) == 1,
 	}
 	if c.Int(ParamDTMFTransportType) == DTMFRFC2833 {
 		sc.DTMFPayloadType = uint8(c.Int(ParamRFC2833PayloadType))
