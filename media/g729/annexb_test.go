@@ -2,10 +2,8 @@ package g729
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -205,88 +203,3 @@ func TestAnnexBEncoderAllocs(t *testing.T) {
 	}
 }
 
-// readITUFrames reads an ITU serial bitstream the way the recommendation's
-// Annex B decoder does (read_frame): a frame with a bit word of zero is
-// erased, and so is an untransmitted frame whose sync word is wrong
-// (tstseq6 has one). Payloads are as Decode takes them.
-func readITUFrames(t testing.TB, path string) []serialFrame {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	word := func(i int) uint16 { return binary.LittleEndian.Uint16(b[2*i:]) }
-	var frames []serialFrame
-	for i := 0; 2*(i+2) <= len(b); {
-		sync, size := word(i), int(word(i+1))
-		if 2*(i+2+size) > len(b) {
-			break
-		}
-		var f serialFrame
-		switch size {
-		case 80:
-			f.payload = make([]byte, FrameBytes)
-		case 16:
-			f.payload = make([]byte, SIDBytes)
-		case 0:
-			f.erased = sync != serialSync
-		default:
-			t.Fatalf("%s: frame %d: size %d", path, len(frames), size)
-		}
-		for k := 0; k < size; k++ {
-			switch word(i + 2 + k) {
-			case 0:
-				f.erased = true
-			case serialOne:
-				if k < 8*len(f.payload) {
-					f.payload[k>>3] |= 0x80 >> uint(k&7)
-				}
-			}
-		}
-		frames = append(frames, f)
-		i += 2 + size
-	}
-	return frames
-}
-
-func TestAnnexBDecoder(t *testing.T) {
-	dir := filepath.Join(vectorsDir(t), "annexB")
-	for _, v := range []struct{ bit, out string }{
-		{"tstseq1a.bit", "tstseq1a.out"},
-		{"tstseq2a.bit", "tstseq2a.out"},
-		{"tstseq3a.bit", "tstseq3a.out"},
-		{"tstseq4a.bit", "tstseq4a.out"},
-		{"tstseq5.bit", "tstseq5a.out"},
-		{"tstseq6.bit", "tstseq6a.out"},
-	} {
-		frames := readITUFrames(t, filepath.Join(dir, v.bit))
-		ref := readPCM(t, filepath.Join(dir, v.out))
-		d := NewDecoder()
-		got := make([]int16, len(frames)*FrameSamples)
-		kinds := map[string]int{}
-		for i, f := range frames {
-			pcm := got[i*FrameSamples : (i+1)*FrameSamples]
-			if f.erased {
-				kinds["erased"]++
-				d.DecodeErased(pcm)
-				continue
-			}
-			kinds[frameKind(len(f.payload))]++
-			if err := d.Decode(pcm, f.payload); err != nil {
-				t.Fatalf("%s frame %d: %v", v.bit, i, err)
-			}
-		}
-		exact, total := exactFrames(ref, got)
-		snr := snrDB(ref, got)
-		t.Logf("%s: exact %d/%d frames, SNR %.2f dB (frames: %v)", v.bit, exact, total, snr, kinds)
-		if len(got) != len(ref) {
-			t.Errorf("%s: %d samples decoded, reference has %d", v.bit, len(got), len(ref))
-		}
-		if snr < 30 {
-			t.Errorf("%s: SNR %.2f dB, need at least 30", v.bit, snr)
-		}
-		if exact != total {
-			t.Errorf("%s: %d of %d frames differ from the reference", v.bit, total-exact, total)
-		}
-	}
-}

@@ -1,11 +1,9 @@
 package g729
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -177,7 +175,7 @@ var annexBVectors = []struct{ name, bit, out string }{
 func TestDecoderAnnexBConformance(t *testing.T) {
 	dir := filepath.Join(vectorsDir(t), "annexB")
 	for _, v := range annexBVectors {
-		frames := readSerialITU(t, filepath.Join(dir, v.bit))
+		frames := readSerial(t, filepath.Join(dir, v.bit))
 		ref := readPCM(t, filepath.Join(dir, v.out))
 		var speech, sid, notx, erased int
 		for _, f := range frames {
@@ -208,42 +206,6 @@ func TestDecoderAnnexBConformance(t *testing.T) {
 			t.Errorf("%s: %d of %d frames differ from the reference", v.name, total-exact, total)
 		}
 	}
-}
-
-// readSerialITU reads an ITU serial bitstream as the recommendation's own
-// decoder does (read_frame): besides bit words of zero, an untransmitted
-// frame whose sync word is not 0x6B21 marks an erasure (tstseq6 has one,
-// which SerialReader rejects as malformed).
-func readSerialITU(t testing.TB, path string) []serialFrame {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := func(i int) uint16 { return binary.LittleEndian.Uint16(b[2*i:]) }
-	var frames []serialFrame
-	for i := 0; 2*(i+2) <= len(b); {
-		sync, size := w(i), int(w(i+1))
-		i += 2
-		if size != 80 && size != 16 && size != 0 || 2*(i+size) > len(b) {
-			t.Fatalf("%s: frame %d: size %d", path, len(frames), size)
-		}
-		n := map[int]int{80: FrameBytes, 16: SIDBytes, 0: 0}[size]
-		f := serialFrame{payload: make([]byte, n), erased: size == 0 && sync != 0x6b21}
-		for k := 0; k < size; k++ {
-			switch w(i + k) {
-			case 0:
-				f.erased = true
-			case 0x0081:
-				if k < 8*n {
-					f.payload[k>>3] |= 0x80 >> uint(k&7)
-				}
-			}
-		}
-		i += size
-		frames = append(frames, f)
-	}
-	return frames
 }
 
 // TestDecoderChannels decodes the same stream on many decoders at once:

@@ -12,6 +12,9 @@ import (
 // all little-endian.
 const (
 	serialSync = 0x6b21
+	// serialBadSync marks a frame as lost (ITU-T G.192's bad-frame
+	// indicator); the decoder conceals it whatever its bits are.
+	serialBadSync = 0x6b20
 	serialZero = 0x007f
 	serialOne  = 0x0081
 )
@@ -34,8 +37,8 @@ func NewSerialReader(r io.Reader) *SerialReader { return &SerialReader{r: r} }
 // Next reads one frame into buf (at least FrameBytes long) and returns the
 // payload as the RTP payload format carries it: FrameBytes for speech,
 // SIDBytes for a SID frame, empty for a frame not transmitted. erased is
-// true for a frame the bitstream marks as lost (bit words of zero). At the
-// end of the input it returns io.EOF.
+// true for a frame the bitstream marks as lost (the bad-frame sync word, or
+// bit words of zero). At the end of the input it returns io.EOF.
 func (s *SerialReader) Next(buf []byte) (payload []byte, erased bool, err error) {
 	head := s.raw[:4]
 	if _, err := io.ReadFull(s.r, head); err != nil {
@@ -45,9 +48,10 @@ func (s *SerialReader) Next(buf []byte) (payload []byte, erased bool, err error)
 		return nil, false, err
 	}
 	sync, size := binary.LittleEndian.Uint16(head), binary.LittleEndian.Uint16(head[2:])
-	if sync != serialSync {
-		return nil, false, fmt.Errorf("%w: frame %d: sync word %#04x, want %#04x", ErrSerialFormat, s.frame, sync, serialSync)
+	if sync != serialSync && sync != serialBadSync {
+		return nil, false, fmt.Errorf("%w: frame %d: sync word %#04x, want %#04x or %#04x", ErrSerialFormat, s.frame, sync, serialSync, serialBadSync)
 	}
+	erased = sync == serialBadSync
 	var n int
 	switch size {
 	case 80:
