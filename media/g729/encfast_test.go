@@ -81,3 +81,58 @@ func TestChebpsFast(t *testing.T) {
 		}
 	}
 }
+
+// TestPreProcBound checks the bound that keeps the pre-processing sums
+// plain: 2 (|a1| + |a2|) 2^15 + 2 (|a1| + |a2|) (the low parts' terms)
+// + 2 (|b0| + |b1| + |b2|) 2^15 < 2^31.
+func TestPreProcBound(t *testing.T) {
+	abs := func(v int16) int64 { return max(int64(v), -int64(v)) }
+	a := abs(a140[1]) + abs(a140[2])
+	b := abs(b140[0]) + abs(b140[1]) + abs(b140[2])
+	if s := 2*a<<15 + 2*a + 2*b<<15; s >= 1<<31 {
+		t.Fatalf("bound %d reaches 2^31", s)
+	}
+}
+
+// TestPreProcMatchesOperators runs the pre-processing on full-scale
+// noise, squares and silence and compares it with the recommendation's
+// operator sequence.
+func TestPreProcMatchesOperators(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var fast preProcessor
+	var y2Hi, y2Lo, y1Hi, y1Lo, x0, x1 int16
+	for f := 0; f < 2000; f++ {
+		var sig [FrameSamples]int16
+		for i := range sig {
+			switch f % 4 {
+			case 0:
+				sig[i] = int16(rng.Int32N(65536) - 32768)
+			case 1:
+				sig[i] = []int16{max16, min16}[i/20%2]
+			case 2:
+				sig[i] = 0
+			default:
+				sig[i] = int16(rng.Int32N(2000) - 1000)
+			}
+		}
+		want := sig
+		for i := range want {
+			x2 := x1
+			x1 = x0
+			x0 = want[i]
+			tt := mpy32x16(y1Hi, y1Lo, a140[1])
+			tt = lAdd(tt, mpy32x16(y2Hi, y2Lo, a140[2]))
+			tt = lMac(tt, x0, b140[0])
+			tt = lMac(tt, x1, b140[1])
+			tt = lMac(tt, x2, b140[2])
+			tt = lShl(tt, 3)
+			want[i] = round(tt)
+			y2Hi, y2Lo = y1Hi, y1Lo
+			y1Hi, y1Lo = lExtract(tt)
+		}
+		fast.process(sig[:])
+		if sig != want {
+			t.Fatalf("frame %d differs", f)
+		}
+	}
+}
