@@ -79,26 +79,28 @@ type Counters struct {
 
 // Gateway is a running analog-to-SIP gateway.
 type Gateway struct {
-	opts     Options
-	log      *slog.Logger
-	ua       *sip.UA
-	sas      *sas.Service
-	sasAddr  string
-	ports    []*port
-	byNumber map[string]*port
-	plan     *plan
-	hunt     hunter
-	counters Counters
-	reg      registrar
-	alarms   alarms
-	regs     []sip.Registration
-	regWG    sync.WaitGroup // registrations: they end before the user agent
-	regStop  context.CancelFunc
-	wg       sync.WaitGroup
-	ctx      context.Context
-	cancel   context.CancelFunc
-	closed   atomic.Bool
-	locked   atomic.Bool
+	opts      Options
+	log       *slog.Logger
+	ua        *sip.UA
+	sas       *sas.Service
+	sasAddr   string
+	ports     []*port
+	byNumber  map[string]*port
+	plan      *plan
+	hunt      hunter
+	counters  Counters
+	reg       registrar
+	alarms    alarms
+	regs      []sip.Registration
+	regWG     sync.WaitGroup // registrations: they end before the user agent
+	regStop   context.CancelFunc
+	wg        sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelFunc
+	closed    atomic.Bool
+	locked    atomic.Bool
+	lockMu    sync.Mutex
+	lockTimer *time.Timer // a graceful lock's deadline
 }
 
 // dtmfMode is DTMFTransportType: how digits dialled in a call travel.
@@ -107,13 +109,6 @@ func (g *Gateway) dtmfMode() int64 { return g.opts.Config.Int(ParamDTMFTransport
 // Locked reports whether the gateway refuses new calls (administrative
 // lock).
 func (g *Gateway) Locked() bool { return g.locked.Load() }
-
-// SetLocked locks or unlocks the gateway. A locked gateway refuses new
-// calls in both directions; calls in progress go on.
-func (g *Gateway) SetLocked(on bool) {
-	g.locked.Store(on)
-	g.log.Info("administrative state", "locked", on)
-}
 
 // ErrNoPorts is returned by New without ports.
 var ErrNoPorts = errors.New("gateway: no ports")
@@ -285,6 +280,11 @@ func (g *Gateway) Close() error {
 	if !g.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	g.lockMu.Lock()
+	if g.lockTimer != nil {
+		g.lockTimer.Stop()
+	}
+	g.lockMu.Unlock()
 	if g.regStop != nil {
 		g.regStop()
 	}

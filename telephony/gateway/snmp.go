@@ -128,7 +128,10 @@ func (d *SNMPDevice) Identity() snmp.Identity {
 func (d *SNMPDevice) Ports() []snmp.PortStatus {
 	var out []snmp.PortStatus
 	admin := snmp.AdminUnlocked
-	if d.G.Locked() {
+	switch d.G.AdminState() {
+	case ShuttingDown:
+		admin = snmp.AdminShuttingDown
+	case Locked:
 		admin = snmp.AdminLocked
 	}
 	for _, p := range d.G.ports {
@@ -223,14 +226,14 @@ func (d *SNMPDevice) Restart(ctx context.Context) error {
 	return d.OnRestart(ctx)
 }
 
-// Lock refuses new calls. Calls in progress go on whether or not graceful
-// is set: ending them at once on a forced lock is not built yet.
+// Lock refuses new calls; an immediate lock ends the calls in progress,
+// a graceful one lets them go on (see Gateway.Lock).
 func (d *SNMPDevice) Lock(_ context.Context, graceful bool) error {
-	d.G.SetLocked(true)
+	d.G.Lock(graceful)
 	return nil
 }
 
 func (d *SNMPDevice) Unlock(context.Context) error {
-	d.G.SetLocked(false)
+	d.G.Unlock()
 	return nil
 }
