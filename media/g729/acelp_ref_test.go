@@ -1,6 +1,7 @@
 package g729
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -342,6 +343,137 @@ func TestD4i40x17FastMatchesRef(t *testing.T) {
 		if i0 != i1 || s0 != s1 || cod0 != cod1 || y0 != y1 {
 			t.Fatalf("case %d (bits %d): ref index %d sign %d, fast %d %d; cod equal %v, y equal %v",
 				n, bits, i0, s0, i1, s1, cod0 == cod1, y0 == y1)
+		}
+	}
+}
+
+// levinsonRef is the Levinson-Durbin recursion as first written, operator
+// by operator: the reference of TestLevinsonMatchesRef.
+func levinsonRef(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[2]int16) {
+	var ah, al, anh, anl [encOrder + 1]int16
+
+	// K = A[1] = -R[1] / R[0]
+	t1 := lComp(rh[1], rl[1])
+	t2 := lAbs(t1)
+	t0 := div32(t2, rh[0], rl[0])
+	if t1 > 0 {
+		t0 = lNegate(t0)
+	}
+	kh, kl := lExtract(t0)
+	rc[0] = kh
+	t0 = lShr(t0, 4)
+	ah[1], al[1] = lExtract(t0)
+
+	// Alpha = R[0] * (1 - K*K)
+	t0 = mpy32(kh, kl, kh, kl)
+	t0 = lAbs(t0)
+	t0 = lSub(max32, t0)
+	hi, lo := lExtract(t0)
+	t0 = mpy32(rh[0], rl[0], hi, lo)
+
+	alpExp := normL(t0)
+	t0 = lShl(t0, alpExp)
+	alpH, alpL := lExtract(t0)
+
+	for i := 2; i <= encOrder; i++ {
+		// t0 = sum(R[j]*A[i-j], j=1..i-1) + R[i]
+		t0 = 0
+		for j := 1; j < i; j++ {
+			t0 = lAdd(t0, mpy32(rh[j], rl[j], ah[i-j], al[i-j]))
+		}
+		t0 = lShl(t0, 4)
+		t1 = lComp(rh[i], rl[i])
+		t0 = lAdd(t0, t1)
+
+		// K = -t0 / Alpha
+		t1 = lAbs(t0)
+		t2 = div32(t1, alpH, alpL)
+		if t0 > 0 {
+			t2 = lNegate(t2)
+		}
+		t2 = lShl(t2, alpExp)
+		kh, kl = lExtract(t2)
+		rc[i-1] = kh
+
+		if sub(absS(kh), 32750) > 0 {
+			copy(a[:encOrder+1], oldA[:])
+			rc[0] = oldRc[0]
+			rc[1] = oldRc[1]
+			return
+		}
+
+		// An[j] = A[j] + K*A[i-j], An[i] = K
+		for j := 1; j < i; j++ {
+			t0 = mpy32(kh, kl, ah[i-j], al[i-j])
+			t0 = lAdd(t0, lComp(ah[j], al[j]))
+			anh[j], anl[j] = lExtract(t0)
+		}
+		t2 = lShr(t2, 4)
+		anh[i], anl[i] = lExtract(t2)
+
+		// Alpha *= 1 - K*K
+		t0 = mpy32(kh, kl, kh, kl)
+		t0 = lAbs(t0)
+		t0 = lSub(max32, t0)
+		hi, lo = lExtract(t0)
+		t0 = mpy32(alpH, alpL, hi, lo)
+
+		j := normL(t0)
+		t0 = lShl(t0, j)
+		alpH, alpL = lExtract(t0)
+		alpExp = add(alpExp, j)
+
+		for j := 1; j <= i; j++ {
+			ah[j] = anh[j]
+			al[j] = anl[j]
+		}
+	}
+
+	// A[i] from Q27 to Q12 with rounding
+	a[0] = 4096
+	for i := 1; i <= encOrder; i++ {
+		t0 = lComp(ah[i], al[i])
+		a[i] = round(lShl(t0, 1))
+		oldA[i] = a[i]
+	}
+	oldRc[0] = rc[0]
+	oldRc[1] = rc[1]
+}
+
+// TestLevinsonMatchesRef runs both recursions on autocorrelations of
+// random signals (white, coloured, near-sinusoidal: ill-conditioned ones
+// reach the unstable-filter fall-back) in the DPF form autocorr gives.
+func TestLevinsonMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var oldA0, oldA1 [encOrder + 1]int16
+	var oldRc0, oldRc1 [2]int16
+	oldA0[0], oldA1[0] = 4096, 4096
+	for n := 0; n < 20000; n++ {
+		var x [encWindow + encNP]int16
+		kind := rng.IntN(3)
+		amp := float64(rng.IntN(16000) + 1)
+		w := rng.Float64() * 3
+		p := 0.0
+		for i := range x {
+			switch kind {
+			case 0:
+				x[i] = int16(rng.Int32N(2*int32(amp)+1) - int32(amp))
+			case 1:
+				p = 0.95*p + (rng.Float64()-0.5)*amp*0.3
+				x[i] = int16(max(-32768, min(32767, p)))
+			default:
+				x[i] = int16(amp * math.Sin(w*float64(i)))
+			}
+		}
+		var rh, rl [encNP + 1]int16
+		autocorr(x[:], encNP, rh[:], rl[:])
+		lagWindow(encNP, rh[:], rl[:])
+		var a0, a1 [encOrder + 1]int16
+		var rc0, rc1 [encOrder]int16
+		levinsonRef(rh[:], rl[:], a0[:], rc0[:], &oldA0, &oldRc0)
+		levinson(rh[:], rl[:], a1[:], rc1[:], &oldA1, &oldRc1)
+		if a0 != a1 || rc0 != rc1 || oldA0 != oldA1 || oldRc0 != oldRc1 {
+			t.Fatalf("case %d (kind %d): ref a %v rc %v, fast a %v rc %v", n, kind, a0, rc0, a1, rc1)
 		}
 	}
 }

@@ -153,11 +153,26 @@ func quaGain(code []int16, gCoeff, expCoeff *[5]int16, tame bool, pastQuaEn *[4]
 			g2Code := mult(gCode, gCode)
 			gPitCod := mult(gCode, gPitch)
 
-			lTmp = mpy32x16(coeff[0], coeffLsf[0], g2Pitch)
-			lTmp = lAdd(lTmp, mpy32x16(coeff[1], coeffLsf[1], gPitch))
-			lTmp = lAdd(lTmp, mpy32x16(coeff[2], coeffLsf[2], g2Code))
-			lTmp = lAdd(lTmp, mpy32x16(coeff[3], coeffLsf[3], gCode))
-			lTmp = lAdd(lTmp, mpy32x16(coeff[4], coeffLsf[4], gPitCod))
+			// the five terms and their sums in 64 bits: exact unless a
+			// step leaves 32 bits, then the saturating chain
+			v0, c0 := mpy32x16X(coeff[0], coeffLsf[0], g2Pitch)
+			v1, c1 := mpy32x16X(coeff[1], coeffLsf[1], gPitch)
+			v2, c2 := mpy32x16X(coeff[2], coeffLsf[2], g2Code)
+			v3, c3 := mpy32x16X(coeff[3], coeffLsf[3], gCode)
+			v4, c4 := mpy32x16X(coeff[4], coeffLsf[4], gPitCod)
+			s1 := v0 + v1
+			s2 := s1 + v2
+			s3 := s2 + v3
+			s4 := s3 + v4
+			if c0|c1|c2|c3|c4|uint64(s1-min32)|uint64(s2-min32)|uint64(s3-min32)|uint64(s4-min32) <= 0xffffffff {
+				lTmp = int32(s4)
+			} else {
+				lTmp = mpy32x16(coeff[0], coeffLsf[0], g2Pitch)
+				lTmp = lAdd(lTmp, mpy32x16(coeff[1], coeffLsf[1], gPitch))
+				lTmp = lAdd(lTmp, mpy32x16(coeff[2], coeffLsf[2], g2Code))
+				lTmp = lAdd(lTmp, mpy32x16(coeff[3], coeffLsf[3], gCode))
+				lTmp = lAdd(lTmp, mpy32x16(coeff[4], coeffLsf[4], gPitCod))
+			}
 
 			if lSub(lTmp, distMin) < 0 {
 				distMin = lTmp

@@ -73,27 +73,38 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 	if t1 > 0 {
 		t0 = lNegate(t0)
 	}
-	kh, kl := lExtract(t0)
+	kh, kl := lExtractF(t0)
 	rc[0] = kh
 	t0 = lShr(t0, 4)
-	ah[1], al[1] = lExtract(t0)
+	ah[1], al[1] = lExtractF(t0)
 
 	// Alpha = R[0] * (1 - K*K)
 	t0 = mpy32(kh, kl, kh, kl)
 	t0 = lAbs(t0)
 	t0 = lSub(max32, t0)
-	hi, lo := lExtract(t0)
+	hi, lo := lExtractF(t0)
 	t0 = mpy32(rh[0], rl[0], hi, lo)
 
 	alpExp := normL(t0)
 	t0 = lShl(t0, alpExp)
-	alpH, alpL := lExtract(t0)
+	alpH, alpL := lExtractF(t0)
 
 	for i := 2; i <= encOrder; i++ {
 		// t0 = sum(R[j]*A[i-j], j=1..i-1) + R[i]
-		t0 = 0
+		// in 64 bits, exact while every step stays within 32 bits
+		var s int64
+		var chk uint64
 		for j := 1; j < i; j++ {
-			t0 = lAdd(t0, mpy32(rh[j], rl[j], ah[i-j], al[i-j]))
+			v, c := mpy32X(rh[j], rl[j], ah[i-j], al[i-j])
+			s += v
+			chk |= c | uint64(s-min32)
+		}
+		t0 = int32(s)
+		if chk > 0xffffffff {
+			t0 = 0
+			for j := 1; j < i; j++ {
+				t0 = lAdd(t0, mpy32(rh[j], rl[j], ah[i-j], al[i-j]))
+			}
 		}
 		t0 = lShl(t0, 4)
 		t1 = lComp(rh[i], rl[i])
@@ -106,7 +117,7 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 			t2 = lNegate(t2)
 		}
 		t2 = lShl(t2, alpExp)
-		kh, kl = lExtract(t2)
+		kh, kl = lExtractF(t2)
 		rc[i-1] = kh
 
 		if sub(absS(kh), 32750) > 0 {
@@ -118,23 +129,30 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 
 		// An[j] = A[j] + K*A[i-j], An[i] = K
 		for j := 1; j < i; j++ {
-			t0 = mpy32(kh, kl, ah[i-j], al[i-j])
-			t0 = lAdd(t0, lComp(ah[j], al[j]))
-			anh[j], anl[j] = lExtract(t0)
+			// L_Comp of a DPF value is exact: hi<<16 + 2 lo
+			v, c := mpy32X(kh, kl, ah[i-j], al[i-j])
+			v += int64(ah[j])<<16 + 2*int64(al[j])
+			if c|uint64(v-min32) > 0xffffffff {
+				t0 = mpy32(kh, kl, ah[i-j], al[i-j])
+				t0 = lAdd(t0, lComp(ah[j], al[j]))
+			} else {
+				t0 = int32(v)
+			}
+			anh[j], anl[j] = lExtractF(t0)
 		}
 		t2 = lShr(t2, 4)
-		anh[i], anl[i] = lExtract(t2)
+		anh[i], anl[i] = lExtractF(t2)
 
 		// Alpha *= 1 - K*K
 		t0 = mpy32(kh, kl, kh, kl)
 		t0 = lAbs(t0)
 		t0 = lSub(max32, t0)
-		hi, lo = lExtract(t0)
+		hi, lo = lExtractF(t0)
 		t0 = mpy32(alpH, alpL, hi, lo)
 
 		j := normL(t0)
 		t0 = lShl(t0, j)
-		alpH, alpL = lExtract(t0)
+		alpH, alpL = lExtractF(t0)
 		alpExp = add(alpExp, j)
 
 		for j := 1; j <= i; j++ {

@@ -109,3 +109,41 @@ func dotPair(x []int16, p []int64) (hi, lo int32) {
 	hi = int32((s - int64(lo)) >> 32)
 	return hi, lo
 }
+
+// Inline forms of the double-precision (DPF) operators, exact: the sums
+// run in 64 bits and, should an intermediate leave the 32-bit range (where
+// a saturating step would have clipped), the operator itself is used.
+
+// lExtractF is lExtract: hi = a>>16, lo = (a>>1) & 0x7fff.
+func lExtractF(a int32) (hi, lo int16) { return int16(a >> 16), int16((a >> 1) & 0x7fff) }
+
+// out32 reports whether v lies outside the 32-bit range.
+func out32(v int64) bool { return uint64(v-min32) > 0xffffffff }
+
+// mpy32x16X is mpy32x16 for a DPF low part lo in [0, 32767] (mult(lo, n)
+// cannot saturate) as an exact 64-bit value, with the range check term
+// of its steps: chk > 0xffffffff when a step left 32 bits.
+func mpy32x16X(hi, lo, n int16) (v int64, chk uint64) {
+	p := 2 * int64(hi) * int64(n)
+	v = p + 2*((int64(lo)*int64(n))>>15)
+	return v, uint64(p-min32) | uint64(v-min32)
+}
+
+// mpy32X is mpy32 for DPF low parts lo1, lo2 in [0, 32767], as mpy32x16X.
+func mpy32X(hi1, lo1, hi2, lo2 int16) (v int64, chk uint64) {
+	p := 2 * int64(hi1) * int64(hi2)
+	s := p + 2*((int64(hi1)*int64(lo2))>>15)
+	v = s + 2*((int64(lo1)*int64(hi2))>>15)
+	return v, uint64(p-min32) | uint64(s-min32) | uint64(v-min32)
+}
+
+// lShlF is lShl for 0 <= n < 31.
+func lShlF(a int32, n uint) int32 {
+	switch {
+	case a > max32>>n:
+		return max32
+	case a < min32>>n:
+		return min32
+	}
+	return a << n
+}
