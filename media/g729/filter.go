@@ -130,7 +130,11 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 
 	fastY := maxAbs(tmp[:lpOrder]) < limY
 	limHi := int16(min(limY, max16)) // |out| < limHi keeps the fast path
-	for i := 0; i < n; i++ {
+	i := 0
+	if fastY {
+		i = synFiltPairs(&c, x[:n], &tmp, int64(limHi))
+	}
+	for ; i < n; i++ {
 		yy := (*[lpOrder + 1]int16)(tmp[i : i+lpOrder+1]) // yy[lpOrder-j] is y[i-j]
 		var out int16
 		if fastY {
@@ -173,6 +177,52 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 	if update {
 		copy(mem[:lpOrder], y[n-lpOrder:n])
 	}
+}
+
+// synFiltPairs is the fast path of synFilt two outputs at a time, for as
+// long as every output stays below lim (the bound under which no partial
+// sum saturates, so that every sum below is exact). It returns how many
+// outputs it wrote to tmp[lpOrder:]; the caller continues from there.
+//
+// The two outputs share one 64-bit sum: the coefficient pair
+// c[j]*2^32 + c[j+1] times y[i-j] adds c[j]*y[i-j] to the high half (output
+// i) and c[j+1]*y[i-j] to the low half (output i+1, whose newest term
+// c[1]*y[i] is subtracted once y[i] is known). Both halves stay within
+// +-2^30; the low half carries an offset of 2^31 so that it is never
+// negative and the high half is read by a plain shift. Both carry 2048, the
+// rounding constant of (s<<4 + 0x8000)>>16 = (s + 2048)>>12.
+func synFiltPairs(c *[lpOrder + 1]int32, x []int16, tmp *[100 + lpOrder]int16, lim int64) int {
+	var pc [lpOrder + 1]int64
+	for j := 1; j < lpOrder; j++ {
+		pc[j] = int64(c[j])<<32 + int64(c[j+1])
+	}
+	pc[lpOrder] = int64(c[lpOrder]) << 32
+	const offHi, offLo = 2048 << 32, 1<<31 + 2048
+	c0, c1 := int64(c[0]), int64(c[1])
+	y1, y2 := int64(tmp[lpOrder-1]), int64(tmp[lpOrder-2])
+	n := len(x)
+	i := 0
+	for ; i+1 < n && i+lpOrder+2 <= len(tmp); i += 2 {
+		yy := (*[lpOrder + 2]int16)(tmp[i : i+lpOrder+2]) // yy[lpOrder-j] is y[i-j]
+		p0 := int64(x[i])*c0<<32 + int64(x[i+1])*c0 + (offHi + offLo)
+		p0 -= pc[10]*int64(yy[0]) + pc[8]*int64(yy[2]) + pc[6]*int64(yy[4]) + pc[4]*int64(yy[6])
+		p1 := pc[9]*int64(yy[1]) + pc[7]*int64(yy[3]) + pc[5]*int64(yy[5]) + pc[3]*int64(yy[7])
+		p := p0 - p1 - pc[2]*y2 - pc[1]*y1
+		o0 := p >> 44 // (s[i] + 2048) >> 12
+		// Outside (-lim, lim) (which includes every saturating case):
+		// leave the sample to the general loop.
+		if uint64(o0+lim-1) >= uint64(2*lim-1) {
+			break
+		}
+		o1 := (int64(uint32(p)) - 1<<31 - c1*o0) >> 12
+		if uint64(o1+lim-1) >= uint64(2*lim-1) {
+			break
+		}
+		yy[lpOrder] = int16(o0)
+		yy[lpOrder+1] = int16(o1)
+		y2, y1 = o0, o1
+	}
+	return i
 }
 
 // residu filters x through A(z): y[i] for i < n from x[off+i-10 .. off+i].

@@ -1,0 +1,196 @@
+package g729
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// The decoder's fast filters against the recommendation's step-by-step
+// saturating arithmetic, on random inputs from tiny to full-scale (so that
+// both the plain and the saturating paths run).
+
+// synFiltRef is the recommendation's Syn_filt with the Overflow flag.
+func synFiltRef(a, x, y, mem []int16, update bool, ov *bool) {
+	n := len(x)
+	tmp := make([]int16, lpOrder+n)
+	copy(tmp, mem[:lpOrder])
+	for i := 0; i < n; i++ {
+		s := lMultOv(x[i], a[0], ov)
+		for j := 1; j <= lpOrder; j++ {
+			s = lMsuOv(s, a[j], tmp[lpOrder+i-j], ov)
+		}
+		s = lShlOv(s, 3, ov)
+		tmp[lpOrder+i] = roundOv(s, ov)
+	}
+	copy(y[:n], tmp[lpOrder:])
+	if update {
+		copy(mem[:lpOrder], y[n-lpOrder:n])
+	}
+}
+
+// residuRef is the recommendation's Residu.
+func residuRef(a, x []int16, off int, y []int16, n int) {
+	for i := 0; i < n; i++ {
+		s := lMult(x[off+i], a[0])
+		for j := 1; j <= lpOrder; j++ {
+			s = lMac(s, a[j], x[off+i-j])
+		}
+		y[i] = round(lShl(s, 3))
+	}
+}
+
+// predLt3Ref is the recommendation's Pred_lt_3.
+func predLt3Ref(exc []int16, off int, t0, frac int16, n int) {
+	x0 := off - int(t0)
+	frac = negate(frac)
+	if frac < 0 {
+		frac = add(frac, upSamp)
+		x0--
+	}
+	for j := 0; j < n; j++ {
+		x1, x2 := x0+j, x0+j+1
+		c1, c2 := int(frac), int(sub(upSamp, frac))
+		var s int32
+		for i, k := 0, 0; i < lInter10; i, k = i+1, k+upSamp {
+			s = lMac(s, exc[x1-i], inter3l[c1+k])
+			s = lMac(s, exc[x2+i], inter3l[c2+k])
+		}
+		exc[off+j] = round(s)
+	}
+}
+
+// postProcessRef is the recommendation's Post_Process.
+func postProcessRef(p *postProcess, sig []int16) {
+	for i := range sig {
+		x2 := p.x1
+		p.x1 = p.x0
+		p.x0 = sig[i]
+		t := mpy32x16(p.y1Hi, p.y1Lo, a100[1])
+		t = lAdd(t, mpy32x16(p.y2Hi, p.y2Lo, a100[2]))
+		t = lMac(t, p.x0, b100[0])
+		t = lMac(t, p.x1, b100[1])
+		t = lMac(t, x2, b100[2])
+		t = lShl(t, 2)
+		p.y2Hi, p.y2Lo = p.y1Hi, p.y1Lo
+		p.y1Hi, p.y1Lo = lExtract(t)
+		sig[i] = round(lShl(t, 1))
+	}
+}
+
+// randSig fills v with samples of a random magnitude class.
+func randSig(r *rand.Rand, v []int16) {
+	scale := []int32{0, 3, 60, 900, 4000, 12000, 32768}[r.IntN(7)]
+	for i := range v {
+		switch {
+		case scale == 32768 && r.IntN(4) == 0:
+			v[i] = int16(min16 + 32767*r.IntN(2)*2 + r.IntN(2))
+		case scale == 0:
+			v[i] = 0
+		default:
+			v[i] = int16(r.Int32N(2*scale) - scale)
+		}
+	}
+}
+
+// randLP returns random filter coefficients, Q12 with a[0] = 4096, small
+// or large (unstable, saturating) or with extreme values.
+func randLP(r *rand.Rand) [lpOrder + 1]int16 {
+	var a [lpOrder + 1]int16
+	a[0] = 4096
+	scale := []int32{200, 2000, 8000, 32768}[r.IntN(4)]
+	for j := 1; j <= lpOrder; j++ {
+		a[j] = int16(r.Int32N(2*scale) - scale)
+		if scale == 32768 && r.IntN(8) == 0 {
+			a[j] = min16
+		}
+	}
+	if r.IntN(16) == 0 {
+		a[0] = int16(r.Int32N(65536) - 32768)
+	}
+	return a
+}
+
+func TestSynFiltMatchesOperators(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for it := 0; it < 200000; it++ {
+		a := randLP(r)
+		n := []int{40, 22, 11, 80, 1, 2, 39}[r.IntN(7)]
+		x := make([]int16, n)
+		randSig(r, x)
+		var mem [lpOrder]int16
+		randSig(r, mem[:])
+		yRef, y := make([]int16, n), make([]int16, n)
+		memRef, mem2 := mem, mem
+		update := n >= lpOrder && r.IntN(2) == 0
+		var ovRef, ov bool
+		synFiltRef(a[:], x, yRef, memRef[:], update, &ovRef)
+		synFilt(a[:], x, y, mem2[:], update, &ov)
+		for i := range y {
+			if y[i] != yRef[i] {
+				t.Fatalf("iteration %d: a %v x %v mem %v: y[%d] = %d, want %d", it, a, x, mem, i, y[i], yRef[i])
+			}
+		}
+		if ov != ovRef || mem2 != memRef {
+			t.Fatalf("iteration %d: overflow %v want %v, mem %v want %v", it, ov, ovRef, mem2, memRef)
+		}
+	}
+}
+
+func TestResiduMatchesOperators(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for it := 0; it < 200000; it++ {
+		a := randLP(r)
+		n := []int{40, 80, 1, 2, 39}[r.IntN(5)]
+		x := make([]int16, n+lpOrder+3)
+		randSig(r, x)
+		yRef, y := make([]int16, n), make([]int16, n)
+		residuRef(a[:], x, lpOrder+1, yRef, n)
+		residu(a[:], x, lpOrder+1, y, n)
+		for i := range y {
+			if y[i] != yRef[i] {
+				t.Fatalf("iteration %d: y[%d] = %d, want %d", it, i, y[i], yRef[i])
+			}
+		}
+	}
+}
+
+func TestPredLt3MatchesOperators(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const off = pitMax + lInterpol
+	for it := 0; it < 100000; it++ {
+		exc := make([]int16, off+80)
+		randSig(r, exc[:off])
+		randSig(r, exc[off:]) // overwritten: garbage must not matter
+		n := []int{40, 80}[r.IntN(2)]
+		t0 := int16(pitMin + r.IntN(pitMax-pitMin+1))
+		frac := int16(r.IntN(3) - 1)
+		ref := append([]int16(nil), exc...)
+		predLt3Ref(ref, off, t0, frac, n)
+		predLt3(exc, off, t0, frac, n)
+		for i := range exc {
+			if exc[i] != ref[i] {
+				t.Fatalf("iteration %d (t0 %d frac %d): exc[%d] = %d, want %d", it, t0, frac, i, exc[i], ref[i])
+			}
+		}
+	}
+}
+
+func TestPostProcessMatchesOperators(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var p, ref postProcess
+	for it := 0; it < 50000; it++ {
+		sig := make([]int16, FrameSamples)
+		randSig(r, sig)
+		want := append([]int16(nil), sig...)
+		postProcessRef(&ref, want)
+		p.process(sig)
+		for i := range sig {
+			if sig[i] != want[i] {
+				t.Fatalf("iteration %d: sig[%d] = %d, want %d", it, i, sig[i], want[i])
+			}
+		}
+		if it%100 == 0 {
+			p, ref = postProcess{}, postProcess{}
+		}
+	}
+}
