@@ -136,3 +136,20 @@ func TestPreProcMatchesOperators(t *testing.T) {
 		}
 	}
 }
+
+// TestPackSpeech compares the speech-frame packer with pack.
+func TestPackSpeech(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for n := 0; n < 10000; n++ {
+		var prm [speechParams]int16
+		for i := range prm {
+			prm[i] = int16(rng.Int32N(65536) - 32768)
+		}
+		var want, got [FrameBytes]byte
+		pack(want[:], prm[:], speechBits[:])
+		packSpeech(&got, &prm)
+		if got != want {
+			t.Fatalf("prm %v: got % x, want % x", prm, got, want)
+		}
+	}
+}

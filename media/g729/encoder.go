@@ -110,8 +110,24 @@ func (e *Encoder) Encode(dst []byte, pcm []int16) []byte {
 
 	e.encodeSpeech()
 	var frame [FrameBytes]byte
-	pack(frame[:], e.prm[:], speechBits[:])
+	packSpeech(&frame, &e.prm)
 	return append(dst, frame[:]...)
+}
+
+// packSpeech is pack for a speech frame: the parameters' low bits MSB
+// first, through a bit accumulator.
+func packSpeech(dst *[FrameBytes]byte, prm *[speechParams]int16) {
+	var acc uint64
+	n, pos := 0, 0
+	for i, w := range speechBits {
+		acc = acc<<w | uint64(uint16(prm[i]))&(1<<w-1)
+		n += int(w)
+		for n >= 8 && pos < len(dst) {
+			n -= 8
+			dst[pos] = byte(acc >> uint(n))
+			pos++
+		}
+	}
 }
 
 // lpAnalysis runs the LP analysis of the present frame: autocorrelation of
@@ -211,7 +227,7 @@ func (e *Encoder) encodeSpeech() {
 		// target of the fixed codebook search
 		for i := range xn2 {
 			t := lMult(y1[i], gainPit)
-			t = lShl(t, 1) // gainPit in Q14
+			t = lShlF(t, 1) // gainPit in Q14
 			xn2[i] = sub(xn[i], extractH(t))
 		}
 
@@ -242,13 +258,13 @@ func (e *Encoder) encodeSpeech() {
 		for i := 0; i < encSubfr; i++ {
 			t := lMult(exc[off+i], gainPit)
 			t = lMac(t, code[i], gainCode)
-			t = lShl(t, 1)
+			t = lShlF(t, 1)
 			exc[off+i] = round(t)
 		}
 		e.tame.update(gainPit, t0)
 		for i, j := encSubfr-lpOrder, 0; i < encSubfr; i, j = i+1, j+1 {
-			temp := extractH(lShl(lMult(y1[i], gainPit), 1))
-			k := extractH(lShl(lMult(y2[i], gainCode), 2))
+			temp := extractH(lShlF(lMult(y1[i], gainPit), 1))
+			k := extractH(lShlF(lMult(y2[i], gainCode), 2))
 			e.memW0[j] = sub(xn[i], add(temp, k))
 		}
 	}

@@ -191,7 +191,7 @@ func lspGetTdist(wegt, buf, rbuf, fgSum *[lpOrder]int16) int32 {
 		t := sub(buf[j], rbuf[j])
 		t = mult(t, fgSum[j])
 		acc := lMult(wegt[j], t)
-		t2 := extractH(lShl(acc, 4))
+		t2 := extractH(lShlF(acc, 4))
 		tdist = lMac(tdist, t2, t)
 	}
 	return tdist
@@ -212,16 +212,16 @@ func getWegt(flsp, wegt *[lpOrder]int16) {
 			wegt[i] = 2048
 		} else {
 			acc := lMult(buf[i], buf[i])
-			t := extractH(lShl(acc, 2))
+			t := extractH(lShlF(acc, 2))
 			acc = lMult(t, const10)
-			t = extractH(lShl(acc, 2))
+			t = extractH(lShlF(acc, 2))
 			wegt[i] = add(t, 2048)
 		}
 	}
 	acc := lMult(wegt[4], const12)
-	wegt[4] = extractH(lShl(acc, 1))
+	wegt[4] = extractH(lShlF(acc, 1))
 	acc = lMult(wegt[5], const12)
-	wegt[5] = extractH(lShl(acc, 1))
+	wegt[5] = extractH(lShlF(acc, 1))
 
 	var tmax int16
 	for i := 0; i < lpOrder; i++ {

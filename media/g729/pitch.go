@@ -1,5 +1,7 @@
 package g729
 
+import "math/bits"
+
 // Pitch analysis of the encoder: open-loop search on the weighted speech
 // (Annex A 3.4, decimated), closed-loop fractional search (Annex A 3.5),
 // the lag encoding (G.729 3.7.1), the adaptive-codebook gain, and the
@@ -224,11 +226,12 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 	var dn, excTmp [encSubfr]int16
 	corHX(h, xn, &dn)
 
+	var corrs [16]int32
+	lagCorrs(&dn, exc, off, int(t0Min), int(t0Max), &corrs)
 	max := int32(min32)
 	t0 = t0Min
 	for t := t0Min; t <= t0Max; t++ {
-		c := dotProduct(dn[:], exc[off-int(t):], encSubfr)
-		if lSub(c, max) > 0 {
+		if c := corrs[(t-t0Min)&15]; lSub(c, max) > 0 {
 			max, t0 = c, t
 		}
 	}
@@ -257,6 +260,48 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 		copy(exc[off:off+encSubfr], excTmp[:])
 	}
 	return t0, frac
+}
+
+// lagCorrs sets corrs[t-tMin] to the correlation of dn with the past
+// excitation at lag t, tMin <= t <= tMax (at most 16 lags). Every partial
+// sum is bounded by sqrt(Edn * Eexc) (Cauchy-Schwarz, the energies of dn
+// and of the excitation the lags cover): when twice that is below 2^31
+// no step saturates and lags t, t+1 are summed together on packed
+// operands; otherwise each goes through the saturating chain.
+func lagCorrs(dn *[encSubfr]int16, exc []int16, off, tMin, tMax int, corrs *[16]int32) {
+	n := tMax - tMin + 1
+	if n <= 0 || n > len(corrs) {
+		return
+	}
+	base := off - tMax - 1 // one before the oldest sample read
+	win := exc[base : off-tMin+encSubfr]
+	var edn, eexc uint64
+	for _, v := range dn {
+		edn += uint64(int64(v) * int64(v))
+	}
+	for _, v := range win {
+		eexc += uint64(int64(v) * int64(v))
+	}
+	if hi, lo := bits.Mul64(edn, eexc); hi != 0 || lo >= 1<<60 {
+		for t := tMin; t <= tMax; t++ {
+			corrs[t-tMin] = macSum(0, dn[:], exc[off-t:off-t+encSubfr])
+		}
+		return
+	}
+	// packed[q] = (exc[base+q], exc[base+q-1])
+	var packed [encSubfr + 17]int64
+	for q := 1; q < len(win) && q < len(packed); q++ {
+		packed[q] = pack2(win[q], win[q-1])
+	}
+	t := tMin
+	for ; t+1 <= tMax; t += 2 {
+		q := off - t - base
+		hi, lo := dotPair(dn[:], packed[q:q+encSubfr])
+		corrs[t-tMin], corrs[t+1-tMin] = hi<<1, lo<<1
+	}
+	if t == tMax {
+		corrs[t-tMin] = dotPlain(0, dn[:], exc[off-t:off-t+encSubfr])
+	}
 }
 
 // gPitch returns the adaptive-codebook gain <xn,y1>/<y1,y1> in Q14, bounded
@@ -380,7 +425,7 @@ func (t *taming) update(gainPit, t0 int16) {
 	acc := func(e int32) int32 {
 		hi, lo := lExtract(e)
 		v := mpy32x16(hi, lo, gainPit)
-		v = lShl(v, 1)
+		v = lShlF(v, 1)
 		v = lAdd(0x4000, v)
 		if lSub(v, worst) > 0 {
 			worst = v
