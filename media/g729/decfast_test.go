@@ -60,7 +60,11 @@ func predLt3Ref(exc []int16, off int, t0, frac int16, n int) {
 }
 
 // postProcessRef is the recommendation's Post_Process.
-func postProcessRef(p *postProcess, sig []int16) {
+type postProcessDPF struct {
+	y2Hi, y2Lo, y1Hi, y1Lo, x0, x1 int16
+}
+
+func postProcessRef(p *postProcessDPF, sig []int16) {
 	for i := range sig {
 		x2 := p.x1
 		p.x1 = p.x0
@@ -177,10 +181,16 @@ func TestPredLt3MatchesOperators(t *testing.T) {
 
 func TestPostProcessMatchesOperators(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	var p, ref postProcess
+	var p postProcess
+	var ref postProcessDPF
 	for it := 0; it < 50000; it++ {
 		sig := make([]int16, FrameSamples)
 		randSig(r, sig)
+		if it%3 == 0 { // full-scale near Nyquist: the sums saturate
+			for i := range sig {
+				sig[i] = int16(32767 - 65535*((i+r.IntN(8)/7)&1))
+			}
+		}
 		want := append([]int16(nil), sig...)
 		postProcessRef(&ref, want)
 		p.process(sig)
@@ -190,7 +200,21 @@ func TestPostProcessMatchesOperators(t *testing.T) {
 			}
 		}
 		if it%100 == 0 {
-			p, ref = postProcess{}, postProcess{}
+			p, ref = postProcess{}, postProcessDPF{}
+		}
+		if it%7 == 0 { // any reachable state: y = t<<2 or saturated
+			st := [2]int32{int32(r.Uint32()) &^ 3, int32(r.Uint32()) &^ 3}
+			for k := range st {
+				switch r.IntN(4) {
+				case 0:
+					st[k] = max32
+				case 1:
+					st[k] = min32
+				}
+			}
+			p.y1, p.y2 = st[0], st[1]
+			ref.y1Hi, ref.y1Lo = lExtract(st[0])
+			ref.y2Hi, ref.y2Lo = lExtract(st[1])
 		}
 	}
 }

@@ -231,45 +231,56 @@ func (p *postFilter) agc(in, out []int16) {
 	p.pastGain = gain
 }
 
-// postProcess is the output high-pass filter (100 Hz) with its gain of 2;
-// the output history is kept in double precision.
+// postProcess is the output high-pass filter (100 Hz) with its gain of 2.
+// The recommendation keeps the past outputs in double precision (hi, lo);
+// y1 and y2 hold the 32-bit values they come from: hi = y>>16 and
+// lo = (y>>1)&0x7fff, so Mpy_32_16(hi, lo, n) = 2*(((y>>1)*n)>>15).
 type postProcess struct {
-	y2Hi, y2Lo, y1Hi, y1Lo, x0, x1 int16
+	y1, y2 int32
+	x0, x1 int16
 }
 
 func (p *postProcess) process(sig []int16) {
-	for i := range sig {
-		x2 := p.x1
-		p.x1 = p.x0
-		p.x0 = sig[i]
+	y1, y2 := int64(p.y1), int64(p.y2)
+	x0, x1 := int64(p.x0), int64(p.x1)
+	a1, a2 := int64(a100[1]), int64(a100[2])
+	b0, b1, b2 := int64(b100[0])*2, int64(b100[1])*2, int64(b100[2])*2
+	for i, v := range sig {
+		x2 := x1
+		x1 = x0
+		x0 = int64(v)
 
-		// The five terms of the recommendation's sum; when their
-		// magnitudes add up below 2^31 no partial sum saturates.
-		t1 := int64(p.y1Hi)*int64(a100[1])*2 + int64(int32(p.y1Lo)*int32(a100[1])>>15)*2
-		t2 := int64(p.y2Hi)*int64(a100[2])*2 + int64(int32(p.y2Lo)*int32(a100[2])>>15)*2
-		// The recommendation adds the five terms with saturation; if no
+		// The five terms of the recommendation's saturating sum; if no
 		// partial sum leaves the 32-bit range, the plain sum is the same.
+		t1 := ((y1 >> 1) * a1 >> 15) * 2
+		t2 := ((y2 >> 1) * a2 >> 15) * 2
+		u0, u1, u2 := x0*b0, x1*b1, x2*b2
 		r1 := t1 + t2
-		r2 := r1 + int64(p.x0)*int64(b100[0])*2
-		r3 := r2 + int64(p.x1)*int64(b100[1])*2
-		r4 := r3 + int64(x2)*int64(b100[2])*2
+		r2 := r1 + u0
+		r3 := r2 + u1
 		var t int32
-		if (uint64(r1+1<<31)|uint64(r2+1<<31)|uint64(r3+1<<31)|uint64(r4+1<<31))>>32 == 0 {
-			t = int32(r4)
+		if (uint64(r1+1<<31)|uint64(r2+1<<31)|uint64(r3+1<<31)|uint64(r3+u2+1<<31))>>32 == 0 {
+			t = int32(t1 + (t2 + u0 + u1 + u2))
 		} else {
-			t = mpy32x16(p.y1Hi, p.y1Lo, a100[1])
-			t = lAdd(t, mpy32x16(p.y2Hi, p.y2Lo, a100[2]))
-			t = lMac(t, p.x0, b100[0])
-			t = lMac(t, p.x1, b100[1])
-			t = lMac(t, x2, b100[2])
+			t = postProcessSat(int32(y1), int32(y2), int16(x0), int16(x1), int16(x2))
 		}
 		t = shlSat(t, 2)
 
 		sig[i] = roundFast(shlSat(t, 1))
-
-		p.y2Hi, p.y2Lo = p.y1Hi, p.y1Lo
-		// lExtract, exact without saturation: lo = (t>>1) - hi<<15.
-		p.y1Hi = int16(t >> 16)
-		p.y1Lo = int16(t>>1 - int32(p.y1Hi)<<15)
+		y2 = y1
+		y1 = int64(t)
 	}
+	p.y1, p.y2 = int32(y1), int32(y2)
+	p.x0, p.x1 = int16(x0), int16(x1)
+}
+
+// postProcessSat is the recommendation's saturating sum of postProcess.
+func postProcessSat(y1, y2 int32, x0, x1, x2 int16) int32 {
+	h1, l1 := lExtract(y1)
+	h2, l2 := lExtract(y2)
+	t := mpy32x16(h1, l1, a100[1])
+	t = lAdd(t, mpy32x16(h2, l2, a100[2]))
+	t = lMac(t, x0, b100[0])
+	t = lMac(t, x1, b100[1])
+	return lMac(t, x2, b100[2])
 }
