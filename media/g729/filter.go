@@ -238,30 +238,7 @@ func residu(a []int16, x []int16, off int, y []int16, n int) {
 	}
 	maxX := maxAbs(x[off-lpOrder : off+n])
 	if fast && maxX*sumA < noSat {
-		for i := 0; i < n; i++ {
-			xx := x[off+i-lpOrder : off+i+1] // xx[lpOrder-j] is x[i-j]
-			s := int32(xx[10]) * int32(a[0])
-			s += int32(a[1]) * int32(xx[9])
-			s += int32(a[2]) * int32(xx[8])
-			s += int32(a[3]) * int32(xx[7])
-			s += int32(a[4]) * int32(xx[6])
-			s += int32(a[5]) * int32(xx[5])
-			s += int32(a[6]) * int32(xx[4])
-			s += int32(a[7]) * int32(xx[3])
-			s += int32(a[8]) * int32(xx[2])
-			s += int32(a[9]) * int32(xx[1])
-			s += int32(a[10]) * int32(xx[0])
-			// s is half the L_mac sum; L_shl by 3 saturates when
-			// |s| >= 2^27.
-			switch {
-			case s >= 1<<27:
-				y[i] = max16
-			case s < -(1 << 27):
-				y[i] = min16
-			default:
-				y[i] = roundFast(s << 4)
-			}
-		}
+		residuPlain(a, x, off, y[:n])
 		return
 	}
 	for i := 0; i < n; i++ {
@@ -271,6 +248,42 @@ func residu(a []int16, x []int16, off int, y []int16, n int) {
 		}
 		s = lShl(s, 3)
 		y[i] = round(s)
+	}
+}
+
+// residuPlain is residu when no partial sum can saturate (every partial
+// sum is below 2^30 in magnitude): two outputs per 64-bit sum, the
+// coefficient pair a[j]*2^32 + a[j+1] times x[i-j] adding a[j]*x[i-j] to
+// the high half (output i) and a[j+1]*x[i-j] to the low half (output i+1).
+// The low half carries an offset of 2^31 so that it is never negative, both
+// the rounding constant of (s<<4 + 0x8000)>>16 = (s + 2048)>>12; L_shl and
+// the rounding saturate exactly where (s + 2048)>>12 leaves 16 bits.
+func residuPlain(a []int16, x []int16, off int, y []int16) {
+	a = a[:lpOrder+1]
+	var pa [lpOrder + 1]int64
+	for j := 0; j < lpOrder; j++ {
+		pa[j] = int64(a[j])<<32 + int64(a[j+1])
+	}
+	pa[lpOrder] = int64(a[lpOrder]) << 32
+	a0 := int64(a[0])
+	const offs = 2048<<32 + 1<<31 + 2048
+	n := len(y)
+	i := 0
+	for ; i+1 < n; i += 2 {
+		xw := (*[lpOrder + 2]int16)(x[off+i-lpOrder : off+i+2]) // xw[lpOrder-j] is x[i-j]
+		p0 := a0*int64(xw[11]) + pa[0]*int64(xw[10]) + pa[2]*int64(xw[8]) + pa[4]*int64(xw[6]) + pa[6]*int64(xw[4]) + pa[8]*int64(xw[2]) + pa[10]*int64(xw[0])
+		p1 := pa[1]*int64(xw[9]) + pa[3]*int64(xw[7]) + pa[5]*int64(xw[5]) + pa[7]*int64(xw[3]) + pa[9]*int64(xw[1])
+		p := p0 + p1 + offs
+		y[i] = int16(min(max(p>>44, min16), max16))
+		y[i+1] = int16(min(max((int64(uint32(p))-1<<31)>>12, min16), max16))
+	}
+	if i < n {
+		xw := (*[lpOrder + 1]int16)(x[off+i-lpOrder : off+i+1])
+		var s int64 = 2048
+		for j := 0; j <= lpOrder; j++ {
+			s += int64(a[j]) * int64(xw[lpOrder-j])
+		}
+		y[i] = int16(min(max(s>>12, min16), max16))
 	}
 }
 
