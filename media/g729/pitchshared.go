@@ -44,7 +44,11 @@ func predLt3(exc []int16, off int, t0, frac int16, n int) {
 		maxPast = maxAbs(exc[lo:hi])
 	}
 	readsOwn := x0+n+lInter10 > off // a lag short enough to read back what it writes
-	for j := 0; j < n; j++ {
+	j := 0
+	if x0 >= lInter10-1 && x0+lInter10+1 < off && maxPast*interSum < noSat {
+		j, maxPast = predLt3Pairs(exc, off, x0, n, &c1, &c2, maxPast, readsOwn)
+	}
+	for ; j < n; j++ {
 		x1 := x0 + j
 		x2 := x1 + 1
 		if maxPast*interSum < noSat && x1 >= lInter10-1 {
@@ -73,6 +77,51 @@ func predLt3(exc []int16, off int, t0, frac int16, n int) {
 			maxPast = max(maxPast, abs32(exc[off+j]))
 		}
 	}
+}
+
+// predLt3Pairs is the plain path of predLt3 two outputs at a time, while
+// the running maximum keeps every partial sum below 2^30 in magnitude. It
+// returns how many outputs it wrote and the running maximum; predLt3
+// continues from there.
+//
+// The 20 taps as one filter w over exc[x0+j-9 .. x0+j+10]; the pair of
+// outputs j, j+1 is one 64-bit sum with the coefficients w[q]*2^32 +
+// w[q-1]: the high half is output j, the low half (offset by 2^31 so that it
+// is never negative) output j+1. Both carry 0x4000, the rounding constant of
+// round(s<<1) = (s + 0x4000)>>15. The caller guarantees that the window of
+// a pair never reaches the pair's own outputs (lag above 11).
+func predLt3Pairs(exc []int16, off, x0, n int, c1, c2 *[lInter10]int32, maxPast int64, readsOwn bool) (int, int64) {
+	const interSum = 100887
+	var w [2*lInter10 + 2]int64 // w[q+1] is the tap on exc[x0+j-9+q]
+	for i := 0; i < lInter10; i++ {
+		w[lInter10-i] = int64(c1[i])
+		w[lInter10+1+i] = int64(c2[i])
+	}
+	var pw [2*lInter10 + 1]int64
+	for q := range pw {
+		pw[q] = w[q+1]<<32 + w[q]
+	}
+	const offs = 0x4000<<32 + 1<<31 + 0x4000
+	j := 0
+	for ; j+1 < n && maxPast*interSum < noSat; j += 2 {
+		b := x0 + j - lInter10 + 1
+		xw := (*[2*lInter10 + 1]int16)(exc[b : b+2*lInter10+1])
+		p0 := pw[0]*int64(xw[0]) + pw[2]*int64(xw[2]) + pw[4]*int64(xw[4]) + pw[6]*int64(xw[6]) +
+			pw[8]*int64(xw[8]) + pw[10]*int64(xw[10]) + pw[12]*int64(xw[12]) + pw[14]*int64(xw[14]) +
+			pw[16]*int64(xw[16]) + pw[18]*int64(xw[18]) + pw[20]*int64(xw[20])
+		p1 := pw[1]*int64(xw[1]) + pw[3]*int64(xw[3]) + pw[5]*int64(xw[5]) + pw[7]*int64(xw[7]) +
+			pw[9]*int64(xw[9]) + pw[11]*int64(xw[11]) + pw[13]*int64(xw[13]) + pw[15]*int64(xw[15]) +
+			pw[17]*int64(xw[17]) + pw[19]*int64(xw[19])
+		p := p0 + p1 + offs
+		o0 := min(p>>47, max16)
+		o1 := min((int64(uint32(p))-1<<31)>>15, max16)
+		exc[off+j] = int16(o0)
+		exc[off+j+1] = int16(o1)
+		if readsOwn {
+			maxPast = max(maxPast, abs64(o0), abs64(o1))
+		}
+	}
+	return j, maxPast
 }
 
 // parityPitch is the parity bit P0 of the six most significant bits of the
