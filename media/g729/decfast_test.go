@@ -247,3 +247,31 @@ func TestPredLt3Growing(t *testing.T) {
 		}
 	}
 }
+
+func TestNormDivFast(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 13))
+	check := func(a int32) {
+		if got, want := normLFast(a), normL(a); got != want {
+			t.Fatalf("normLFast(%d) = %d, want %d", a, got, want)
+		}
+	}
+	for _, a := range []int32{0, 1, -1, 2, -2, max32, min32, 0x40000000, -0x40000000, 0x3fffffff, -0x40000001} {
+		check(a)
+	}
+	for i := 0; i < 1000000; i++ {
+		check(int32(r.Uint32()) >> r.IntN(32))
+	}
+	for num := -2; num <= 32767; num += 1 + num/64 {
+		for den := -2; den <= 32767; den += 1 + den/64 {
+			if got, want := divSFast(int16(num), int16(den)), divS(int16(num), int16(den)); got != want {
+				t.Fatalf("divSFast(%d, %d) = %d, want %d", num, den, got, want)
+			}
+		}
+	}
+	for i := 0; i < 1000000; i++ {
+		num, den := int16(r.IntN(32768)), int16(r.IntN(32768))
+		if got, want := divSFast(num, den), divS(num, den); got != want {
+			t.Fatalf("divSFast(%d, %d) = %d, want %d", num, den, got, want)
+		}
+	}
+}

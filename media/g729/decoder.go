@@ -248,7 +248,7 @@ func (d *Decoder) decodeFrame(out []int16, prm []int16, bfi int16, ftyp int16) {
 		// Energy of the excitation, the reference of Annex B's SID gain.
 		e := exc[excOff : excOff+FrameSamples]
 		t := energySat(0, e)
-		sh := normL(t)
+		sh := normLFast(t)
 		d.sidSav = round(lShl(t, sh))
 		d.shSidSav = sub(16, sh)
 	}

@@ -81,7 +81,7 @@ func (p *postFilter) filter(syn *[synBufLen]int16, az *[azLen]int16, t *[2]int16
 			temp2 = 0
 		} else {
 			temp2 = mult(temp2, pstMu)
-			temp2 = divS(temp2, temp1)
+			temp2 = divSFast(temp2, temp1)
 		}
 		p.preemphasis(&res2Pst, temp2)
 
@@ -150,7 +150,7 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 	if ener0 > temp {
 		temp = ener0
 	}
-	j := normL(temp)
+	j := normLFast(temp)
 	cmax := round(lShl(corMax, j))
 	en := round(lShl(ener, j))
 	en0 := round(lShl(ener0, j))
@@ -172,7 +172,7 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 		en = shr(en, 1)
 		i := add(cmax, en)
 		if i > 0 {
-			gain = divS(cmax, i)
+			gain = divSFast(cmax, i)
 			g0 = sub(32767, gain)
 		} else {
 			g0 = 32767
@@ -202,18 +202,18 @@ func (p *postFilter) agc(in, out []int16) {
 		p.pastGain = 0
 		return
 	}
-	exp := sub(normL(s), 1)
+	exp := sub(normLFast(s), 1)
 	gainOut := round(lShl(s, exp))
 
 	s = energyShr2Sat(in[:subfrLen])
 	var g0 int16
 	if s != 0 {
-		i := normL(s)
+		i := normLFast(s)
 		gainIn := round(lShl(s, i))
 		exp = sub(exp, i)
 
 		// g0 = (1-AGC_FAC) * sqrt(gainIn/gainOut)
-		s = lDepositL(divS(gainOut, gainIn))
+		s = lDepositL(divSFast(gainOut, gainIn))
 		s = lShl(s, 7)
 		s = lShr(s, exp)
 		s = invSqrt(s)
