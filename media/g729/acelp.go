@@ -234,6 +234,30 @@ func corH(hIn []int16, rr *[dimRR]int16) {
 func pairSearch(ps1, alp1, dnK *[nbPos]int32, rr *[mSize]int16, tv *[nbPos]int32) (sq, alp int32, ba, bk int) {
 	sq, alp = -1, 1
 	ba, bk = -1, -1
+	// |rr<<13| <= 2^28 and |tv<<15| <= 2^30: if every alp1 keeps the sum
+	// within [min32, 0x7fff7fff] it needs neither 64 bits nor the clip
+	lo, hi := alp1[0], alp1[0]
+	for _, v := range alp1 {
+		lo = min(lo, v)
+		hi = max(hi, v)
+	}
+	if int64(lo)-(1<<28+1<<30) >= min32 && int64(hi)+(1<<28+1<<30) <= 0x7fff7fff {
+		for a := 0; a < nbPos; a++ {
+			p := ps1[a]
+			al := alp1[a]
+			row := (*[nbPos]int16)(rr[a*nbPos : a*nbPos+nbPos])
+			for k := 0; k < nbPos; k++ {
+				ps2 := min(p+dnK[k], max16)
+				sq2 := (ps2 * ps2) >> 15
+				alp16 := (al + int32(row[k])<<13 + tv[k]<<15 + 0x8000) >> 16
+				if alp*sq2 > sq*alp16 {
+					sq, alp = sq2, alp16
+					ba, bk = a, k
+				}
+			}
+		}
+		return sq, alp, ba, bk
+	}
 	for a := 0; a < nbPos; a++ {
 		p := ps1[a]
 		al := int64(alp1[a])

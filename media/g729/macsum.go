@@ -95,16 +95,20 @@ func pack2(hi, lo int16) int64 { return int64(hi)<<32 + int64(lo) }
 // lo[k]), k < len(x); both must lie within +-2^31.
 func dotPair(x []int16, p []int64) (hi, lo int32) {
 	p = p[:len(x)]
-	var s0, s1 int64
+	var s0, s1, s2, s3 int64
 	k := 0
-	for ; k+2 <= len(x); k += 2 {
-		s0 += int64(x[k]) * p[k]
-		s1 += int64(x[k+1]) * p[k+1]
+	for ; k+4 <= len(x); k += 4 {
+		xs := (*[4]int16)(x[k : k+4])
+		ps := (*[4]int64)(p[k : k+4])
+		s0 += int64(xs[0]) * ps[0]
+		s1 += int64(xs[1]) * ps[1]
+		s2 += int64(xs[2]) * ps[2]
+		s3 += int64(xs[3]) * ps[3]
 	}
-	if k < len(x) {
+	for ; k < len(x); k++ {
 		s0 += int64(x[k]) * p[k]
 	}
-	s := s0 + s1
+	s := s0 + s1 + s2 + s3
 	lo = int32(s)
 	hi = int32((s - int64(lo)) >> 32)
 	return hi, lo
