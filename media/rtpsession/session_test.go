@@ -536,19 +536,6 @@ func TestRTCPReports(t *testing.T) {
 	a := newSession(t, Config{Conn: ca, Remote: addrOf(cb), Now: clk.Now})
 	b := newSession(t, Config{Conn: cb, Remote: addrOf(ca), Now: clk.Now})
 	frame := make([]int16, 80)
-	// 12 s of audio from A by the injected clock: reports at 2.5 and 7.5 s
-	// (the first after half an interval, then every 5 s).
-	for i := range 1200 {
-		a.WriteFrame(frame)
-		b.ReadFrame(frame)
-		if i%2 == 1 {
-			waitReceived(t, b, uint64(i/2+1))
-		}
-		clk.Advance(10 * time.Millisecond)
-	}
-	if n := a.Stats().RTCPSent; n != 2 {
-		t.Errorf("A sent %d reports in 12 s, want 2", n)
-	}
 	waitRTCP := func(s *Session, n uint64) {
 		deadline := time.Now().Add(2 * time.Second)
 		for s.Stats().RTCPReceived < n {
@@ -557,6 +544,22 @@ func TestRTCPReports(t *testing.T) {
 			}
 			time.Sleep(time.Millisecond)
 		}
+	}
+	// 12 s of audio from A by the injected clock: reports at 2.5 and 7.5 s
+	// (the first after half an interval, then every 5 s). B must take a
+	// report in before the clock moves on, or its delay since the last SR,
+	// and so A's round trip, is off by the step.
+	for i := range 1200 {
+		a.WriteFrame(frame)
+		waitRTCP(b, a.Stats().RTCPSent)
+		b.ReadFrame(frame)
+		if i%2 == 1 {
+			waitReceived(t, b, uint64(i/2+1))
+		}
+		clk.Advance(10 * time.Millisecond)
+	}
+	if n := a.Stats().RTCPSent; n != 2 {
+		t.Errorf("A sent %d reports in 12 s, want 2", n)
 	}
 	waitRTCP(b, a.Stats().RTCPSent)
 	// B answers 300 ms after A's last sender report: A's round trip is the
