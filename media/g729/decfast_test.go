@@ -275,3 +275,88 @@ func TestNormDivFast(t *testing.T) {
 		}
 	}
 }
+
+// pitchFilterRef is the recommendation's long-term post-filter search and
+// filtering (pit_pst_filt of Annex A) on the residual of p.
+func pitchFilterRef(p *postFilter, t0Min, t0Max int16, out []int16) {
+	const cur = pitMax
+	sig := p.scalRes2[cur : cur+subfrLen]
+	corMax := int32(min32)
+	t0 := t0Min
+	for i := t0Min; i <= t0Max; i++ {
+		var corr int32
+		for j := 0; j < subfrLen; j++ {
+			corr = lMac(corr, sig[j], p.scalRes2[cur-int(i)+j])
+		}
+		if lSub(corr, corMax) > 0 {
+			corMax, t0 = corr, i
+		}
+	}
+	ener, ener0 := int32(1), int32(1)
+	for j := 0; j < subfrLen; j++ {
+		ener = lMac(ener, p.scalRes2[cur-int(t0)+j], p.scalRes2[cur-int(t0)+j])
+		ener0 = lMac(ener0, sig[j], sig[j])
+	}
+	if corMax < 0 {
+		corMax = 0
+	}
+	temp := max(corMax, ener, ener0)
+	j := normL(temp)
+	cmax := round(lShl(corMax, j))
+	en := round(lShl(ener, j))
+	en0 := round(lShl(ener0, j))
+	temp = lSub(lMult(cmax, cmax), lShr(lMult(en, en0), 1))
+	if temp < 0 {
+		copy(out, p.res2[cur:cur+subfrLen])
+		return
+	}
+	var g0, gain int16
+	if sub(cmax, en) > 0 {
+		g0, gain = pstInvGamma, pstGammaP2
+	} else {
+		cmax = shr(mult(cmax, pstGammaP), 1)
+		en = shr(en, 1)
+		i := add(cmax, en)
+		if i > 0 {
+			gain = divS(cmax, i)
+			g0 = sub(32767, gain)
+		} else {
+			g0, gain = 32767, 0
+		}
+	}
+	for i := 0; i < subfrLen; i++ {
+		out[i] = add(mult(g0, p.res2[cur+i]), mult(gain, p.res2[cur+i-int(t0)]))
+	}
+}
+
+func TestPitchFilterMatchesOperators(t *testing.T) {
+	r := rand.New(rand.NewPCG(14, 15))
+	for it := 0; it < 100000; it++ {
+		var p postFilter
+		randSig(r, p.res2[:])
+		if r.IntN(4) == 0 { // a periodic residual: the filter is on
+			per := pitMin + r.IntN(pitMax-pitMin)
+			for i := per; i < len(p.res2); i++ {
+				p.res2[i] = p.res2[i-per]
+			}
+		}
+		for i, v := range p.res2 {
+			p.scalRes2[i] = v >> 2
+		}
+		for k := range p.blkMax {
+			lo := max(pitMax-k*subfrLen, 0)
+			p.blkMax[k] = maxAbs(p.scalRes2[lo : pitMax+subfrLen-k*subfrLen])
+		}
+		t0Min := int16(pitMin - 3 + r.IntN(pitMax-pitMin+4))
+		t0Max := t0Min + 6
+		if t0Max > pitMax {
+			t0Max, t0Min = pitMax, pitMax-6
+		}
+		var got, want [subfrLen]int16
+		p.pitchFilter(t0Min, t0Max, &got)
+		pitchFilterRef(&p, t0Min, t0Max, want[:])
+		if got != want {
+			t.Fatalf("iteration %d (lags %d..%d): %v, want %v", it, t0Min, t0Max, got, want)
+		}
+	}
+}

@@ -24,6 +24,10 @@ type postFilter struct {
 	memSyn   [lpOrder]int16 // memory of 1/A(z/gamma1)
 	memPre   int16          // memory of the tilt filter
 	pastGain int16          // AGC gain, Q12
+
+	// Largest magnitude in scalRes2 of the current subframe (0) and of
+	// the four before it, a bound for the pitch search.
+	blkMax [5]int64
 }
 
 func (p *postFilter) reset() {
@@ -59,9 +63,14 @@ func (p *postFilter) filter(syn *[synBufLen]int16, az *[azLen]int16, t *[2]int16
 
 		res2 := p.res2[pitMax:]
 		residu(ap3[:], syn[:], lpOrder+iSub, res2, subfrLen)
+		var m int16
 		for j := 0; j < subfrLen; j++ {
-			p.scalRes2[pitMax+j] = res2[j] >> 2
+			v := res2[j] >> 2
+			p.scalRes2[pitMax+j] = v
+			m |= v ^ (v >> 15)
 		}
+		copy(p.blkMax[1:], p.blkMax[:len(p.blkMax)-1])
+		p.blkMax[0] = int64(m) + 1 // bounds every |v| (see maxAbs)
 
 		if ftyp == frameSpeech {
 			p.pitchFilter(t0Min, t0Max, &res2Pst)
@@ -104,20 +113,48 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 	const cur = pitMax
 	// With every sample below m, no sum of 40 products saturates when
 	// 2*40*m*m < 2^31 (scaled residuals are below 8192): plain arithmetic.
+	// m is the largest of the maxima of the subframes the lags reach.
 	var m int64
-	for _, v := range p.scalRes2[cur-int(t0Max) : cur+subfrLen] {
-		m = max(m, abs32(v))
+	for k := 0; k <= (int(t0Max)+subfrLen-1)/subfrLen && k < len(p.blkMax); k++ {
+		m = max(m, p.blkMax[k])
 	}
-	plain := m*m*subfrLen+1 < noSat
 	sig := (*[subfrLen]int16)(p.scalRes2[cur : cur+subfrLen])
 	corMax := int32(min32)
 	t0 := t0Min
-	for i := t0Min; i <= t0Max; i++ {
-		deb := (*[subfrLen]int16)(p.scalRes2[cur-int(i) : cur-int(i)+subfrLen])
-		var corr int32
-		if plain {
-			// No partial sum can overflow, so any order of the
-			// additions gives the exact sum.
+	if m*m*subfrLen+1 < noSat {
+		// Two lags per 64-bit sum: sig[j]*2^32 + sig[j+1] times the
+		// sample of lag i gives lag i in the high half and lag i+1 in
+		// the low half (offset by 2^31 so that it is never negative);
+		// each half is an exact sum below 2^30 in magnitude.
+		var sp [subfrLen]int64
+		for j := 0; j < subfrLen-1; j++ {
+			sp[j] = int64(sig[j])<<32 + int64(sig[j+1])
+		}
+		sp[subfrLen-1] = int64(sig[subfrLen-1]) << 32
+		i := t0Min
+		for ; i < t0Max; i += 2 {
+			b := cur - int(i)
+			deb := (*[subfrLen]int16)(p.scalRes2[b : b+subfrLen])
+			s0 := int64(sig[0])*int64(p.scalRes2[b-1]) + 1<<31
+			var s1, s2, s3 int64
+			for j := 0; j < subfrLen; j += 4 {
+				s0 += sp[j] * int64(deb[j])
+				s1 += sp[j+1] * int64(deb[j+1])
+				s2 += sp[j+2] * int64(deb[j+2])
+				s3 += sp[j+3] * int64(deb[j+3])
+			}
+			s := s0 + s1 + s2 + s3
+			if c := int32(s>>32) << 1; c > corMax {
+				corMax = c
+				t0 = i
+			}
+			if c := int32(int64(uint32(s))-1<<31) << 1; c > corMax {
+				corMax = c
+				t0 = i + 1
+			}
+		}
+		if i == t0Max {
+			deb := (*[subfrLen]int16)(p.scalRes2[cur-int(i) : cur-int(i)+subfrLen])
 			var c0, c1, c2, c3 int32
 			for j := 0; j < subfrLen; j += 4 {
 				c0 += int32(sig[j]) * int32(deb[j])
@@ -125,15 +162,22 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 				c2 += int32(sig[j+2]) * int32(deb[j+2])
 				c3 += int32(sig[j+3]) * int32(deb[j+3])
 			}
-			corr = (c0 + c1 + c2 + c3) << 1
-		} else {
+			if c := (c0 + c1 + c2 + c3) << 1; c > corMax {
+				corMax = c
+				t0 = i
+			}
+		}
+	} else {
+		for i := t0Min; i <= t0Max; i++ {
+			deb := (*[subfrLen]int16)(p.scalRes2[cur-int(i) : cur-int(i)+subfrLen])
+			var corr int32
 			for j, v := range sig {
 				corr = lMac(corr, v, deb[j])
 			}
-		}
-		if lSub(corr, corMax) > 0 {
-			corMax = corr
-			t0 = i
+			if lSub(corr, corMax) > 0 {
+				corMax = corr
+				t0 = i
+			}
 		}
 	}
 
