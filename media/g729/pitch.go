@@ -14,35 +14,42 @@ import "math/bits"
 // a longer one is a multiple of them.
 func pitchOlFast(sig []int16, off int) int16 {
 	const lFrame = FrameSamples
-	var scaled [FrameSamples + encPitMax]int16
-	base := off - encPitMax // sig index of scaled[0]
-	s0 := encPitMax         // scaled index of the current frame
+	const n = FrameSamples + encPitMax
+	base := off - encPitMax // sig index of the oldest sample
+	s0 := encPitMax         // index of the current frame
+	w := (*[n]int16)(sig[base : base+n])
 
 	// choose a scaling that neither overflows nor loses precision (on
-	// every other sample from the oldest)
-	var even [(FrameSamples + encPitMax + 1) / 2]int16
-	for k := range even {
-		even[k] = sig[base+2*k]
+	// every other sample from the oldest): the energy, a chain of L_mac
+	// of squares, is the exact sum clipped
+	var se int64
+	for k := 0; k < n; k += 2 {
+		v := int64(w[k])
+		se += v * v
 	}
-	sum, ov := energy(0, even[:])
+	up, down := false, false
 	switch {
-	case ov:
-		for i := range scaled {
-			scaled[i] = shr(sig[base+i], 3)
-		}
-	case lSub(sum, 1048576) < 0:
-		for i := range scaled {
-			scaled[i] = shl(sig[base+i], 3)
-		}
-	default:
-		copy(scaled[:], sig[base:base+len(scaled)])
+	case 2*se > max32:
+		down = true
+	case 2*se < 1048576:
+		up = true
 	}
 
 	// The correlations only use every other sample: split the scaled
-	// signal by parity so that they are contiguous products.
-	var dec [2][(FrameSamples + encPitMax + 1) / 2]int16
-	for i, v := range scaled {
-		dec[i&1][i>>1] = v
+	// signal by parity so that they are contiguous products; and its
+	// energy (exact sum, as energy).
+	var dec [2][(n + 1) / 2]int16
+	var st int64
+	for i, x := range w {
+		v := int32(x)
+		switch {
+		case down:
+			v >>= 3 // shr(x, 3)
+		case up:
+			v = min(max(v<<3, min16), max16) // shl(x, 3)
+		}
+		dec[i&1][i>>1] = int16(v)
+		st += int64(v * v)
 	}
 	cur := dec[s0&1][s0>>1 : s0>>1+lFrame/2]
 	delayed := func(lag int) []int16 {
@@ -50,8 +57,7 @@ func pitchOlFast(sig []int16, off int) int16 {
 		return dec[i&1][i>>1 : i>>1+lFrame/2]
 	}
 	// if the whole buffer's energy fits 32 bits, so does every correlation
-	etot, sat := energy(0, scaled[:])
-	plain := !sat && etot < max32
+	plain := 2*st < max32
 
 	// corrs[lag] is the correlation at every lag the search reads. With
 	// the plain bound, lags lag and lag+2 (same parity, one decimated
@@ -181,7 +187,6 @@ func dotProduct(x, y []int16, n int) int32 {
 // scaled so the largest magnitude fits 13 bits.
 func corHX(h, x []int16, d *[encSubfr]int16) {
 	var y32 [encSubfr]int32
-	var max int32
 	// 2|partial sum| <= sqrt(ex*eh) (Cauchy-Schwarz, ex = 2 sum x^2)
 	ex, satX := energy(0, x[:encSubfr])
 	eh, satH := energy(0, h[:encSubfr])
@@ -202,18 +207,19 @@ func corHX(h, x []int16, d *[encSubfr]int16) {
 			y32[i] = macSum(0, x[i:encSubfr], h)
 		}
 	}
+	// the largest L_abs (non-negative values: L_sub cannot saturate)
+	var m int64
 	for _, s := range y32 {
-		if s = lAbs(s); lSub(s, max) > 0 {
-			max = s
-		}
+		v := int64(s)
+		m = max(m, v, -v)
 	}
-	j := normL(max)
+	j := normL(int32(min(m, max32)))
 	if sub(j, 16) > 0 {
 		j = 16
 	}
-	j = sub(18, j)
+	sh := uint(18 - j) // 2..18
 	for i := range d {
-		d[i] = extractL(lShr(y32[i], j))
+		d[i] = int16(y32[i] >> sh)
 	}
 }
 
