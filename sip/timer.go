@@ -2,7 +2,7 @@ package sip
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -220,10 +220,20 @@ func (c *Call) refresh(interval time.Duration) (time.Duration, string, error) {
 func (c *Call) refreshOnce(interval time.Duration) (time.Duration, string, int, error) {
 	ctx, cancel := context.WithTimeout(c.u.ctx, 32*time.Second)
 	defer cancel()
+	c.mu.Lock()
 	method := sipmsg.INVITE
-	if c.u.cfg.SessionRefreshByUpdate {
+	if c.u.cfg.SessionRefreshByUpdate || c.localOffer == nil {
 		method = sipmsg.UPDATE
 	}
+	if method == sipmsg.INVITE {
+		if c.reinvitePending { // our own hold or resume is under way
+			c.mu.Unlock()
+			return 0, "", 491, nil
+		}
+		c.reinvitePending = true
+		defer func() { c.mu.Lock(); c.reinvitePending = false; c.mu.Unlock() }()
+	}
+	c.mu.Unlock()
 	req := c.inDialog(method)
 	req.AppendHeader(c.u.contact(c.localUser()))
 	req.AppendHeader(sipmsg.NewHeader("Session-Expires", strconv.Itoa(int(interval/time.Second))+";refresher=uac"))
@@ -235,43 +245,17 @@ func (c *Call) refreshOnce(interval time.Duration) (time.Duration, string, int, 
 		req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
 		req.SetBody(body)
 	}
-	tx, err := c.u.cli.TransactionRequest(ctx, req, sipgo.ClientRequestAddVia)
-	if err != nil {
-		return 0, "", 0, fmt.Errorf("%s: %w", method, err)
+	res, err := c.transact(ctx, req)
+	switch {
+	case errors.Is(err, ErrCallEnded):
+		return 0, "", 0, nil
+	case err != nil:
+		return 0, "", 0, err
+	case res.StatusCode < 300:
+		granted, refresher, _ := sessionExpires(res)
+		return granted, refresher, res.StatusCode, nil
+	case res.StatusCode == 491:
+		return 0, "", 491, nil
 	}
-	defer tx.Terminate()
-	for {
-		select {
-		case <-c.done:
-			return 0, "", 0, nil
-		case <-tx.Done():
-			if err := tx.Err(); err != nil {
-				return 0, "", 0, fmt.Errorf("%s unanswered: %w", method, err)
-			}
-			return 0, "", 0, fmt.Errorf("%s: transaction ended without a final response", method)
-		case res, ok := <-tx.Responses():
-			if !ok {
-				continue
-			}
-			if res.StatusCode < 200 {
-				continue
-			}
-			if method == sipmsg.INVITE && res.StatusCode < 300 {
-				ack := c.inDialog(sipmsg.ACK)
-				ack.CSeq().SeqNo = req.CSeq().SeqNo // the ACK of this re-INVITE
-				if err := c.u.cli.WriteRequest(ack, sipgo.ClientRequestAddVia); err != nil {
-					c.u.log.Warn("sip: ACK of a refresh not sent", "call", c.id, "error", err)
-				}
-			}
-			switch {
-			case res.StatusCode < 300:
-				granted, refresher, _ := sessionExpires(res)
-				return granted, refresher, res.StatusCode, nil
-			case res.StatusCode == 491:
-				return 0, "", 491, nil
-			default:
-				return 0, "", res.StatusCode, fmt.Errorf("%s answered %d %s", method, res.StatusCode, res.Reason)
-			}
-		}
-	}
+	return 0, "", res.StatusCode, &StatusError{Method: string(method), Code: res.StatusCode, Reason: res.Reason}
 }

@@ -74,6 +74,9 @@ var (
 	ErrClosed       = errors.New("sip: user agent closed")
 	ErrCallEnded    = errors.New("sip: call ended")
 	ErrCallAnswered = errors.New("sip: call already answered")
+	ErrNotAnswered  = errors.New("sip: call not answered yet")
+	// ErrPending is a re-INVITE asked for while another is in progress.
+	ErrPending = errors.New("sip: a re-INVITE is in progress")
 )
 
 // UA is the gateway's SIP user agent.

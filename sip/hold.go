@@ -1,0 +1,121 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/emiago/sipgo"
+	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/potsgate/potsgate/sip/sdp"
+)
+
+// Hold puts the far end on hold: a re-INVITE offering the call's codec
+// sendonly (RFC 3264 8.4), so the far end stops sending and we may send a
+// hold tone. It returns the media choice the answer gives.
+func (c *Call) Hold(ctx context.Context) (sdp.Choice, error) {
+	return c.redirect(ctx, sdp.SendOnly)
+}
+
+// Resume takes the call off hold (sendrecv again).
+func (c *Call) Resume(ctx context.Context) (sdp.Choice, error) {
+	return c.redirect(ctx, sdp.SendRecv)
+}
+
+// redirect re-offers the session with a new direction.
+func (c *Call) redirect(ctx context.Context, dir sdp.Direction) (sdp.Choice, error) {
+	select {
+	case <-c.done:
+		return sdp.Choice{}, ErrCallEnded
+	default:
+	}
+	if !c.answered.Load() {
+		return sdp.Choice{}, ErrNotAnswered
+	}
+	c.mu.Lock()
+	if c.reinvitePending {
+		c.mu.Unlock()
+		return sdp.Choice{}, ErrPending
+	}
+	c.reinvitePending = true
+	cur := c.choice
+	formats := []sdp.Format{cur.Codec}
+	var dtmf uint8
+	if cur.HasDTMF() {
+		dtmf = cur.DTMF.PayloadType
+	}
+	c.sdpVersion++
+	offer := sdp.Offer(c.u.cfg.MediaAddr, c.localPort, c.sdpVersion, formats, dtmf, c.u.cfg.PacketTime, dir)
+	c.mu.Unlock()
+	defer func() { c.mu.Lock(); c.reinvitePending = false; c.mu.Unlock() }()
+
+	req := c.inDialog(sipmsg.INVITE)
+	req.AppendHeader(c.u.contact(c.localUser()))
+	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offer.Marshal())
+	res, err := c.transact(ctx, req)
+	if err != nil {
+		return sdp.Choice{}, err
+	}
+	if res.StatusCode >= 300 {
+		return sdp.Choice{}, &StatusError{Method: "INVITE", Code: res.StatusCode, Reason: res.Reason}
+	}
+	ans, err := sdp.Parse(res.Body())
+	if err != nil {
+		return sdp.Choice{}, fmt.Errorf("sip: answer to our re-INVITE: %w", err)
+	}
+	choice, err := sdp.Accept(offer, ans)
+	if err != nil {
+		return sdp.Choice{}, fmt.Errorf("sip: answer to our re-INVITE: %w", err)
+	}
+	c.mu.Lock()
+	c.choice, c.localOffer = choice, offer
+	c.mu.Unlock()
+	return choice, nil
+}
+
+// transact sends an in-dialog request and waits for its final response;
+// a 2xx to an INVITE is acknowledged here.
+func (c *Call) transact(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response, error) {
+	tx, err := c.u.cli.TransactionRequest(ctx, req, sipgo.ClientRequestAddVia)
+	if err != nil {
+		return nil, fmt.Errorf("sip: %s: %w", req.Method, err)
+	}
+	defer tx.Terminate()
+	for {
+		select {
+		case <-c.done:
+			return nil, ErrCallEnded
+		case <-ctx.Done():
+			return nil, fmt.Errorf("sip: %s: %w", req.Method, ctx.Err())
+		case <-tx.Done():
+			if err := tx.Err(); err != nil {
+				return nil, fmt.Errorf("sip: %s unanswered: %w", req.Method, err)
+			}
+			return nil, fmt.Errorf("sip: %s: transaction ended without a final response", req.Method)
+		case res, ok := <-tx.Responses():
+			if !ok || res.StatusCode < 200 {
+				continue
+			}
+			if req.Method == sipmsg.INVITE && res.StatusCode < 300 {
+				ack := c.inDialog(sipmsg.ACK)
+				ack.CSeq().SeqNo = req.CSeq().SeqNo // the ACK of this re-INVITE
+				if err := c.u.cli.WriteRequest(ack, sipgo.ClientRequestAddVia); err != nil {
+					c.u.log.Warn("sip: ACK of a re-INVITE not sent", "call", c.id, "error", err)
+				}
+			}
+			return res, nil
+		}
+	}
+}
+
+// StatusError is a request the far end refused.
+type StatusError struct {
+	Method string
+	Code   int
+	Reason string
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("sip: %s answered %d %s", e.Method, e.Code, e.Reason)
+}
