@@ -360,3 +360,22 @@ func TestPitchFilterMatchesOperators(t *testing.T) {
 		}
 	}
 }
+
+func TestLShlFast(t *testing.T) {
+	r := rand.New(rand.NewPCG(16, 17))
+	for i := 0; i < 2000000; i++ {
+		a := int32(r.Uint32()) >> r.IntN(32)
+		switch i % 50 {
+		case 0:
+			a = -1
+		case 1:
+			a = min32
+		case 2:
+			a = max32
+		}
+		n := int16(r.IntN(81) - 40)
+		if got, want := lShlFast(a, n), lShl(a, n); got != want {
+			t.Fatalf("lShlFast(%d, %d) = %d, want %d", a, n, got, want)
+		}
+	}
+}

@@ -14,6 +14,16 @@ func normLFast(a int32) int16 {
 	return int16(bits.LeadingZeros32(uint32(a^(a>>31)))) - 1
 }
 
+// lShlFast is lShl without its bit-by-bit loop: shifts of 31 and more
+// give what a shift of 31 gives (every non-zero value saturates, and -1
+// becomes min32), negative ones shift right.
+func lShlFast(a int32, n int16) int32 {
+	if n <= 0 {
+		return lShr(a, -n)
+	}
+	return shlSat(a, uint(min(n, 31)))
+}
+
 // divSFast is divS: the recommendation's bit-by-bit restoring division
 // produces the 15 bits of floor(num*2^15/den), for 0 <= num <= den.
 func divSFast(num, den int16) int16 {
@@ -33,7 +43,7 @@ func log2(x int32) (exponent, fraction int16) {
 		return 0, 0
 	}
 	e := normLFast(x)
-	x = lShl(x, e)
+	x = lShlFast(x, e)
 	exponent = sub(30, e)
 
 	x = lShr(x, 9)
@@ -68,7 +78,7 @@ func invSqrt(x int32) int32 {
 		return 0x3fffffff
 	}
 	e := normLFast(x)
-	x = lShl(x, e)
+	x = lShlFast(x, e)
 
 	e = sub(30, e)
 	if e&1 == 0 { // an even exponent takes a shift into the mantissa

@@ -22,11 +22,19 @@ func abs32(v int16) int64 {
 // maxAbs is an upper bound of the magnitudes in v: |x| <= (x ^ x>>15) + 1,
 // and the OR of those terms bounds each of them.
 func maxAbs(v []int16) int64 {
-	var or int16
-	for _, x := range v {
-		or |= x ^ (x >> 15)
+	var o0, o1, o2, o3 int16
+	i := 0
+	for ; i+3 < len(v); i += 4 {
+		w := (*[4]int16)(v[i : i+4])
+		o0 |= w[0] ^ (w[0] >> 15)
+		o1 |= w[1] ^ (w[1] >> 15)
+		o2 |= w[2] ^ (w[2] >> 15)
+		o3 |= w[3] ^ (w[3] >> 15)
 	}
-	return int64(or) + 1
+	for ; i < len(v); i++ {
+		o0 |= v[i] ^ (v[i] >> 15)
+	}
+	return int64(o0|o1|o2|o3) + 1
 }
 
 // roundFast is round (the high half of a+0x8000, saturated).
@@ -42,16 +50,19 @@ func roundFast(a int32) int16 {
 // acc >= 0. Every term is >= 0, so the saturating sum only ever clips at
 // the top and stays there: it equals the exact sum capped at max32.
 func energySat(acc int32, x []int16) int32 {
-	var s0, s1 int64
+	var s0, s1, s2, s3 int64
 	i := 0
-	for ; i+1 < len(x); i += 2 {
-		s0 += int64(x[i]) * int64(x[i])
-		s1 += int64(x[i+1]) * int64(x[i+1])
+	for ; i+3 < len(x); i += 4 {
+		w := (*[4]int16)(x[i : i+4])
+		s0 += int64(w[0]) * int64(w[0])
+		s1 += int64(w[1]) * int64(w[1])
+		s2 += int64(w[2]) * int64(w[2])
+		s3 += int64(w[3]) * int64(w[3])
 	}
-	if i < len(x) {
+	for ; i < len(x); i++ {
 		s0 += int64(x[i]) * int64(x[i])
 	}
-	return int32(min(int64(acc)+2*(s0+s1), max32))
+	return int32(min(int64(acc)+2*(s0+s1+s2+s3), max32))
 }
 
 // energyShr2Sat is energySat(0, x[i]>>2): the energy of the signal scaled
@@ -82,7 +93,7 @@ func sat32(v int64) int32 {
 	return int32(v)
 }
 
-// shlSat is L_shl for 0 <= n < 31: v<<n saturated to 32 bits.
+// shlSat is L_shl for 0 <= n <= 31: v<<n saturated to 32 bits.
 func shlSat(v int32, n uint) int32 {
 	switch {
 	case v > max32>>n:

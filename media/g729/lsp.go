@@ -48,15 +48,16 @@ func lspAz(lsp []int16, a []int16) {
 	lspPol(lsp, 0, &f1)
 	lspPol(lsp, 1, &f2)
 	for i := 5; i > 0; i-- {
-		f1[i] = lAdd(f1[i], f1[i-1])
-		f2[i] = lSub(f2[i], f2[i-1])
+		f1[i] = sat32(int64(f1[i]) + int64(f1[i-1]))
+		f2[i] = sat32(int64(f2[i]) - int64(f2[i-1]))
 	}
 	a[0] = 4096
 	for i, j := 1, 10; i <= 5; i, j = i+1, j-1 {
-		t0 := lAdd(f1[i], f2[i])
-		a[i] = extractL(lShrR(t0, 13))
-		t0 = lSub(f1[i], f2[i])
-		a[j] = extractL(lShrR(t0, 13))
+		// L_shr_r(t, 13): the shift rounded by the last bit shifted out.
+		t0 := sat32(int64(f1[i]) + int64(f2[i]))
+		a[i] = int16(t0>>13 + (t0>>12)&1)
+		t0 = sat32(int64(f1[i]) - int64(f2[i]))
+		a[j] = int16(t0>>13 + (t0>>12)&1)
 	}
 }
 
@@ -163,7 +164,7 @@ func lspPrevExtract(lsp, lspEle []int16, fg *[4][10]int16, freqPrev *[4][10]int1
 		}
 		tmp := extractH(t)
 		t = lMult(tmp, fgSumInv[j])
-		lspEle[j] = extractH(lShl(t, 3))
+		lspEle[j] = extractH(lShlFast(t, 3))
 	}
 }
 

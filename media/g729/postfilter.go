@@ -195,9 +195,9 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 		temp = ener0
 	}
 	j := normLFast(temp)
-	cmax := round(lShl(corMax, j))
-	en := round(lShl(ener, j))
-	en0 := round(lShl(ener0, j))
+	cmax := round(lShlFast(corMax, j))
+	en := round(lShlFast(ener, j))
+	en0 := round(lShlFast(ener0, j))
 
 	// Off when the prediction gain is below 3 dB.
 	temp = lMult(cmax, cmax)
@@ -230,11 +230,13 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 
 // preemphasis filters sig through 1 - g z^-1 in place.
 func (p *postFilter) preemphasis(sig *[subfrLen]int16, g int16) {
+	// g >= 0, so mult(g, x) cannot saturate; only the difference can.
+	gg := int32(g)
 	last := sig[subfrLen-1]
 	for i := subfrLen - 1; i > 0; i-- {
-		sig[i] = sub(sig[i], mult(g, sig[i-1]))
+		sig[i] = int16(min(max(int32(sig[i])-(gg*int32(sig[i-1]))>>15, min16), max16))
 	}
-	sig[0] = sub(sig[0], mult(g, p.memPre))
+	sig[0] = int16(min(max(int32(sig[0])-(gg*int32(p.memPre))>>15, min16), max16))
 	p.memPre = last
 }
 
@@ -247,32 +249,35 @@ func (p *postFilter) agc(in, out []int16) {
 		return
 	}
 	exp := sub(normLFast(s), 1)
-	gainOut := round(lShl(s, exp))
+	gainOut := round(lShlFast(s, exp))
 
 	s = energyShr2Sat(in[:subfrLen])
 	var g0 int16
 	if s != 0 {
 		i := normLFast(s)
-		gainIn := round(lShl(s, i))
+		gainIn := round(lShlFast(s, i))
 		exp = sub(exp, i)
 
 		// g0 = (1-AGC_FAC) * sqrt(gainIn/gainOut)
 		s = lDepositL(divSFast(gainOut, gainIn))
-		s = lShl(s, 7)
+		s = lShlFast(s, 7)
 		s = lShr(s, exp)
 		s = invSqrt(s)
-		i = round(lShl(s, 9))
+		i = round(lShlFast(s, 9))
 		g0 = mult(i, pstAgcFac1)
 	}
 
-	gain := p.pastGain
-	for i := 0; i < subfrLen; i++ {
-		gain = mult(gain, pstAgcFac)
-		gain = add(gain, g0)
-		// gain >= 0, so L_mult cannot saturate; L_shl can.
-		out[i] = int16(shlSat(int32(out[i])*int32(gain)*2, 3) >> 16)
+	// 0 <= gain <= 32767 and 0 <= g0 <= 3275 (1-AGC_FAC times a Q15
+	// value), so gain*0.9 + g0 <= 32765: mult and add cannot saturate, and
+	// gain >= 0 keeps L_mult from saturating; L_shl can.
+	gain := int32(p.pastGain)
+	g := int32(g0)
+	o := (*[subfrLen]int16)(out[:subfrLen])
+	for i := range o {
+		gain = (gain*pstAgcFac)>>15 + g
+		o[i] = int16(shlSat(int32(o[i])*gain*2, 3) >> 16)
 	}
-	p.pastGain = gain
+	p.pastGain = int16(gain)
 }
 
 // postProcess is the output high-pass filter (100 Hz) with its gain of 2.
