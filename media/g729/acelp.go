@@ -55,18 +55,15 @@ func acelpCodeA(x, h []int16, t0, pitchSharp int16, code, y []int16) (index, sig
 // precision first.
 func corH(hIn []int16, rr *[dimRR]int16) {
 	var h [encSubfr]int16
-	var cor int32
-	for i := 0; i < encSubfr; i++ {
-		cor = lMac(cor, hIn[i], hIn[i])
-	}
+	cor, _ := energy(0, hIn[:encSubfr]) // the L_mac chain of squares
 	if sub(extractH(cor), 32000) > 0 {
 		for i := range h {
-			h[i] = shr(hIn[i], 1)
+			h[i] = hIn[i] >> 1
 		}
 	} else {
-		k := shr(normL(cor), 1)
+		k := uint(shr(normL(cor), 1)) // 0..15
 		for i := range h {
-			h[i] = shl(hIn[i], k)
+			h[i] = int16(min(max(int32(hIn[i])<<k, min16), max16)) // shl
 		}
 	}
 
@@ -75,6 +72,10 @@ func corH(hIn []int16, rr *[dimRR]int16) {
 	// exact.
 	en, sat := energy(0, h[:])
 	fast := !sat && en <= max32
+	if fast {
+		corHPlain(&h, rr)
+		return
+	}
 
 	// diagonal: rri0i0 .. rri4i4, filled from their last position
 	p0, p1, p2, p3, p4 := rri0i0+nbPos-1, rri1i1+nbPos-1, rri2i2+nbPos-1, rri3i3+nbPos-1, rri4i4+nbPos-1
@@ -217,6 +218,162 @@ func corH(hIn []int16, rr *[dimRR]int16) {
 		lFinSup -= nbPos
 		lFinInf--
 		hf += step
+	}
+}
+
+// corHPlain is the rest of corH when no sum can saturate: the running
+// sums along each diagonal of the correlation matrix, stored as the
+// recommendation's Cor_h stores them.
+func corHPlain(h *[encSubfr]int16, rr *[dimRR]int16) {
+	const ldec = nbPos + 1
+	// diagonal: rri0i0 .. rri4i4, filled from their last position
+	var cor int32
+	ph := 0
+	for i := nbPos - 1; i >= 0; i-- {
+		for t := 4; t >= 0; t-- {
+			v := int32(h[ph])
+			cor += v * v << 1
+			ph++
+			rr[t*nbPos+i] = int16(cor >> 16)
+		}
+	}
+
+	// rri2i3, rri1i2, rri0i1 and rri0i4
+	lFinSup, lFinInf := mSize-1, mSize-2
+	for k := 0; k < nbPos; k++ {
+		p3, p2, p1, p0 := rri2i3+lFinSup, rri1i2+lFinSup, rri0i1+lFinSup, rri0i4+lFinInf
+		cor = 0
+		x, y := h[:], h[1+step*k:]
+		j := 0
+		for i := k + 1; i < nbPos; i++ {
+			xs, ys := (*[5]int16)(x[j:j+5]), (*[5]int16)(y[j:j+5])
+			cor += int32(xs[0]) * int32(ys[0]) << 1
+			cor += int32(xs[1]) * int32(ys[1]) << 1
+			rr[p3] = int16(cor >> 16)
+			cor += int32(xs[2]) * int32(ys[2]) << 1
+			rr[p2] = int16(cor >> 16)
+			cor += int32(xs[3]) * int32(ys[3]) << 1
+			rr[p1] = int16(cor >> 16)
+			cor += int32(xs[4]) * int32(ys[4]) << 1
+			rr[p0] = int16(cor >> 16)
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+			j += 5
+		}
+		xs, ys := (*[4]int16)(x[j:j+4]), (*[4]int16)(y[j:j+4])
+		cor += int32(xs[0]) * int32(ys[0]) << 1
+		cor += int32(xs[1]) * int32(ys[1]) << 1
+		rr[p3] = int16(cor >> 16)
+		cor += int32(xs[2]) * int32(ys[2]) << 1
+		rr[p2] = int16(cor >> 16)
+		cor += int32(xs[3]) * int32(ys[3]) << 1
+		rr[p1] = int16(cor >> 16)
+		lFinSup -= nbPos
+		lFinInf--
+	}
+
+	// rri2i4, rri1i3, rri0i2, rri1i4 and rri0i3
+	lFinSup, lFinInf = mSize-1, mSize-2
+	for k := 0; k < nbPos; k++ {
+		p4, p3, p2, p1, p0 := rri2i4+lFinSup, rri1i3+lFinSup, rri0i2+lFinSup, rri1i4+lFinInf, rri0i3+lFinInf
+		cor = 0
+		x, y := h[:], h[2+step*k:]
+		j := 0
+		for i := k + 1; i < nbPos; i++ {
+			xs, ys := (*[5]int16)(x[j:j+5]), (*[5]int16)(y[j:j+5])
+			cor += int32(xs[0]) * int32(ys[0]) << 1
+			rr[p4] = int16(cor >> 16)
+			cor += int32(xs[1]) * int32(ys[1]) << 1
+			rr[p3] = int16(cor >> 16)
+			cor += int32(xs[2]) * int32(ys[2]) << 1
+			rr[p2] = int16(cor >> 16)
+			cor += int32(xs[3]) * int32(ys[3]) << 1
+			rr[p1] = int16(cor >> 16)
+			cor += int32(xs[4]) * int32(ys[4]) << 1
+			rr[p0] = int16(cor >> 16)
+			p4 -= ldec
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+			j += 5
+		}
+		xs, ys := (*[3]int16)(x[j:j+3]), (*[3]int16)(y[j:j+3])
+		cor += int32(xs[0]) * int32(ys[0]) << 1
+		rr[p4] = int16(cor >> 16)
+		cor += int32(xs[1]) * int32(ys[1]) << 1
+		rr[p3] = int16(cor >> 16)
+		cor += int32(xs[2]) * int32(ys[2]) << 1
+		rr[p2] = int16(cor >> 16)
+		lFinSup -= nbPos
+		lFinInf--
+	}
+
+	// rri1i4, rri0i3, rri2i4, rri1i3 and rri0i2
+	lFinSup, lFinInf = mSize-1, mSize-2
+	for k := 0; k < nbPos; k++ {
+		p4, p3, p2, p1, p0 := rri1i4+lFinSup, rri0i3+lFinSup, rri2i4+lFinInf, rri1i3+lFinInf, rri0i2+lFinInf
+		cor = 0
+		x, y := h[:], h[3+step*k:]
+		j := 0
+		for i := k + 1; i < nbPos; i++ {
+			xs, ys := (*[5]int16)(x[j:j+5]), (*[5]int16)(y[j:j+5])
+			cor += int32(xs[0]) * int32(ys[0]) << 1
+			rr[p4] = int16(cor >> 16)
+			cor += int32(xs[1]) * int32(ys[1]) << 1
+			rr[p3] = int16(cor >> 16)
+			cor += int32(xs[2]) * int32(ys[2]) << 1
+			rr[p2] = int16(cor >> 16)
+			cor += int32(xs[3]) * int32(ys[3]) << 1
+			rr[p1] = int16(cor >> 16)
+			cor += int32(xs[4]) * int32(ys[4]) << 1
+			rr[p0] = int16(cor >> 16)
+			p4 -= ldec
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+			j += 5
+		}
+		xs, ys := (*[2]int16)(x[j:j+2]), (*[2]int16)(y[j:j+2])
+		cor += int32(xs[0]) * int32(ys[0]) << 1
+		rr[p4] = int16(cor >> 16)
+		cor += int32(xs[1]) * int32(ys[1]) << 1
+		rr[p3] = int16(cor >> 16)
+		lFinSup -= nbPos
+		lFinInf--
+	}
+
+	// rri0i4, rri2i3, rri1i2 and rri0i1
+	lFinSup, lFinInf = mSize-1, mSize-2
+	for k := 0; k < nbPos; k++ {
+		p3, p2, p1, p0 := rri0i4+lFinSup, rri2i3+lFinInf, rri1i2+lFinInf, rri0i1+lFinInf
+		cor = 0
+		x, y := h[:], h[4+step*k:]
+		j := 0
+		for i := k + 1; i < nbPos; i++ {
+			xs, ys := (*[5]int16)(x[j:j+5]), (*[5]int16)(y[j:j+5])
+			cor += int32(xs[0]) * int32(ys[0]) << 1
+			rr[p3] = int16(cor >> 16)
+			cor += int32(xs[1]) * int32(ys[1]) << 1
+			cor += int32(xs[2]) * int32(ys[2]) << 1
+			rr[p2] = int16(cor >> 16)
+			cor += int32(xs[3]) * int32(ys[3]) << 1
+			rr[p1] = int16(cor >> 16)
+			cor += int32(xs[4]) * int32(ys[4]) << 1
+			rr[p0] = int16(cor >> 16)
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+			j += 5
+		}
+		cor += int32(x[j]) * int32(y[j]) << 1
+		rr[p3] = int16(cor >> 16)
+		lFinSup -= nbPos
+		lFinInf--
 	}
 }
 

@@ -477,3 +477,197 @@ func TestLevinsonMatchesRef(t *testing.T) {
 		}
 	}
 }
+
+// corHRef computes the correlations of h needed by the search, h scaled for
+// precision first.
+func corHRef(hIn []int16, rr *[dimRR]int16) {
+	var h [encSubfr]int16
+	var cor int32
+	for i := 0; i < encSubfr; i++ {
+		cor = lMac(cor, hIn[i], hIn[i])
+	}
+	if sub(extractH(cor), 32000) > 0 {
+		for i := range h {
+			h[i] = shr(hIn[i], 1)
+		}
+	} else {
+		k := shr(normL(cor), 1)
+		for i := range h {
+			h[i] = shl(hIn[i], k)
+		}
+	}
+
+	// Every sum below is a partial (cross-)correlation of h, bounded by
+	// its energy: when that fits 32 bits none saturates and plain sums are
+	// exact.
+	en, sat := energy(0, h[:])
+	fast := !sat && en <= max32
+
+	// diagonal: rri0i0 .. rri4i4, filled from their last position
+	p0, p1, p2, p3, p4 := rri0i0+nbPos-1, rri1i1+nbPos-1, rri2i2+nbPos-1, rri3i3+nbPos-1, rri4i4+nbPos-1
+	ph := 0
+	cor = 0
+	next := func() int16 {
+		if fast {
+			cor += int32(h[ph]) * int32(h[ph]) << 1
+		} else {
+			cor = lMac(cor, h[ph], h[ph])
+		}
+		ph++
+		return extractH(cor)
+	}
+	for i := 0; i < nbPos; i++ {
+		rr[p4] = next()
+		p4--
+		rr[p3] = next()
+		p3--
+		rr[p2] = next()
+		p2--
+		rr[p1] = next()
+		p1--
+		rr[p0] = next()
+		p0--
+	}
+
+	const ldec = nbPos + 1
+	var h1, h2 int
+	mac := func() int16 {
+		if fast {
+			cor += int32(h[h1]) * int32(h[h2]) << 1
+		} else {
+			cor = lMac(cor, h[h1], h[h2])
+		}
+		h1++
+		h2++
+		return extractH(cor)
+	}
+
+	// rri2i3, rri1i2, rri0i1 and rri0i4
+	lFinSup, lFinInf := mSize-1, mSize-2
+	hf := 1
+	for k := 0; k < nbPos; k++ {
+		p3, p2, p1, p0 := rri2i3+lFinSup, rri1i2+lFinSup, rri0i1+lFinSup, rri0i4+lFinInf
+		cor = 0
+		h1, h2 = 0, hf
+		for i := k + 1; i < nbPos; i++ {
+			mac()
+			rr[p3] = mac()
+			rr[p2] = mac()
+			rr[p1] = mac()
+			rr[p0] = mac()
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+		}
+		mac()
+		rr[p3] = mac()
+		rr[p2] = mac()
+		rr[p1] = mac()
+		lFinSup -= nbPos
+		lFinInf--
+		hf += step
+	}
+
+	// rri2i4, rri1i3, rri0i2, rri1i4 and rri0i3
+	lFinSup, lFinInf = mSize-1, mSize-2
+	hf = 2
+	for k := 0; k < nbPos; k++ {
+		p4, p3, p2, p1, p0 := rri2i4+lFinSup, rri1i3+lFinSup, rri0i2+lFinSup, rri1i4+lFinInf, rri0i3+lFinInf
+		cor = 0
+		h1, h2 = 0, hf
+		for i := k + 1; i < nbPos; i++ {
+			rr[p4] = mac()
+			rr[p3] = mac()
+			rr[p2] = mac()
+			rr[p1] = mac()
+			rr[p0] = mac()
+			p4 -= ldec
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+		}
+		rr[p4] = mac()
+		rr[p3] = mac()
+		rr[p2] = mac()
+		lFinSup -= nbPos
+		lFinInf--
+		hf += step
+	}
+
+	// rri1i4, rri0i3, rri2i4, rri1i3 and rri0i2
+	lFinSup, lFinInf = mSize-1, mSize-2
+	hf = 3
+	for k := 0; k < nbPos; k++ {
+		p4, p3, p2, p1, p0 := rri1i4+lFinSup, rri0i3+lFinSup, rri2i4+lFinInf, rri1i3+lFinInf, rri0i2+lFinInf
+		cor = 0
+		h1, h2 = 0, hf
+		for i := k + 1; i < nbPos; i++ {
+			rr[p4] = mac()
+			rr[p3] = mac()
+			rr[p2] = mac()
+			rr[p1] = mac()
+			rr[p0] = mac()
+			p4 -= ldec
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+		}
+		rr[p4] = mac()
+		rr[p3] = mac()
+		lFinSup -= nbPos
+		lFinInf--
+		hf += step
+	}
+
+	// rri0i4, rri2i3, rri1i2 and rri0i1
+	lFinSup, lFinInf = mSize-1, mSize-2
+	hf = 4
+	for k := 0; k < nbPos; k++ {
+		p3, p2, p1, p0 := rri0i4+lFinSup, rri2i3+lFinInf, rri1i2+lFinInf, rri0i1+lFinInf
+		cor = 0
+		h1, h2 = 0, hf
+		for i := k + 1; i < nbPos; i++ {
+			rr[p3] = mac()
+			mac()
+			rr[p2] = mac()
+			rr[p1] = mac()
+			rr[p0] = mac()
+			p3 -= ldec
+			p2 -= ldec
+			p1 -= ldec
+			p0 -= ldec
+		}
+		rr[p3] = mac()
+		lFinSup -= nbPos
+		lFinInf--
+		hf += step
+	}
+}
+
+// TestCorHMatchesRef compares corH with the step-by-step version on
+// decaying and random impulse responses of every scale.
+func TestCorHMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for n := 0; n < 20000; n++ {
+		var h [encSubfr]int16
+		amp := float64(rng.IntN(32768))
+		decay := rng.Float64()*1.2 - 0.1
+		for i := range h {
+			if n%3 == 0 {
+				h[i] = int16(rng.Int32N(65536) - 32768)
+			} else {
+				h[i] = int16(max(-32768, min(32767, amp*(rng.Float64()*2-1))))
+				amp *= decay
+			}
+		}
+		var r0, r1 [dimRR]int16
+		corHRef(h[:], &r0)
+		corH(h[:], &r1)
+		if r0 != r1 {
+			t.Fatalf("case %d: rr differs", n)
+		}
+	}
+}
