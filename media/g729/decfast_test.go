@@ -379,3 +379,82 @@ func TestLShlFast(t *testing.T) {
 		}
 	}
 }
+
+// lspPolRef is the recommendation's Get_lsp_pol.
+func lspPolRef(lsp []int16, start int, f *[6]int32) {
+	f[0] = lMult(4096, 2048)
+	f[1] = lMsu(0, lsp[start], 512)
+	p := start + 2
+	for i := 2; i <= 5; i++ {
+		f[i] = f[i-2]
+		for j := i; j > 1; j-- {
+			hi, lo := lExtract(f[j-1])
+			t0 := mpy32x16(hi, lo, lsp[p])
+			t0 = lShl(t0, 1)
+			f[j] = lAdd(f[j], f[j-2])
+			f[j] = lSub(f[j], t0)
+		}
+		f[1] = lMsu(f[1], lsp[p], 512)
+		p += 2
+	}
+}
+
+func TestLspPolMatchesOperators(t *testing.T) {
+	r := rand.New(rand.NewPCG(18, 19))
+	var lsp [lpOrder]int16
+	for it := 0; it < 300000; it++ {
+		for i := range lsp {
+			switch r.IntN(8) {
+			case 0:
+				lsp[i] = min16
+			case 1:
+				lsp[i] = max16
+			default:
+				lsp[i] = int16(r.Uint32())
+			}
+		}
+		if it%2 == 0 { // ordered like real LSPs
+			for i := 1; i < lpOrder; i++ {
+				if lsp[i] > lsp[i-1] {
+					lsp[i], lsp[i-1] = lsp[i-1], lsp[i]
+				}
+			}
+		}
+		for start := 0; start < 2; start++ {
+			var got, want [6]int32
+			lspPol(lsp[:], start, &got)
+			lspPolRef(lsp[:], start, &want)
+			if got != want {
+				t.Fatalf("lsp %v start %d: %v, want %v", lsp, start, got, want)
+			}
+		}
+	}
+}
+
+func TestWeightAzMatchesOperators(t *testing.T) {
+	r := rand.New(rand.NewPCG(20, 21))
+	for it := 0; it < 200000; it++ {
+		var a, got, want [lpOrder + 1]int16
+		for i := range a {
+			a[i] = int16(r.Uint32())
+			if r.IntN(10) == 0 {
+				a[i] = min16
+			}
+		}
+		g := int16(r.Uint32())
+		if r.IntN(10) == 0 {
+			g = min16
+		}
+		weightAz(a[:], g, got[:])
+		want[0] = a[0]
+		fac := g
+		for i := 1; i < lpOrder; i++ {
+			want[i] = round(lMult(a[i], fac))
+			fac = round(lMult(fac, g))
+		}
+		want[lpOrder] = round(lMult(a[lpOrder], fac))
+		if got != want {
+			t.Fatalf("a %v gamma %d: %v, want %v", a, g, got, want)
+		}
+	}
+}

@@ -300,13 +300,16 @@ func residuPlain(a []int16, x []int16, off int, y []int16) {
 
 // weightAz computes ap[i] = a[i]*gamma^i (Q15 gamma), order 10.
 func weightAz(a []int16, gamma int16, ap []int16) {
+	// round(L_mult(x, y)) is mult_r(x, y), including x = y = -32768.
+	a = a[:lpOrder+1]
+	ap = ap[:lpOrder+1]
 	ap[0] = a[0]
 	fac := gamma
 	for i := 1; i < lpOrder; i++ {
-		ap[i] = round(lMult(a[i], fac))
-		fac = round(lMult(fac, gamma))
+		ap[i] = multR(a[i], fac)
+		fac = multR(fac, gamma)
 	}
-	ap[lpOrder] = round(lMult(a[lpOrder], fac))
+	ap[lpOrder] = multR(a[lpOrder], fac)
 }
 
 // dotSat is the recommendation's sum of L_mac(acc, x[i], y[i]) from acc,

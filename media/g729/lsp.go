@@ -28,11 +28,12 @@ func lspPol(lsp []int16, start int, f *[6]int32) {
 		l := int64(lsp[p])
 		f[i] = f[i-2]
 		for j := i; j > 1; j-- {
-			hi := f[j-1] >> 16 // L_Extract
-			lo := f[j-1]>>1 - hi<<15
-			t0 := sat32(2 * int64(hi) * l)                // L_mult
-			t0 = sat32(int64(t0) + 2*((int64(lo)*l)>>15)) // L_mac(mult(lo, lsp), 1)
-			t0 = shlSat(t0, 1)
+			// L_Extract, Mpy_32_16 and L_shl by 1: with hi = f>>16
+			// and lo = (f>>1)&0x7fff, 2*hi*l + 2*((lo*l)>>15) is
+			// 2*(((f>>1)*l)>>15); the recommendation saturates it
+			// before the doubling, which saturates whenever that
+			// did (only hi = l = -32768 clips the product).
+			t0 := sat32((int64(f[j-1]>>1) * l >> 15) << 2)
 			f[j] = sat32(int64(f[j]) + int64(f[j-2]))
 			f[j] = sat32(int64(f[j]) - int64(t0))
 		}

@@ -223,8 +223,12 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 			gain = 0
 		}
 	}
-	for i := 0; i < subfrLen; i++ {
-		out[i] = add(mult(g0, p.res2[cur+i]), mult(gain, p.res2[cur+i-int(t0)]))
+	// g0, gain >= 0: the products cannot saturate, only their sum.
+	x0 := (*[subfrLen]int16)(p.res2[cur : cur+subfrLen])
+	xt := (*[subfrLen]int16)(p.res2[cur-int(t0) : cur-int(t0)+subfrLen])
+	a, b := int32(g0), int32(gain)
+	for i := range out {
+		out[i] = int16(min(max((a*int32(x0[i]))>>15+(b*int32(xt[i]))>>15, min16), max16))
 	}
 }
 
@@ -275,7 +279,7 @@ func (p *postFilter) agc(in, out []int16) {
 	o := (*[subfrLen]int16)(out[:subfrLen])
 	for i := range o {
 		gain = (gain*pstAgcFac)>>15 + g
-		o[i] = int16(shlSat(int32(o[i])*gain*2, 3) >> 16)
+		o[i] = int16(min(max(int64(o[i])*int64(gain)<<4, min32), max32) >> 16)
 	}
 	p.pastGain = int16(gain)
 }
