@@ -26,6 +26,7 @@ type port struct {
 	leg   MediaLeg
 	peer  *port
 	inbox frameRing // audio from a local peer
+	hold  holdState
 }
 
 func (p *port) step() error {
@@ -88,6 +89,7 @@ func (p *port) release() {
 	p.mu.Lock()
 	leg := p.leg
 	p.call, p.leg, p.peer = nil, nil, nil
+	p.hold.held, p.hold.changing = false, false
 	p.inbox.reset()
 	p.mu.Unlock()
 	if leg != nil {
@@ -306,13 +308,13 @@ func (p *port) remoteDigit(d byte) {
 	}()
 }
 
-func (p *port) SendFlash() {
-	p.g.log.Info("hook flash ignored: no supplementary service configured", "port", p.index)
-}
-
 func (p *port) ReadAudio(dst []int16) {
-	leg, peer := p.links()
+	p.mu.Lock()
+	leg, peer, held := p.leg, p.peer, p.hold.held
+	p.mu.Unlock()
 	switch {
+	case held: // the far end is on hold
+		clear(dst)
 	case leg != nil:
 		leg.ReadFrame(dst)
 	case peer != nil:
@@ -323,7 +325,12 @@ func (p *port) ReadAudio(dst []int16) {
 }
 
 func (p *port) WriteAudio(src []int16) {
-	leg, peer := p.links()
+	p.mu.Lock()
+	leg, peer := p.leg, p.peer
+	if p.hold.held {
+		src = p.holdFrameLocked()[:len(src)]
+	}
+	p.mu.Unlock()
 	switch {
 	case leg != nil:
 		leg.WriteFrame(src)

@@ -1,0 +1,133 @@
+package gateway
+
+import (
+	"context"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/potsgate/potsgate/hal/sim"
+	"github.com/potsgate/potsgate/media/tone"
+	"github.com/potsgate/potsgate/sip"
+	"github.com/potsgate/potsgate/sip/sdp"
+)
+
+// captureLeg is a media leg that keeps what the line sends.
+type captureLeg struct {
+	mu      sync.Mutex
+	updates []sdp.Choice
+	sent    []int16 // since the last Update
+}
+
+func (l *captureLeg) Port() int              { return 40500 }
+func (l *captureLeg) Start(sdp.Choice) error { return nil }
+func (l *captureLeg) ReadFrame(dst []int16)  { clear(dst) }
+func (l *captureLeg) SendDigit(byte)         {}
+func (l *captureLeg) Close() error           { return nil }
+func (l *captureLeg) WriteFrame(src []int16) {
+	l.mu.Lock()
+	l.sent = append(l.sent, src...)
+	l.mu.Unlock()
+}
+func (l *captureLeg) Update(c sdp.Choice) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.updates, l.sent = append(l.updates, c), nil
+	return nil
+}
+
+func (l *captureLeg) snapshot() ([]sdp.Choice, []int16) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]sdp.Choice(nil), l.updates...), append([]int16(nil), l.sent...)
+}
+
+type captureMedia struct{ leg *captureLeg }
+
+func (m captureMedia) Open(func(byte)) (MediaLeg, error) { return m.leg, nil }
+
+// TestHoldByHookFlash: the phone of port 101, in a call from SIP, flashes:
+// the caller is put on hold (re-INVITE, it answers recvonly) and hears the
+// hold tone instead of the phone; the next flash takes it back.
+func TestHoldByHookFlash(t *testing.T) {
+	reg, _ := NewRegistry()
+	phone := sim.NewPhone()
+	us, _ := tone.Country("US")
+	leg := &captureLeg{}
+	g, err := New(Options{Config: reg.Defaults(), Ports: []Port{{Number: "101", FXS: phone}}, Tones: us, Media: captureMedia{leg}, Paced: true,
+		SIP: sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	caller, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, refuseAll{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go caller.Serve(ctx)
+	t.Cleanup(func() { caller.Close() })
+
+	c, err := caller.Dial(ctx, sip.Dial{To: "101", Host: g.SIPAddr(), From: "555", LocalPort: 40200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "101 rings", phone.Ringing)
+	phone.PickUp()
+	next := func(kind sip.EventKind) sip.Event {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case ev := <-c.Events():
+				if ev.Kind == kind {
+					return ev
+				}
+				if ev.Kind == sip.EventEnded {
+					t.Fatalf("call ended %d %s", ev.Code, ev.Reason)
+				}
+			case <-timeout:
+				t.Fatalf("no %v", kind)
+			}
+		}
+	}
+	next(sip.EventAnswered)
+	voice := make([]int16, 16000) // the phone talks: 1 kHz for 2 s
+	for i := range voice {
+		voice[i] = int16(8000 * math.Sin(2*math.Pi*1000*float64(i)/8000))
+	}
+
+	phone.Flash(300 * time.Millisecond)
+	phone.Say(voice) // on hold
+	if ev := next(sip.EventModified); ev.Choice.Direction != sdp.RecvOnly {
+		t.Fatalf("caller's direction on hold %v, want recvonly", ev.Choice.Direction)
+	}
+	time.Sleep(250 * time.Millisecond) // inside the hold tone's first 300 ms burst
+	updates, sent := leg.snapshot()
+	if len(updates) != 1 || updates[0].Direction != sdp.SendOnly {
+		t.Fatalf("media updates %+v, want one sendonly", updates)
+	}
+	if len(sent) < 800 || goertzel(sent, 440) < 1e4 || goertzel(sent, 1000) > 1e2 {
+		t.Errorf("the held caller does not hear the US hold tone (440 Hz) instead of the phone: 440 Hz %.0f, 1 kHz %.0f, %d samples",
+			goertzel(sent, 440), goertzel(sent, 1000), len(sent))
+	}
+
+	phone.Flash(300 * time.Millisecond) // once the 2 s of voice are over
+	phone.Say(voice)
+	if ev := next(sip.EventModified); ev.Choice.Direction != sdp.SendRecv {
+		t.Fatalf("caller's direction after retrieve %v, want sendrecv", ev.Choice.Direction)
+	}
+	time.Sleep(250 * time.Millisecond)
+	updates, sent = leg.snapshot()
+	if len(updates) != 2 || updates[1].Direction != sdp.SendRecv {
+		t.Fatalf("media updates %+v, want sendonly then sendrecv", updates)
+	}
+	if len(sent) < 800 || goertzel(sent, 1000) < 1e4 || goertzel(sent, 440) > 1e2 {
+		t.Errorf("after retrieve the caller does not hear the phone again: 1 kHz %.0f, 440 Hz %.0f, %d samples",
+			goertzel(sent, 1000), goertzel(sent, 440), len(sent))
+	}
+	_ = c.Hangup(ctx)
+}
