@@ -212,7 +212,7 @@ func TestPostProcessMatchesOperators(t *testing.T) {
 					st[k] = min32
 				}
 			}
-			p.y1, p.y2 = st[0], st[1]
+			p.h1, p.h2 = st[0]>>1, st[1]>>1
 			ref.y1Hi, ref.y1Lo = lExtract(st[0])
 			ref.y2Hi, ref.y2Lo = lExtract(st[1])
 		}

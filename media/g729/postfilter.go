@@ -285,16 +285,16 @@ func (p *postFilter) agc(in, out []int16) {
 }
 
 // postProcess is the output high-pass filter (100 Hz) with its gain of 2.
-// The recommendation keeps the past outputs in double precision (hi, lo);
-// y1 and y2 hold the 32-bit values they come from: hi = y>>16 and
-// lo = (y>>1)&0x7fff, so Mpy_32_16(hi, lo, n) = 2*(((y>>1)*n)>>15).
+// The recommendation keeps the past outputs y in double precision, hi =
+// y>>16 and lo = (y>>1)&0x7fff, both read off y>>1, which h1 and h2 hold:
+// Mpy_32_16(hi, lo, n) = 2*((h*n)>>15).
 type postProcess struct {
-	y1, y2 int32
+	h1, h2 int32
 	x0, x1 int16
 }
 
 func (p *postProcess) process(sig []int16) {
-	y1, y2 := int64(p.y1), int64(p.y2)
+	h1, h2 := int64(p.h1), int64(p.h2)
 	x0, x1 := int64(p.x0), int64(p.x1)
 	a1, a2 := int64(a100[1]), int64(a100[2])
 	b0, b1, b2 := int64(b100[0])*2, int64(b100[1])*2, int64(b100[2])*2
@@ -304,35 +304,43 @@ func (p *postProcess) process(sig []int16) {
 		x0 = int64(v)
 
 		// The five terms of the recommendation's saturating sum; if no
-		// partial sum leaves the 32-bit range, the plain sum is the same.
-		t1 := ((y1 >> 1) * a1 >> 15) * 2
-		t2 := ((y2 >> 1) * a2 >> 15) * 2
+		// partial sum leaves the 32-bit range, the plain sum is the
+		// same, and if it is below 2^29 in magnitude L_shl by 2 does
+		// not saturate either: then the next h is 2*t.
+		q := (h1 * a1) >> 15
+		t2 := ((h2 * a2) >> 15) * 2
 		u0, u1, u2 := x0*b0, x1*b1, x2*b2
+		r := t2 + u0 + u1 + u2
+		t1 := q * 2
 		r1 := t1 + t2
 		r2 := r1 + u0
 		r3 := r2 + u1
+		r4 := r3 + u2
+		if (uint64(r1+1<<31)|uint64(r2+1<<31)|uint64(r3+1<<31))>>32 == 0 && uint64(r4+1<<29)>>30 == 0 {
+			h2, h1 = h1, q<<2+2*r
+			// round(L_shl(t<<2, 1)) = (t + 0x1000)>>13, saturated.
+			sig[i] = int16(min(max((r4+0x1000)>>13, min16), max16))
+			continue
+		}
 		var t int32
-		if (uint64(r1+1<<31)|uint64(r2+1<<31)|uint64(r3+1<<31)|uint64(r3+u2+1<<31))>>32 == 0 {
-			t = int32(t1 + (t2 + u0 + u1 + u2))
+		if (uint64(r1+1<<31)|uint64(r2+1<<31)|uint64(r3+1<<31)|uint64(r4+1<<31))>>32 == 0 {
+			t = int32(r4)
 		} else {
-			t = postProcessSat(int32(y1), int32(y2), int16(x0), int16(x1), int16(x2))
+			t = postProcessSat(int32(h1), int32(h2), int16(x0), int16(x1), int16(x2))
 		}
 		t = shlSat(t, 2)
-
 		sig[i] = roundFast(shlSat(t, 1))
-		y2 = y1
-		y1 = int64(t)
+		h2, h1 = h1, int64(t>>1)
 	}
-	p.y1, p.y2 = int32(y1), int32(y2)
+	p.h1, p.h2 = int32(h1), int32(h2)
 	p.x0, p.x1 = int16(x0), int16(x1)
 }
 
-// postProcessSat is the recommendation's saturating sum of postProcess.
-func postProcessSat(y1, y2 int32, x0, x1, x2 int16) int32 {
-	h1, l1 := lExtract(y1)
-	h2, l2 := lExtract(y2)
-	t := mpy32x16(h1, l1, a100[1])
-	t = lAdd(t, mpy32x16(h2, l2, a100[2]))
+// postProcessSat is the recommendation's saturating sum of postProcess,
+// from the halved past outputs h1 and h2.
+func postProcessSat(h1, h2 int32, x0, x1, x2 int16) int32 {
+	t := mpy32x16(int16(h1>>15), int16(h1&0x7fff), a100[1])
+	t = lAdd(t, mpy32x16(int16(h2>>15), int16(h2&0x7fff), a100[2]))
 	t = lMac(t, x0, b100[0])
 	t = lMac(t, x1, b100[1])
 	return lMac(t, x2, b100[2])
