@@ -116,7 +116,8 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 		n = 100
 	}
 	a = a[:lpOrder+1]
-	copy(tmp[:lpOrder], mem[:lpOrder])
+	m := (*[lpOrder]int16)(mem[:lpOrder])
+	*(*[lpOrder]int16)(tmp[:lpOrder]) = *m
 
 	// While every output stays below limY, |x*a0| + sum|a[j]*y| < 2^30:
 	// no partial sum of the doubled products saturates and plain
@@ -139,7 +140,7 @@ func synFilt(a []int16, x []int16, y []int16, mem []int16, update bool, ov *bool
 		c[j] = int32(a[j])
 	}
 
-	fastY := maxAbs(tmp[:lpOrder]) < limY
+	fastY := maxAbs(m[:]) < limY
 	limHi := int16(min(limY, max16)) // |out| < limHi keeps the fast path
 	i := 0
 	if fastY {
@@ -215,7 +216,7 @@ func synFiltPairs(c *[lpOrder + 1]int32, x []int16, tmp *[100 + lpOrder]int16, l
 	i := 0
 	for ; i+1 < n && i+lpOrder+2 <= len(tmp); i += 2 {
 		yy := (*[lpOrder + 2]int16)(tmp[i : i+lpOrder+2]) // yy[lpOrder-j] is y[i-j]
-		p0 := int64(x[i])*c0<<32 + int64(x[i+1])*c0 + (offHi + offLo)
+		p0 := (int64(x[i])<<32+int64(x[i+1]))*c0 + (offHi + offLo)
 		p0 -= pc[10]*int64(yy[0]) + pc[8]*int64(yy[2]) + pc[6]*int64(yy[4]) + pc[4]*int64(yy[6])
 		p1 := pc[9]*int64(yy[1]) + pc[7]*int64(yy[3]) + pc[5]*int64(yy[5]) + pc[3]*int64(yy[7])
 		p := p0 - p1 - pc[2]*y2 - pc[1]*y1
