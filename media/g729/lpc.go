@@ -321,10 +321,13 @@ func chebps(x int16, f []int16, q10 bool) int16 {
 	return extractH(t0)
 }
 
-// chebpsFast is chebps computed in 64 bits. Each step of the recursion is
-// a chain of saturating operations; when every intermediate value lies in
-// the 32-bit range none of them saturated and the result is exact. If one
-// does not, chebps recomputes the value step by step.
+// chebpsFast is chebps computed in 64 bits. While every value of the
+// recursion b (Q24 in 32 bits) stays below 2^29 in magnitude, no step of a
+// recursion's chain of saturating operations can leave 32 bits: |2 b1h x|
+// <= 2^29, the low part adds < 2^17, the shift doubles, b2's term adds
+// <= 2^29 + 2^16 and f's <= 2^28, in all < 2^31. The last step's L_shl is
+// the one that can saturate, and is clipped as it does. Should a b reach
+// 2^29, chebps recomputes the value step by step.
 func chebpsFast(x int16, f *[encOrder/2 + 1]int16, q10 bool) int16 {
 	const n = encOrder / 2
 	b2h, b2l := int64(256), int64(0)
@@ -333,45 +336,22 @@ func chebpsFast(x int16, f *[encOrder/2 + 1]int16, q10 bool) int16 {
 		b2h, twoX, shift = 128, 256, 7
 	}
 	xx := int64(x)
-	// |2 x twoX| <= 2^25 and |f 8192| <= 2^28: no saturation
+	// |2 x twoX| <= 2^25 and |f 8192| <= 2^28: below 2^29
 	t := 2*xx*twoX + int64(f[1])*8192
 	b1h, b1l := t>>16, (t>>1)&0x7fff
 
-	var out uint64 // OR of (v - min32): above 32 bits when v left the range
+	var out uint64 // OR of (b + 2^29): 2^30 or more once a |b| reached 2^29
 	for i := 2; i < n; i++ {
-		v := 2 * b1h * xx // L_mult (2^31, its saturating case, is out of range)
-		out |= uint64(v - min32)
-		v += 2 * ((b1l * xx) >> 15) // + mult(lo, x) doubled, lo >= 0
-		out |= uint64(v - min32)
-		v <<= 1
-		out |= uint64(v - min32)
-		q := b2h * -65536
-		out |= uint64(q - min32)
-		v += q
-		out |= uint64(v - min32)
-		v -= 2 * b2l
-		out |= uint64(v - min32)
-		v += int64(f[i]) * 8192
-		out |= uint64(v - min32)
+		// 2 (2 b1h x + 2 mult(b1l, x)) - 2^16 b2h - 2 b2l + 8192 f
+		v := 4*b1h*xx + 4*((b1l*xx)>>15) - b2h*65536 - 2*b2l + int64(f[i])*8192
+		out |= uint64(v + 1<<29)
 		b2h, b2l = b1h, b1l
 		b1h, b1l = v>>16, (v>>1)&0x7fff
 	}
-	v := 2 * b1h * xx
-	out |= uint64(v - min32)
-	v += 2 * ((b1l * xx) >> 15)
-	out |= uint64(v - min32)
-	q := b2h * -65536
-	out |= uint64(q - min32)
-	v += q
-	out |= uint64(v - min32)
-	v -= 2 * b2l
-	out |= uint64(v - min32)
-	v += int64(f[n]) * 4096
-	out |= uint64(v - min32)
-	v <<= shift
-	out |= uint64(v - min32)
-	if out > 0xffffffff {
+	if out >= 1<<30 {
 		return chebps(x, f[:], q10)
 	}
+	v := 2*b1h*xx + 2*((b1l*xx)>>15) - b2h*65536 - 2*b2l + int64(f[n])*4096
+	v = min(max(v<<shift, min32), max32) // L_shl
 	return int16(v >> 16)
 }
