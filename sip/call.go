@@ -51,6 +51,8 @@ type Event struct {
 	// Code is the SIP status that ended the call (0 for a BYE).
 	Code   int
 	Reason string
+	// Target is where a 3xx that ended the call redirects it (its Contact).
+	Target string
 }
 
 // Call is one call, incoming or outgoing. Its methods are safe from any
@@ -82,6 +84,7 @@ type Call struct {
 	choice          sdp.Choice
 	localPort       int
 	sdpVersion      uint64
+	redirectTarget  string // the Contact of a 3xx that ended an outgoing call
 	reinvitePending bool
 	reliable        bool          // send 1xx reliably (100rel)
 	rseq            uint32        // last RSeq sent
@@ -139,9 +142,12 @@ func (c *Call) emit(e Event) {
 func (c *Call) end(kind EventKind, code int, reason string) {
 	c.endOnce.Do(func() {
 		c.fin.Do(func() { close(c.final) })
+		c.mu.Lock()
+		target := c.redirectTarget
+		c.mu.Unlock()
 		c.evMu.Lock()
 		select {
-		case c.events <- Event{Kind: kind, Code: code, Reason: reason}:
+		case c.events <- Event{Kind: kind, Code: code, Reason: reason, Target: target}:
 		default:
 		}
 		c.ended = true
@@ -253,6 +259,28 @@ func (c *Call) reject(code int, reason string) bool {
 	c.u.stats.Failed.Add(1)
 	c.end(EventEnded, code, reason)
 	return true
+}
+
+// Redirect answers an incoming call 302 Moved Temporarily with target
+// (a SIP URI, "sip:2000@192.0.2.1:5060") as its Contact: call forwarding.
+func (c *Call) Redirect(target string) error {
+	var uri sipmsg.Uri
+	if err := sipmsg.ParseUri(target, &uri); err != nil {
+		return fmt.Errorf("sip: redirect target %q: %w", target, err)
+	}
+	c.mu.Lock()
+	if c.tx == nil {
+		c.mu.Unlock()
+		return ErrCallAnswered
+	}
+	res := sipmsg.NewResponseFromRequest(c.invite, 302, "Moved Temporarily", nil)
+	res.To().Params.Add("tag", c.localTag)
+	res.AppendHeader(&sipmsg.ContactHeader{Address: uri})
+	_ = c.tx.Respond(res)
+	c.tx = nil
+	c.mu.Unlock()
+	c.end(EventEnded, 302, "Moved Temporarily")
+	return nil
 }
 
 // Hangup ends the call: BYE once answered, CANCEL (outgoing) or 480
@@ -469,6 +497,13 @@ func (c *Call) runInvite(ctx context.Context, tx sipmsg.ClientTransaction, d Dia
 				tx.Terminate()
 				tx = ntx
 			default:
+				if res.StatusCode < 400 {
+					if ct := res.Contact(); ct != nil {
+						c.mu.Lock()
+						c.redirectTarget = ct.Address.String()
+						c.mu.Unlock()
+					}
+				}
 				c.u.stats.Failed.Add(1)
 				c.end(EventEnded, res.StatusCode, res.Reason)
 				return

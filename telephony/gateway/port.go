@@ -393,6 +393,9 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 		_ = c.Reject(404, "Not Found")
 		return
 	}
+	if p != nil && g.forward(p, c, !p.idle()) {
+		return
+	}
 	if p == nil || !p.idle() || !p.claim(c, nil) {
 		g.counters.Busy.Add(1)
 		_ = c.Reject(486, "Busy Here")
@@ -400,6 +403,7 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 	}
 	g.log.Info("incoming call", "port", p.index, "from", c.From(), "to", c.To(), "call", c.ID())
 	_ = c.Ring()
+	g.forwardOnNoAnswer(g.ctx, p, c)
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()

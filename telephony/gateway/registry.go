@@ -33,6 +33,12 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.RegisterTable(TrunkTables()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(ForwardParams()...); err != nil {
+		return nil, err
+	}
+	if err := reg.RegisterTable(ForwardTables()...); err != nil {
+		return nil, err
+	}
 	if err := reg.Register(HoldParams()...); err != nil {
 		return nil, err
 	}
