@@ -212,22 +212,27 @@ func synFiltPairs(c *[lpOrder + 1]int32, x []int16, tmp *[100 + lpOrder]int16, l
 	const offHi, offLo = 2048 << 32, 1<<31 + 2048
 	c0, c1 := int64(c[0]), int64(c[1])
 	y1, y2 := int64(tmp[lpOrder-1]), int64(tmp[lpOrder-2])
-	n := len(x)
 	i := 0
-	for ; i+1 < n && i+lpOrder+2 <= len(tmp); i += 2 {
-		yy := (*[lpOrder + 2]int16)(tmp[i : i+lpOrder+2]) // yy[lpOrder-j] is y[i-j]
-		p0 := (int64(x[i])<<32+int64(x[i+1]))*c0 + (offHi + offLo)
+	bias, width := lim-1, uint64(2*lim-1) // |o| < lim: uint64(o+bias) < width
+	// The windows advance by moving the slices themselves, so that the
+	// loads are constant offsets from one pointer.
+	ys, xs := tmp[:], x
+	for ; len(xs) >= 2 && len(ys) >= lpOrder+2; i += 2 {
+		yy := (*[lpOrder + 2]int16)(ys) // yy[lpOrder-j] is y[i-j]
+		xx := (*[2]int16)(xs)
+		ys, xs = ys[2:], xs[2:]
+		p0 := (int64(xx[0])<<32+int64(xx[1]))*c0 + (offHi + offLo)
 		p0 -= pc[10]*int64(yy[0]) + pc[8]*int64(yy[2]) + pc[6]*int64(yy[4]) + pc[4]*int64(yy[6])
 		p1 := pc[9]*int64(yy[1]) + pc[7]*int64(yy[3]) + pc[5]*int64(yy[5]) + pc[3]*int64(yy[7])
 		p := p0 - p1 - pc[2]*y2 - pc[1]*y1
 		o0 := p >> 44 // (s[i] + 2048) >> 12
 		// Outside (-lim, lim) (which includes every saturating case):
 		// leave the sample to the general loop.
-		if uint64(o0+lim-1) >= uint64(2*lim-1) {
+		if uint64(o0+bias) >= width {
 			break
 		}
 		o1 := (int64(uint32(p)) - 1<<31 - c1*o0) >> 12
-		if uint64(o1+lim-1) >= uint64(2*lim-1) {
+		if uint64(o1+bias) >= width {
 			break
 		}
 		yy[lpOrder] = int16(o0)
@@ -281,8 +286,12 @@ func residuPlain(a []int16, x []int16, off int, y []int16) {
 	const offs = 2048<<32 + 1<<31 + 2048
 	n := len(y)
 	i := 0
-	for ; i+1 < n; i += 2 {
-		xw := (*[lpOrder + 2]int16)(x[off+i-lpOrder : off+i+2]) // xw[lpOrder-j] is x[i-j]
+	xs := x[off-lpOrder:]
+	for ; i+1 < n && len(xs) >= lpOrder+2; i += 2 {
+		// The window advances by moving the slice itself, so that the
+		// loads are constant offsets from one pointer.
+		xw := (*[lpOrder + 2]int16)(xs) // xw[lpOrder-j] is x[i-j]
+		xs = xs[2:]
 		p0 := a0*int64(xw[11]) + pa[0]*int64(xw[10]) + pa[2]*int64(xw[8]) + pa[4]*int64(xw[6]) + pa[6]*int64(xw[4]) + pa[8]*int64(xw[2]) + pa[10]*int64(xw[0])
 		p1 := pa[1]*int64(xw[9]) + pa[3]*int64(xw[7]) + pa[5]*int64(xw[5]) + pa[7]*int64(xw[3]) + pa[9]*int64(xw[1])
 		p := p0 + p1 + offs

@@ -103,9 +103,12 @@ func predLt3Pairs(exc []int16, off, x0, n int, c1, c2 *[lInter10]int32, maxPast 
 	}
 	const offs = 0x4000<<32 + 1<<31 + 0x4000
 	j := 0
-	for ; j+1 < n && maxPast*interSum < noSat; j += 2 {
-		b := x0 + j - lInter10 + 1
-		xw := (*[2*lInter10 + 1]int16)(exc[b : b+2*lInter10+1])
+	// The window advances by moving the slice itself, so that the loads
+	// are constant offsets from one pointer.
+	xs := exc[x0-lInter10+1:]
+	for ; j+1 < n && maxPast*interSum < noSat && len(xs) >= 2*lInter10+1; j += 2 {
+		xw := (*[2*lInter10 + 1]int16)(xs)
+		xs = xs[2:]
 		p0 := pw[0]*int64(xw[0]) + pw[2]*int64(xw[2]) + pw[4]*int64(xw[4]) + pw[6]*int64(xw[6]) +
 			pw[8]*int64(xw[8]) + pw[10]*int64(xw[10]) + pw[12]*int64(xw[12]) + pw[14]*int64(xw[14]) +
 			pw[16]*int64(xw[16]) + pw[18]*int64(xw[18]) + pw[20]*int64(xw[20])
