@@ -1,60 +1,30 @@
 package gateway
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/potsgate/potsgate/hal/sim"
-	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/sip"
-	"github.com/potsgate/potsgate/sip/sdp"
 )
 
 // TestCallForwarding: FwdInfo per port. 101 forwards unconditionally to an
 // address, 102 when not answered in 1 s to a number (routed back to this
 // gateway without PREFIX or proxy), 103 when busy, 104 is do not disturb.
 func TestCallForwarding(t *testing.T) {
-	reg, _ := NewRegistry()
-	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(`[ FwdInfo ]
+	r := newRig(t, `[ FwdInfo ]
 FORMAT FwdInfo_Index = FwdInfo_Type, FwdInfo_Destination, FwdInfo_NoReplyTime;
 FwdInfo 0 = 2, 5000@127.0.0.1:5999, 20;
 FwdInfo 1 = 3, 6000, 1;
 FwdInfo 2 = 1, 7000@192.0.2.7, 20;
 FwdInfo 3 = 5, , 20;
 [ \FwdInfo ]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	phones := []*sim.Phone{sim.NewPhone(), sim.NewPhone(), sim.NewPhone(), sim.NewPhone()}
-	us, _ := tone.Country("US")
-	var ports []Port
-	for i, ph := range phones {
-		ports = append(ports, Port{Number: []string{"101", "102", "103", "104"}[i], FXS: ph})
-	}
-	g, err := New(Options{Config: res.Config, Ports: ports, Tones: us, Media: rtpFactory(t), Paced: true,
-		SIP: sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	caller, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, refuseAll{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go caller.Serve(ctx)
-	t.Cleanup(func() { caller.Close() })
+`, 4, rtpFactory(t))
+	g, phones := r.g, r.phones
+	reg, _ := NewRegistry()
 	call := func(number string, during func(*sip.Call)) sip.Event {
 		t.Helper()
-		c, err := caller.Dial(ctx, sip.Dial{To: number, Host: g.SIPAddr(), From: "555", LocalPort: 40300})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := r.dial(t, number, 40300)
 		if during != nil {
 			during(c)
 		}
@@ -75,7 +45,7 @@ FwdInfo 3 = 5, , 20;
 
 	ev = call("103", func(c *sip.Call) {
 		waitFor(t, "103 rings: on busy, and idle", phones[2].Ringing)
-		_ = c.Hangup(ctx)
+		_ = c.Hangup(r.ctx)
 	})
 	if ev.Code == 302 {
 		t.Errorf("103 (on busy) forwarded while idle")

@@ -141,3 +141,56 @@ type refuseAll struct{}
 
 func (refuseAll) IncomingCall(c *sip.Call)              { _ = c.Reject(486, "Busy Here") }
 func (refuseAll) CheckSync(context.Context, bool) error { return nil }
+
+// rig is a running paced gateway with simulated phones on ports numbered
+// 101 upward and a SIP caller that refuses calls to it.
+type rig struct {
+	g      *Gateway
+	phones []*sim.Phone
+	caller *sip.UA
+	ctx    context.Context
+}
+
+// newRig applies ini to the defaults and runs a gateway with n phones.
+func newRig(t *testing.T, ini string, n int, media MediaFactory) *rig {
+	t.Helper()
+	reg, _ := NewRegistry()
+	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(ini))
+	if err != nil {
+		t.Fatal(err)
+	}
+	us, _ := tone.Country("US")
+	r := &rig{}
+	var ports []Port
+	for i := range n {
+		r.phones = append(r.phones, sim.NewPhone())
+		ports = append(ports, Port{Number: fmt.Sprint(101 + i), FXS: r.phones[i]})
+	}
+	r.g, err = New(Options{Config: res.Config, Ports: ports, Tones: us, Media: media, Paced: true,
+		SIP: sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.ctx = ctx
+	done := make(chan error, 1)
+	go func() { done <- r.g.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	r.caller, err = sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, refuseAll{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go r.caller.Serve(ctx)
+	t.Cleanup(func() { r.caller.Close() })
+	return r
+}
+
+// dial calls number on the gateway from the rig's caller.
+func (r *rig) dial(t *testing.T, number string, rtpPort int) *sip.Call {
+	t.Helper()
+	c, err := r.caller.Dial(r.ctx, sip.Dial{To: number, Host: r.g.SIPAddr(), From: "555", LocalPort: rtpPort})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

@@ -1,14 +1,11 @@
 package gateway
 
 import (
-	"context"
 	"math"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/potsgate/potsgate/hal/sim"
-	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/sip"
 	"github.com/potsgate/potsgate/sip/sdp"
 )
@@ -51,30 +48,10 @@ func (m captureMedia) Open(func(byte)) (MediaLeg, error) { return m.leg, nil }
 // the caller is put on hold (re-INVITE, it answers recvonly) and hears the
 // hold tone instead of the phone; the next flash takes it back.
 func TestHoldByHookFlash(t *testing.T) {
-	reg, _ := NewRegistry()
-	phone := sim.NewPhone()
-	us, _ := tone.Country("US")
 	leg := &captureLeg{}
-	g, err := New(Options{Config: reg.Defaults(), Ports: []Port{{Number: "101", FXS: phone}}, Tones: us, Media: captureMedia{leg}, Paced: true,
-		SIP: sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	caller, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, refuseAll{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go caller.Serve(ctx)
-	t.Cleanup(func() { caller.Close() })
-
-	c, err := caller.Dial(ctx, sip.Dial{To: "101", Host: g.SIPAddr(), From: "555", LocalPort: 40200})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRig(t, "", 1, captureMedia{leg})
+	phone := r.phones[0]
+	c := r.dial(t, "101", 40200)
 	waitFor(t, "101 rings", phone.Ringing)
 	phone.PickUp()
 	next := func(kind sip.EventKind) sip.Event {
@@ -129,5 +106,5 @@ func TestHoldByHookFlash(t *testing.T) {
 		t.Errorf("after retrieve the caller does not hear the phone again: 1 kHz %.0f, 440 Hz %.0f, %d samples",
 			goertzel(sent, 1000), goertzel(sent, 440), len(sent))
 	}
-	_ = c.Hangup(ctx)
+	_ = c.Hangup(r.ctx)
 }

@@ -1,55 +1,23 @@
 package gateway
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/potsgate/potsgate/hal/sim"
-	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/sip"
-	"github.com/potsgate/potsgate/sip/sdp"
 )
 
 // lockRig is a running gateway with ports 101-103, a SIP caller, and a
 // port-to-port call 101->102 plus a SIP call to 103 both up.
 type lockRig struct {
-	g       *Gateway
-	phones  []*sim.Phone
+	*rig
 	sipCall *sip.Call
-	caller  *sip.UA
-	ctx     context.Context
 }
 
 func newLockRig(t *testing.T, ini string) *lockRig {
 	t.Helper()
-	reg, _ := NewRegistry()
-	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(ini))
-	if err != nil {
-		t.Fatal(err)
-	}
-	phones := []*sim.Phone{sim.NewPhone(), sim.NewPhone(), sim.NewPhone()}
-	us, _ := tone.Country("US")
-	var ports []Port
-	for i, ph := range phones {
-		ports = append(ports, Port{Number: []string{"101", "102", "103"}[i], FXS: ph})
-	}
-	g, err := New(Options{Config: res.Config, Ports: ports, Tones: us, Media: rtpFactory(t), Paced: true,
-		SIP: sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- g.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	caller, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, refuseAll{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go caller.Serve(ctx)
-	t.Cleanup(func() { caller.Close() })
-
+	r := newRig(t, ini, 3, rtpFactory(t))
+	g, phones := r.g, r.phones
 	a, b, c := phones[0], phones[1], phones[2]
 	a.PickUp()
 	a.Wait(300 * time.Millisecond)
@@ -57,10 +25,7 @@ func newLockRig(t *testing.T, ini string) *lockRig {
 	waitFor(t, "102 rings", b.Ringing)
 	b.PickUp()
 	waitFor(t, "101 and 102 in a call", func() bool { return g.ports[0].inCall() && g.ports[1].inCall() })
-	sc, err := caller.Dial(ctx, sip.Dial{To: "103", Host: g.SIPAddr(), From: "555", LocalPort: 40100})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := r.dial(t, "103", 40100)
 	waitFor(t, "103 rings", c.Ringing)
 	c.PickUp()
 	for ev := range sc.Events() {
@@ -71,7 +36,7 @@ func newLockRig(t *testing.T, ini string) *lockRig {
 			t.Fatalf("SIP call to 103 ended %d %s", ev.Code, ev.Reason)
 		}
 	}
-	return &lockRig{g: g, phones: phones, sipCall: sc, caller: caller, ctx: ctx}
+	return &lockRig{rig: r, sipCall: sc}
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -126,10 +91,7 @@ func TestForcedLockEndsCalls(t *testing.T) {
 	}
 	// on hook for longer than a hook flash (FlashHookPeriod 700 ms)
 	waitFor(t, "lines idle", func() bool { return r.g.ports[2].idle() })
-	c, err := r.caller.Dial(r.ctx, sip.Dial{To: "103", Host: r.g.SIPAddr(), From: "555", LocalPort: 40102})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := r.dial(t, "103", 40102)
 	if ev := ended(t, c, 5*time.Second); ev.Code != 503 {
 		t.Errorf("call to a locked gateway ended %d, want 503", ev.Code)
 	}
@@ -137,10 +99,7 @@ func TestForcedLockEndsCalls(t *testing.T) {
 	if s := r.g.AdminState(); s != Unlocked {
 		t.Errorf("admin state %v after unlock", s)
 	}
-	c, err = r.caller.Dial(r.ctx, sip.Dial{To: "103", Host: r.g.SIPAddr(), From: "555", LocalPort: 40104})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c = r.dial(t, "103", 40104)
 	deadline := time.Now().Add(5 * time.Second)
 	for !r.phones[2].Ringing() {
 		select {
