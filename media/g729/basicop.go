@@ -1,5 +1,7 @@
 package g729
 
+import "math/bits"
+
 // The fixed-point arithmetic of ITU-T G.729 is defined with the ITU basic
 // operators (ITU-T G.191, "basop"): 16- and 32-bit two's complement values
 // that saturate instead of wrapping. Bit-exactness with the conformance
@@ -222,18 +224,19 @@ func lShlOv(a int32, n int16, ov *bool) int32 {
 	if n <= 0 {
 		return lShr(a, -n)
 	}
-	for ; n > 0; n-- {
-		if a > 0x3fffffff {
-			*ov = true
-			return max32
-		}
-		if a < -0x40000000 {
-			*ov = true
-			return min32
-		}
-		a <<= 1
+	// The recommendation shifts bit by bit and saturates on the first
+	// step that would leave 32 bits: the same as one shift of at most 32
+	// (every non-zero value is out of range by then) clamped once.
+	v := int64(a) << uint(min(n, 32))
+	if v > max32 {
+		*ov = true
+		return max32
 	}
-	return a
+	if v < min32 {
+		*ov = true
+		return min32
+	}
+	return int32(v)
 }
 
 // lShr shifts right arithmetically; a negative count shifts left.
@@ -281,17 +284,7 @@ func normS(a int16) int16 {
 	if a == 0 {
 		return 0
 	}
-	if a == -1 {
-		return 15
-	}
-	if a < 0 {
-		a = ^a
-	}
-	var n int16
-	for ; a < 0x4000; n++ {
-		a <<= 1
-	}
-	return n
+	return int16(bits.LeadingZeros16(uint16(a^(a>>15)))) - 1
 }
 
 // normL is the left shift that normalises a (0 for 0).
@@ -299,43 +292,21 @@ func normL(a int32) int16 {
 	if a == 0 {
 		return 0
 	}
-	if a == -1 {
-		return 31
-	}
-	if a < 0 {
-		a = ^a
-	}
-	var n int16
-	for ; a < 0x40000000; n++ {
-		a <<= 1
-	}
-	return n
+	return int16(bits.LeadingZeros32(uint32(a^(a>>31)))) - 1
 }
 
 // divS is num/den in Q15 for 0 <= num <= den, den > 0 (the recommendation
 // never calls it otherwise; 0 is returned for anything else rather than
-// stopping the gateway).
+// stopping the gateway). Its bit-by-bit restoring division yields the 15
+// bits of floor(num*2^15/den).
 func divS(num, den int16) int16 {
-	if num < 0 || den <= 0 || num > den {
-		return 0
-	}
-	if num == 0 {
+	if num <= 0 || den <= 0 || num > den {
 		return 0
 	}
 	if num == den {
 		return max16
 	}
-	lNum, lDen := int32(num), int32(den)
-	var out int16
-	for i := 0; i < 15; i++ {
-		out <<= 1
-		lNum <<= 1
-		if lNum >= lDen {
-			lNum -= lDen
-			out++
-		}
-	}
-	return out
+	return int16((int32(num) << 15) / int32(den))
 }
 
 // Double precision (DPF) values: a 32-bit number as hi<<16 + lo<<1, with lo
