@@ -202,4 +202,3 @@ func TestAnnexBEncoderAllocs(t *testing.T) {
 		t.Errorf("%v allocations per frame", allocs)
 	}
 }
-

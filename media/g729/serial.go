@@ -15,8 +15,8 @@ const (
 	// serialBadSync marks a frame as lost (ITU-T G.192's bad-frame
 	// indicator); the decoder conceals it whatever its bits are.
 	serialBadSync = 0x6b20
-	serialZero = 0x007f
-	serialOne  = 0x0081
+	serialZero    = 0x007f
+	serialOne     = 0x0081
 )
 
 // ErrSerialFormat is wrapped by the errors of SerialReader for input that is
