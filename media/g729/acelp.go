@@ -399,21 +399,29 @@ func pairSearch(ps1, alp1, dnK *[nbPos]int32, rr *[mSize]int16, tv *[nbPos]int32
 		hi = max(hi, v)
 	}
 	if int64(lo)-(1<<28+1<<30) >= min32 && int64(hi)+(1<<28+1<<30) <= 0x7fff7fff {
+		var tvr [nbPos]int32 // tv<<15 with round's 0x8000
+		for k, v := range tv {
+			tvr[k] = v<<15 + 0x8000
+		}
+		best := -1
 		for a := 0; a < nbPos; a++ {
 			p := ps1[a]
 			al := alp1[a]
 			row := (*[nbPos]int16)(rr[a*nbPos : a*nbPos+nbPos])
-			for k := 0; k < nbPos; k++ {
+			for k, r := range row {
 				ps2 := min(p+dnK[k], max16)
 				sq2 := (ps2 * ps2) >> 15
-				alp16 := (al + int32(row[k])<<13 + tv[k]<<15 + 0x8000) >> 16
+				alp16 := (al + int32(r)<<13 + tvr[k]) >> 16
 				if alp*sq2 > sq*alp16 {
 					sq, alp = sq2, alp16
-					ba, bk = a, k
+					best = a*nbPos + k
 				}
 			}
 		}
-		return sq, alp, ba, bk
+		if best < 0 {
+			return sq, alp, -1, -1
+		}
+		return sq, alp, best / nbPos, best % nbPos
 	}
 	for a := 0; a < nbPos; a++ {
 		p := ps1[a]
@@ -502,11 +510,10 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 		return signFold(b[(a*nbPos+k)&(mSize-1)], neg[ta][a&7]^neg[tb][k&7])
 	}
 
-	// round of a sum: clipped to 32 bits as L_mac would, then
-	// extract_h(L_add(s, 0x8000)), whose saturation is the clip at
-	// 0x7fff7fff
-	round64 := func(v int64) int32 {
-		return int32((min(max(v, min32), 0x7fff7fff) + 0x8000) >> 16)
+	// round of a 32-bit sum: extract_h(L_add(s, 0x8000)), whose
+	// saturation is the clip at 0x7fff7fff
+	round32 := func(v int32) int32 {
+		return (min(v, 0x7fff7fff) + 0x8000) >> 16
 	}
 
 	// the position of largest |dn| on a track, unlike prev
@@ -554,7 +561,7 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 				ps2 := min(ps1+dnT[track][k], max16)
 				alp2 := alp1 + at(r2t, 2, j, track, k)<<15 + int32(dT[k])<<14
 				sq2 := (ps2 * ps2) >> 15
-				alp16 := round64(int64(alp2))
+				alp16 := round32(alp2)
 				if alp*sq2 > sq*alp16 {
 					sq, ps, alp = sq2, ps2, alp16
 					ix, iy = 2+step*j, track+step*k
@@ -569,7 +576,7 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 		alp0 := alp << 14 // L_mult(alp, 1/4)
 		for k := 0; k < nbPos; k++ {
 			s := int32(r12[k*nbPos+j0])<<14 + at(r1t, 1, k, track, j1)<<14 + int32(d1[k])<<13
-			tmpVect[k] = round64(int64(s))
+			tmpVect[k] = round32(s)
 		}
 		for a := 0; a < nbPos; a++ {
 			ps1[a] = min(ps0+dnT[0][a], max16)
@@ -597,7 +604,7 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 				ps2 := min(ps1+dnT[0][a], max16)
 				alp2 := alp1 + at(r0t, 0, a, track, j)<<15 + int32(d0[a])<<14
 				sq2 := (ps2 * ps2) >> 15
-				alp16 := round64(int64(alp2))
+				alp16 := round32(alp2)
 				if alp*sq2 > sq*alp16 {
 					sq, ps, alp = sq2, ps2, alp16
 					ix, iy = track+step*j, step*a
@@ -612,7 +619,7 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 		alp0 = alp << 14
 		for k := 0; k < nbPos; k++ {
 			s := at(r2t, 2, k, track, j0)<<14 + at(r02, 0, j1, 2, k)<<14 + int32(d2[k])<<13
-			tmpVect[k] = round64(int64(s))
+			tmpVect[k] = round32(s)
 		}
 		row01 := (*[nbPos]int16)(r01[j1*nbPos : j1*nbPos+nbPos])
 		for a := 0; a < nbPos; a++ {
