@@ -445,7 +445,7 @@ func pairSearch(ps1, alp1, dnK *[nbPos]int32, rr *[mSize]int16, tv *[nbPos]int32
 // and mult(v, -32768) = negate(v) for m = -1.
 func signFold(v int16, m int32) int32 {
 	x := int32(v)
-	same := (x * 32767) >> 15
+	same := x + (-x)>>15 // (x*32767)>>15: x - 1 for x > 0, x + 1 for -32768
 	diff := min(-x, max16)
 	return same ^ ((same ^ diff) & m)
 }

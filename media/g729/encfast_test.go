@@ -153,3 +153,16 @@ func TestPackSpeech(t *testing.T) {
 		}
 	}
 }
+
+// TestSignFold checks the sign folding of the ACELP search against mult
+// for every 16-bit value.
+func TestSignFold(t *testing.T) {
+	for v := min16; v <= max16; v++ {
+		if got, want := signFold(int16(v), 0), int32(mult(int16(v), max16)); got != want {
+			t.Fatalf("signFold(%d, 0) = %d, want %d", v, got, want)
+		}
+		if got, want := signFold(int16(v), -1), int32(mult(int16(v), min16)); got != want {
+			t.Fatalf("signFold(%d, -1) = %d, want %d", v, got, want)
+		}
+	}
+}
