@@ -90,14 +90,18 @@ func lspPreSelect(rbuf *[lpOrder]int16) int16 {
 		d3 := r[3] - int32(cb[3])
 		d4 := r[4] - int32(cb[4])
 		d5 := r[5] - int32(cb[5])
+		sa := uint32(d0*d0) + uint32(d1*d1) + uint32(d2*d2)
+		sb := uint32(d3*d3) + uint32(d4*d4) + uint32(d5*d5)
+		s := int64(sa) + int64(sb)
+		if s<<1 >= dmin {
+			continue // every term is >= 0: this vector cannot win
+		}
 		d6 := r[6] - int32(cb[6])
 		d7 := r[7] - int32(cb[7])
 		d8 := r[8] - int32(cb[8])
 		d9 := r[9] - int32(cb[9])
-		sa := uint32(d0*d0) + uint32(d1*d1) + uint32(d2*d2)
-		sb := uint32(d3*d3) + uint32(d4*d4) + uint32(d5*d5)
 		sc := uint32(d6*d6) + uint32(d7*d7) + uint32(d8*d8)
-		s := int64(sa) + int64(sb) + int64(sc) + int64(uint32(d9*d9))
+		s += int64(sc) + int64(uint32(d9*d9))
 		if s<<1 < dmin {
 			dmin = s << 1
 			cand = int16(i)
