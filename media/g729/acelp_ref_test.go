@@ -671,3 +671,70 @@ func TestCorHMatchesRef(t *testing.T) {
 		}
 	}
 }
+
+// autocorrRef is autocorr as first written: the reference of
+// TestAutocorrMatchesRef.
+func autocorrRef(x []int16, m int, rh, rl []int16) (expR0 int16) {
+	var y [encWindow]int16
+	for i := range y {
+		y[i] = multR(x[i], hamwindow[i])
+	}
+
+	expR0 = 1
+	var sum int32
+	for {
+		var ov bool
+		sum, ov = energy(1, y[:]) // 1: never all zero
+		if !ov {
+			break
+		}
+		for i := range y {
+			y[i] = shr(y[i], 2)
+		}
+		expR0 = add(expR0, 4)
+	}
+
+	norm := normL(sum)
+	sum = lShl(sum, norm)
+	rh[0], rl[0] = lExtract(sum)
+	expR0 = sub(expR0, norm)
+
+	// r[0] (2*sum y^2) fits 32 bits, which bounds every partial sum: r[i]
+	// and r[i+1] together on packed[k] = (y[k], y[k+1]), y[240] = 0
+	var packed [encWindow]int64
+	for k := 0; k < encWindow-1; k++ {
+		packed[k] = pack2(y[k], y[k+1])
+	}
+	packed[encWindow-1] = pack2(y[encWindow-1], 0)
+	var r [encNP + 2]int32
+	for i := 1; i <= m; i += 2 {
+		r[i], r[i+1] = dotPair(y[:encWindow-i], packed[i:])
+	}
+	for i := 1; i <= m; i++ {
+		sum = lShl(r[i]<<1, norm)
+		rh[i], rl[i] = lExtract(sum)
+	}
+	return expR0
+}
+
+// TestAutocorrMatchesRef compares autocorr with the previous version on
+// random signals of every level, full-scale ones taking the rescaling.
+func TestAutocorrMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for n := 0; n < 5000; n++ {
+		var x [encWindow]int16
+		amp := int32(1) << rng.IntN(16)
+		for i := range x {
+			x[i] = int16(rng.Int32N(2*amp) - amp)
+			if n%7 == 0 {
+				x[i] = []int16{min16, max16}[i/9%2]
+			}
+		}
+		var rh0, rl0, rh1, rl1 [encNP + 1]int16
+		e0 := autocorrRef(x[:], encNP, rh0[:], rl0[:])
+		e1 := autocorr(x[:], encNP, rh1[:], rl1[:])
+		if e0 != e1 || rh0 != rh1 || rl0 != rl1 {
+			t.Fatalf("case %d: exp %d/%d, rh %v/%v", n, e0, e1, rh0, rh1)
+		}
+	}
+}

@@ -10,22 +10,37 @@ package g729
 // signal is scaled down by 4 until it does not.
 func autocorr(x []int16, m int, rh, rl []int16) (expR0 int16) {
 	var y [encWindow]int16
+	// packed[k] = (y[k], y[k+1]), y[240] = 0: see below
+	var packed [encWindow]int64
+	x = x[:encWindow]
+	var e int64
+	prev := int64(0)
 	for i := range y {
-		y[i] = multR(x[i], hamwindow[i])
-	}
-
-	expR0 = 1
-	var sum int32
-	for {
-		var ov bool
-		sum, ov = energy(1, y[:]) // 1: never all zero
-		if !ov {
-			break
+		v := multR(x[i], hamwindow[i])
+		y[i] = v
+		e += int64(v) * int64(v)
+		if i > 0 {
+			packed[i-1] = prev<<32 + int64(v)
 		}
+		prev = int64(v)
+	}
+	packed[encWindow-1] = prev << 32
+
+	// r[0] is the L_mac chain of squares from 1 (never all zero): the
+	// exact sum, clipped; if it saturates, the windowed signal is scaled
+	// down by 4 until it does not
+	expR0 = 1
+	sum := int32(min(1+2*e, max32))
+	for ov := 1+2*e > max32; ov; {
 		for i := range y {
-			y[i] = shr(y[i], 2)
+			y[i] >>= 2
 		}
 		expR0 = add(expR0, 4)
+		sum, ov = energy(1, y[:])
+		for k := 0; k < encWindow-1; k++ {
+			packed[k] = pack2(y[k], y[k+1])
+		}
+		packed[encWindow-1] = pack2(y[encWindow-1], 0)
 	}
 
 	norm := normL(sum)
@@ -34,19 +49,14 @@ func autocorr(x []int16, m int, rh, rl []int16) (expR0 int16) {
 	expR0 = sub(expR0, norm)
 
 	// r[0] (2*sum y^2) fits 32 bits, which bounds every partial sum: r[i]
-	// and r[i+1] together on packed[k] = (y[k], y[k+1]), y[240] = 0
-	var packed [encWindow]int64
-	for k := 0; k < encWindow-1; k++ {
-		packed[k] = pack2(y[k], y[k+1])
-	}
-	packed[encWindow-1] = pack2(y[encWindow-1], 0)
+	// and r[i+1] together on packed[k] = (y[k], y[k+1])
 	var r [encNP + 2]int32
 	for i := 1; i <= m; i += 2 {
 		r[i], r[i+1] = dotPair(y[:encWindow-i], packed[i:])
 	}
 	for i := 1; i <= m; i++ {
-		sum = lShl(r[i]<<1, norm)
-		rh[i], rl[i] = lExtract(sum)
+		sum = lShlF(r[i]<<1, uint(norm))
+		rh[i], rl[i] = lExtractF(sum)
 	}
 	return expR0
 }
