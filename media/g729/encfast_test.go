@@ -166,3 +166,44 @@ func TestSignFold(t *testing.T) {
 		}
 	}
 }
+
+// TestLShlN compares lShlN with lShl for every count 0..40 on edge values.
+func TestLShlN(t *testing.T) {
+	vals := []int32{0, 1, -1, 2, -2, 0x3fffffff, -0x40000000, 0x40000000, -0x40000001, max32, min32, 12345, -12345}
+	for _, v := range vals {
+		for n := int16(0); n <= 40; n++ {
+			if got, want := lShlN(v, n), lShl(v, n); got != want {
+				t.Fatalf("lShlN(%d, %d) = %d, want %d", v, n, got, want)
+			}
+		}
+	}
+}
+
+// TestDPFFast compares div32F and mpy32E with div32 and mpy32 on random
+// DPF operands (low parts in [0, 32767]), extremes included.
+func TestDPFFast(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	hiv := func() int16 {
+		switch rng.IntN(8) {
+		case 0:
+			return min16
+		case 1:
+			return max16
+		}
+		return int16(rng.Int32N(65536) - 32768)
+	}
+	for n := 0; n < 200000; n++ {
+		h1, h2 := hiv(), hiv()
+		l1, l2 := int16(rng.Int32N(32768)), int16(rng.Int32N(32768))
+		if got, want := mpy32E(h1, l1, h2, l2), mpy32(h1, l1, h2, l2); got != want {
+			t.Fatalf("mpy32E(%d, %d, %d, %d) = %d, want %d", h1, l1, h2, l2, got, want)
+		}
+		dh := int16(0x4000 + rng.Int32N(0x4000))
+		dl := int16(rng.Int32N(32768))
+		den := int32(dh)<<16 + int32(dl)<<1
+		num := 1 + rng.Int32N(den-1)
+		if got, want := div32F(num, dh, dl), div32(num, dh, dl); got != want {
+			t.Fatalf("div32F(%d, %d, %d) = %d, want %d", num, dh, dl, got, want)
+		}
+	}
+}

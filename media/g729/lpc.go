@@ -79,24 +79,24 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 	// K = A[1] = -R[1] / R[0]
 	t1 := lComp(rh[1], rl[1])
 	t2 := lAbs(t1)
-	t0 := div32(t2, rh[0], rl[0])
+	t0 := div32F(t2, rh[0], rl[0])
 	if t1 > 0 {
 		t0 = lNegate(t0)
 	}
 	kh, kl := lExtractF(t0)
 	rc[0] = kh
-	t0 = lShr(t0, 4)
+	t0 >>= 4
 	ah[1], al[1] = lExtractF(t0)
 
 	// Alpha = R[0] * (1 - K*K)
-	t0 = mpy32(kh, kl, kh, kl)
+	t0 = mpy32E(kh, kl, kh, kl)
 	t0 = lAbs(t0)
 	t0 = lSub(max32, t0)
 	hi, lo := lExtractF(t0)
-	t0 = mpy32(rh[0], rl[0], hi, lo)
+	t0 = mpy32E(rh[0], rl[0], hi, lo)
 
 	alpExp := normL(t0)
-	t0 = lShl(t0, alpExp)
+	t0 = lShlN(t0, alpExp)
 	alpH, alpL := lExtractF(t0)
 
 	for i := 2; i <= encOrder; i++ {
@@ -116,17 +116,17 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 				t0 = lAdd(t0, mpy32(rh[j], rl[j], ah[i-j], al[i-j]))
 			}
 		}
-		t0 = lShl(t0, 4)
+		t0 = lShlF(t0, 4)
 		t1 = lComp(rh[i], rl[i])
 		t0 = lAdd(t0, t1)
 
 		// K = -t0 / Alpha
 		t1 = lAbs(t0)
-		t2 = div32(t1, alpH, alpL)
+		t2 = div32F(t1, alpH, alpL)
 		if t0 > 0 {
 			t2 = lNegate(t2)
 		}
-		t2 = lShl(t2, alpExp)
+		t2 = lShlN(t2, alpExp)
 		kh, kl = lExtractF(t2)
 		rc[i-1] = kh
 
@@ -150,18 +150,18 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 			}
 			anh[j], anl[j] = lExtractF(t0)
 		}
-		t2 = lShr(t2, 4)
+		t2 >>= 4
 		anh[i], anl[i] = lExtractF(t2)
 
 		// Alpha *= 1 - K*K
-		t0 = mpy32(kh, kl, kh, kl)
+		t0 = mpy32E(kh, kl, kh, kl)
 		t0 = lAbs(t0)
 		t0 = lSub(max32, t0)
 		hi, lo = lExtractF(t0)
-		t0 = mpy32(alpH, alpL, hi, lo)
+		t0 = mpy32E(alpH, alpL, hi, lo)
 
 		j := normL(t0)
-		t0 = lShl(t0, j)
+		t0 = lShlN(t0, j)
 		alpH, alpL = lExtractF(t0)
 		alpExp = add(alpExp, j)
 
@@ -175,7 +175,7 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 	a[0] = 4096
 	for i := 1; i <= encOrder; i++ {
 		t0 = lComp(ah[i], al[i])
-		a[i] = round(lShl(t0, 1))
+		a[i] = round(lShlF(t0, 1))
 		oldA[i] = a[i]
 	}
 	oldRc[0] = rc[0]

@@ -151,3 +151,37 @@ func lShlF(a int32, n uint) int32 {
 	}
 	return a << n
 }
+
+// div32F is div32 for a DPF denominator (denLo in [0, 32767]): the
+// recommendation's Newton step and product as exact 64-bit values, the
+// operator sequence itself should a step leave 32 bits.
+func div32F(num int32, denHi, denLo int16) int32 {
+	approx := divS(0x3fff, denHi) // 1/den in Q14
+	v, c1 := mpy32x16X(denHi, denLo, approx)
+	r := max32 - v // 2 - den*approx
+	c := c1 | uint64(r-min32)
+	hi, lo := lExtractF(int32(r))
+	v, c2 := mpy32x16X(hi, lo, approx) // 1/den in Q30
+	hi, lo = lExtractF(int32(v))
+	nHi, nLo := lExtractF(num)
+	v, c3 := mpy32X(nHi, nLo, hi, lo)
+	if c|c2|c3 > 0xffffffff {
+		return div32(num, denHi, denLo)
+	}
+	return lShlF(int32(v), 2)
+}
+
+// mpy32E is mpy32 for DPF low parts in [0, 32767], through mpy32X.
+func mpy32E(hi1, lo1, hi2, lo2 int16) int32 {
+	v, c := mpy32X(hi1, lo1, hi2, lo2)
+	if c > 0xffffffff {
+		return mpy32(hi1, lo1, hi2, lo2)
+	}
+	return int32(v)
+}
+
+// lShlN is lShl for a count n >= 0 of any size (31 and more give what 31
+// gives: every non-zero value saturates, -1 becomes min32).
+func lShlN(a int32, n int16) int32 {
+	return lShlF(a, uint(min(max(n, 0), 31)))
+}
