@@ -27,29 +27,35 @@ func pitchOlFast(sig []int16, off int) int16 {
 		v := int64(w[k])
 		se += v * v
 	}
-	up, down := false, false
+	// shr(x, 3), shl(x, 3) (saturating) or x, as (x << su) >> sd clipped
+	var su, sd uint
 	switch {
 	case 2*se > max32:
-		down = true
+		sd = 3
 	case 2*se < 1048576:
-		up = true
+		su = 3
 	}
 
 	// The correlations only use every other sample: split the scaled
-	// signal by parity so that they are contiguous products; and its
-	// energy (exact sum, as energy).
-	var dec [2][(n + 1) / 2]int16
+	// signal by parity so that they are contiguous products, with its
+	// energy (exact sum, as energy) and, for the packed sums below, the
+	// pairs packed[p][m] = (dec[p][m], dec[p][m-1]).
+	const half = (n + 1) / 2
+	var dec [2][half]int16
+	var packed [2][half]int64
 	var st int64
-	for i, x := range w {
-		v := int32(x)
-		switch {
-		case down:
-			v >>= 3 // shr(x, 3)
-		case up:
-			v = min(max(v<<3, min16), max16) // shl(x, 3)
+	var prev0, prev1 int64
+	for k := 0; k < half; k++ {
+		v0 := int64(min(max((int32(w[2*k])<<su)>>sd, min16), max16))
+		var v1 int64
+		if 2*k+1 < n {
+			v1 = int64(min(max((int32(w[2*k+1])<<su)>>sd, min16), max16))
 		}
-		dec[i&1][i>>1] = int16(v)
-		st += int64(v * v)
+		dec[0][k], dec[1][k] = int16(v0), int16(v1)
+		packed[0][k] = v0<<32 + prev0
+		packed[1][k] = v1<<32 + prev1
+		prev0, prev1 = v0, v1
+		st += v0*v0 + v1*v1
 	}
 	cur := dec[s0&1][s0>>1 : s0>>1+lFrame/2]
 	delayed := func(lag int) []int16 {
@@ -64,13 +70,6 @@ func pitchOlFast(sig []int16, off int) int16 {
 	// sample apart) are summed together on packed operands.
 	var corrs [encPitMax + 1]int32
 	if plain {
-		var packed [2][(FrameSamples + encPitMax + 1) / 2]int64
-		for p := range packed {
-			d := &dec[p]
-			for m := 1; m < len(d); m++ {
-				packed[p][m] = pack2(d[m], d[m-1])
-			}
-		}
 		pair := func(lag int) {
 			i := s0 - lag
 			hi, lo := dotPair(cur, packed[i&1][i>>1:])
