@@ -137,34 +137,47 @@ func quaGain(code []int16, gCoeff, expCoeff *[5]int16, tame bool, pastQuaEn *[4]
 
 	distMin := int32(max32)
 	index1, index2 := cand1, cand2
+	var p2, c2 [nCan2]int32 // the candidates of the second codebook
+	for j := range p2 {
+		p2[j] = int32(gbk2[cand2+j][0])
+		c2[j] = int32(gbk2[cand2+j][1])
+	}
+	var ch, cl [5]int64 // coeff, coeffLsf
+	for k := range ch {
+		ch[k], cl[k] = int64(coeff[k]), int64(coeffLsf[k])
+	}
 	for i := 0; i < nCan1; i++ {
+		p1 := int32(gbk1[cand1+i][0])
+		c1 := int32(gbk1[cand1+i][1])
 		for j := 0; j < nCan2; j++ {
-			gPitch := add(gbk1[cand1+i][0], gbk2[cand2+j][0]) // Q14
+			gPitch := sat16(p1 + p2[j]) // Q14
 			if tame && gPitch >= gp0999 {
 				continue
 			}
-			lAcc = lDepositL(gbk1[cand1+i][1])
-			lAccB := lDepositL(gbk2[cand2+j][1])
-			lTmp = lAdd(lAcc, lAccB)
-			tmp := extractL(lShr(lTmp, 1)) // Q12
-
+			tmp := int16((c1 + c2[j]) >> 1) // Q12: L_shr of the Q13 sum, which fits
 			gCode := mult(gcode0, tmp)
 			g2Pitch := mult(gPitch, gPitch)
 			g2Code := mult(gCode, gCode)
 			gPitCod := mult(gCode, gPitch)
 
-			// the five terms and their sums in 64 bits: exact unless a
-			// step leaves 32 bits, then the saturating chain
-			v0, c0 := mpy32x16X(coeff[0], coeffLsf[0], g2Pitch)
-			v1, c1 := mpy32x16X(coeff[1], coeffLsf[1], gPitch)
-			v2, c2 := mpy32x16X(coeff[2], coeffLsf[2], g2Code)
-			v3, c3 := mpy32x16X(coeff[3], coeffLsf[3], gCode)
-			v4, c4 := mpy32x16X(coeff[4], coeffLsf[4], gPitCod)
+			// the five Mpy_32_16 terms (lo >= 0: mult(lo, n) cannot
+			// saturate) and their sums in 64 bits: exact unless a step
+			// leaves 32 bits, then the saturating chain
+			x0, x1, x2, x3, x4 := int64(g2Pitch), int64(gPitch), int64(g2Code), int64(gCode), int64(gPitCod)
+			q0, q1, q2, q3, q4 := 2*ch[0]*x0, 2*ch[1]*x1, 2*ch[2]*x2, 2*ch[3]*x3, 2*ch[4]*x4
+			v0 := q0 + 2*((cl[0]*x0)>>15)
+			v1 := q1 + 2*((cl[1]*x1)>>15)
+			v2 := q2 + 2*((cl[2]*x2)>>15)
+			v3 := q3 + 2*((cl[3]*x3)>>15)
+			v4 := q4 + 2*((cl[4]*x4)>>15)
 			s1 := v0 + v1
 			s2 := s1 + v2
 			s3 := s2 + v3
 			s4 := s3 + v4
-			if c0|c1|c2|c3|c4|uint64(s1-min32)|uint64(s2-min32)|uint64(s3-min32)|uint64(s4-min32) <= 0xffffffff {
+			chk := uint64(q0-min32) | uint64(q1-min32) | uint64(q2-min32) | uint64(q3-min32) | uint64(q4-min32) |
+				uint64(v0-min32) | uint64(v1-min32) | uint64(v2-min32) | uint64(v3-min32) | uint64(v4-min32) |
+				uint64(s1-min32) | uint64(s2-min32) | uint64(s3-min32) | uint64(s4-min32)
+			if chk <= 0xffffffff {
 				lTmp = int32(s4)
 			} else {
 				lTmp = mpy32x16(coeff[0], coeffLsf[0], g2Pitch)
@@ -174,7 +187,7 @@ func quaGain(code []int16, gCoeff, expCoeff *[5]int16, tame bool, pastQuaEn *[4]
 				lTmp = lAdd(lTmp, mpy32x16(coeff[4], coeffLsf[4], gPitCod))
 			}
 
-			if lSub(lTmp, distMin) < 0 {
+			if lTmp < distMin { // as L_sub(lTmp, distMin) < 0: saturation keeps the sign
 				distMin = lTmp
 				index1 = cand1 + i
 				index2 = cand2 + j
