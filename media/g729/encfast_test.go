@@ -2,6 +2,7 @@ package g729
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -204,6 +205,28 @@ func TestDPFFast(t *testing.T) {
 		num := 1 + rng.Int32N(den-1)
 		if got, want := div32F(num, dh, dl), div32(num, dh, dl); got != want {
 			t.Fatalf("div32F(%d, %d, %d) = %d, want %d", num, dh, dl, got, want)
+		}
+	}
+}
+
+// TestLspToLsf compares the encoder's LSP-to-LSF conversion with
+// lspLsf2 on random ordered and unordered LSP vectors.
+func TestLspToLsf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for n := 0; n < 100000; n++ {
+		var lsp [lpOrder]int16
+		for i := range lsp {
+			lsp[i] = int16(rng.Int32N(65536) - 32768)
+		}
+		if n%2 == 0 {
+			slices.Sort(lsp[:])
+			slices.Reverse(lsp[:])
+		}
+		var want, got [lpOrder]int16
+		lspLsf2(lsp[:], want[:], lpOrder)
+		lspToLsf(lsp[:], &got)
+		if got != want {
+			t.Fatalf("lsp %v: got %v, want %v", lsp, got, want)
 		}
 	}
 }

@@ -10,11 +10,33 @@ package g729
 // indices: L0<<7|L1 and L2<<5|L3. freqPrev is the channel's MA memory.
 func quaLsp(lsp, lspQ []int16, freqPrev *[maNP][lpOrder]int16) (idx0, idx1 int16) {
 	var lsf, lsfQ, wegt [lpOrder]int16
-	lspLsf2(lsp, lsf[:], lpOrder)
+	lspToLsf(lsp, &lsf)
 	getWegt(&lsf, &wegt)
 	idx0, idx1 = relspwed(&lsf, &wegt, lsfQ[:], freqPrev)
 	lsfLsp2(lsfQ[:], lspQ, lpOrder)
 	return idx0, idx1
+}
+
+// lspToLsf is lspLsf2 for the encoder's 10 LSPs with the shifts inline:
+// the arc-cosine by table look-up (table2, slopeAcos) and interpolation,
+// lsf in Q13 (2pi freq).
+func lspToLsf(lsp []int16, lsf *[lpOrder]int16) {
+	lsp = lsp[:lpOrder]
+	ind := 63
+	for i := lpOrder - 1; i >= 0; i-- {
+		// sub(table2[ind], lsp[i]) < 0: saturation keeps the sign
+		for table2[ind&63] < lsp[i] {
+			ind--
+			if ind <= 0 {
+				break
+			}
+		}
+		ind &= 63
+		offset := sub(lsp[i], table2[ind])
+		t := lMult(slopeAcos[ind], offset)
+		freq := add(int16(ind<<9), int16(t>>12)) // shl(ind, 9) fits: ind <= 63
+		lsf[i] = mult(freq, 25736)                // 2pi in Q12
+	}
 }
 
 // relspwed searches both MA predictors and returns the indices; lsfQ gets
