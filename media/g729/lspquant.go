@@ -35,7 +35,7 @@ func lspToLsf(lsp []int16, lsf *[lpOrder]int16) {
 		offset := sub(lsp[i], table2[ind])
 		t := lMult(slopeAcos[ind], offset)
 		freq := add(int16(ind<<9), int16(t>>12)) // shl(ind, 9) fits: ind <= 63
-		lsf[i] = mult(freq, 25736)                // 2pi in Q12
+		lsf[i] = mult(freq, 25736)               // 2pi in Q12
 	}
 }
 
