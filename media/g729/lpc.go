@@ -340,28 +340,29 @@ func chebps(x int16, f []int16, q10 bool) int16 {
 // 2^29, chebps recomputes the value step by step.
 func chebpsFast(x int16, f *[encOrder/2 + 1]int16, q10 bool) int16 {
 	const n = encOrder / 2
-	b2h, b2l := int64(256), int64(0)
+	// Each b is the DPF pair (b>>16, (b>>1)&0x7fff) of a 32-bit value b:
+	// Mpy_32_16 of it by x is 2*(((b>>1)*x)>>15), and L_mult(b2h, -32768)
+	// - L_mult(b2l, 1) is -(b2 with its lowest bit cleared).
+	b2 := int64(256 << 16)
 	twoX, shift := int64(512), uint(6)
 	if q10 {
-		b2h, twoX, shift = 128, 256, 7
+		b2, twoX, shift = 128<<16, 256, 7
 	}
 	xx := int64(x)
 	// |2 x twoX| <= 2^25 and |f 8192| <= 2^28: below 2^29
-	t := 2*xx*twoX + int64(f[1])*8192
-	b1h, b1l := t>>16, (t>>1)&0x7fff
+	b1 := 2*xx*twoX + int64(f[1])*8192
 
 	var out uint64 // OR of (b + 2^29): 2^30 or more once a |b| reached 2^29
 	for i := 2; i < n; i++ {
-		// 2 (2 b1h x + 2 mult(b1l, x)) - 2^16 b2h - 2 b2l + 8192 f
-		v := 4*b1h*xx + 4*((b1l*xx)>>15) - b2h*65536 - 2*b2l + int64(f[i])*8192
+		// 2 Mpy_32_16(b1, x) - 2^16 b2h - 2 b2l + 8192 f
+		v := 4*(((b1>>1)*xx)>>15) - b2&^1 + int64(f[i])*8192
 		out |= uint64(v + 1<<29)
-		b2h, b2l = b1h, b1l
-		b1h, b1l = v>>16, (v>>1)&0x7fff
+		b2, b1 = b1, v
 	}
 	if out >= 1<<30 {
 		return chebps(x, f[:], q10)
 	}
-	v := 2*b1h*xx + 2*((b1l*xx)>>15) - b2h*65536 - 2*b2l + int64(f[n])*4096
+	v := 2*(((b1>>1)*xx)>>15) - b2&^1 + int64(f[n])*4096
 	v = min(max(v<<shift, min32), max32) // L_shl
 	return int16(v >> 16)
 }
