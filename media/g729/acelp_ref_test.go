@@ -738,3 +738,202 @@ func TestAutocorrMatchesRef(t *testing.T) {
 		}
 	}
 }
+
+// quaGainRef is quaGain before its candidate loop was rewritten: the
+// reference of TestQuaGainMatchesRef.
+func quaGainRef(code []int16, gCoeff, expCoeff *[5]int16, tame bool, pastQuaEn *[4]int16) (index, gainPit, gainCod int16) {
+	gcode0, expGcode0 := gainPredict(pastQuaEn, code)
+
+	// tmp = -1/(4*c0*c2 - c4^2)
+	lTmp1 := lMult(gCoeff[0], gCoeff[2])
+	exp1 := add(add(expCoeff[0], expCoeff[2]), 1-2)
+	lTmp2 := lMult(gCoeff[4], gCoeff[4])
+	exp2 := add(add(expCoeff[4], expCoeff[4]), 1)
+	var lTmp int32
+	var exp int16
+	if sub(exp1, exp2) > 0 {
+		lTmp = lSub(lShr(lTmp1, sub(exp1, exp2)), lTmp2)
+		exp = exp2
+	} else {
+		lTmp = lSub(lTmp1, lShr(lTmp2, sub(exp2, exp1)))
+		exp = exp1
+	}
+	sft := normL(lTmp)
+	denom := extractH(lShl(lTmp, sft))
+	expDenom := sub(add(exp, sft), 16)
+	invDenom := divS(16384, denom)
+	invDenom = negate(invDenom)
+	expInvDenom := sub(14+15, expDenom)
+
+	var bestGain [2]int16
+
+	// best_gain[0] = (2*c2*c1 - c3*c4) * tmp, Q9
+	lTmp1 = lMult(gCoeff[2], gCoeff[1])
+	exp1 = add(expCoeff[2], expCoeff[1])
+	lTmp2 = lMult(gCoeff[3], gCoeff[4])
+	exp2 = add(add(expCoeff[3], expCoeff[4]), 1)
+	if sub(exp1, exp2) > 0 {
+		lTmp = lSub(lShr(lTmp1, add(sub(exp1, exp2), 1)), lShr(lTmp2, 1))
+		exp = sub(exp2, 1)
+	} else {
+		lTmp = lSub(lShr(lTmp1, 1), lShr(lTmp2, add(sub(exp2, exp1), 1)))
+		exp = sub(exp1, 1)
+	}
+	sft = normL(lTmp)
+	nume := extractH(lShl(lTmp, sft))
+	expNume := sub(add(exp, sft), 16)
+	sft = sub(add(expNume, expInvDenom), 9+16-1)
+	lAcc := lShr(lMult(nume, invDenom), sft)
+	bestGain[0] = extractH(lAcc)
+	if tame && sub(bestGain[0], gpClip2) > 0 {
+		bestGain[0] = gpClip2
+	}
+
+	// best_gain[1] = (2*c0*c3 - c1*c4) * tmp, Q2
+	lTmp1 = lMult(gCoeff[0], gCoeff[3])
+	exp1 = add(expCoeff[0], expCoeff[3])
+	lTmp2 = lMult(gCoeff[1], gCoeff[4])
+	exp2 = add(add(expCoeff[1], expCoeff[4]), 1)
+	if sub(exp1, exp2) > 0 {
+		lTmp = lSub(lShr(lTmp1, add(sub(exp1, exp2), 1)), lShr(lTmp2, 1))
+		exp = sub(exp2, 1)
+	} else {
+		lTmp = lSub(lShr(lTmp1, 1), lShr(lTmp2, add(sub(exp2, exp1), 1)))
+		exp = sub(exp1, 1)
+	}
+	sft = normL(lTmp)
+	nume = extractH(lShl(lTmp, sft))
+	expNume = sub(add(exp, sft), 16)
+	sft = sub(add(expNume, expInvDenom), 2+16-1)
+	lAcc = lShr(lMult(nume, invDenom), sft)
+	bestGain[1] = extractH(lAcc)
+
+	// gcode0 in Q4 for the pre-selection
+	var gcode0Org int16
+	if sub(expGcode0, 4) >= 0 {
+		gcode0Org = shr(gcode0, sub(expGcode0, 4))
+	} else {
+		lAcc = lDepositL(gcode0)
+		lAcc = lShl(lAcc, sub(4+16, expGcode0))
+		gcode0Org = extractH(lAcc)
+	}
+	cand1, cand2 := gbkPresel(&bestGain, gcode0Org)
+
+	// align the five terms of the error on the smallest exponent
+	var expMin [5]int16
+	expMin[0] = add(expCoeff[0], 13)
+	expMin[1] = add(expCoeff[1], 14)
+	expMin[2] = add(expCoeff[2], sub(shl(expGcode0, 1), 21))
+	expMin[3] = add(expCoeff[3], sub(expGcode0, 3))
+	expMin[4] = add(expCoeff[4], sub(expGcode0, 4))
+	eMin := expMin[0]
+	for i := 1; i < 5; i++ {
+		if sub(expMin[i], eMin) < 0 {
+			eMin = expMin[i]
+		}
+	}
+	var coeff, coeffLsf [5]int16
+	for i := 0; i < 5; i++ {
+		j := sub(expMin[i], eMin)
+		lTmp = lDepositH(gCoeff[i])
+		lTmp = lShr(lTmp, j)
+		coeff[i], coeffLsf[i] = lExtract(lTmp)
+	}
+
+	distMin := int32(max32)
+	index1, index2 := cand1, cand2
+	for i := 0; i < nCan1; i++ {
+		for j := 0; j < nCan2; j++ {
+			gPitch := add(gbk1[cand1+i][0], gbk2[cand2+j][0]) // Q14
+			if tame && gPitch >= gp0999 {
+				continue
+			}
+			lAcc = lDepositL(gbk1[cand1+i][1])
+			lAccB := lDepositL(gbk2[cand2+j][1])
+			lTmp = lAdd(lAcc, lAccB)
+			tmp := extractL(lShr(lTmp, 1)) // Q12
+
+			gCode := mult(gcode0, tmp)
+			g2Pitch := mult(gPitch, gPitch)
+			g2Code := mult(gCode, gCode)
+			gPitCod := mult(gCode, gPitch)
+
+			// the five terms and their sums in 64 bits: exact unless a
+			// step leaves 32 bits, then the saturating chain
+			v0, c0 := mpy32x16X(coeff[0], coeffLsf[0], g2Pitch)
+			v1, c1 := mpy32x16X(coeff[1], coeffLsf[1], gPitch)
+			v2, c2 := mpy32x16X(coeff[2], coeffLsf[2], g2Code)
+			v3, c3 := mpy32x16X(coeff[3], coeffLsf[3], gCode)
+			v4, c4 := mpy32x16X(coeff[4], coeffLsf[4], gPitCod)
+			s1 := v0 + v1
+			s2 := s1 + v2
+			s3 := s2 + v3
+			s4 := s3 + v4
+			if c0|c1|c2|c3|c4|uint64(s1-min32)|uint64(s2-min32)|uint64(s3-min32)|uint64(s4-min32) <= 0xffffffff {
+				lTmp = int32(s4)
+			} else {
+				lTmp = mpy32x16(coeff[0], coeffLsf[0], g2Pitch)
+				lTmp = lAdd(lTmp, mpy32x16(coeff[1], coeffLsf[1], gPitch))
+				lTmp = lAdd(lTmp, mpy32x16(coeff[2], coeffLsf[2], g2Code))
+				lTmp = lAdd(lTmp, mpy32x16(coeff[3], coeffLsf[3], gCode))
+				lTmp = lAdd(lTmp, mpy32x16(coeff[4], coeffLsf[4], gPitCod))
+			}
+
+			if lSub(lTmp, distMin) < 0 {
+				distMin = lTmp
+				index1 = cand1 + i
+				index2 = cand2 + j
+			}
+		}
+	}
+
+	gainPit = add(gbk1[index1][0], gbk2[index2][0]) // Q14
+
+	lAcc = lDepositL(gbk1[index1][1])
+	lAccB := lDepositL(gbk2[index2][1])
+	lGbk12 := lAdd(lAcc, lAccB) // Q13
+	tmp := extractL(lShr(lGbk12, 1))
+	lAcc = lMult(tmp, gcode0)
+	lAcc = lShl(lAcc, add(negate(expGcode0), -12-1+1+16))
+	gainCod = extractH(lAcc) // Q1
+
+	gainUpdate(pastQuaEn, lGbk12)
+
+	return add(map1[index1]*nCode2, map2[index2]), gainPit, gainCod
+}
+
+// TestQuaGainMatchesRef compares the gain quantiser with its previous
+// version on random correlations, exponents, codes and predictor states,
+// with and without taming.
+func TestQuaGainMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for n := 0; n < 50000; n++ {
+		var code [encSubfr]int16
+		for k := 0; k < 4+rng.IntN(5); k++ {
+			code[rng.IntN(encSubfr)] = int16(rng.Int32N(16384) - 8192)
+		}
+		var g, e [5]int16
+		for k := range g {
+			g[k] = int16(rng.Int32N(65536) - 32768)
+			if k == 0 || k == 2 {
+				g[k] = int16(rng.Int32N(32768))
+			}
+			if rng.IntN(40) == 0 {
+				g[k] = min16
+			}
+			e[k] = int16(rng.IntN(30) - 5)
+		}
+		var pq [4]int16
+		for k := range pq {
+			pq[k] = int16(rng.Int32N(20000) - 14336)
+		}
+		pq0, pq1 := pq, pq
+		g0, e0, g1, e1 := g, e, g, e
+		tame := rng.IntN(3) == 0
+		i0, p0, c0 := quaGainRef(code[:], &g0, &e0, tame, &pq0)
+		i1, p1, c1 := quaGain(code[:], &g1, &e1, tame, &pq1)
+		if i0 != i1 || p0 != p1 || c0 != c1 || pq0 != pq1 {
+			t.Fatalf("case %d: ref %d %d %d, got %d %d %d", n, i0, p0, c0, i1, p1, c1)
+		}
+	}
+}

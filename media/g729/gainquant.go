@@ -142,9 +142,17 @@ func quaGain(code []int16, gCoeff, expCoeff *[5]int16, tame bool, pastQuaEn *[4]
 		p2[j] = int32(gbk2[cand2+j][0])
 		c2[j] = int32(gbk2[cand2+j][1])
 	}
-	var ch, cl [5]int64 // coeff, coeffLsf
+	// Mpy_32_16 of the DPF pair (hi, lo) by n is 2*(((hi<<15 + lo)*n)>>15)
+	// (hi*n*2^15 is a multiple of 2^15) as long as L_mult(hi, n) does not
+	// saturate, which needs hi = n = -32768: with a coeff of -32768 the
+	// saturating chain decides
+	var ch [5]int64 // coeff<<15 + coeffLsf
+	plain := true
 	for k := range ch {
-		ch[k], cl[k] = int64(coeff[k]), int64(coeffLsf[k])
+		ch[k] = int64(coeff[k])<<15 + int64(coeffLsf[k])
+		if coeff[k] == min16 {
+			plain = false
+		}
 	}
 	for i := 0; i < nCan1; i++ {
 		p1 := int32(gbk1[cand1+i][0])
@@ -163,21 +171,20 @@ func quaGain(code []int16, gCoeff, expCoeff *[5]int16, tame bool, pastQuaEn *[4]
 			// the five Mpy_32_16 terms (lo >= 0: mult(lo, n) cannot
 			// saturate) and their sums in 64 bits: exact unless a step
 			// leaves 32 bits, then the saturating chain
-			x0, x1, x2, x3, x4 := int64(g2Pitch), int64(gPitch), int64(g2Code), int64(gCode), int64(gPitCod)
-			q0, q1, q2, q3, q4 := 2*ch[0]*x0, 2*ch[1]*x1, 2*ch[2]*x2, 2*ch[3]*x3, 2*ch[4]*x4
-			v0 := q0 + 2*((cl[0]*x0)>>15)
-			v1 := q1 + 2*((cl[1]*x1)>>15)
-			v2 := q2 + 2*((cl[2]*x2)>>15)
-			v3 := q3 + 2*((cl[3]*x3)>>15)
-			v4 := q4 + 2*((cl[4]*x4)>>15)
+			v0 := 2 * ((ch[0] * int64(g2Pitch)) >> 15)
+			v1 := 2 * ((ch[1] * int64(gPitch)) >> 15)
+			v2 := 2 * ((ch[2] * int64(g2Code)) >> 15)
+			v3 := 2 * ((ch[3] * int64(gCode)) >> 15)
+			v4 := 2 * ((ch[4] * int64(gPitCod)) >> 15)
 			s1 := v0 + v1
 			s2 := s1 + v2
 			s3 := s2 + v3
 			s4 := s3 + v4
-			chk := uint64(q0-min32) | uint64(q1-min32) | uint64(q2-min32) | uint64(q3-min32) | uint64(q4-min32) |
-				uint64(v0-min32) | uint64(v1-min32) | uint64(v2-min32) | uint64(v3-min32) | uint64(v4-min32) |
+			// 2 hi n alone is within 32 bits (hi, n > -32768 or not both),
+			// so each term and each partial sum is what is checked
+			chk := uint64(v0-min32) | uint64(v1-min32) | uint64(v2-min32) | uint64(v3-min32) | uint64(v4-min32) |
 				uint64(s1-min32) | uint64(s2-min32) | uint64(s3-min32) | uint64(s4-min32)
-			if chk <= 0xffffffff {
+			if plain && chk <= 0xffffffff {
 				lTmp = int32(s4)
 			} else {
 				lTmp = mpy32x16(coeff[0], coeffLsf[0], g2Pitch)

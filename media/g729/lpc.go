@@ -331,13 +331,14 @@ func chebps(x int16, f []int16, q10 bool) int16 {
 	return extractH(t0)
 }
 
-// chebpsFast is chebps computed in 64 bits. While every value of the
-// recursion b (Q24 in 32 bits) stays below 2^29 in magnitude, no step of a
-// recursion's chain of saturating operations can leave 32 bits: |2 b1h x|
-// <= 2^29, the low part adds < 2^17, the shift doubles, b2's term adds
-// <= 2^29 + 2^16 and f's <= 2^28, in all < 2^31. The last step's L_shl is
-// the one that can saturate, and is clipped as it does. Should a b reach
-// 2^29, chebps recomputes the value step by step.
+// chebpsFast is chebps computed in 64 bits on the 32-bit values b of the
+// recursion (Q24) rather than their DPF pairs. While every b stays below
+// 2^29 in magnitude, no step of a recursion's chain of saturating
+// operations can leave 32 bits: |2 b1h x| <= 2^29, the low part adds
+// < 2^17, the shift doubles, b2's term adds <= 2^29 + 2^16 and f's
+// <= 2^28, in all < 2^31. The last step's L_shl is the one that can
+// saturate, and is clipped as it does. Should a b reach 2^29, chebps
+// recomputes the value step by step.
 func chebpsFast(x int16, f *[encOrder/2 + 1]int16, q10 bool) int16 {
 	const n = encOrder / 2
 	// Each b is the DPF pair (b>>16, (b>>1)&0x7fff) of a 32-bit value b:
