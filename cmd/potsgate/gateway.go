@@ -66,6 +66,8 @@ type running struct {
 	SIP    string
 	HTTP   string
 	Phones []*sim.Phone
+	// Update runs an Automatic Update cycle now.
+	Update func(context.Context) error
 }
 
 func loadConfig(reg *provisioning.Registry, path string) (provisioning.Config, []byte, error) {
@@ -136,10 +138,22 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	// The SNMP agent, when on, hears every download result; it is set
 	// once the gateway exists.
 	var agent atomic.Pointer[snmp.Agent]
+	var gw atomic.Pointer[gateway.Gateway] // alarms for rejected files, once it exists
 	updater, err := autoupdate.New(autoupdate.Options{
 		Registry: reg, Host: host, StateDir: f.state, Logger: log.With("component", "autoupdate"),
 		Identity: autoupdate.Identity{Model: gateway.ProductName, Version: gateway.Version(), MAC: firstMAC()},
 		Observer: autoupdate.ObserverFunc(func(r autoupdate.Report) {
+			if g := gw.Load(); g != nil {
+				for _, fr := range r.Files {
+					var invalid *provisioning.ApplyError
+					switch {
+					case fr.Outcome == autoupdate.Applied:
+						g.ConfigurationResult(fr.Kind.String(), nil)
+					case errors.As(fr.Err, &invalid):
+						g.ConfigurationResult(fr.Kind.String(), fr.Err)
+					}
+				}
+			}
 			a := agent.Load()
 			if a == nil {
 				return
@@ -182,6 +196,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	if err != nil {
 		return err
 	}
+	gw.Store(g)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	runCtx, cancel := context.WithCancel(ctx)
@@ -234,7 +249,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	}
 	log.Info("potsgate ready", "sip", g.SIPAddr(), "status", httpAddr, "ports", numbers)
 	if up != nil {
-		up(running{SIP: g.SIPAddr(), HTTP: httpAddr, Phones: phones})
+		up(running{SIP: g.SIPAddr(), HTTP: httpAddr, Phones: phones, Update: func(ctx context.Context) error { return updater.Trigger(ctx, "test") }})
 	}
 	err = g.Run(runCtx)
 	log.Info("potsgate stopped")

@@ -671,3 +671,53 @@ func sine(f float64, d time.Duration) []int16 {
 	}
 	return out
 }
+
+// TestConfigurationErrorAlarm: an Automatic Update that fetches an invalid
+// ini raises a configuration-error alarm (on the status page, and as an
+// SNMP trap where the agent runs) and leaves the running configuration;
+// the next valid file clears it.
+func TestConfigurationErrorAlarm(t *testing.T) {
+	var good atomic.Bool
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if good.Load() {
+			fmt.Fprint(w, "INIFileVersion = 'v2'\n")
+			return
+		}
+		fmt.Fprint(w, "RingOnPeriod = often\n")
+	}))
+	defer prov.Close()
+	g := startGateway(t, string(defaultIni)+fmt.Sprintf("\nIniFileURL = '%s/gw.ini'\n", prov.URL))
+	alarmed := func() string {
+		for _, a := range g.status(t).Alarms {
+			if a.Source == "configuration ini" {
+				return a.Text
+			}
+		}
+		return ""
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for alarmed() == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no configuration-error alarm after the start-up update fetched an invalid ini: %+v", g.status(t).Alarms)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if text := alarmed(); !strings.Contains(text, "RingOnPeriod") {
+		t.Errorf("alarm text %q does not name the bad parameter", text)
+	}
+	if st := g.status(t); len(st.Ports) != 4 || st.Ports[0].State != "idle" {
+		t.Errorf("the gateway is not running on its configuration: %+v", st)
+	}
+	good.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.Update(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for alarmed() != "" {
+		if ctx.Err() != nil {
+			t.Fatal("the configuration-error alarm stays after a valid ini was applied")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

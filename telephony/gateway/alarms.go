@@ -11,6 +11,7 @@ type AlarmKind int
 const (
 	AlarmRegistrationFailed AlarmKind = iota + 1
 	AlarmProxyLost
+	AlarmConfigurationError
 )
 
 // Alarm is a condition the gateway raises and later clears.
@@ -71,4 +72,16 @@ func (g *Gateway) Alarms() (active, history []Alarm) {
 		active = append(active, *a)
 	}
 	return active, append([]Alarm(nil), g.alarms.history...)
+}
+
+// ConfigurationResult raises a configuration-error alarm for source (a
+// file the device was given, "ini file" say) when err is set, and clears
+// it once the next one from that source is applied. The running
+// configuration is not touched: a rejected file never replaces it.
+func (g *Gateway) ConfigurationResult(source string, err error) {
+	if err != nil {
+		g.alarms.set(AlarmConfigurationError, "configuration "+source, err.Error(), true)
+		return
+	}
+	g.alarms.set(AlarmConfigurationError, "configuration "+source, "", false)
 }

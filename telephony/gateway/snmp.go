@@ -200,6 +200,8 @@ func SNMPAlarm(a Alarm, active bool) snmp.Alarm {
 		s.Type = snmp.AlarmRegistrationFailed
 	case AlarmProxyLost:
 		s.Type = snmp.AlarmProxyLost
+	case AlarmConfigurationError:
+		s.Type = snmp.AlarmConfigurationError
 	}
 	if !active {
 		s.Severity, s.Time = snmp.SeverityCleared, a.Cleared

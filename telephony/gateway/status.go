@@ -2,7 +2,10 @@ package gateway
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/potsgate/potsgate/provisioning"
 )
@@ -71,6 +74,14 @@ type Status struct {
 	Ports       []PortStatus     `json:"ports"`
 	ActiveCalls int              `json:"active_calls"`
 	Counters    map[string]int64 `json:"counters"`
+	Alarms      []AlarmStatus    `json:"alarms,omitempty"` // the active ones
+}
+
+// AlarmStatus is an active alarm in Status.
+type AlarmStatus struct {
+	Source string    `json:"source"`
+	Text   string    `json:"text"`
+	Raised time.Time `json:"raised"`
 }
 
 // SASStatus is the embedded registrar's part of Status.
@@ -98,6 +109,11 @@ func (g *Gateway) Status() Status {
 		p.mu.Unlock()
 		s.Ports = append(s.Ports, ps)
 	}
+	active, _ := g.Alarms()
+	for _, a := range active {
+		s.Alarms = append(s.Alarms, AlarmStatus{Source: a.Source, Text: a.Text, Raised: a.Raised})
+	}
+	slices.SortFunc(s.Alarms, func(a, b AlarmStatus) int { return strings.Compare(a.Source, b.Source) })
 	c := &g.counters
 	s.Counters = map[string]int64{
 		"attempted": c.Attempted.Load(), "established": c.Established.Load(), "busy": c.Busy.Load(),
