@@ -201,8 +201,14 @@ func lspSelectHalf(rbuf, cb1, wegt *[lpOrder]int16, from int) int16 {
 		t2 := buf[2] - int32(cb[2])
 		t3 := buf[3] - int32(cb[3])
 		t4 := buf[4] - int32(cb[4])
-		d := int64((w[0]*t0)>>15*t0) + int64((w[1]*t1)>>15*t1) + int64((w[2]*t2)>>15*t2) +
-			int64((w[3]*t3)>>15*t3) + int64((w[4]*t4)>>15*t4)
+		// each term is in [0, 2^30]: three fit in uint32; a candidate
+		// whose first three already reach dmin cannot win
+		da := uint32((w[0]*t0)>>15*t0) + uint32((w[1]*t1)>>15*t1) + uint32((w[2]*t2)>>15*t2)
+		if int64(da)<<1 >= dmin {
+			continue
+		}
+		db := uint32((w[3]*t3)>>15*t3) + uint32((w[4]*t4)>>15*t4)
+		d := int64(da) + int64(db)
 		if d<<1 < dmin {
 			dmin = d << 1
 			index = int16(k)
