@@ -198,3 +198,38 @@ CodersGroup0 1 = g711Ulaw64k, 20, 0, 255, 0;
 		t.Errorf("bcg729 finds no 1 kHz in the echoed G.729: 1 kHz %.3g, 440 Hz %.3g", p1k, p440)
 	}
 }
+
+// TestPhoneCallsG729SIPpUAS: the gateway places the call. A simulated
+// phone dials 200, which goes to a SIPp UAS answering with G.729 only and
+// echoing RTP; the phone's 1 kHz, coded by our encoder, comes back through
+// SIPp and our decoder: the phone hears its own tone.
+func TestPhoneCallsG729SIPpUAS(t *testing.T) {
+	peer.Require(t, "sipp")
+	scen, _ := filepath.Abs("testdata/uas_g729_echo.xml")
+	sippPort, mediaPort := peer.FreeUDPPort(t), 42000+2*int(time.Now().UnixNano()%2000)
+	uas := peer.Start(t, "", "sipp", "-sf", scen, "-rtp_echo", "-i", "127.0.0.1", "-p", strconv.Itoa(sippPort),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(mediaPort), "-m", "1", "-nostdin", "-cp", strconv.Itoa(peer.FreeUDPPort(t)))
+	time.Sleep(300 * time.Millisecond) // SIPp has no readiness signal on UDP
+	ini := string(defaultIni)
+	start, end := strings.Index(ini, "[ CodersGroup0 ]"), strings.Index(ini, "[ \\CodersGroup0 ]")
+	ini = ini[:start] + `[ CodersGroup0 ]
+FORMAT CodersGroup0_Index = CodersGroup0_Name, CodersGroup0_pTime;
+CodersGroup0 0 = g711Ulaw64k, 20;
+CodersGroup0 1 = g729, 20;
+` + ini[end:]
+	g := startGateway(t, ini, fmt.Sprintf("ProxyIP = '127.0.0.1:%d'", sippPort))
+	ph := dialFromPort1(t, g, "200", uas.Output)
+	ph.Say(sine(1000, 2*time.Second))
+	time.Sleep(2200 * time.Millisecond)
+	heard := ph.Heard()
+	if len(heard) < 8000 {
+		t.Fatalf("heard only %d samples", len(heard))
+	}
+	if p1k, p440 := goertzelPower(heard, 1000), goertzelPower(heard, 440); p1k < 1e4 || p1k < 100*p440 {
+		t.Fatalf("the tone did not come back as G.729 through SIPp: 1 kHz %.3g, 440 Hz %.3g", p1k, p440)
+	}
+	ph.HangUp()
+	if err := uas.Wait(10 * time.Second); err != nil {
+		t.Fatalf("sipp: %v\n%s", err, uas.Output())
+	}
+}
