@@ -11,7 +11,7 @@ package g729
 func corrXy2(xn, y1, y2 []int16, gCoeff, expGCoeff *[5]int16) {
 	var scaledY2 [encSubfr]int16
 	for i := range scaledY2 {
-		scaledY2[i] = shr(y2[i], 3) // Q12 -> Q9
+		scaledY2[i] = y2[i] >> 3 // Q12 -> Q9 (shr)
 	}
 
 	acc, _ := energy(1, scaledY2[:])

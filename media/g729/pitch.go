@@ -177,11 +177,6 @@ func pitchOlFast(sig []int16, off int) int16 {
 	return T1
 }
 
-// dotProduct is the saturating scalar product of x and y over n samples.
-func dotProduct(x, y []int16, n int) int32 {
-	return macSum(0, x[:n], y[:n])
-}
-
 // corHX computes d[i] = sum x[j] h[j-i] (the backward-filtered target),
 // scaled so the largest magnitude fits 13 bits.
 func corHX(h, x []int16, d *[encSubfr]int16) {
@@ -241,8 +236,20 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 		}
 	}
 
+	// correlation of dn with an interpolated vector: plain when
+	// 2 sum|dn| max|v| < 2^31 bounds every partial sum
+	var sumDn int64
+	for _, v := range dn {
+		sumDn += abs32(v)
+	}
+	corrDn := func(v []int16) int32 {
+		if 2*sumDn*maxAbs(v) < 1<<31 {
+			return dotPlain(0, dn[:], v)
+		}
+		return macSum(0, dn[:], v)
+	}
 	predLt3(exc, off, t0, 0, encSubfr)
-	max = dotProduct(dn[:], exc[off:], encSubfr)
+	max = corrDn(exc[off:off+encSubfr])
 	frac = 0
 	if firstSubfr && sub(t0, 84) > 0 {
 		return t0, frac
@@ -250,7 +257,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 	copy(excTmp[:], exc[off:off+encSubfr])
 
 	predLt3(exc, off, t0, -1, encSubfr)
-	c := dotProduct(dn[:], exc[off:], encSubfr)
+	c := corrDn(exc[off:off+encSubfr])
 	if lSub(c, max) > 0 {
 		max = c
 		frac = -1
@@ -258,7 +265,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 	}
 
 	predLt3(exc, off, t0, 1, encSubfr)
-	c = dotProduct(dn[:], exc[off:], encSubfr)
+	c = corrDn(exc[off:off+encSubfr])
 	if lSub(c, max) > 0 {
 		frac = 1
 	} else {
@@ -315,7 +322,7 @@ func lagCorrs(dn *[encSubfr]int16, exc []int16, off, tMin, tMax int, corrs *[16]
 func gPitch(xn, y1 []int16, gCoeff *[4]int16) int16 {
 	var scaledY1 [encSubfr]int16
 	for i := range scaledY1 {
-		scaledY1[i] = shr(y1[i], 2) // y1/4 in case of overflow
+		scaledY1[i] = y1[i] >> 2 // y1/4 in case of overflow (shr)
 	}
 
 	s, ov := energy(1, y1[:encSubfr])
