@@ -249,7 +249,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 		return macSum(0, dn[:], v)
 	}
 	predLt3(exc, off, t0, 0, encSubfr)
-	max = corrDn(exc[off:off+encSubfr])
+	max = corrDn(exc[off : off+encSubfr])
 	frac = 0
 	if firstSubfr && sub(t0, 84) > 0 {
 		return t0, frac
@@ -257,7 +257,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 	copy(excTmp[:], exc[off:off+encSubfr])
 
 	predLt3(exc, off, t0, -1, encSubfr)
-	c := corrDn(exc[off:off+encSubfr])
+	c := corrDn(exc[off : off+encSubfr])
 	if lSub(c, max) > 0 {
 		max = c
 		frac = -1
@@ -265,7 +265,7 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 	}
 
 	predLt3(exc, off, t0, 1, encSubfr)
-	c = corrDn(exc[off:off+encSubfr])
+	c = corrDn(exc[off : off+encSubfr])
 	if lSub(c, max) > 0 {
 		frac = 1
 	} else {
