@@ -248,34 +248,6 @@ func TestPredLt3Growing(t *testing.T) {
 	}
 }
 
-func TestNormDivFast(t *testing.T) {
-	r := rand.New(rand.NewPCG(12, 13))
-	check := func(a int32) {
-		if got, want := normLFast(a), normL(a); got != want {
-			t.Fatalf("normLFast(%d) = %d, want %d", a, got, want)
-		}
-	}
-	for _, a := range []int32{0, 1, -1, 2, -2, max32, min32, 0x40000000, -0x40000000, 0x3fffffff, -0x40000001} {
-		check(a)
-	}
-	for i := 0; i < 1000000; i++ {
-		check(int32(r.Uint32()) >> r.IntN(32))
-	}
-	for num := -2; num <= 32767; num += 1 + num/64 {
-		for den := -2; den <= 32767; den += 1 + den/64 {
-			if got, want := divSFast(int16(num), int16(den)), divS(int16(num), int16(den)); got != want {
-				t.Fatalf("divSFast(%d, %d) = %d, want %d", num, den, got, want)
-			}
-		}
-	}
-	for i := 0; i < 1000000; i++ {
-		num, den := int16(r.IntN(32768)), int16(r.IntN(32768))
-		if got, want := divSFast(num, den), divS(num, den); got != want {
-			t.Fatalf("divSFast(%d, %d) = %d, want %d", num, den, got, want)
-		}
-	}
-}
-
 // pitchFilterRef is the recommendation's long-term post-filter search and
 // filtering (pit_pst_filt of Annex A) on the residual of p.
 func pitchFilterRef(p *postFilter, t0Min, t0Max int16, out []int16) {
@@ -357,25 +329,6 @@ func TestPitchFilterMatchesOperators(t *testing.T) {
 		pitchFilterRef(&p, t0Min, t0Max, want[:])
 		if got != want {
 			t.Fatalf("iteration %d (lags %d..%d): %v, want %v", it, t0Min, t0Max, got, want)
-		}
-	}
-}
-
-func TestLShlFast(t *testing.T) {
-	r := rand.New(rand.NewPCG(16, 17))
-	for i := 0; i < 2000000; i++ {
-		a := int32(r.Uint32()) >> r.IntN(32)
-		switch i % 50 {
-		case 0:
-			a = -1
-		case 1:
-			a = min32
-		case 2:
-			a = max32
-		}
-		n := int16(r.IntN(81) - 40)
-		if got, want := lShlFast(a, n), lShl(a, n); got != want {
-			t.Fatalf("lShlFast(%d, %d) = %d, want %d", a, n, got, want)
 		}
 	}
 }

@@ -236,7 +236,7 @@ func (d *Decoder) decodeFrame(out []int16, prm []int16, bfi int16, ftyp int16) {
 				if v == int64(int32(v)) {
 					t = shlSat(int32(v), 1)
 				} else {
-					t = lShlFast(lMac(lMult(e[i], d.gainPitch), code[i], d.gainCode), 1)
+					t = lShl(lMac(lMult(e[i], d.gainPitch), code[i], d.gainCode), 1)
 				}
 				e[i] = roundFast(t)
 			}
@@ -248,8 +248,8 @@ func (d *Decoder) decodeFrame(out []int16, prm []int16, bfi int16, ftyp int16) {
 		// Energy of the excitation, the reference of Annex B's SID gain.
 		e := exc[excOff : excOff+FrameSamples]
 		t := energySat(0, e)
-		sh := normLFast(t)
-		d.sidSav = round(lShlFast(t, sh))
+		sh := normL(t)
+		d.sidSav = round(lShl(t, sh))
 		d.shSidSav = sub(16, sh)
 	}
 
@@ -397,7 +397,7 @@ func (d *Decoder) decodeGain(index int16, code []int16, bfi int16) {
 	gbk12 := lAdd(lDepositL(gbk1[index1][1]), lDepositL(gbk2[index2][1])) // Q13
 	tmp := extractL(lShr(gbk12, 1))                                       // Q12
 	acc := lMult(tmp, gcode0)
-	acc = lShlFast(acc, add(negate(expGcode0), -12-1+1+16))
+	acc = lShl(acc, add(negate(expGcode0), -12-1+1+16))
 	d.gainCode = extractH(acc)
 
 	gainUpdate(&d.pastQuaEn, gbk12)

@@ -1,40 +1,7 @@
 package g729
 
-import "math/bits"
-
 // Mathematical functions of the recommendation, computed by table look-up
 // and linear interpolation exactly as its fixed-point description does.
-
-// normLFast is normL (the left shift that normalises a) by counting
-// leading zeros instead of shifting bit by bit.
-func normLFast(a int32) int16 {
-	if a == 0 {
-		return 0
-	}
-	return int16(bits.LeadingZeros32(uint32(a^(a>>31)))) - 1
-}
-
-// lShlFast is lShl without its bit-by-bit loop: shifts of 31 and more
-// give what a shift of 31 gives (every non-zero value saturates, and -1
-// becomes min32), negative ones shift right.
-func lShlFast(a int32, n int16) int32 {
-	if n <= 0 {
-		return lShr(a, -n)
-	}
-	return shlSat(a, uint(min(n, 31)))
-}
-
-// divSFast is divS: the recommendation's bit-by-bit restoring division
-// produces the 15 bits of floor(num*2^15/den), for 0 <= num <= den.
-func divSFast(num, den int16) int16 {
-	if num < 0 || den <= 0 || num > den || num == 0 {
-		return 0
-	}
-	if num == den {
-		return max16
-	}
-	return int16((int32(num) << 15) / int32(den))
-}
 
 // log2 returns log2(x) for x > 0 as an integer exponent (0..30) and a Q15
 // fraction; 0, 0 for x <= 0.
@@ -42,8 +9,8 @@ func log2(x int32) (exponent, fraction int16) {
 	if x <= 0 {
 		return 0, 0
 	}
-	e := normLFast(x)
-	x = lShlFast(x, e)
+	e := normL(x)
+	x = lShl(x, e)
 	exponent = sub(30, e)
 
 	x = lShr(x, 9)
@@ -77,8 +44,8 @@ func invSqrt(x int32) int32 {
 	if x <= 0 {
 		return 0x3fffffff
 	}
-	e := normLFast(x)
-	x = lShlFast(x, e)
+	e := normL(x)
+	x = lShl(x, e)
 
 	e = sub(30, e)
 	if e&1 == 0 { // an even exponent takes a shift into the mantissa

@@ -12,7 +12,7 @@ func gainPredict(pastQuaEn *[4]int16, code []int16) (gcode0, expGcode0 int16) {
 	t = mpy32x16(e, f, -24660)
 	t = lMac(t, 32588, 32)
 
-	t = lShlFast(t, 10) // Q24
+	t = lShl(t, 10) // Q24
 	for i := 0; i < 4; i++ {
 		t = lMac(t, pred[i], pastQuaEn[i])
 	}
@@ -35,7 +35,7 @@ func gainUpdate(pastQuaEn *[4]int16, lGbk12 int32) {
 	}
 	e, f := log2(lGbk12)
 	acc := lComp(sub(e, 13), f)
-	tmp := extractH(lShlFast(acc, 13))
+	tmp := extractH(lShl(acc, 13))
 	pastQuaEn[0] = mult(tmp, 24660)
 }
 

@@ -165,7 +165,7 @@ func lspPrevExtract(lsp, lspEle []int16, fg *[4][10]int16, freqPrev *[4][10]int1
 		}
 		tmp := extractH(t)
 		t = lMult(tmp, fgSumInv[j])
-		lspEle[j] = extractH(lShlFast(t, 3))
+		lspEle[j] = extractH(lShl(t, 3))
 	}
 }
 

@@ -90,7 +90,7 @@ func (p *postFilter) filter(syn *[synBufLen]int16, az *[azLen]int16, t *[2]int16
 			temp2 = 0
 		} else {
 			temp2 = mult(temp2, pstMu)
-			temp2 = divSFast(temp2, temp1)
+			temp2 = divS(temp2, temp1)
 		}
 		p.preemphasis(&res2Pst, temp2)
 
@@ -194,10 +194,10 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 	if ener0 > temp {
 		temp = ener0
 	}
-	j := normLFast(temp)
-	cmax := round(lShlFast(corMax, j))
-	en := round(lShlFast(ener, j))
-	en0 := round(lShlFast(ener0, j))
+	j := normL(temp)
+	cmax := round(lShl(corMax, j))
+	en := round(lShl(ener, j))
+	en0 := round(lShl(ener0, j))
 
 	// Off when the prediction gain is below 3 dB.
 	temp = lMult(cmax, cmax)
@@ -216,7 +216,7 @@ func (p *postFilter) pitchFilter(t0Min, t0Max int16, out *[subfrLen]int16) {
 		en = shr(en, 1)
 		i := add(cmax, en)
 		if i > 0 {
-			gain = divSFast(cmax, i)
+			gain = divS(cmax, i)
 			g0 = sub(32767, gain)
 		} else {
 			g0 = 32767
@@ -252,22 +252,22 @@ func (p *postFilter) agc(in, out []int16) {
 		p.pastGain = 0
 		return
 	}
-	exp := sub(normLFast(s), 1)
-	gainOut := round(lShlFast(s, exp))
+	exp := sub(normL(s), 1)
+	gainOut := round(lShl(s, exp))
 
 	s = energyShr2Sat(in[:subfrLen])
 	var g0 int16
 	if s != 0 {
-		i := normLFast(s)
-		gainIn := round(lShlFast(s, i))
+		i := normL(s)
+		gainIn := round(lShl(s, i))
 		exp = sub(exp, i)
 
 		// g0 = (1-AGC_FAC) * sqrt(gainIn/gainOut)
-		s = lDepositL(divSFast(gainOut, gainIn))
-		s = lShlFast(s, 7)
+		s = lDepositL(divS(gainOut, gainIn))
+		s = lShl(s, 7)
 		s = lShr(s, exp)
 		s = invSqrt(s)
-		i = round(lShlFast(s, 9))
+		i = round(lShl(s, 9))
 		g0 = mult(i, pstAgcFac1)
 	}
 
