@@ -121,7 +121,7 @@ func (c *cngEncoder) codCng(exc []int16, off int, lspOldQ, aq []int16, sid *[sid
 	curCoeff[0] = 4096
 	if curAcf[0] == 0 {
 		c.ener[0] = 0
-	} else if e, ok := levinsonErr(curAcf[:], zero[:], curCoeff[:], bid[:], oldA, oldRc); ok {
+	} else if e, ok := levinson(curAcf[:], zero[:], curCoeff[:], bid[:], oldA, oldRc); ok {
 		c.ener[0] = e
 	}
 
@@ -269,7 +269,7 @@ func (c *cngEncoder) calcPastFilt(oldA *[11]int16, oldRc *[2]int16) {
 		c.pastCoeff = [11]int16{4096}
 		return
 	}
-	levinsonErr(sSumAcf[:], zero[:], c.pastCoeff[:], bid[:], oldA, oldRc)
+	levinson(sSumAcf[:], zero[:], c.pastCoeff[:], bid[:], oldA, oldRc)
 }
 
 // updateSumAcf shifts the memory of averaged autocorrelations and adds the
@@ -369,99 +369,6 @@ func quantEnergy(lx int32, sh int16) (enerq, idx int16) {
 		idx = 6
 	}
 	return add(shl(idx, 1), 4), idx
-}
-
-// levinsonErr is the Levinson-Durbin recursion of the recommendation that
-// also yields the residual energy (the Levinson of the Annex B software,
-// whose Err output the DTX uses). a gets the filter (Q12) and rc the
-// reflection coefficients; when the filter turns out unstable it keeps the
-// previous one from oldA/oldRc, which it shares with the encoder's LP
-// analysis, and ok is false (the energy is then not computed).
-func levinsonErr(rh, rl []int16, a, rc []int16, oldA *[11]int16, oldRc *[2]int16) (errEnergy int16, ok bool) {
-	var ah, al, anh, anl [11]int16
-
-	t1 := lComp(rh[1], rl[1])
-	t2 := lAbs(t1)
-	t0 := div32(t2, rh[0], rl[0])
-	if t1 > 0 {
-		t0 = lNegate(t0)
-	}
-	kh, kl := lExtract(t0)
-	rc[0] = kh
-	t0 = lShr(t0, 4)
-	ah[1], al[1] = lExtract(t0)
-
-	t0 = mpy32(kh, kl, kh, kl)
-	t0 = lAbs(t0)
-	t0 = lSub(max32, t0)
-	hi, lo := lExtract(t0)
-	t0 = mpy32(rh[0], rl[0], hi, lo)
-
-	alpExp := normL(t0)
-	t0 = lShl(t0, alpExp)
-	alpH, alpL := lExtract(t0)
-
-	for i := 2; i <= 10; i++ {
-		t0 = 0
-		for j := 1; j < i; j++ {
-			t0 = lAdd(t0, mpy32(rh[j], rl[j], ah[i-j], al[i-j]))
-		}
-		t0 = lShl(t0, 4)
-		t1 = lComp(rh[i], rl[i])
-		t0 = lAdd(t0, t1)
-
-		t1 = lAbs(t0)
-		t2 = div32(t1, alpH, alpL)
-		if t0 > 0 {
-			t2 = lNegate(t2)
-		}
-		t2 = lShl(t2, alpExp)
-		kh, kl = lExtract(t2)
-		rc[i-1] = kh
-
-		if sub(absS(kh), 32750) > 0 {
-			copy(a[:11], oldA[:])
-			rc[0] = oldRc[0]
-			rc[1] = oldRc[1]
-			return 0, false
-		}
-
-		for j := 1; j < i; j++ {
-			t0 = mpy32(kh, kl, ah[i-j], al[i-j])
-			t0 = lAdd(t0, lComp(ah[j], al[j]))
-			anh[j], anl[j] = lExtract(t0)
-		}
-		t2 = lShr(t2, 4)
-		anh[i], anl[i] = lExtract(t2)
-
-		t0 = mpy32(kh, kl, kh, kl)
-		t0 = lAbs(t0)
-		t0 = lSub(max32, t0)
-		hi, lo = lExtract(t0)
-		t0 = mpy32(alpH, alpL, hi, lo)
-
-		j := normL(t0)
-		t0 = lShl(t0, j)
-		alpH, alpL = lExtract(t0)
-		alpExp = add(alpExp, j)
-
-		for j := 1; j <= i; j++ {
-			ah[j] = anh[j]
-			al[j] = anl[j]
-		}
-	}
-
-	errEnergy = shr(alpH, alpExp)
-
-	a[0] = 4096
-	for i := 1; i <= 10; i++ {
-		t0 = lComp(ah[i], al[i])
-		a[i] = round(lShl(t0, 1))
-		oldA[i] = a[i]
-	}
-	oldRc[0] = rc[0]
-	oldRc[1] = rc[1]
-	return errEnergy, true
 }
 
 // lsfqNoise quantizes the SID's LSP (lsp, Q15) with the reduced SID

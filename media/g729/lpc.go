@@ -71,9 +71,11 @@ func lagWindow(m int, rh, rl []int16) {
 
 // levinson solves for the LP coefficients a[0..10] (Q12) from the
 // autocorrelations in DPF, and returns the reflection coefficients rc
-// (Q15). An unstable filter (|k| too close to 1) keeps the previous frame's
-// filter: oldA and oldRc are that per-channel memory.
-func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[2]int16) {
+// (Q15) and the prediction error energy (which Annex B's DTX uses). An
+// unstable filter (|k| too close to 1) keeps the previous frame's filter,
+// and ok is false with no energy computed: oldA and oldRc are that
+// per-channel memory, shared by the LP analysis and the DTX.
+func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[2]int16) (errEnergy int16, ok bool) {
 	var ah, al, anh, anl [encOrder + 1]int16
 
 	// K = A[1] = -R[1] / R[0]
@@ -134,7 +136,7 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 			copy(a[:encOrder+1], oldA[:])
 			rc[0] = oldRc[0]
 			rc[1] = oldRc[1]
-			return
+			return 0, false
 		}
 
 		// An[j] = A[j] + K*A[i-j], An[i] = K
@@ -171,6 +173,8 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 		}
 	}
 
+	errEnergy = shr(alpH, alpExp)
+
 	// A[i] from Q27 to Q12 with rounding
 	a[0] = 4096
 	for i := 1; i <= encOrder; i++ {
@@ -180,6 +184,7 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 	}
 	oldRc[0] = rc[0]
 	oldRc[1] = rc[1]
+	return errEnergy, true
 }
 
 // azLsp finds the LSPs (Q15, cosine domain) of the LP filter a (Q12) as the
