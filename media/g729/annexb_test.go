@@ -152,8 +152,15 @@ func TestAnnexBEncoder(t *testing.T) {
 		var exact, typed int
 		firstType, firstBits := -1, -1
 		var out []byte
+		// Our bitstream through our decoder, against the ITU decoder's
+		// output for the reference bitstream.
+		dec := NewDecoder()
+		pcm := make([]int16, frames*FrameSamples)
 		for f := 0; f < frames && f < len(ref); f++ {
 			out = enc.Encode(out[:0], in[f*FrameSamples:(f+1)*FrameSamples])
+			if err := dec.Decode(pcm[f*FrameSamples:(f+1)*FrameSamples], out); err != nil {
+				t.Fatal(err)
+			}
 			want := ref[f].payload
 			if len(out) == len(want) {
 				typed++
@@ -168,8 +175,10 @@ func TestAnnexBEncoder(t *testing.T) {
 			}
 		}
 		total := min(frames, len(ref))
-		t.Logf("tstseq%d: exact %d/%d frames, frame type right on %d/%d (first wrong type %d, first differing bits %d)",
-			n, exact, total, typed, total, firstType, firstBits)
+		outRef := readPCM(t, filepath.Join(dir, fmt.Sprintf("tstseq%da.out", n)))
+		outExact, outTotal := exactFrames(outRef, pcm)
+		t.Logf("tstseq%d: exact %d/%d frames, frame type right on %d/%d (first wrong type %d, first differing bits %d); decoded, %d/%d frames equal to tstseq%da.out, SNR %.2f dB",
+			n, exact, total, typed, total, firstType, firstBits, outExact, outTotal, n, snrDB(outRef, pcm))
 		if frames != len(ref) {
 			t.Errorf("tstseq%d: %d input frames, reference has %d", n, frames, len(ref))
 		}

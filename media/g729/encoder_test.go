@@ -54,7 +54,23 @@ func TestEncoderConformance(t *testing.T) {
 					first = i
 				}
 			}
-			t.Logf("%s: %d/%d frames bit-exact", name, exact, total)
+			// Our bitstream through our decoder, against the ITU decoder's
+			// output for the reference bitstream.
+			pstName := name + ".PST"
+			if name == "TEST" {
+				pstName = "TEST.pst"
+			}
+			pst := readPCM(t, filepath.Join(dir, "annexA", pstName))
+			d := NewDecoder()
+			out := make([]int16, len(got)*FrameSamples)
+			for i, f := range got {
+				if err := d.Decode(out[i*FrameSamples:(i+1)*FrameSamples], f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			outExact, outTotal := exactFrames(pst, out)
+			t.Logf("%s: %d/%d frames bit-exact; decoded, %d/%d frames equal to %s, SNR %.2f dB",
+				name, exact, total, outExact, outTotal, pstName, snrDB(pst, out))
 			if first >= 0 {
 				t.Errorf("%s: %d/%d frames bit-exact; first difference at frame %d: %s",
 					name, exact, total, first, paramDiff(want[first].payload, got[first]))
