@@ -17,9 +17,6 @@ const (
 	weightFac    = 22938                                 // 0.7 in Q15: tilt of the weighting filter of Annex A
 )
 
-// lspInit is the LSP vector the encoder starts from (G.729 reset state).
-var lspInit = [lpOrder]int16{30000, 26000, 21000, 15000, 8000, 0, -8000, -15000, -21000, -26000}
-
 // Encoder is the G.729 Annex A encoder of one channel. It is not safe for
 // concurrent use; separate channels share nothing.
 type Encoder struct {
@@ -73,8 +70,8 @@ func NewEncoder(opts EncoderOptions) *Encoder {
 
 func (e *Encoder) reset() {
 	e.sharp = sharpMin
-	e.lspOld = lspInit
-	e.lspOldQ = lspInit
+	e.lspOld = lspOldInit
+	e.lspOldQ = lspOldInit
 	for i := range e.freqPrev {
 		e.freqPrev[i] = freqPrevReset
 	}
