@@ -28,13 +28,13 @@ const (
 // 13-bit position index and the 4-bit sign index, and fills code (Q13) and
 // its filtered version y (Q12).
 func acelpCodeA(x, h []int16, t0, pitchSharp int16, code, y []int16) (index, sign int16) {
-	var dn [encSubfr]int16
+	var dn [subfrLen]int16
 	var rr [dimRR]int16
 
 	// include the fixed-gain pitch contribution in h
 	sharp := shl(pitchSharp, 1) // Q14 -> Q15
-	if t0 < encSubfr {
-		for i := int(t0); i < encSubfr; i++ {
+	if t0 < subfrLen {
+		for i := int(t0); i < subfrLen; i++ {
 			h[i] = add(h[i], mult(h[i-int(t0)], sharp))
 		}
 	}
@@ -43,8 +43,8 @@ func acelpCodeA(x, h []int16, t0, pitchSharp int16, code, y []int16) (index, sig
 
 	index, sign = d4i40x17Fast(&dn, &rr, h, code, y)
 
-	if t0 < encSubfr {
-		for i := int(t0); i < encSubfr; i++ {
+	if t0 < subfrLen {
+		for i := int(t0); i < subfrLen; i++ {
 			code[i] = add(code[i], mult(code[i-int(t0)], sharp))
 		}
 	}
@@ -54,8 +54,8 @@ func acelpCodeA(x, h []int16, t0, pitchSharp int16, code, y []int16) (index, sig
 // corH computes the correlations of h needed by the search, h scaled for
 // precision first.
 func corH(hIn []int16, rr *[dimRR]int16) {
-	var h [encSubfr]int16
-	cor, _ := energy(0, hIn[:encSubfr]) // the L_mac chain of squares
+	var h [subfrLen]int16
+	cor, _ := energy(0, hIn[:subfrLen]) // the L_mac chain of squares
 	if sub(extractH(cor), 32000) > 0 {
 		for i := range h {
 			h[i] = hIn[i] >> 1
@@ -224,7 +224,7 @@ func corH(hIn []int16, rr *[dimRR]int16) {
 // corHPlain is the rest of corH when no sum can saturate: the running
 // sums along each diagonal of the correlation matrix, stored as the
 // recommendation's Cor_h stores them.
-func corHPlain(h *[encSubfr]int16, rr *[dimRR]int16) {
+func corHPlain(h *[subfrLen]int16, rr *[dimRR]int16) {
 	const ldec = nbPos + 1
 	// diagonal: rri0i0 .. rri4i4, filled from their last position
 	var cor int32
@@ -472,8 +472,8 @@ func better(sq, alp, sqRef, alpRef int16) bool {
 // pulses i0..i2 on tracks 0..2 (8 positions each), i3 on tracks 3 or 4.
 // Each correlation block of rr is viewed as an 8x8 array: entry [a][b]
 // belongs to position a of its first track and position b of its second.
-func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (index, sign int16) {
-	var signDn [encSubfr]int16
+func d4i40x17Fast(dn *[subfrLen]int16, rr *[dimRR]int16, h, cod, y []int16) (index, sign int16) {
+	var signDn [subfrLen]int16
 	var neg [5][nbPos]int32 // -1 where dn < 0, per track
 	var dnT [5][nbPos]int32 // |dn| (saturated as negate does), per track
 
@@ -637,9 +637,9 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 	}
 
 	// the codeword (Q13) and its filtered version
-	cod = cod[:encSubfr]
-	y = y[:encSubfr]
-	h = h[:encSubfr]
+	cod = cod[:subfrLen]
+	y = y[:subfrLen]
+	h = h[:subfrLen]
 	s0, s1, s2, s3 := signDn[ip0], signDn[ip1], signDn[ip2], signDn[ip3]
 	clear(cod)
 	cod[ip0] = s0 >> 2
@@ -651,7 +651,7 @@ func d4i40x17Fast(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (ind
 	if s0 > 0 {
 		copy(y[ip0:], h)
 	} else {
-		for i, j := ip0, 0; i < encSubfr; i, j = i+1, j+1 {
+		for i, j := ip0, 0; i < subfrLen; i, j = i+1, j+1 {
 			y[i] = negate(h[j])
 		}
 	}

@@ -11,12 +11,12 @@ import (
 
 // d4i40x17Ref is the depth-first search of the 4-pulse, 17-bit codebook:
 // pulses i0..i2 on tracks 0..2 (8 positions each), i3 on tracks 3 or 4.
-func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (index, sign int16) {
-	var signDn, signDnInv [encSubfr]int16
+func d4i40x17Ref(dn *[subfrLen]int16, rr *[dimRR]int16, h, cod, y []int16) (index, sign int16) {
+	var signDn, signDnInv [subfrLen]int16
 	var tmpVect [nbPos]int16
 
 	// the sign of each position is that of dn; dn becomes |dn|
-	for i := 0; i < encSubfr; i++ {
+	for i := 0; i < subfrLen; i++ {
 		if dn[i] >= 0 {
 			signDn[i] = max16
 			signDnInv[i] = min16
@@ -28,16 +28,16 @@ func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (inde
 	}
 
 	// fold the signs into the cross-correlations
-	psignOf := func(i int) *[encSubfr]int16 {
+	psignOf := func(i int) *[subfrLen]int16 {
 		if signDn[i] < 0 {
 			return &signDnInv
 		}
 		return &signDn
 	}
 	p0, p1, p2, p3 := rri0i1, rri0i2, rri0i3, rri0i4
-	for i0 := 0; i0 < encSubfr; i0 += step {
+	for i0 := 0; i0 < subfrLen; i0 += step {
 		ps := psignOf(i0)
-		for i1 := 1; i1 < encSubfr; i1 += step {
+		for i1 := 1; i1 < subfrLen; i1 += step {
 			rr[p0] = mult(rr[p0], ps[i1])
 			p0++
 			rr[p1] = mult(rr[p1], ps[i1+1])
@@ -49,9 +49,9 @@ func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (inde
 		}
 	}
 	p0, p1, p2 = rri1i2, rri1i3, rri1i4
-	for i1 := 1; i1 < encSubfr; i1 += step {
+	for i1 := 1; i1 < subfrLen; i1 += step {
 		ps := psignOf(i1)
-		for i2 := 2; i2 < encSubfr; i2 += step {
+		for i2 := 2; i2 < subfrLen; i2 += step {
 			rr[p0] = mult(rr[p0], ps[i2])
 			p0++
 			rr[p1] = mult(rr[p1], ps[i2+1])
@@ -61,9 +61,9 @@ func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (inde
 		}
 	}
 	p0, p1 = rri2i3, rri2i4
-	for i2 := 2; i2 < encSubfr; i2 += step {
+	for i2 := 2; i2 < subfrLen; i2 += step {
 		ps := psignOf(i2)
-		for i3 := 3; i3 < encSubfr; i3 += step {
+		for i3 := 3; i3 < subfrLen; i3 += step {
 			rr[p0] = mult(rr[p0], ps[i3])
 			p0++
 			rr[p1] = mult(rr[p1], ps[i3+1])
@@ -83,7 +83,7 @@ func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (inde
 	bestOnTrack := func(track, prev int) int {
 		max := int16(-1)
 		best := 0
-		for j := track; j < encSubfr; j += step {
+		for j := track; j < subfrLen; j += step {
 			if sub(dn[j], max) > 0 && prev != j {
 				max = dn[j]
 				best = j
@@ -105,7 +105,7 @@ func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (inde
 			alp1 := int32(rr[rri2i2+j]) << 14 // L_mult(rr, 1/4)
 			q0 := ptr2i34 + j<<3
 			q1 := ptr3i34
-			for i1 := track; i1 < encSubfr; i1 += step {
+			for i1 := track; i1 < subfrLen; i1 += step {
 				ps2 := add(ps1, dn[i1])
 				alp2 := alp1 + int32(rr[q0])<<15 + int32(rr[q1])<<14
 				q0++
@@ -141,7 +141,7 @@ func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (inde
 		q1 = ptr0i34 + int(mult(int16(i1), 6554))
 		q2 = rri0i0
 		q3 := rri0i1
-		for i2 := 0; i2 < encSubfr; i2 += step {
+		for i2 := 0; i2 < subfrLen; i2 += step {
 			ps1 := add(ps0, dn[i2])
 			alp1 := alp0 + int32(rr[q0])<<13 + int32(rr[q1])<<13 + int32(rr[q2])<<12
 			q0 += nbPos
@@ -177,7 +177,7 @@ func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (inde
 			alp1 := int32(rr[ptr3i34+j]) << 14
 			q0 := ptr0i34 + j
 			q1 := rri0i0
-			for i1 := 0; i1 < encSubfr; i1 += step {
+			for i1 := 0; i1 < subfrLen; i1 += step {
 				ps2 := add(ps1, dn[i1])
 				alp2 := alp1 + int32(rr[q0])<<15 + int32(rr[q1])<<14
 				q0 += nbPos
@@ -214,7 +214,7 @@ func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (inde
 		q1 = rri0i1 + i1Offset
 		q2 = rri1i1
 		q3 = rri1i2
-		for i2 := 1; i2 < encSubfr; i2 += step {
+		for i2 := 1; i2 < subfrLen; i2 += step {
 			ps1 := add(ps0, dn[i2])
 			alp1 := alp0 + int32(rr[q0])<<13 + int32(rr[q1])<<13 + int32(rr[q2])<<12
 			q0 += nbPos
@@ -243,7 +243,7 @@ func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (inde
 
 	// the codeword (Q13) and its filtered version
 	s0, s1, s2, s3 := signDn[ip0], signDn[ip1], signDn[ip2], signDn[ip3]
-	for i := 0; i < encSubfr; i++ {
+	for i := 0; i < subfrLen; i++ {
 		cod[i] = 0
 	}
 	cod[ip0] = shr(s0, 2)
@@ -255,21 +255,21 @@ func d4i40x17Ref(dn *[encSubfr]int16, rr *[dimRR]int16, h, cod, y []int16) (inde
 		y[i] = 0
 	}
 	if s0 > 0 {
-		for i, j := ip0, 0; i < encSubfr; i, j = i+1, j+1 {
+		for i, j := ip0, 0; i < subfrLen; i, j = i+1, j+1 {
 			y[i] = h[j]
 		}
 	} else {
-		for i, j := ip0, 0; i < encSubfr; i, j = i+1, j+1 {
+		for i, j := ip0, 0; i < subfrLen; i, j = i+1, j+1 {
 			y[i] = negate(h[j])
 		}
 	}
 	addPulse := func(ip int, s int16) {
 		if s > 0 {
-			for i, j := ip, 0; i < encSubfr; i, j = i+1, j+1 {
+			for i, j := ip, 0; i < subfrLen; i, j = i+1, j+1 {
 				y[i] = add(y[i], h[j])
 			}
 		} else {
-			for i, j := ip, 0; i < encSubfr; i, j = i+1, j+1 {
+			for i, j := ip, 0; i < subfrLen; i, j = i+1, j+1 {
 				y[i] = sub(y[i], h[j])
 			}
 		}
@@ -323,9 +323,9 @@ func TestD4i40x17FastMatchesRef(t *testing.T) {
 		return int16(rng.Int32N(1<<bits) - 1<<(bits-1))
 	}
 	for n := 0; n < 20000; n++ {
-		var dn [encSubfr]int16
+		var dn [subfrLen]int16
 		var rr [dimRR]int16
-		var h [encSubfr]int16
+		var h [subfrLen]int16
 		bits := uint(8 + rng.IntN(9))
 		for i := range dn {
 			dn[i] = val(min(bits, 14))
@@ -337,7 +337,7 @@ func TestD4i40x17FastMatchesRef(t *testing.T) {
 			h[i] = val(bits)
 		}
 		dn1, rr1 := dn, rr
-		var cod0, y0, cod1, y1 [encSubfr]int16
+		var cod0, y0, cod1, y1 [subfrLen]int16
 		i0, s0 := d4i40x17Ref(&dn, &rr, h[:], cod0[:], y0[:])
 		i1, s1 := d4i40x17Fast(&dn1, &rr1, h[:], cod1[:], y1[:])
 		if i0 != i1 || s0 != s1 || cod0 != cod1 || y0 != y1 {
@@ -349,8 +349,8 @@ func TestD4i40x17FastMatchesRef(t *testing.T) {
 
 // levinsonRef is the Levinson-Durbin recursion as first written, operator
 // by operator: the reference of TestLevinsonMatchesRef.
-func levinsonRef(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[2]int16) {
-	var ah, al, anh, anl [encOrder + 1]int16
+func levinsonRef(rh, rl []int16, a, rc []int16, oldA *[lpOrder + 1]int16, oldRc *[2]int16) {
+	var ah, al, anh, anl [lpOrder + 1]int16
 
 	// K = A[1] = -R[1] / R[0]
 	t1 := lComp(rh[1], rl[1])
@@ -375,7 +375,7 @@ func levinsonRef(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc
 	t0 = lShl(t0, alpExp)
 	alpH, alpL := lExtract(t0)
 
-	for i := 2; i <= encOrder; i++ {
+	for i := 2; i <= lpOrder; i++ {
 		// t0 = sum(R[j]*A[i-j], j=1..i-1) + R[i]
 		t0 = 0
 		for j := 1; j < i; j++ {
@@ -396,7 +396,7 @@ func levinsonRef(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc
 		rc[i-1] = kh
 
 		if sub(absS(kh), 32750) > 0 {
-			copy(a[:encOrder+1], oldA[:])
+			copy(a[:lpOrder+1], oldA[:])
 			rc[0] = oldRc[0]
 			rc[1] = oldRc[1]
 			return
@@ -431,7 +431,7 @@ func levinsonRef(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc
 
 	// A[i] from Q27 to Q12 with rounding
 	a[0] = 4096
-	for i := 1; i <= encOrder; i++ {
+	for i := 1; i <= lpOrder; i++ {
 		t0 = lComp(ah[i], al[i])
 		a[i] = round(lShl(t0, 1))
 		oldA[i] = a[i]
@@ -445,7 +445,7 @@ func levinsonRef(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc
 // reach the unstable-filter fall-back) in the DPF form autocorr gives.
 func TestLevinsonMatchesRef(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	var oldA0, oldA1 [encOrder + 1]int16
+	var oldA0, oldA1 [lpOrder + 1]int16
 	var oldRc0, oldRc1 [2]int16
 	oldA0[0], oldA1[0] = 4096, 4096
 	for n := 0; n < 20000; n++ {
@@ -468,8 +468,8 @@ func TestLevinsonMatchesRef(t *testing.T) {
 		var rh, rl [encNP + 1]int16
 		autocorr(x[:], encNP, rh[:], rl[:])
 		lagWindow(encNP, rh[:], rl[:])
-		var a0, a1 [encOrder + 1]int16
-		var rc0, rc1 [encOrder]int16
+		var a0, a1 [lpOrder + 1]int16
+		var rc0, rc1 [lpOrder]int16
 		levinsonRef(rh[:], rl[:], a0[:], rc0[:], &oldA0, &oldRc0)
 		levinson(rh[:], rl[:], a1[:], rc1[:], &oldA1, &oldRc1)
 		if a0 != a1 || rc0 != rc1 || oldA0 != oldA1 || oldRc0 != oldRc1 {
@@ -481,9 +481,9 @@ func TestLevinsonMatchesRef(t *testing.T) {
 // corHRef computes the correlations of h needed by the search, h scaled for
 // precision first.
 func corHRef(hIn []int16, rr *[dimRR]int16) {
-	var h [encSubfr]int16
+	var h [subfrLen]int16
 	var cor int32
-	for i := 0; i < encSubfr; i++ {
+	for i := 0; i < subfrLen; i++ {
 		cor = lMac(cor, hIn[i], hIn[i])
 	}
 	if sub(extractH(cor), 32000) > 0 {
@@ -652,7 +652,7 @@ func corHRef(hIn []int16, rr *[dimRR]int16) {
 func TestCorHMatchesRef(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for n := 0; n < 20000; n++ {
-		var h [encSubfr]int16
+		var h [subfrLen]int16
 		amp := float64(rng.IntN(32768))
 		decay := rng.Float64()*1.2 - 0.1
 		for i := range h {
@@ -908,9 +908,9 @@ func quaGainRef(code []int16, gCoeff, expCoeff *[5]int16, tame bool, pastQuaEn *
 func TestQuaGainMatchesRef(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for n := 0; n < 50000; n++ {
-		var code [encSubfr]int16
+		var code [subfrLen]int16
 		for k := 0; k < 4+rng.IntN(5); k++ {
-			code[rng.IntN(encSubfr)] = int16(rng.Int32N(16384) - 8192)
+			code[rng.IntN(subfrLen)] = int16(rng.Int32N(16384) - 8192)
 		}
 		var g, e [5]int16
 		for k := range g {

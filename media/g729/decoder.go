@@ -20,8 +20,6 @@ const (
 	subfrLen   = 40                     // L_SUBFR
 	excOff     = pitMax + lInterpol     // start of the current frame in oldExc
 	excLen     = FrameSamples + excOff  // past excitation + current frame
-	decShMax   = 13017                  // pitch sharpening max, 0.8 Q14
-	decShMin   = 3277                   // pitch sharpening min, 0.2 Q14
 	cngSeedIni = 11111                  // INIT_SEED of Annex B
 	azLen      = 2 * (lpOrder + 1)      // LP coefficients of both subframes
 	synBufLen  = lpOrder + FrameSamples // synthesis with 10 past samples
@@ -81,7 +79,7 @@ func NewDecoder() *Decoder {
 
 func (d *Decoder) reset() {
 	*d = Decoder{}
-	d.sharp = decShMin
+	d.sharp = sharpMin
 	d.oldT0 = 60
 	d.lspOld = lspOldInit
 	for i := range d.freqPrev {
@@ -164,7 +162,7 @@ func (d *Decoder) decodeFrame(out []int16, prm []int16, bfi int16, ftyp int16) {
 			d.synthesise(s, &ov)
 			d.t2[s] = d.oldT0
 		}
-		d.sharp = decShMin
+		d.sharp = sharpMin
 	} else {
 		d.seed = cngSeedIni
 		var lspNew [lpOrder]int16
@@ -219,11 +217,11 @@ func (d *Decoder) decodeFrame(out []int16, prm []int16, bfi int16, ftyp int16) {
 			p++
 
 			d.sharp = d.gainPitch
-			if d.sharp > decShMax {
-				d.sharp = decShMax
+			if d.sharp > sharpMax {
+				d.sharp = sharpMax
 			}
-			if d.sharp < decShMin {
-				d.sharp = decShMin
+			if d.sharp < sharpMin {
+				d.sharp = sharpMin
 			}
 
 			// exc = gainPitch*exc + gainCode*code. Both gains are >= 0,

@@ -387,15 +387,15 @@ func lsfqNoise(lsp, lspq []int16, freqPrev *[4][10]int16, sid *[sidParams]int16)
 		lsf[0] = lspLimitLow
 	}
 	for i := 0; i < 9; i++ {
-		if sub(lsf[i+1], lsf[i]) < 2*lspQGap3 {
-			lsf[i+1] = add(lsf[i], 2*lspQGap3)
+		if sub(lsf[i+1], lsf[i]) < 2*lspGap3 {
+			lsf[i+1] = add(lsf[i], 2*lspGap3)
 		}
 	}
 	if lsf[9] > lspLimitHigh {
 		lsf[9] = lspLimitHigh
 	}
 	if lsf[9] < lsf[8] {
-		lsf[8] = sub(lsf[9], lspQGap3)
+		lsf[8] = sub(lsf[9], lspGap3)
 	}
 
 	getWegt(&lsf, &weight)

@@ -67,7 +67,7 @@ func TestDotPair(t *testing.T) {
 func TestChebpsFast(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for n := 0; n < 200000; n++ {
-		var f [encOrder/2 + 1]int16
+		var f [lpOrder/2 + 1]int16
 		bits := 4 + rng.IntN(13)
 		for i := range f {
 			f[i] = int16(rng.Int32N(1<<bits) - 1<<(bits-1))

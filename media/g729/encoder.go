@@ -12,8 +12,8 @@ type EncoderOptions struct {
 const (
 	encSpeechOff = encTotal - FrameSamples - encLookNext // present frame in oldSpeech
 	encNewOff    = encTotal - FrameSamples               // newest 80 samples
-	encWspOff    = encPitMax                             // present frame in oldWsp
-	encExcOff    = encPitMax + encInterpol               // present frame in oldExc
+	encWspOff    = pitMax                                // present frame in oldWsp
+	encExcOff    = pitMax + lInterpol                    // present frame in oldExc
 	weightFac    = 22938                                 // 0.7 in Q15: tilt of the weighting filter of Annex A
 )
 
@@ -27,9 +27,9 @@ type Encoder struct {
 	// 32767, then 256 again); Annex B's VAD uses it for its start-up.
 	frame int16
 
-	oldSpeech [encTotal]int16                               // pre-processed speech, window at 0
-	oldWsp    [FrameSamples + encPitMax]int16               // weighted speech
-	oldExc    [FrameSamples + encPitMax + encInterpol]int16 // excitation
+	oldSpeech [encTotal]int16                          // pre-processed speech, window at 0
+	oldWsp    [FrameSamples + pitMax]int16             // weighted speech
+	oldExc    [FrameSamples + pitMax + lInterpol]int16 // excitation
 
 	lspOld  [lpOrder]int16 // unquantised LSPs of the previous frame
 	lspOldQ [lpOrder]int16 // quantised LSPs of the previous frame
@@ -165,33 +165,33 @@ func (e *Encoder) encodeSpeech() {
 
 	// weighted speech of the whole frame, through the residual
 	exc := e.oldExc[:]
-	residu(aqT[0:11], e.oldSpeech[:], encSpeechOff, exc[encExcOff:], encSubfr)
-	residu(aqT[11:22], e.oldSpeech[:], encSpeechOff+encSubfr, exc[encExcOff+encSubfr:], encSubfr)
+	residu(aqT[0:11], e.oldSpeech[:], encSpeechOff, exc[encExcOff:], subfrLen)
+	residu(aqT[11:22], e.oldSpeech[:], encSpeechOff+subfrLen, exc[encExcOff+subfrLen:], subfrLen)
 	var ap1 [lpOrder + 1]int16
 	weightedFilter(apT[0:11], &ap1)
-	synFilt(ap1[:], exc[encExcOff:encExcOff+encSubfr], e.oldWsp[encWspOff:], e.memW[:], true, &ov)
+	synFilt(ap1[:], exc[encExcOff:encExcOff+subfrLen], e.oldWsp[encWspOff:], e.memW[:], true, &ov)
 	weightedFilter(apT[11:22], &ap1)
-	synFilt(ap1[:], exc[encExcOff+encSubfr:encExcOff+2*encSubfr], e.oldWsp[encWspOff+encSubfr:], e.memW[:], true, &ov)
+	synFilt(ap1[:], exc[encExcOff+subfrLen:encExcOff+2*subfrLen], e.oldWsp[encWspOff+subfrLen:], e.memW[:], true, &ov)
 
 	tOp := pitchOlFast(e.oldWsp[:], encWspOff)
 
 	// closed-loop search range of the first subframe
 	t0Min := sub(tOp, 3)
-	if sub(t0Min, encPitMin) < 0 {
-		t0Min = encPitMin
+	if sub(t0Min, pitMin) < 0 {
+		t0Min = pitMin
 	}
 	t0Max := add(t0Min, 6)
-	if sub(t0Max, encPitMax) > 0 {
-		t0Max = encPitMax
+	if sub(t0Max, pitMax) > 0 {
+		t0Max = pitMax
 		t0Min = sub(t0Max, 6)
 	}
 
-	var h1, xn, xn2, code, y1, y2 [encSubfr]int16
+	var h1, xn, xn2, code, y1, y2 [subfrLen]int16
 	var gCoeff [4]int16
 	var gCoeffCs, expGCoeffCs [5]int16
 	p := 2
 	for sf := 0; sf < 2; sf++ {
-		iSub := sf * encSubfr
+		iSub := sf * subfrLen
 		ap := apT[sf*11 : sf*11+11]
 		first := sf == 0
 		off := encExcOff + iSub
@@ -202,7 +202,7 @@ func (e *Encoder) encodeSpeech() {
 		synFilt(ap, h1[:], h1[:], e.memZero[:], false, &ov)
 
 		// target for the pitch search
-		synFilt(ap, exc[off:off+encSubfr], xn[:], e.memW0[:], false, &ov)
+		synFilt(ap, exc[off:off+subfrLen], xn[:], e.memW0[:], false, &ov)
 
 		t0, t0Frac := pitchFr3Fast(exc, off, xn[:], h1[:], t0Min, t0Max, first)
 		index := encLag3(t0, t0Frac, &t0Min, &t0Max, first)
@@ -214,7 +214,7 @@ func (e *Encoder) encodeSpeech() {
 		}
 
 		// filtered adaptive codebook vector, its gain, limited when taming
-		synFilt(ap, exc[off:off+encSubfr], y1[:], e.memZero[:], false, &ov)
+		synFilt(ap, exc[off:off+subfrLen], y1[:], e.memZero[:], false, &ov)
 		gainPit := gPitch(xn[:], y1[:], &gCoeff)
 		tame := e.tame.test(t0, t0Frac)
 		if tame && sub(gainPit, gpClip) > 0 {
@@ -252,14 +252,14 @@ func (e *Encoder) encodeSpeech() {
 		}
 
 		// total excitation, and the memories for the next subframe
-		for i := 0; i < encSubfr; i++ {
+		for i := 0; i < subfrLen; i++ {
 			t := lMult(exc[off+i], gainPit)
 			t = lMac(t, code[i], gainCode)
 			t = lShlF(t, 1)
 			exc[off+i] = round(t)
 		}
 		e.tame.update(gainPit, t0)
-		for i, j := encSubfr-lpOrder, 0; i < encSubfr; i, j = i+1, j+1 {
+		for i, j := subfrLen-lpOrder, 0; i < subfrLen; i, j = i+1, j+1 {
 			temp := extractH(lShlF(lMult(y1[i], gainPit), 1))
 			k := extractH(lShlF(lMult(y2[i], gainCode), 2))
 			e.memW0[j] = sub(xn[i], add(temp, k))
@@ -273,14 +273,14 @@ func (e *Encoder) encodeSpeech() {
 // interpolated LP filters (as the CNG encoder chose them) and the present
 // frame of oldExc its excitation.
 func (e *Encoder) inactiveUpdate(aqT *[2 * (lpOrder + 1)]int16) {
-	var xn [encSubfr]int16
+	var xn [subfrLen]int16
 	var apT, ap1 [lpOrder + 1]int16
 	var ov bool
 	exc := e.oldExc[:]
 	for sf := 0; sf < 2; sf++ {
-		iSub := sf * encSubfr
+		iSub := sf * subfrLen
 		aq := aqT[sf*11 : sf*11+11]
-		residu(aq, e.oldSpeech[:], encSpeechOff+iSub, xn[:], encSubfr)
+		residu(aq, e.oldSpeech[:], encSpeechOff+iSub, xn[:], subfrLen)
 		weightAz(aq, encGamma1, apT[:])
 		weightedFilter(apT[:], &ap1)
 		synFilt(ap1[:], xn[:], e.oldWsp[encWspOff+iSub:], e.memW[:], true, &ov)

@@ -9,7 +9,7 @@ package g729
 // corrXy2 adds to gCoeff the correlations the gain search needs besides
 // those of gPitch: <y2,y2>, -2<xn,y2> and 2<y1,y2>, with their exponents.
 func corrXy2(xn, y1, y2 []int16, gCoeff, expGCoeff *[5]int16) {
-	var scaledY2 [encSubfr]int16
+	var scaledY2 [subfrLen]int16
 	for i := range scaledY2 {
 		scaledY2[i] = y2[i] >> 3 // Q12 -> Q9 (shr)
 	}
@@ -19,13 +19,13 @@ func corrXy2(xn, y1, y2 []int16, gCoeff, expGCoeff *[5]int16) {
 	gCoeff[2] = round(lShl(acc, exp))
 	expGCoeff[2] = add(exp, 19-16)
 
-	acc = macSum(1, xn[:encSubfr], scaledY2[:])
+	acc = macSum(1, xn[:subfrLen], scaledY2[:])
 	exp = normL(acc)
 	xny2 := round(lShl(acc, exp))
 	gCoeff[3] = negate(xny2)
 	expGCoeff[3] = sub(add(exp, 10-16), 1)
 
-	acc = macSum(1, y1[:encSubfr], scaledY2[:])
+	acc = macSum(1, y1[:subfrLen], scaledY2[:])
 	exp = normL(acc)
 	gCoeff[4] = round(lShl(acc, exp))
 	expGCoeff[4] = sub(add(exp, 10-16), 1)

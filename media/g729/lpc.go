@@ -75,8 +75,8 @@ func lagWindow(m int, rh, rl []int16) {
 // unstable filter (|k| too close to 1) keeps the previous frame's filter,
 // and ok is false with no energy computed: oldA and oldRc are that
 // per-channel memory, shared by the LP analysis and the DTX.
-func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[2]int16) (errEnergy int16, ok bool) {
-	var ah, al, anh, anl [encOrder + 1]int16
+func levinson(rh, rl []int16, a, rc []int16, oldA *[lpOrder + 1]int16, oldRc *[2]int16) (errEnergy int16, ok bool) {
+	var ah, al, anh, anl [lpOrder + 1]int16
 
 	// K = A[1] = -R[1] / R[0]
 	t1 := lComp(rh[1], rl[1])
@@ -101,7 +101,7 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 	t0 = lShlN(t0, alpExp)
 	alpH, alpL := lExtractF(t0)
 
-	for i := 2; i <= encOrder; i++ {
+	for i := 2; i <= lpOrder; i++ {
 		// t0 = sum(R[j]*A[i-j], j=1..i-1) + R[i]
 		// in 64 bits, exact while every step stays within 32 bits
 		var s int64
@@ -133,7 +133,7 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 		rc[i-1] = kh
 
 		if sub(absS(kh), 32750) > 0 {
-			copy(a[:encOrder+1], oldA[:])
+			copy(a[:lpOrder+1], oldA[:])
 			rc[0] = oldRc[0]
 			rc[1] = oldRc[1]
 			return 0, false
@@ -177,7 +177,7 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 
 	// A[i] from Q27 to Q12 with rounding
 	a[0] = 4096
-	for i := 1; i <= encOrder; i++ {
+	for i := 1; i <= lpOrder; i++ {
 		t0 = lComp(ah[i], al[i])
 		a[i] = round(lShlF(t0, 1))
 		oldA[i] = a[i]
@@ -192,7 +192,7 @@ func levinson(rh, rl []int16, a, rc []int16, oldA *[encOrder + 1]int16, oldRc *[
 // and refined by bisection and linear interpolation. If fewer than 10
 // roots are found, the previous frame's LSPs are kept.
 func azLsp(a []int16, lsp []int16, oldLsp []int16) {
-	const nc = encOrder / 2
+	const nc = lpOrder / 2
 	var f1, f2 [nc + 1]int16
 
 	// f1[i+1] = a[i+1] + a[M-i] - f1[i], f2[i+1] = a[i+1] - a[M-i] + f2[i],
@@ -204,12 +204,12 @@ func azLsp(a []int16, lsp []int16, oldLsp []int16) {
 	for i := 0; i < nc; i++ {
 		ov := false
 		t0 := lMultOv(a[i+1], 16384, &ov)
-		t0 = lMacOv(t0, a[encOrder-i], 16384, &ov)
+		t0 = lMacOv(t0, a[lpOrder-i], 16384, &ov)
 		x := extractH(t0)
 		f1[i+1] = subOv(x, f1[i], &ov)
 
 		t0 = lMultOv(a[i+1], 16384, &ov)
-		t0 = lMsuOv(t0, a[encOrder-i], 16384, &ov)
+		t0 = lMsuOv(t0, a[lpOrder-i], 16384, &ov)
 		x = extractH(t0)
 		f2[i+1] = addOv(x, f2[i], &ov)
 		if ov {
@@ -222,12 +222,12 @@ func azLsp(a []int16, lsp []int16, oldLsp []int16) {
 		f2[0] = 1024
 		for i := 0; i < nc; i++ {
 			t0 := lMult(a[i+1], 8192)
-			t0 = lMac(t0, a[encOrder-i], 8192)
+			t0 = lMac(t0, a[lpOrder-i], 8192)
 			x := extractH(t0)
 			f1[i+1] = sub(x, f1[i])
 
 			t0 = lMult(a[i+1], 8192)
-			t0 = lMsu(t0, a[encOrder-i], 8192)
+			t0 = lMsu(t0, a[lpOrder-i], 8192)
 			x = extractH(t0)
 			f2[i+1] = add(x, f2[i])
 		}
@@ -241,7 +241,7 @@ func azLsp(a []int16, lsp []int16, oldLsp []int16) {
 	ylow := cheb(xlow, coef)
 
 	j := 0
-	for nf < encOrder && j < gridPoints {
+	for nf < lpOrder && j < gridPoints {
 		j++
 		xhigh, yhigh := xlow, ylow
 		xlow = grid[j]
@@ -298,15 +298,15 @@ func azLsp(a []int16, lsp []int16, oldLsp []int16) {
 		ylow = cheb(xlow, coef)
 	}
 
-	if nf < encOrder {
-		copy(lsp[:encOrder], oldLsp[:encOrder])
+	if nf < lpOrder {
+		copy(lsp[:lpOrder], oldLsp[:lpOrder])
 	}
 }
 
 // chebps evaluates the Chebyshev series C(x) of order 5 with coefficients
 // f in Q11 (or Q10 when q10), result in Q14 saturated.
 func chebps(x int16, f []int16, q10 bool) int16 {
-	const n = encOrder / 2
+	const n = lpOrder / 2
 	// Q24 (Q23 for Q10 coefficients) DPF recursion
 	b2h, b2l := int16(256), int16(0)
 	twoX, shift := int16(512), int16(6)
@@ -344,8 +344,8 @@ func chebps(x int16, f []int16, q10 bool) int16 {
 // <= 2^28, in all < 2^31. The last step's L_shl is the one that can
 // saturate, and is clipped as it does. Should a b reach 2^29, chebps
 // recomputes the value step by step.
-func chebpsFast(x int16, f *[encOrder/2 + 1]int16, q10 bool) int16 {
-	const n = encOrder / 2
+func chebpsFast(x int16, f *[lpOrder/2 + 1]int16, q10 bool) int16 {
+	const n = lpOrder / 2
 	// Each b is the DPF pair (b>>16, (b>>1)&0x7fff) of a 32-bit value b:
 	// Mpy_32_16 of it by x is 2*(((b>>1)*x)>>15), and L_mult(b2h, -32768)
 	// - L_mult(b2l, 1) is -(b2 with its lowest bit cleared).

@@ -11,9 +11,7 @@ const (
 
 	lspLimitLow  = 40    // Q13 0.005
 	lspLimitHigh = 25681 // Q13 3.135
-	lspQGap1     = 10    // Q13
-	lspQGap2     = 5     // Q13
-	lspQGap3     = 321   // Q13
+	lspGap3      = 321   // Q13
 )
 
 // lspPol computes F1(z) or F2(z) from every other LSP, starting at
@@ -134,8 +132,8 @@ func lspStability(buf []int16) {
 		buf[0] = lspLimitLow
 	}
 	for j := 0; j < lpOrder-1; j++ {
-		if int32(buf[j+1])-int32(buf[j]) < lspQGap3 {
-			buf[j+1] = add(buf[j], lspQGap3)
+		if int32(buf[j+1])-int32(buf[j]) < lspGap3 {
+			buf[j+1] = add(buf[j], lspGap3)
 		}
 	}
 	if buf[lpOrder-1] > lspLimitHigh {
@@ -187,8 +185,8 @@ func lspGetQuant(code0, code1, code2 int, mode int, freqPrev *[4][10]int16, lspq
 	for j := lspNC; j < lpOrder; j++ {
 		buf[j] = add(lspcb1[code0][j], lspcb2[code2][j])
 	}
-	lspExpand12(buf[:], lspQGap1)
-	lspExpand12(buf[:], lspQGap2)
+	lspExpand12(buf[:], lspGap1)
+	lspExpand12(buf[:], lspGap2)
 	lspPrevCompose(buf[:], lspq, &fg[mode], freqPrev, fgSum[mode][:])
 	lspPrevUpdate(buf[:], freqPrev)
 	lspStability(lspq)

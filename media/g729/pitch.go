@@ -14,9 +14,9 @@ import "math/bits"
 // a longer one is a multiple of them.
 func pitchOlFast(sig []int16, off int) int16 {
 	const lFrame = FrameSamples
-	const n = FrameSamples + encPitMax
-	base := off - encPitMax // sig index of the oldest sample
-	s0 := encPitMax         // index of the current frame
+	const n = FrameSamples + pitMax
+	base := off - pitMax // sig index of the oldest sample
+	s0 := pitMax         // index of the current frame
 	w := (*[n]int16)(sig[base : base+n])
 
 	// choose a scaling that neither overflows nor loses precision (on
@@ -68,7 +68,7 @@ func pitchOlFast(sig []int16, off int) int16 {
 	// corrs[lag] is the correlation at every lag the search reads. With
 	// the plain bound, lags lag and lag+2 (same parity, one decimated
 	// sample apart) are summed together on packed operands.
-	var corrs [encPitMax + 1]int32
+	var corrs [pitMax + 1]int32
 	if plain {
 		pair := func(lag int) {
 			i := s0 - lag
@@ -179,26 +179,26 @@ func pitchOlFast(sig []int16, off int) int16 {
 
 // corHX computes d[i] = sum x[j] h[j-i] (the backward-filtered target),
 // scaled so the largest magnitude fits 13 bits.
-func corHX(h, x []int16, d *[encSubfr]int16) {
-	var y32 [encSubfr]int32
+func corHX(h, x []int16, d *[subfrLen]int16) {
+	var y32 [subfrLen]int32
 	// 2|partial sum| <= sqrt(ex*eh) (Cauchy-Schwarz, ex = 2 sum x^2)
-	ex, satX := energy(0, x[:encSubfr])
-	eh, satH := energy(0, h[:encSubfr])
+	ex, satX := energy(0, x[:subfrLen])
+	eh, satH := energy(0, h[:subfrLen])
 	plain := !satX && !satH && int64(ex)*int64(eh) < int64(max32)*int64(max32)
 	if plain {
 		// d[i] and d[i+1] together: packed[k] = (h[k], h[k-1]), h[-1] = 0
-		var packed [encSubfr]int64
+		var packed [subfrLen]int64
 		packed[0] = pack2(h[0], 0)
-		for k := 1; k < encSubfr; k++ {
+		for k := 1; k < subfrLen; k++ {
 			packed[k] = pack2(h[k], h[k-1])
 		}
-		for i := 0; i < encSubfr; i += 2 {
-			hi, lo := dotPair(x[i:encSubfr], packed[:])
+		for i := 0; i < subfrLen; i += 2 {
+			hi, lo := dotPair(x[i:subfrLen], packed[:])
 			y32[i], y32[i+1] = hi<<1, lo<<1
 		}
 	} else {
-		for i := 0; i < encSubfr; i++ {
-			y32[i] = macSum(0, x[i:encSubfr], h)
+		for i := 0; i < subfrLen; i++ {
+			y32[i] = macSum(0, x[i:subfrLen], h)
 		}
 	}
 	// the largest L_abs (non-negative values: L_sub cannot saturate)
@@ -223,7 +223,7 @@ func corHX(h, x []int16, d *[encSubfr]int16) {
 // -1/3, 0, +1/3 around it (not in the first subframe above lag 84). It
 // leaves the adaptive-codebook vector of the chosen lag in exc[off:off+40].
 func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, firstSubfr bool) (t0, frac int16) {
-	var dn, excTmp [encSubfr]int16
+	var dn, excTmp [subfrLen]int16
 	corHX(h, xn, &dn)
 
 	var corrs [16]int32
@@ -248,28 +248,28 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 		}
 		return macSum(0, dn[:], v)
 	}
-	predLt3(exc, off, t0, 0, encSubfr)
-	max = corrDn(exc[off : off+encSubfr])
+	predLt3(exc, off, t0, 0, subfrLen)
+	max = corrDn(exc[off : off+subfrLen])
 	frac = 0
 	if firstSubfr && sub(t0, 84) > 0 {
 		return t0, frac
 	}
-	copy(excTmp[:], exc[off:off+encSubfr])
+	copy(excTmp[:], exc[off:off+subfrLen])
 
-	predLt3(exc, off, t0, -1, encSubfr)
-	c := corrDn(exc[off : off+encSubfr])
+	predLt3(exc, off, t0, -1, subfrLen)
+	c := corrDn(exc[off : off+subfrLen])
 	if lSub(c, max) > 0 {
 		max = c
 		frac = -1
-		copy(excTmp[:], exc[off:off+encSubfr])
+		copy(excTmp[:], exc[off:off+subfrLen])
 	}
 
-	predLt3(exc, off, t0, 1, encSubfr)
-	c = corrDn(exc[off : off+encSubfr])
+	predLt3(exc, off, t0, 1, subfrLen)
+	c = corrDn(exc[off : off+subfrLen])
 	if lSub(c, max) > 0 {
 		frac = 1
 	} else {
-		copy(exc[off:off+encSubfr], excTmp[:])
+		copy(exc[off:off+subfrLen], excTmp[:])
 	}
 	return t0, frac
 }
@@ -280,13 +280,13 @@ func pitchFr3Fast(exc []int16, off int, xn, h []int16, t0Min, t0Max int16, first
 // and of the excitation the lags cover): when twice that is below 2^31
 // no step saturates and lags t, t+1 are summed together on packed
 // operands; otherwise each goes through the saturating chain.
-func lagCorrs(dn *[encSubfr]int16, exc []int16, off, tMin, tMax int, corrs *[16]int32) {
+func lagCorrs(dn *[subfrLen]int16, exc []int16, off, tMin, tMax int, corrs *[16]int32) {
 	n := tMax - tMin + 1
 	if n <= 0 || n > len(corrs) {
 		return
 	}
 	base := off - tMax - 1 // one before the oldest sample read
-	win := exc[base : off-tMin+encSubfr]
+	win := exc[base : off-tMin+subfrLen]
 	var edn, eexc uint64
 	for _, v := range dn {
 		edn += uint64(int64(v) * int64(v))
@@ -296,23 +296,23 @@ func lagCorrs(dn *[encSubfr]int16, exc []int16, off, tMin, tMax int, corrs *[16]
 	}
 	if hi, lo := bits.Mul64(edn, eexc); hi != 0 || lo >= 1<<60 {
 		for t := tMin; t <= tMax; t++ {
-			corrs[t-tMin] = macSum(0, dn[:], exc[off-t:off-t+encSubfr])
+			corrs[t-tMin] = macSum(0, dn[:], exc[off-t:off-t+subfrLen])
 		}
 		return
 	}
 	// packed[q] = (exc[base+q], exc[base+q-1])
-	var packed [encSubfr + 17]int64
+	var packed [subfrLen + 17]int64
 	for q := 1; q < len(win) && q < len(packed); q++ {
 		packed[q] = pack2(win[q], win[q-1])
 	}
 	t := tMin
 	for ; t+1 <= tMax; t += 2 {
 		q := off - t - base
-		hi, lo := dotPair(dn[:], packed[q:q+encSubfr])
+		hi, lo := dotPair(dn[:], packed[q:q+subfrLen])
 		corrs[t-tMin], corrs[t+1-tMin] = hi<<1, lo<<1
 	}
 	if t == tMax {
-		corrs[t-tMin] = dotPlain(0, dn[:], exc[off-t:off-t+encSubfr])
+		corrs[t-tMin] = dotPlain(0, dn[:], exc[off-t:off-t+subfrLen])
 	}
 }
 
@@ -320,12 +320,12 @@ func lagCorrs(dn *[encSubfr]int16, exc []int16, off, tMin, tMax int, corrs *[16]
 // to [0, 1.2], and the two correlations with their exponents for the gain
 // quantizer: gCoeff = {yy, 15-exp_yy, xy, 15-exp_xy}.
 func gPitch(xn, y1 []int16, gCoeff *[4]int16) int16 {
-	var scaledY1 [encSubfr]int16
+	var scaledY1 [subfrLen]int16
 	for i := range scaledY1 {
 		scaledY1[i] = y1[i] >> 2 // y1/4 in case of overflow (shr)
 	}
 
-	s, ov := energy(1, y1[:encSubfr])
+	s, ov := energy(1, y1[:subfrLen])
 	var expYY, yy int16
 	if !ov {
 		expYY = normL(s)
@@ -337,13 +337,13 @@ func gPitch(xn, y1 []int16, gCoeff *[4]int16) int16 {
 		expYY = sub(expYY, 4)
 	}
 
-	s, ov = macSumOv(0, xn[:encSubfr], y1)
+	s, ov = macSumOv(0, xn[:subfrLen], y1)
 	var expXY, xy int16
 	if !ov {
 		expXY = normL(s)
 		xy = round(lShl(s, expXY))
 	} else {
-		s = macSum(0, xn[:encSubfr], scaledY1[:])
+		s = macSum(0, xn[:subfrLen], scaledY1[:])
 		expXY = normL(s)
 		xy = round(lShl(s, expXY))
 		expXY = sub(expXY, 2)
@@ -381,12 +381,12 @@ func encLag3(t0, t0Frac int16, t0Min, t0Max *int16, firstSubfr bool) int16 {
 			index = add(t0, 112)
 		}
 		*t0Min = sub(t0, 5)
-		if sub(*t0Min, encPitMin) < 0 {
-			*t0Min = encPitMin
+		if sub(*t0Min, pitMin) < 0 {
+			*t0Min = pitMin
 		}
 		*t0Max = add(*t0Min, 9)
-		if sub(*t0Max, encPitMax) > 0 {
-			*t0Max = encPitMax
+		if sub(*t0Max, pitMax) > 0 {
+			*t0Max = pitMax
 			*t0Min = sub(*t0Max, 9)
 		}
 		return index
@@ -414,12 +414,12 @@ func (t *taming) test(t0, t0Frac int16) bool {
 	if t0Frac > 0 {
 		t1 = add(t0, 1)
 	}
-	i := sub(t1, encSubfr+encInterpol-1)
+	i := sub(t1, subfrLen+lInterpol-1)
 	if i < 0 {
 		i = 0
 	}
 	zone1 := tabZone[i]
-	i = add(t1, encInterpol-1-2)
+	i = add(t1, lInterpol-1-2)
 	zone2 := tabZone[i]
 
 	maxLoc := int32(-1)
@@ -444,7 +444,7 @@ func (t *taming) update(gainPit, t0 int16) {
 		}
 		return v
 	}
-	n := sub(t0, encSubfr)
+	n := sub(t0, subfrLen)
 	if n < 0 {
 		v := acc(t.excErr[0])
 		acc(v)

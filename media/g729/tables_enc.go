@@ -4,18 +4,13 @@ package g729
 // Annex B extends). Values are those of the recommendation.
 
 const (
-	encWindow   = 240 // LP analysis window (G.729 3.2.1)
-	encLookNext = 40  // look-ahead samples of the next frame
-	encTotal    = 240 // speech buffer: 120 past + 80 present + 40 look-ahead
-	encSubfr    = 40  // subframe length
-	encOrder    = 10  // LP order
-	encNP       = 12  // autocorrelations computed (Annex B uses r[11], r[12])
-	encPitMin   = 20
-	encPitMax   = 143
-	encInterpol = 10 + 1 // interpolation filter length (pitch excitation look-back)
-	encGamma1   = 24576  // weighting factor 0.75 in Q15 (Annex A 3.3)
-	sharpMax    = 13017  // 0.8 in Q14
-	sharpMin    = 3277   // 0.2 in Q14
+	encWindow   = 240   // LP analysis window (G.729 3.2.1)
+	encLookNext = 40    // look-ahead samples of the next frame
+	encTotal    = 240   // speech buffer: 120 past + 80 present + 40 look-ahead
+	encNP       = 12    // autocorrelations computed (Annex B uses r[11], r[12])
+	encGamma1   = 24576 // weighting factor 0.75 in Q15 (Annex A 3.3)
+	sharpMax    = 13017 // 0.8 in Q14
+	sharpMin    = 3277  // 0.2 in Q14
 
 	gridPoints = 50
 	lspGap1    = 10 // Q13
@@ -112,7 +107,7 @@ var (
 
 // tabZone maps a lag to its 40-sample zone of the taming error memory
 // (G.729 Annex A / G.729 3.7 taming procedure).
-var tabZone = [encPitMax + encInterpol - 1]int16{
+var tabZone = [pitMax + lInterpol - 1]int16{
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
