@@ -26,6 +26,7 @@ const (
 	EventAnswered                        // the call is up: Choice is set
 	EventModified                        // a re-INVITE changed the media (hold, resume)
 	EventEnded                           // the call is over: Code and Reason say why
+	EventTransfer                        // progress of a transfer we asked for: Reason is the new call's status line
 )
 
 func (k EventKind) String() string {
@@ -40,6 +41,8 @@ func (k EventKind) String() string {
 		return "modified"
 	case EventEnded:
 		return "ended"
+	case EventTransfer:
+		return "transfer"
 	}
 	return "EventKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -84,7 +87,8 @@ type Call struct {
 	choice          sdp.Choice
 	localPort       int
 	sdpVersion      uint64
-	redirectTarget  string // the Contact of a 3xx that ended an outgoing call
+	redirectTarget  string      // the Contact of a 3xx that ended an outgoing call
+	referFinal      chan string // gets the final sipfrag status of our REFER
 	reinvitePending bool
 	reliable        bool          // send 1xx reliably (100rel)
 	rseq            uint32        // last RSeq sent
@@ -202,7 +206,7 @@ func (c *Call) Answer(localPort int) error {
 	res.To().Params.Add("tag", c.localTag)
 	res.AppendHeader(c.u.contact(c.to))
 	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
-	res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK, UPDATE"))
+	res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK, UPDATE, REFER"))
 	interval := c.sessionInterval
 	if interval > 0 {
 		addSessionHeaders(res, interval)
@@ -398,7 +402,7 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: "sip", User: d.To, Host: hp.Addr().String()}})
 	req.AppendHeader(u.contact(d.From))
 	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
-	req.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK, UPDATE"))
+	req.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK, UPDATE, REFER"))
 	var supported []string
 	if u.cfg.PrackMode != PrackDisabled {
 		supported = append(supported, "100rel")

@@ -437,6 +437,10 @@ func (u *UA) onNotify(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		event = strings.TrimSpace(h.Value())
 	}
 	name, params, _ := strings.Cut(event, ";")
+	if strings.EqualFold(strings.TrimSpace(name), "refer") {
+		u.onReferNotify(req, tx)
+		return
+	}
 	if !strings.EqualFold(strings.TrimSpace(name), "check-sync") {
 		u.respond(tx, req, 489, "Bad Event")
 		return

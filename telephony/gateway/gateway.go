@@ -74,7 +74,7 @@ type Options struct {
 
 // Counters are the gateway's call counters.
 type Counters struct {
-	Attempted, Established, Busy, NoAnswer, NoRoute, Failed, Forwarded atomic.Int64
+	Attempted, Established, Busy, NoAnswer, NoRoute, Failed, Forwarded, Transferred atomic.Int64
 }
 
 // Gateway is a running analog-to-SIP gateway.

@@ -7,22 +7,35 @@ import (
 	"github.com/potsgate/potsgate/hal"
 	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/provisioning"
+	"github.com/potsgate/potsgate/sip"
 	"github.com/potsgate/potsgate/sip/sdp"
+	"github.com/potsgate/potsgate/telephony/line"
 )
 
-// Hold by hook flash: with EnableHold, a flash during a call puts the far
-// end on hold (re-INVITE sendonly; a port-to-port call is held inside the
-// gateway) and the held party hears the country's hold tone; the next
-// flash takes it back. The phone that holds hears silence: a consultation
-// call from the held state (dial tone, second call, transfer) is not built.
+// Hold and transfer by hook flash. With EnableHold, a flash during a call
+// puts the far end on hold (re-INVITE sendonly; a port-to-port call is held
+// inside the gateway) and the held party hears the country's hold tone;
+// the next flash takes it back. With EnableTransfer the line also gives
+// dial tone while the far end is held, and a number dialled then is where
+// the far end goes: a blind transfer by REFER (RFC 5589), after which the
+// gateway leaves the call. A consultation call before the transfer is not
+// built.
 
-// ParamEnableHold turns hold by hook flash on.
-const ParamEnableHold = "EnableHold"
+const (
+	// ParamEnableHold turns hold by hook flash on.
+	ParamEnableHold = "EnableHold"
+	// ParamEnableTransfer turns blind transfer by hook flash on.
+	ParamEnableTransfer = "EnableTransfer"
+)
 
-// HoldParams are the hold parameters.
+// HoldParams are the hold and transfer parameters.
 func HoldParams() []provisioning.Param {
-	return []provisioning.Param{{Name: ParamEnableHold, Kind: provisioning.KindBool, Default: "1",
-		Description: "a hook flash in a call puts the far end on hold; the next takes it back"}}
+	return []provisioning.Param{
+		{Name: ParamEnableHold, Kind: provisioning.KindBool, Default: "1",
+			Description: "a hook flash in a call puts the far end on hold; the next takes it back"},
+		{Name: ParamEnableTransfer, Kind: provisioning.KindBool, Default: "1",
+			Description: "a hook flash in a call gives dial tone; the number dialled gets the held far end (REFER)"},
+	}
 }
 
 // holdState is a port's hold: guarded by the port's mutex.
@@ -35,8 +48,8 @@ type holdState struct {
 
 func (p *port) SendFlash() {
 	g := p.g
-	if !g.opts.Config.Bool(ParamEnableHold) {
-		g.log.Info("hook flash ignored: EnableHold is off", "port", p.index)
+	if !g.opts.Config.Bool(ParamEnableHold) && !g.opts.Config.Bool(ParamEnableTransfer) {
+		g.log.Info("hook flash ignored: EnableHold and EnableTransfer are off", "port", p.index)
 		return
 	}
 	p.mu.Lock()
@@ -56,32 +69,83 @@ func (p *port) SendFlash() {
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
-		ctx, cancel := context.WithTimeout(g.ctx, 10*time.Second)
-		defer cancel()
-		var ch sdp.Choice
-		var err error
-		if held {
-			ch, err = c.Resume(ctx)
-		} else {
-			ch, err = c.Hold(ctx)
+		p.changeHold(c, !held)
+	}()
+}
+
+// changeHold holds or resumes the SIP call c by re-INVITE and switches the
+// audio the held party gets. The caller has set hold.changing.
+func (p *port) changeHold(c *sip.Call, hold bool) {
+	g := p.g
+	ctx, cancel := context.WithTimeout(g.ctx, 10*time.Second)
+	defer cancel()
+	var ch sdp.Choice
+	var err error
+	if hold {
+		ch, err = c.Hold(ctx)
+	} else {
+		ch, err = c.Resume(ctx)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hold.changing = false
+	if err != nil {
+		g.log.Warn("hold not changed", "port", p.index, "call", c.ID(), "hold", hold, "error", err)
+		return
+	}
+	if p.call != c {
+		return // the call ended meanwhile
+	}
+	if p.leg != nil {
+		if err := p.leg.Update(ch); err != nil {
+			g.log.Warn("media not updated", "port", p.index, "error", err)
 		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		p.hold.changing = false
+	}
+	p.setHeldLocked(hold)
+	g.log.Info("hold", "port", p.index, "call", c.ID(), "held", hold)
+}
+
+// Transfer sends the held far end to number (blind transfer): REFER, and
+// once accepted, BYE. A refused transfer takes the call back.
+func (p *port) Transfer(number string) {
+	g := p.g
+	p.mu.Lock()
+	c := p.call
+	if c == nil { // port-to-port calls are not transferred
+		p.setHeldLocked(false)
+		p.mu.Unlock()
+		go p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseUnavailable})
+		return
+	}
+	p.hold.changing = true // no flash toggles the hold meanwhile
+	p.mu.Unlock()
+	target := g.forwardTarget(number, p.number)
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		ctx, cancel := context.WithTimeout(g.ctx, 32*time.Second)
+		defer cancel()
+		final, err := c.Refer(ctx, target)
 		if err != nil {
-			g.log.Warn("hold not changed", "port", p.index, "call", c.ID(), "hold", !held, "error", err)
+			g.log.Warn("transfer refused, call taken back", "port", p.index, "call", c.ID(), "to", target, "error", err)
+			p.changeHold(c, false)
+			p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseUnavailable})
 			return
 		}
-		if p.call != c {
-			return // the call ended meanwhile
+		g.log.Info("call transferred", "port", p.index, "call", c.ID(), "to", target)
+		g.counters.Transferred.Add(1)
+		p.mu.Lock()
+		p.hold.changing = false
+		p.mu.Unlock()
+		// Blind: our part is over once the far end accepted. Its NOTIFY of
+		// the new call's outcome is let in first, briefly, as a courtesy.
+		select {
+		case status := <-final:
+			g.log.Info("transferred call", "port", p.index, "call", c.ID(), "status", status)
+		case <-time.After(4 * time.Second):
+		case <-c.Done():
 		}
-		if p.leg != nil {
-			if err := p.leg.Update(ch); err != nil {
-				g.log.Warn("media not updated", "port", p.index, "error", err)
-			}
-		}
-		p.setHeldLocked(!held)
-		g.log.Info("hold", "port", p.index, "call", c.ID(), "held", !held)
+		_ = c.Hangup(ctx) // the line hears the far end leave
 	}()
 }
 

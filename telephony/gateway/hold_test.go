@@ -109,3 +109,46 @@ func TestHoldByHookFlash(t *testing.T) {
 	}
 	_ = c.Hangup(r.ctx)
 }
+
+// TestRefusedTransferTakesCallBack: the phone flashes and dials 102 to
+// transfer the SIP caller, whose agent refuses REFER: the caller is taken
+// off hold again and the phone is back in the call.
+func TestRefusedTransferTakesCallBack(t *testing.T) {
+	r := newRig(t, "DigitMapping = '1xx'\n", 2, rtpFactory(t))
+	phone := r.phones[0]
+	c := r.dial(t, "101", 40220)
+	waitFor(t, "101 rings", phone.Ringing)
+	phone.PickUp()
+	var dirs []sdp.Direction
+	next := func(kind sip.EventKind) sip.Event {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case ev := <-c.Events():
+				if ev.Kind == kind {
+					return ev
+				}
+				if ev.Kind == sip.EventEnded {
+					t.Fatalf("call ended %d %s", ev.Code, ev.Reason)
+				}
+			case <-timeout:
+				t.Fatalf("no %v", kind)
+			}
+		}
+	}
+	next(sip.EventAnswered)
+	phone.Flash(300 * time.Millisecond)
+	dirs = append(dirs, next(sip.EventModified).Choice.Direction)
+	phone.Wait(500 * time.Millisecond)
+	phone.DialDTMF("102")
+	dirs = append(dirs, next(sip.EventModified).Choice.Direction)
+	if dirs[0] != sdp.RecvOnly || dirs[1] != sdp.SendRecv {
+		t.Fatalf("caller's media %v, want held (recvonly) then back (sendrecv)", dirs)
+	}
+	waitFor(t, "101 back in the call", func() bool { return r.g.Status().Ports[0].State == "connected" })
+	if n := r.g.Counters().Transferred.Load(); n != 0 {
+		t.Errorf("%d transfers counted", n)
+	}
+	_ = c.Hangup(r.ctx)
+}

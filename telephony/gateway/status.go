@@ -118,7 +118,7 @@ func (g *Gateway) Status() Status {
 	s.Counters = map[string]int64{
 		"attempted": c.Attempted.Load(), "established": c.Established.Load(), "busy": c.Busy.Load(),
 		"no_answer": c.NoAnswer.Load(), "no_route": c.NoRoute.Load(), "failed": c.Failed.Load(),
-		"forwarded": c.Forwarded.Load(),
+		"forwarded": c.Forwarded.Load(), "transferred": c.Transferred.Load(),
 	}
 	return s
 }

@@ -134,6 +134,7 @@ func FXSConfig(c provisioning.Config, port int) (line.FXSConfig, error) {
 		CallerID:          c.Bool(ParamEnableCallerID),
 		ReversePolarity:   c.Bool(ParamEnableReversalPolarity),
 		CallWaiting:       c.Bool(ParamEnableCallWaiting),
+		Transfer:          c.Bool(ParamEnableTransfer),
 	}
 	for _, r := range c.Table(TableTargetOfChannel) {
 		if int(r.Int("Port")) != port || r.Int("Type") == 0 || r.String("Destination") == "" {

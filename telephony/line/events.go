@@ -129,10 +129,11 @@ const (
 	RejectBusy
 	SendDigit // send Action.Digit to the far end (per DTMFTransportType)
 	SendFlash // hook flash during a call
+	Transfer  // transfer the held far end to Action.Number (blind); CallFailed if refused
 )
 
 var actionNames = [...]string{"", "play-tone", "set-ring", "send-caller-id", "send-cas", "set-polarity", "set-mwi", "seize",
-	"dial-digits", "play-digit", "media", "place-call", "answer", "hangup", "reject-busy", "send-digit", "send-flash"}
+	"dial-digits", "play-digit", "media", "place-call", "answer", "hangup", "reject-busy", "send-digit", "send-flash", "transfer"}
 
 func (k ActionKind) String() string {
 	if k > 0 && int(k) < len(actionNames) {
@@ -160,7 +161,7 @@ func (a Action) String() string {
 			return a.Kind.String() + " on"
 		}
 		return a.Kind.String() + " off"
-	case PlaceCall, DialDigits:
+	case PlaceCall, DialDigits, Transfer:
 		return a.Kind.String() + " " + a.Number
 	case SendDigit, PlayDigit:
 		return a.Kind.String() + " " + string(a.Digit)

@@ -27,6 +27,10 @@ type FXSConfig struct {
 	CallWaitingTone   time.Duration // length of the call waiting tone before the CAS (300 ms)
 	Hotline           string        // TargetOfChannel: dial this on off-hook
 	HotlineDelay      time.Duration // HotLineToneDuration: dial tone this long before the hotline dials (0 = at once)
+	// Transfer (EnableTransfer): a flash in a call holds the far end and
+	// gives dial tone; the number dialled then is where the far end is
+	// transferred (blind transfer). A second flash takes the call back.
+	Transfer bool
 }
 
 func (c FXSConfig) withDefaults() FXSConfig {
@@ -66,9 +70,12 @@ const (
 	FXSConnected                    // in a call
 	FXSDisconnected                 // busy or reorder tone after a call ended or failed
 	FXSHowler                       // off-hook warning
+	FXSTransferDial                 // far end held, dial tone: collecting the transfer target
+	FXSTransferring                 // transfer asked of the network, waiting for its outcome
 )
 
-var fxsStateNames = [...]string{"idle", "ringing", "dial-tone", "digits", "calling", "connected", "disconnected", "howler"}
+var fxsStateNames = [...]string{"idle", "ringing", "dial-tone", "digits", "calling", "connected", "disconnected", "howler",
+	"transfer-dial", "transferring"}
 
 func (s FXSState) String() string {
 	if s >= 0 && int(s) < len(fxsStateNames) {
@@ -139,6 +146,8 @@ type FXS struct {
 	cwAt     time.Time
 	cwCaller CallerID
 
+	transferTo string // digits dialled for a transfer
+
 	reversed bool
 	tone     Tone
 }
@@ -181,7 +190,7 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			m.onHookSince = now // decided by its length: see hookOff and timers
 		}
 	case HookFlash:
-		m.flash(acts)
+		m.flash(acts, now)
 	case PulseDigit:
 		m.digit(acts, ev.Digit, now)
 	case Digit:
@@ -228,6 +237,12 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			}
 		}
 	case CallFailed:
+		if m.state == FXSTransferring {
+			// The transfer was refused: the network took the call back.
+			m.state = FXSConnected
+			m.play(acts, NoTone)
+			return
+		}
 		if m.state == FXSCalling {
 			t := ReorderTone
 			if ev.Cause == CauseBusy {
@@ -244,7 +259,8 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 		case FXSRinging:
 			m.stopRing(acts)
 			m.state = FXSIdle
-		case FXSCalling, FXSConnected:
+		case FXSCalling, FXSConnected, FXSTransferDial, FXSTransferring:
+			// (after a transfer the far end leaves: the phone hears it gone)
 			*acts = append(*acts, Action{Kind: Media, On: false})
 			m.disconnect(acts, BusyTone, now)
 		}
@@ -271,7 +287,7 @@ func (m *FXS) hookOff(acts *[]Action, now time.Time) {
 				m.lastMake = now
 			}
 		case d < m.cfg.FlashHookPeriod:
-			m.flash(acts)
+			m.flash(acts, now)
 		}
 		return
 	}
@@ -300,18 +316,38 @@ func (m *FXS) hookOff(acts *[]Action, now time.Time) {
 	}
 }
 
-func (m *FXS) flash(acts *[]Action) {
-	if m.state == FXSConnected {
+func (m *FXS) flash(acts *[]Action, now time.Time) {
+	switch {
+	case m.state == FXSConnected && m.cfg.Transfer && !m.waiting:
+		// The network holds the far end; the phone dials the target.
+		*acts = append(*acts, Action{Kind: SendFlash})
+		m.state, m.transferTo = FXSTransferDial, ""
+		m.play(acts, DialTone)
+		m.setTimer(timerDialTone, now.Add(m.cfg.TimeForDialTone))
+	case m.state == FXSTransferDial:
+		m.resume(acts)
+	case m.state == FXSConnected:
 		// With a call waiting, the network swaps to it on the flash.
 		m.waiting, m.cw = false, cwNone
 		*acts = append(*acts, Action{Kind: SendFlash})
 	}
 }
 
+// resume leaves transfer dialling: the network takes the held call back.
+func (m *FXS) resume(acts *[]Action) {
+	m.state = FXSConnected
+	m.setTimer(noTimer, time.Time{})
+	m.play(acts, NoTone)
+	*acts = append(*acts, Action{Kind: SendFlash})
+}
+
 func (m *FXS) digit(acts *[]Action, d byte, now time.Time) {
 	switch m.state {
 	case FXSConnected:
 		*acts = append(*acts, Action{Kind: SendDigit, Digit: d})
+		return
+	case FXSTransferDial:
+		m.transferDigit(acts, d, now)
 		return
 	case FXSDialTone:
 		m.state = FXSDigits
@@ -352,6 +388,43 @@ func (m *FXS) digit(acts *[]Action, d byte, now time.Time) {
 		m.setTimer(timerDigits, now.Add(m.cfg.TimeBetweenDigits))
 	}
 }
+
+// transferDigit collects the transfer target by the digit map, as a
+// number for a call is; a number the map rejects takes the call back.
+func (m *FXS) transferDigit(acts *[]Action, d byte, now time.Time) {
+	m.play(acts, NoTone)
+	if d == '#' && m.transferTo != "" && m.cfg.DigitMap.Match(m.transferTo+"#").Verdict == digitmap.Reject {
+		m.transferComplete(acts)
+		return
+	}
+	m.transferTo += string(d)
+	r := m.cfg.DigitMap.Match(m.transferTo)
+	switch {
+	case r.Verdict == digitmap.Complete || len(m.transferTo) >= m.cfg.MaxDigits:
+		m.transferComplete(acts)
+	case r.Verdict == digitmap.Reject:
+		m.resume(acts)
+	case r.Verdict == digitmap.CompleteOnTimer && r.Timer == digitmap.ShortTimer:
+		m.setTimer(timerComplete, now.Add(m.cfg.ShortTimer))
+	case r.Verdict == digitmap.CompleteOnTimer:
+		m.setTimer(timerComplete, now.Add(m.cfg.TimeBetweenDigits))
+	default:
+		m.setTimer(timerDigits, now.Add(m.cfg.TimeBetweenDigits))
+	}
+}
+
+func (m *FXS) transferComplete(acts *[]Action) {
+	if !m.cfg.DigitMap.Accepts(m.transferTo) && m.cfg.DigitMap != nil {
+		m.resume(acts)
+		return
+	}
+	m.state = FXSTransferring
+	m.setTimer(noTimer, time.Time{})
+	*acts = append(*acts, Action{Kind: Transfer, Number: m.transferTo})
+}
+
+// TransferTarget is the number dialled for the last transfer.
+func (m FXS) TransferTarget() string { return m.transferTo }
 
 func (m *FXS) placeCall(acts *[]Action, number string) {
 	m.state = FXSCalling
@@ -401,9 +474,9 @@ func (m *FXS) stopRing(acts *[]Action) {
 // hangUp is the phone put down for longer than FlashHookPeriod.
 func (m *FXS) hangUp(acts *[]Action) {
 	switch m.state {
-	case FXSCalling, FXSConnected:
+	case FXSCalling, FXSConnected, FXSTransferDial, FXSTransferring:
 		*acts = append(*acts, Action{Kind: Hangup})
-		if m.state == FXSConnected {
+		if m.state != FXSCalling {
 			*acts = append(*acts, Action{Kind: Media, On: false})
 		}
 	}
@@ -465,6 +538,9 @@ func (m *FXS) timers(acts *[]Action, now time.Time) {
 			m.state = FXSHowler
 			m.play(acts, HowlerTone)
 		}
+		if m.state == FXSTransferDial {
+			m.resume(acts) // nothing dialled: back to the held call
+		}
 	case timerHotline:
 		if m.state == FXSDialTone {
 			m.placeCall(acts, m.cfg.Hotline)
@@ -473,7 +549,17 @@ func (m *FXS) timers(acts *[]Action, now time.Time) {
 		if m.state == FXSDigits {
 			m.placeCall(acts, m.digits)
 		}
+		if m.state == FXSTransferDial {
+			m.transferComplete(acts)
+		}
 	case timerDigits:
+		if m.state == FXSTransferDial {
+			if m.cfg.DigitMap == nil && m.transferTo != "" {
+				m.transferComplete(acts)
+			} else {
+				m.resume(acts)
+			}
+		}
 		if m.state == FXSDigits {
 			if m.cfg.DigitMap == nil && m.digits != "" {
 				m.placeCall(acts, m.digits)

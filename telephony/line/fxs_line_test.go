@@ -41,10 +41,11 @@ func (n *recordingNetwork) PlaceCall(number string, cid CallerID) {
 	n.mu.Unlock()
 	n.record("place-call " + number)
 }
-func (n *recordingNetwork) Answer()     { n.record("answer") }
-func (n *recordingNetwork) Hangup()     { n.record("hangup") }
-func (n *recordingNetwork) RejectBusy() { n.record("reject-busy") }
-func (n *recordingNetwork) SendFlash()  { n.record("flash") }
+func (n *recordingNetwork) Answer()                { n.record("answer") }
+func (n *recordingNetwork) Hangup()                { n.record("hangup") }
+func (n *recordingNetwork) RejectBusy()            { n.record("reject-busy") }
+func (n *recordingNetwork) SendFlash()             { n.record("flash") }
+func (n *recordingNetwork) Transfer(number string) { n.record("transfer " + number) }
 func (n *recordingNetwork) SendDigit(d byte) {
 	n.mu.Lock()
 	n.digits = append(n.digits, d)

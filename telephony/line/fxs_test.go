@@ -284,3 +284,48 @@ func TestFXSCallWaitingWithType2CallerID(t *testing.T) {
 	_, log = runScript(m, 0, at{0, second})
 	wantLog(t, log, "0s reject-busy")
 }
+
+// TestFXSBlindTransfer: with Transfer, a flash in a call holds the far end
+// (send-flash) and gives dial tone; the number dialled by the digit map is
+// the transfer target. A refused transfer, a second flash, a rejected
+// number or silence take the call back; hanging up ends the held call.
+func TestFXSBlindTransfer(t *testing.T) {
+	cfg := FXSConfig{Hotline: "200", Transfer: true, DigitMap: mustMap(t, "2xx|9xxxT"), TimeForDialTone: 5 * time.Second}
+	connected, _ := runScript(NewFXS(cfg), time.Second, at{0, ev(HookOff)}, at{500 * ms, ev(RemoteAnswered)})
+	flash := func(d time.Duration) []at { return []at{{d, ev(HookOn)}, {d + 300*ms, ev(HookOff)}} }
+
+	m, log := runScript(connected, 2*time.Second, append(flash(0), at{time.Second, key('2')}, at{1100 * ms, key('0')}, at{1200 * ms, key('1')})...)
+	wantLog(t, log, "300ms send-flash", "300ms play-tone dial", "1s play-tone none", "1.2s transfer 201")
+	if m.State() != FXSTransferring || m.TransferTarget() != "201" {
+		t.Fatalf("state %v, target %q", m.State(), m.TransferTarget())
+	}
+	// Refused: the call is back.
+	back, log := runScript(m, 100*ms, at{0, Event{Kind: CallFailed}})
+	wantLog(t, log)
+	if back.State() != FXSConnected {
+		t.Fatalf("after a refused transfer: %v", back.State())
+	}
+	// Done: the far end leaves, the phone hears it gone.
+	_, log = runScript(m, 100*ms, at{0, ev(RemoteHangup)})
+	wantLog(t, log, "0s media off", "0s play-tone busy")
+
+	// A second flash before dialling takes the call back.
+	_, log = runScript(connected, 2*time.Second, append(flash(0), flash(time.Second)...)...)
+	wantLog(t, log, "300ms send-flash", "300ms play-tone dial", "1.3s play-tone none", "1.3s send-flash")
+	// A number the map rejects takes it back too; so does dial tone left alone.
+	_, log = runScript(connected, 2*time.Second, append(flash(0), at{time.Second, key('5')})...)
+	wantLog(t, log, "300ms send-flash", "300ms play-tone dial", "1s play-tone none", "1s send-flash")
+	_, log = runScript(connected, 6*time.Second, flash(0)...)
+	wantLog(t, log, "300ms send-flash", "300ms play-tone dial", "5.3s play-tone none", "5.3s send-flash")
+	// 9 and three digits: complete when the inter-digit timer runs out.
+	_, log = runScript(connected, 6*time.Second, append(flash(0), at{time.Second, key('9')}, at{1100 * ms, key('1')}, at{1200 * ms, key('2')}, at{1300 * ms, key('3')})...)
+	wantLog(t, log, "300ms send-flash", "300ms play-tone dial", "1s play-tone none", "5.3s transfer 9123")
+	// Hanging up while dialling ends the held call.
+	_, log = runScript(connected, 2*time.Second, append(flash(0), at{500 * ms, ev(HookOn)})...)
+	wantLog(t, log, "300ms send-flash", "300ms play-tone dial", "1.2s hangup", "1.2s media off", "1.2s play-tone none")
+	// Without Transfer a flash is only sent on (hold, or call waiting).
+	cfg.Transfer = false
+	plain, _ := runScript(NewFXS(cfg), time.Second, at{0, ev(HookOff)}, at{500 * ms, ev(RemoteAnswered)})
+	_, log = runScript(plain, time.Second, flash(0)...)
+	wantLog(t, log, "300ms send-flash")
+}

@@ -23,6 +23,9 @@ type Network interface {
 	RejectBusy()
 	SendDigit(d byte)
 	SendFlash()
+	// Transfer sends the held far end to number (blind transfer); when
+	// the network refuses, it takes the call back and delivers CallFailed.
+	Transfer(number string)
 	// ReadAudio fills dst with the next frame from the far end (silence
 	// when there is none); WriteAudio takes the frame heard on the line.
 	// Both are called only while the voice path is connected.
@@ -167,6 +170,8 @@ func (v *voice) common(a Action) bool {
 		v.net.SendDigit(a.Digit)
 	case SendFlash:
 		v.net.SendFlash()
+	case Transfer:
+		v.net.Transfer(a.Number)
 	default:
 		return false
 	}
