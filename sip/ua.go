@@ -48,6 +48,9 @@ type Config struct {
 	// (EnableSIPRemoteReset).
 	EnableRemoteReset bool
 	TrustedHosts      []netip.Addr
+	// EnableMWI takes message-summary NOTIFYs (RFC 3842) from TrustedHosts
+	// to a Handler that is a MessageWaiter.
+	EnableMWI bool
 	// PrackMode is the use of reliable provisional responses (RFC 3262).
 	PrackMode PrackMode
 	// MinSE is the smallest session interval accepted (RFC 4028; 0 = 90 s).
@@ -437,8 +440,12 @@ func (u *UA) onNotify(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		event = strings.TrimSpace(h.Value())
 	}
 	name, params, _ := strings.Cut(event, ";")
-	if strings.EqualFold(strings.TrimSpace(name), "refer") {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "refer":
 		u.onReferNotify(req, tx)
+		return
+	case "message-summary":
+		u.onMessageSummary(req, tx)
 		return
 	}
 	if !strings.EqualFold(strings.TrimSpace(name), "check-sync") {
@@ -463,17 +470,5 @@ func (u *UA) onNotify(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 }
 
 func (u *UA) trusted(source string) bool {
-	if !u.cfg.EnableRemoteReset {
-		return false
-	}
-	ap, err := netip.ParseAddrPort(source)
-	if err != nil {
-		return false
-	}
-	for _, a := range u.cfg.TrustedHosts {
-		if a.Unmap() == ap.Addr().Unmap() {
-			return true
-		}
-	}
-	return false
+	return u.cfg.EnableRemoteReset && hostIn(source, u.cfg.TrustedHosts)
 }

@@ -721,3 +721,53 @@ func TestConfigurationErrorAlarm(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestMessageWaitingNotify: with EnableMWI, sipsak sends the gateway the
+// voice mail server's message-summary NOTIFY for 102 from the proxy's
+// address: the phone's lamp lights, and goes out with "Messages-Waiting:
+// no". Without EnableMWI the NOTIFY is refused and nothing lights.
+func TestMessageWaitingNotify(t *testing.T) {
+	peer.Require(t, "sipsak")
+	notify := func(g *gw, waiting string) (string, error) {
+		dir := t.TempDir()
+		f := filepath.Join(dir, "notify.txt")
+		body := "Messages-Waiting: " + waiting + "\r\nMessage-Account: sip:102@127.0.0.1\r\nVoice-Message: 2/0 (0/0)\r\n"
+		msg := "NOTIFY sip:102@" + g.SIP + " SIP/2.0\r\nFrom: <sip:vm@127.0.0.1>;tag=mwi1\r\nTo: <sip:102@127.0.0.1>\r\nCall-ID: mwi-" + waiting + "@127.0.0.1\r\nCSeq: 1 NOTIFY\r\nContact: <sip:vm@127.0.0.1:5099>\r\nMax-Forwards: 70\r\nEvent: message-summary\r\nSubscription-State: active\r\nContent-Type: application/simple-message-summary\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+		if err := os.WriteFile(f, []byte(msg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return peer.Run(t, 20*time.Second, dir, "sipsak", "-f", f, "-s", "sip:102@"+g.SIP, "-l", strconv.Itoa(peer.FreeUDPPort(t)), "-v")
+	}
+	waitMWI := func(g *gw, on bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for g.Phones[1].MWI() != on {
+			if time.Now().After(deadline) {
+				t.Fatalf("102's lamp is not %v", on)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	g := startGateway(t, "", "EnableMWI = 1")
+	if out, err := notify(g, "yes"); err != nil {
+		t.Fatalf("message-summary NOTIFY: %v\n%s", err, out)
+	}
+	waitMWI(g, true)
+	if g.Phones[0].MWI() {
+		t.Error("101's lamp lit for 102's voice mail")
+	}
+	if out, err := notify(g, "no"); err != nil {
+		t.Fatalf("message-summary NOTIFY: %v\n%s", err, out)
+	}
+	waitMWI(g, false)
+	g.stop()
+
+	off := startGateway(t, "")
+	if out, err := notify(off, "yes"); err == nil || !strings.Contains(out, "489") {
+		t.Fatalf("message-summary with EnableMWI = 0: %v\n%s", err, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if off.Phones[1].MWI() {
+		t.Error("a lamp lit with EnableMWI = 0")
+	}
+}

@@ -133,6 +133,7 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 		Proxy:             c.String(ParamProxyIP),
 		PacketTime:        20 * time.Millisecond,
 		EnableRemoteReset: c.Bool(provisioning.ParamEnableSIPRemoteReset),
+		EnableMWI:         c.Bool(ParamEnableMWI),
 		PrackMode:         sip.PrackMode(c.Int(ParamPrackMode)),
 		MinSE:             time.Duration(c.Int(ParamMinSE)) * time.Second,
 		SessionExpires:    time.Duration(c.Int(ParamSIPSessionExpires)) * time.Second,
@@ -174,8 +175,8 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 	if c.Int(ParamEnableProxyKeepAlive) == 1 {
 		sc.KeepAlive = time.Duration(c.Int(ParamProxyKeepAliveTime)) * time.Second
 	}
-	// Remote control (check-sync) is trusted from the proxies and the
-	// registrar only.
+	// Remote control (check-sync) and message waiting are trusted from the
+	// proxies and the registrar only.
 	for _, hp := range append(append([]string(nil), sc.Proxies...), c.String(ParamRegistrarIP)) {
 		host, _, _ := strings.Cut(hp, ":")
 		if a, err := netip.ParseAddr(host); err == nil {
