@@ -48,14 +48,25 @@ type holdState struct {
 
 func (p *port) SendFlash() {
 	g := p.g
-	if !g.opts.Config.Bool(ParamEnableHold) && !g.opts.Config.Bool(ParamEnableTransfer) {
-		g.log.Info("hook flash ignored: EnableHold and EnableTransfer are off", "port", p.index)
-		return
-	}
 	p.mu.Lock()
 	c, peer, held := p.call, p.peer, p.hold.held
-	if p.hold.changing || c == nil && peer == nil {
+	if p.hold.changing || p.cw.swapping || c == nil && peer == nil {
 		p.mu.Unlock()
+		return
+	}
+	if p.cw.waiting != nil || p.cw.held != nil { // call waiting: answer or swap
+		p.cw.swapping = true
+		p.mu.Unlock()
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			p.swap()
+		}()
+		return
+	}
+	if !g.opts.Config.Bool(ParamEnableHold) && !g.opts.Config.Bool(ParamEnableTransfer) {
+		p.mu.Unlock()
+		g.log.Info("hook flash ignored: EnableHold and EnableTransfer are off", "port", p.index)
 		return
 	}
 	if peer != nil { // a local call is held here

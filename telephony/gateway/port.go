@@ -27,6 +27,12 @@ type port struct {
 	peer  *port
 	inbox frameRing // audio from a local peer
 	hold  holdState
+	cw    cwState
+	// cwMu orders call waiting swaps and the ends of calls: a swap's
+	// re-INVITEs and a call's end never interleave.
+	cwMu sync.Mutex
+	// hangingUp: the phone hung up, every call of the port ends with it.
+	hangingUp bool
 }
 
 func (p *port) step() error {
@@ -88,13 +94,16 @@ func (p *port) claim(c *sip.Call, peer *port) bool {
 func (p *port) release() {
 	p.mu.Lock()
 	leg := p.leg
+	waiting, held, heldLeg := p.cw.waiting, p.cw.held, p.cw.heldLeg
 	p.call, p.leg, p.peer = nil, nil, nil
 	p.hold.held, p.hold.changing = false, false
+	p.cw, p.hangingUp = cwState{}, false
 	p.inbox.reset()
 	p.mu.Unlock()
 	if leg != nil {
 		_ = leg.Close()
 	}
+	p.endOthers(waiting, held, heldLeg)
 }
 
 // links returns the RTP leg and the local peer of the current call.
@@ -166,9 +175,9 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 // it starts; that of an incoming call once the line answers.
 func (p *port) follow(c *sip.Call, outgoing bool) {
 	g := p.g
-	answered := false
+	answered, ended := false, false
 	for ev := range c.Events() {
-		leg, _ := p.links()
+		leg := p.legOf(c)
 		switch ev.Kind {
 		case sip.EventRinging:
 			p.deliver(line.Event{Kind: line.RemoteRinging})
@@ -194,6 +203,11 @@ func (p *port) follow(c *sip.Call, outgoing bool) {
 			}
 		case sip.EventEnded:
 			g.log.Info("call ended", "port", p.index, "call", c.ID(), "code", ev.Code, "reason", ev.Reason)
+			p.cwMu.Lock() // until callGone: a swap sees the end whole or not at all
+			ended = true
+			if p.secondary(c) {
+				break // the line's call goes on: see callGone
+			}
 			switch {
 			case answered || !outgoing:
 				p.deliver(line.Event{Kind: line.RemoteHangup})
@@ -209,7 +223,24 @@ func (p *port) follow(c *sip.Call, outgoing bool) {
 			}
 		}
 	}
-	p.release()
+	if !ended { // the events closed without an end event: cannot happen, but be whole
+		p.cwMu.Lock()
+	}
+	p.callGone(c)
+	p.cwMu.Unlock()
+}
+
+// legOf is the RTP leg of c: the talking call's, or the held call's.
+func (p *port) legOf(c *sip.Call) MediaLeg {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c == p.cw.held {
+		return p.cw.heldLeg
+	}
+	if c == p.call {
+		return p.leg
+	}
+	return nil
 }
 
 func (p *port) callLocal(target *port) {
@@ -267,6 +298,9 @@ func (p *port) Hangup() {
 		peer.release()
 		p.release()
 	case c != nil:
+		p.mu.Lock()
+		p.hangingUp = true // a held or waiting call ends with this one
+		p.mu.Unlock()
 		p.g.wg.Add(1)
 		go func() {
 			defer p.g.wg.Done()
@@ -280,6 +314,9 @@ func (p *port) Hangup() {
 func (p *port) RejectBusy() {
 	p.mu.Lock()
 	c := p.call
+	if p.cw.waiting != nil { // the line cannot alert it after all
+		c = p.cw.waiting
+	}
 	p.mu.Unlock()
 	if c != nil {
 		_ = c.Reject(486, "Busy Here")
@@ -394,6 +431,9 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 		return
 	}
 	if p != nil && g.forward(p, c, !p.idle()) {
+		return
+	}
+	if p != nil && !p.idle() && p.offerWaiting(c) {
 		return
 	}
 	if p == nil || !p.idle() || !p.claim(c, nil) {

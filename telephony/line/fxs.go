@@ -142,6 +142,7 @@ type FXS struct {
 	// the type 2 caller ID exchange: tone, then CAS and the wait for the
 	// phone's acknowledgement.
 	waiting  bool
+	twoCalls bool // the waiting call was taken: a flash swaps the two
 	cw       cwStep
 	cwAt     time.Time
 	cwCaller CallerID
@@ -251,8 +252,8 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			m.disconnect(acts, t, now)
 		}
 	case RemoteHangup:
-		if ev.Waiting {
-			m.waiting, m.cw = false, cwNone
+		if ev.Waiting { // the other call (waiting or held) is gone
+			m.waiting, m.cw, m.twoCalls = false, cwNone, false
 			return
 		}
 		switch m.state {
@@ -318,7 +319,7 @@ func (m *FXS) hookOff(acts *[]Action, now time.Time) {
 
 func (m *FXS) flash(acts *[]Action, now time.Time) {
 	switch {
-	case m.state == FXSConnected && m.cfg.Transfer && !m.waiting:
+	case m.state == FXSConnected && m.cfg.Transfer && !m.waiting && !m.twoCalls:
 		// The network holds the far end; the phone dials the target.
 		*acts = append(*acts, Action{Kind: SendFlash})
 		m.state, m.transferTo = FXSTransferDial, ""
@@ -327,7 +328,11 @@ func (m *FXS) flash(acts *[]Action, now time.Time) {
 	case m.state == FXSTransferDial:
 		m.resume(acts)
 	case m.state == FXSConnected:
-		// With a call waiting, the network swaps to it on the flash.
+		// With a call waiting, the network answers it and holds the
+		// first; with two calls, it swaps them.
+		if m.waiting {
+			m.twoCalls = true
+		}
 		m.waiting, m.cw = false, cwNone
 		*acts = append(*acts, Action{Kind: SendFlash})
 	}
@@ -487,6 +492,7 @@ func (m *FXS) hangUp(acts *[]Action) {
 	m.play(acts, NoTone)
 	m.state = FXSIdle
 	m.pulses = 0
+	m.waiting, m.cw, m.twoCalls = false, cwNone, false
 	m.setTimer(noTimer, time.Time{})
 }
 

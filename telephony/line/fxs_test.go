@@ -329,3 +329,23 @@ func TestFXSBlindTransfer(t *testing.T) {
 	_, log = runScript(plain, time.Second, flash(0)...)
 	wantLog(t, log, "300ms send-flash")
 }
+
+// TestFXSCallWaitingWithTransfer: once the waiting call is taken, flashes
+// swap the two calls instead of starting a transfer; when the other call
+// is gone, a flash starts a transfer again.
+func TestFXSCallWaitingWithTransfer(t *testing.T) {
+	cfg := FXSConfig{CallWaiting: true, Transfer: true, Hotline: "1", DigitMap: mustMap(t, "2xx")}
+	m, _ := runScript(NewFXS(cfg), time.Second, at{0, ev(HookOff)}, at{100 * ms, ev(RemoteAnswered)})
+	m, _ = runScript(m, time.Second, at{0, Event{Kind: IncomingCall, CallerID: CallerID{Number: "777"}}})
+	flash := []at{{0, ev(HookOn)}, {300 * ms, ev(HookOff)}}
+	m, log := runScript(m, time.Second, flash...) // take the waiting call
+	wantLog(t, log, "300ms send-flash")
+	m, log = runScript(m, time.Second, flash...) // swap
+	wantLog(t, log, "300ms send-flash")
+	if m.State() != FXSConnected {
+		t.Fatalf("state %v after swapping", m.State())
+	}
+	m, _ = runScript(m, 0, at{0, Event{Kind: RemoteHangup, Waiting: true}}) // the other call left
+	_, log = runScript(m, time.Second, flash...)
+	wantLog(t, log, "300ms send-flash", "300ms play-tone dial")
+}
