@@ -100,3 +100,34 @@ func TestCallWaiting(t *testing.T) {
 		t.Errorf("second call without call waiting ended %d, want 486", ev.Code)
 	}
 }
+
+// TestCallWaitingHangUpEndsBoth: the phone hangs up with a call waiting:
+// the talking caller gets BYE and the waiting one 480.
+func TestCallWaitingHangUpEndsBoth(t *testing.T) {
+	r := newRig(t, "EnableCallWaiting = 1\n", 1, rtpFactory(t))
+	phone := r.phones[0]
+	second, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, refuseAll{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go second.Serve(r.ctx)
+	t.Cleanup(func() { second.Close() })
+	a := events{t, r.dial(t, "101", 40250)}
+	waitFor(t, "101 rings", phone.Ringing)
+	phone.PickUp()
+	a.next(sip.EventAnswered)
+	waitFor(t, "101 in the call", func() bool { return r.g.Status().Ports[0].State == "connected" })
+	bc, err := second.Dial(r.ctx, sip.Dial{To: "101", Host: r.g.SIPAddr(), From: "777", LocalPort: 40252})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events{t, bc}.next(sip.EventRinging)
+	phone.HangUp()
+	if ev := ended(t, a.c, 5*time.Second); ev.Reason != "remote hangup" {
+		t.Errorf("talking caller: %d %s, want the gateway's BYE", ev.Code, ev.Reason)
+	}
+	if ev := ended(t, bc, 5*time.Second); ev.Code != 480 {
+		t.Errorf("waiting caller: %d %s, want 480", ev.Code, ev.Reason)
+	}
+	waitFor(t, "port free", func() bool { return r.g.ports[0].idle() })
+}
