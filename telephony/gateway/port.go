@@ -223,7 +223,7 @@ func (p *port) follow(c *sip.Call, outgoing bool) {
 			}
 		}
 	}
-	if !ended { // the events closed without an end event: cannot happen, but be whole
+	if !ended { // the end event was dropped (a full events buffer): still settle
 		p.cwMu.Lock()
 	}
 	p.callGone(c)
