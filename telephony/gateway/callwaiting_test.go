@@ -36,19 +36,27 @@ func (e events) next(kind sip.EventKind) sip.Event {
 	}
 }
 
-// TestCallWaiting: 101 talks with A when B calls: B hears ringing, the
-// phone gets the call waiting alert. A flash answers B and holds A; the
-// next swaps back to A. B hangs up while held; then A hangs up and the
-// phone hears busy tone. Without EnableCallWaiting, B gets 486.
-func TestCallWaiting(t *testing.T) {
+// newCallWaitingRig is a gateway with call waiting on one port, and a
+// second SIP caller.
+func newCallWaitingRig(t *testing.T) (*rig, *sip.UA) {
+	t.Helper()
 	r := newRig(t, "EnableCallWaiting = 1\n", 1, rtpFactory(t))
-	phone := r.phones[0]
 	second, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, refuseAll{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	go second.Serve(r.ctx)
 	t.Cleanup(func() { second.Close() })
+	return r, second
+}
+
+// TestCallWaiting: 101 talks with A when B calls: B hears ringing, the
+// phone gets the call waiting alert. A flash answers B and holds A; the
+// next swaps back to A. B hangs up while held; then A hangs up and the
+// phone hears busy tone. Without EnableCallWaiting, B gets 486.
+func TestCallWaiting(t *testing.T) {
+	r, second := newCallWaitingRig(t)
+	phone := r.phones[0]
 
 	a := events{t, r.dial(t, "101", 40240)}
 	waitFor(t, "101 rings", phone.Ringing)
@@ -104,14 +112,8 @@ func TestCallWaiting(t *testing.T) {
 // TestCallWaitingHangUpEndsBoth: the phone hangs up with a call waiting:
 // the talking caller gets BYE and the waiting one 480.
 func TestCallWaitingHangUpEndsBoth(t *testing.T) {
-	r := newRig(t, "EnableCallWaiting = 1\n", 1, rtpFactory(t))
+	r, second := newCallWaitingRig(t)
 	phone := r.phones[0]
-	second, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, refuseAll{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go second.Serve(r.ctx)
-	t.Cleanup(func() { second.Close() })
 	a := events{t, r.dial(t, "101", 40250)}
 	waitFor(t, "101 rings", phone.Ringing)
 	phone.PickUp()

@@ -54,23 +54,7 @@ func TestHoldByHookFlash(t *testing.T) {
 	c := r.dial(t, "101", 40200)
 	waitFor(t, "101 rings", phone.Ringing)
 	phone.PickUp()
-	next := func(kind sip.EventKind) sip.Event {
-		t.Helper()
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case ev := <-c.Events():
-				if ev.Kind == kind {
-					return ev
-				}
-				if ev.Kind == sip.EventEnded {
-					t.Fatalf("call ended %d %s", ev.Code, ev.Reason)
-				}
-			case <-timeout:
-				t.Fatalf("no %v", kind)
-			}
-		}
-	}
+	next := events{t, c}.next
 	next(sip.EventAnswered)
 	voice := make([]int16, 16000) // the phone talks: 1 kHz for 2 s
 	for i := range voice {
@@ -120,23 +104,7 @@ func TestRefusedTransferTakesCallBack(t *testing.T) {
 	waitFor(t, "101 rings", phone.Ringing)
 	phone.PickUp()
 	var dirs []sdp.Direction
-	next := func(kind sip.EventKind) sip.Event {
-		t.Helper()
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case ev := <-c.Events():
-				if ev.Kind == kind {
-					return ev
-				}
-				if ev.Kind == sip.EventEnded {
-					t.Fatalf("call ended %d %s", ev.Code, ev.Reason)
-				}
-			case <-timeout:
-				t.Fatalf("no %v", kind)
-			}
-		}
-	}
+	next := events{t, c}.next
 	next(sip.EventAnswered)
 	phone.Flash(300 * time.Millisecond)
 	dirs = append(dirs, next(sip.EventModified).Choice.Direction)
