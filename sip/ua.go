@@ -313,14 +313,8 @@ func (u *UA) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		_ = tx.Respond(res)
 		return
 	}
-	offer, err := sdp.Parse(req.Body())
-	if err != nil || len(req.Body()) == 0 {
-		u.respond(tx, req, 488, "Not Acceptable Here")
-		return
-	}
-	choice, err := sdp.Negotiate(offer, u.cfg.Codecs, u.cfg.DTMFPayloadType != 0)
-	if err != nil {
-		u.respond(tx, req, 488, "Not Acceptable Here")
+	offer, choice, ok := u.negotiate(req, tx)
+	if !ok {
 		return
 	}
 	c := newCall(u, id, false)
@@ -375,14 +369,8 @@ func (u *UA) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	c.reinvitePending = true
 	c.mu.Unlock()
 	defer func() { c.mu.Lock(); c.reinvitePending = false; c.mu.Unlock() }()
-	offer, err := sdp.Parse(req.Body())
-	if err != nil || len(req.Body()) == 0 {
-		u.respond(tx, req, 488, "Not Acceptable Here")
-		return
-	}
-	choice, err := sdp.Negotiate(offer, u.cfg.Codecs, u.cfg.DTMFPayloadType != 0)
-	if err != nil {
-		u.respond(tx, req, 488, "Not Acceptable Here")
+	offer, choice, ok := u.negotiate(req, tx)
+	if !ok {
 		return
 	}
 	body := c.answerSDP(offer, choice)
@@ -471,4 +459,17 @@ func (u *UA) onNotify(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 
 func (u *UA) trusted(source string) bool {
 	return u.cfg.EnableRemoteReset && hostIn(source, u.cfg.TrustedHosts)
+}
+
+// negotiate answers the SDP offer of an INVITE, or refuses it with 488.
+func (u *UA) negotiate(req *sipmsg.Request, tx sipmsg.ServerTransaction) (*sdp.Session, sdp.Choice, bool) {
+	offer, err := sdp.Parse(req.Body())
+	if err == nil && len(req.Body()) > 0 {
+		var choice sdp.Choice
+		if choice, err = sdp.Negotiate(offer, u.cfg.Codecs, u.cfg.DTMFPayloadType != 0); err == nil {
+			return offer, choice, true
+		}
+	}
+	u.respond(tx, req, 488, "Not Acceptable Here")
+	return nil, sdp.Choice{}, false
 }
