@@ -171,7 +171,18 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		return err
 	}
 	host.updater = updater
+	var onCDR func(gateway.CDR)
+	if addr := gateway.SyslogCDRAddr(cfg); addr != "" {
+		send, closeSyslog, err := gateway.SyslogCDR(addr)
+		if err != nil {
+			return err
+		}
+		defer closeSyslog()
+		onCDR = send
+		log.Info("call detail records to syslog", "server", addr)
+	}
 	g, err := gateway.New(gateway.Options{
+		OnCDR:  onCDR,
 		Config: cfg, Ports: ports, Tones: tones, SIP: sipCfg, Media: media, Paced: true, Logger: log,
 		SAS: gateway.SASConfig(cfg),
 		OnAlarm: func(al gateway.Alarm, raised bool) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -769,5 +770,30 @@ func TestMessageWaitingNotify(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if off.Phones[1].MWI() {
 		t.Error("a lamp lit with EnableMWI = 0")
+	}
+}
+
+// TestCDRsToSyslog: with EnableSyslog and CDRReportLevel 1, a SIPp call to
+// the embedded default leaves one end-of-call record at the syslog server.
+func TestCDRsToSyslog(t *testing.T) {
+	srv, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	port := srv.LocalAddr().(*net.UDPAddr).Port
+	g := startGateway(t, "", "EnableSyslog = 1", "SyslogServerIP = 127.0.0.1", fmt.Sprintf("SyslogServerPort = %d", port), "CDRReportLevel = 1")
+	if res := runSIPp(t, g.SIP, []string{"101"}, 1, 1, 1, time.Second); res.ok != 1 {
+		t.Fatalf("SIPp: %+v", res)
+	}
+	buf := make([]byte, 2048)
+	srv.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, _, err := srv.ReadFrom(buf)
+	if err != nil {
+		t.Fatalf("no record at the syslog server: %v", err)
+	}
+	msg := string(buf[:n])
+	if !strings.Contains(msg, "CDR end ") || !strings.Contains(msg, `to="101"`) || !strings.Contains(msg, "port=1 dir=in") || !strings.Contains(msg, "connect=") {
+		t.Fatalf("syslog record %q", msg)
 	}
 }

@@ -69,7 +69,11 @@ type Options struct {
 	// OnAlarm hears every alarm raised or cleared (SNMP traps, say). It is
 	// called from the gateway's goroutines and must not block.
 	OnAlarm func(a Alarm, raised bool)
-	Logger  *slog.Logger
+	// OnCDR gets the call detail records CDRReportLevel asks for (see
+	// SyslogCDR). It is called from the gateway's goroutines and must not
+	// block.
+	OnCDR  func(CDR)
+	Logger *slog.Logger
 }
 
 // Counters are the gateway's call counters.

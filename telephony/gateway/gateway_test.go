@@ -152,7 +152,7 @@ type rig struct {
 }
 
 // newRig applies ini to the defaults and runs a gateway with n phones.
-func newRig(t *testing.T, ini string, n int, media MediaFactory) *rig {
+func newRig(t *testing.T, ini string, n int, media MediaFactory, options ...func(*Options)) *rig {
 	t.Helper()
 	reg, _ := NewRegistry()
 	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(ini))
@@ -166,8 +166,12 @@ func newRig(t *testing.T, ini string, n int, media MediaFactory) *rig {
 		r.phones = append(r.phones, sim.NewPhone())
 		ports = append(ports, Port{Number: fmt.Sprint(101 + i), FXS: r.phones[i]})
 	}
-	r.g, err = New(Options{Config: res.Config, Ports: ports, Tones: us, Media: media, Paced: true,
-		SIP: sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}})
+	opts := Options{Config: res.Config, Ports: ports, Tones: us, Media: media, Paced: true,
+		SIP: sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}}
+	for _, o := range options {
+		o(&opts)
+	}
+	r.g, err = New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,6 +176,7 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 func (p *port) follow(c *sip.Call, outgoing bool) {
 	g := p.g
 	answered, ended := false, false
+	rec := g.newCallRecord(p, c, outgoing)
 	for ev := range c.Events() {
 		leg := p.legOf(c)
 		switch ev.Kind {
@@ -187,6 +188,7 @@ func (p *port) follow(c *sip.Call, outgoing bool) {
 			}
 		case sip.EventAnswered:
 			answered = true
+			rec.connected()
 			if outgoing && leg != nil {
 				if err := leg.Start(ev.Choice); err != nil {
 					g.log.Warn("media not started", "port", p.index, "error", err)
@@ -203,6 +205,7 @@ func (p *port) follow(c *sip.Call, outgoing bool) {
 			}
 		case sip.EventEnded:
 			g.log.Info("call ended", "port", p.index, "call", c.ID(), "code", ev.Code, "reason", ev.Reason)
+			rec.ended(ev, leg)
 			p.cwMu.Lock() // until callGone: a swap sees the end whole or not at all
 			ended = true
 			if p.secondary(c) {

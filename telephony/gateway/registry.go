@@ -33,6 +33,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.RegisterTable(TrunkTables()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(CDRParams()...); err != nil {
+		return nil, err
+	}
 	if err := reg.Register(MWIParams()...); err != nil {
 		return nil, err
 	}

@@ -167,6 +167,12 @@ func (l *rtpLeg) Stats() (rtpsession.Stats, bool) {
 	return rtpsession.Stats{}, false
 }
 
+// MediaStats is the call's RTP loss and jitter, for its CDR.
+func (l *rtpLeg) MediaStats() (lost int64, jitter time.Duration) {
+	st, _ := l.Stats()
+	return st.Lost, st.Jitter
+}
+
 func (l *rtpLeg) Close() error {
 	l.mu.Lock()
 	if l.closed {
