@@ -110,7 +110,7 @@ func CDRParams() []provisioning.Param {
 	}
 }
 
-// wants reports whether the report level asks for records of kind k.
+// cdrWanted reports whether the report level asks for records of kind k.
 func cdrWanted(level int64, k CDRKind) bool {
 	switch k {
 	case CDRStart:
