@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -246,7 +245,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 			return fmt.Errorf("status endpoint: %w", err)
 		}
 		httpAddr = ln.Addr().String()
-		srv := &http.Server{Handler: statusHandler(g), ReadHeaderTimeout: 5 * time.Second}
+		srv := &http.Server{Handler: g.StatusHandler(host.Config), ReadHeaderTimeout: 5 * time.Second}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -290,17 +289,6 @@ func hangUpOnBusy(ph *sim.Phone, tones tone.Set) error {
 		}
 	})
 	return nil
-}
-
-func statusHandler(g *gateway.Gateway) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(g.Status())
-	})
-	return mux
 }
 
 // configHost is the running configuration as Automatic Update sees it.

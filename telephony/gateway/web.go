@@ -1,0 +1,59 @@
+package gateway
+
+import (
+	"encoding/json"
+	"html/template"
+	"net/http"
+
+	"github.com/potsgate/potsgate/provisioning"
+	"github.com/potsgate/potsgate/provisioning/ini"
+)
+
+// StatusHandler serves the gateway's status pages, read-only: "/" a page
+// for a browser (ports, registrations, calls, counters, active alarms),
+// "/status" the same as JSON, and "/ini" the running configuration as an
+// ini file, secrets masked. config returns the running configuration.
+// Serve it on loopback or behind authentication: it names the device's
+// numbers and servers.
+func (g *Gateway) StatusHandler(config func() provisioning.Config) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(g.Status())
+	})
+	mux.HandleFunc("GET /ini", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_ = ini.Write(w, config().Export())
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = statusPage.Execute(w, struct {
+			Product, Version string
+			Status
+		}{ProductName, Version(), g.Status()})
+	})
+	return mux
+}
+
+var statusPage = template.Must(template.New("status").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
+<title>{{.Product}} status</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .8em;text-align:left}</style>
+</head><body>
+<h1>{{.Product}} {{.Version}}</h1>
+<p>SIP {{.SIP}}{{with .SAS}} &middot; SAS {{.Addr}}: {{.State}}, {{.Bindings}} bindings{{end}} &middot; {{.ActiveCalls}} active calls</p>
+<h2>Ports</h2>
+<table><tr><th>Port</th><th>Number</th><th>Type</th><th>Line</th><th>In call</th><th>Registration</th></tr>
+{{range .Ports}}<tr><td>{{.Port}}</td><td>{{.Number}}</td><td>{{.Type}}</td><td>{{.State}}</td><td>{{if .InCall}}yes{{end}}</td><td>{{.Registration}}</td></tr>
+{{end}}</table>
+<h2>Counters</h2>
+<table>{{range $k, $v := .Counters}}<tr><th>{{$k}}</th><td>{{$v}}</td></tr>{{end}}</table>
+<h2>Active alarms</h2>
+{{if .Alarms}}<table><tr><th>Source</th><th>Raised</th><th>Text</th></tr>
+{{range .Alarms}}<tr><td>{{.Source}}</td><td>{{.Raised.Format "2006-01-02 15:04:05"}}</td><td>{{.Text}}</td></tr>
+{{end}}</table>{{else}}<p>none</p>{{end}}
+<p><a href="/status">JSON</a> &middot; <a href="/ini">configuration (ini)</a></p>
+</body></html>
+`))
