@@ -250,6 +250,16 @@ func (c *Call) Reject(code int, reason string) error {
 }
 
 func (c *Call) reject(code int, reason string) bool {
+	if !c.refuse(code, reason) {
+		return false
+	}
+	c.u.stats.Failed.Add(1)
+	return true
+}
+
+// refuse sends a final non-2xx answer to an incoming INVITE and ends the
+// call; false if it was already answered.
+func (c *Call) refuse(code int, reason string, headers ...sipmsg.Header) bool {
 	c.mu.Lock()
 	if c.tx == nil {
 		c.mu.Unlock()
@@ -257,10 +267,12 @@ func (c *Call) reject(code int, reason string) bool {
 	}
 	res := sipmsg.NewResponseFromRequest(c.invite, code, reason, nil)
 	res.To().Params.Add("tag", c.localTag)
+	for _, h := range headers {
+		res.AppendHeader(h)
+	}
 	_ = c.tx.Respond(res)
 	c.tx = nil
 	c.mu.Unlock()
-	c.u.stats.Failed.Add(1)
 	c.end(EventEnded, code, reason)
 	return true
 }
@@ -272,18 +284,9 @@ func (c *Call) Redirect(target string) error {
 	if err := sipmsg.ParseUri(target, &uri); err != nil {
 		return fmt.Errorf("sip: redirect target %q: %w", target, err)
 	}
-	c.mu.Lock()
-	if c.tx == nil {
-		c.mu.Unlock()
+	if !c.refuse(302, "Moved Temporarily", &sipmsg.ContactHeader{Address: uri}) {
 		return ErrCallAnswered
 	}
-	res := sipmsg.NewResponseFromRequest(c.invite, 302, "Moved Temporarily", nil)
-	res.To().Params.Add("tag", c.localTag)
-	res.AppendHeader(&sipmsg.ContactHeader{Address: uri})
-	_ = c.tx.Respond(res)
-	c.tx = nil
-	c.mu.Unlock()
-	c.end(EventEnded, 302, "Moved Temporarily")
 	return nil
 }
 

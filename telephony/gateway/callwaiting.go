@@ -173,12 +173,6 @@ func (p *port) endOthers(waiting, held *sip.Call, heldLeg MediaLeg) {
 		if c == nil {
 			continue
 		}
-		p.g.wg.Add(1)
-		go func() {
-			defer p.g.wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = c.Hangup(ctx) // 480 for the waiting call, BYE for the held one
-		}()
+		p.g.hangupLater(c) // 480 for the waiting call, BYE for the held one
 	}
 }

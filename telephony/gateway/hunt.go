@@ -38,16 +38,24 @@ const (
 	DestNumberAscending ChannelSelectMode = 11
 )
 
-var channelSelectNames = map[ChannelSelectMode]string{
-	ByDestNumber: "by dest phone number", CyclicAscending: "cyclic ascending", Ascending: "ascending",
-	CyclicDescending: "cyclic descending", Descending: "descending",
-	DestNumberCyclicAscending: "dest number + cyclic ascending", BySourceNumber: "by source phone number",
-	DestNumberAscending: "dest number + ascending",
-}
-
 func (m ChannelSelectMode) String() string {
-	if s, ok := channelSelectNames[m]; ok {
-		return s
+	switch m {
+	case ByDestNumber:
+		return "by dest phone number"
+	case CyclicAscending:
+		return "cyclic ascending"
+	case Ascending:
+		return "ascending"
+	case CyclicDescending:
+		return "cyclic descending"
+	case Descending:
+		return "descending"
+	case DestNumberCyclicAscending:
+		return "dest number + cyclic ascending"
+	case BySourceNumber:
+		return "by source phone number"
+	case DestNumberAscending:
+		return "dest number + ascending"
 	}
 	return fmt.Sprintf("ChannelSelectMode(%d)", int64(m))
 }

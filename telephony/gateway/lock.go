@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"time"
 
 	"github.com/potsgate/potsgate/provisioning"
@@ -117,13 +116,7 @@ func (g *Gateway) endCalls(why string) {
 			go p.deliver(line.Event{Kind: line.RemoteHangup})
 		case c != nil:
 			g.log.Info("call ended", "port", p.index, "call", c.ID(), "reason", why)
-			g.wg.Add(1)
-			go func() {
-				defer g.wg.Done()
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = c.Hangup(ctx) // follow delivers the hang-up to the line
-			}()
+			g.hangupLater(c) // follow delivers the hang-up to the line
 		}
 	}
 }

@@ -304,13 +304,7 @@ func (p *port) Hangup() {
 		p.mu.Lock()
 		p.hangingUp = true // a held or waiting call ends with this one
 		p.mu.Unlock()
-		p.g.wg.Add(1)
-		go func() {
-			defer p.g.wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = c.Hangup(ctx)
-		}()
+		p.g.hangupLater(c)
 	}
 }
 
@@ -483,4 +477,16 @@ func (h *sipHandler) CheckSync(ctx context.Context, reboot bool) error {
 		return nil
 	}
 	return g.opts.CheckSync(ctx, reboot)
+}
+
+// hangupLater ends c (BYE, CANCEL, or 480 before an answer) from a
+// goroutine of the gateway's, so a line's goroutine never waits on SIP.
+func (g *Gateway) hangupLater(c *sip.Call) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Hangup(ctx)
+	}()
 }
