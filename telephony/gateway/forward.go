@@ -94,16 +94,18 @@ type forwarding struct {
 	noReply time.Duration
 }
 
-func (g *Gateway) forwardOf(p *port) forwarding {
-	if !g.opts.Config.Bool(ParamEnableForward) {
-		return forwarding{}
+func (g *Gateway) forwardOf(p *port) forwarding { return g.plan.forwards[p.index-1] }
+
+// forwardings compiles the FwdInfo table: port index (0-based) -> row.
+func forwardings(c provisioning.Config) map[int]forwarding {
+	out := map[int]forwarding{}
+	if !c.Bool(ParamEnableForward) {
+		return out
 	}
-	for _, r := range g.opts.Config.Table(TableFwdInfo) {
-		if r.Index == p.index-1 {
-			return forwarding{kind: ForwardType(r.Int("Type")), dest: r.String("Destination"), noReply: time.Duration(r.Int("NoReplyTime")) * time.Second}
-		}
+	for _, r := range c.Table(TableFwdInfo) {
+		out[r.Index] = forwarding{kind: ForwardType(r.Int("Type")), dest: r.String("Destination"), noReply: time.Duration(r.Int("NoReplyTime")) * time.Second}
 	}
-	return forwarding{}
+	return out
 }
 
 // forwardTarget is the SIP URI a call is forwarded to: number@host as

@@ -54,7 +54,8 @@ type plan struct {
 	ip2tel    []routing.PstnRoute
 	mapTel2IP []routing.Manipulation
 	mapIP2Tel []routing.Manipulation
-	groups    map[int]huntGroup // trunk group -> its ports (0-based, ascending) and selection mode
+	groups    map[int]huntGroup  // trunk group -> its ports (0-based, ascending) and selection mode
+	forwards  map[int]forwarding // port (0-based) -> FwdInfo row
 }
 
 func prefix(s string) routing.Prefix {
@@ -75,7 +76,7 @@ func manipulations(c provisioning.Config, table string) []routing.Manipulation {
 }
 
 func newPlan(c provisioning.Config, ports int) (*plan, error) {
-	p := &plan{mapTel2IP: manipulations(c, TableNumberMapTel2Ip), mapIP2Tel: manipulations(c, TableNumberMapIp2Tel), groups: map[int]huntGroup{}}
+	p := &plan{mapTel2IP: manipulations(c, TableNumberMapTel2Ip), mapIP2Tel: manipulations(c, TableNumberMapIp2Tel), groups: map[int]huntGroup{}, forwards: forwardings(c)}
 	for _, r := range c.Table(TablePrefix) {
 		if r.String("DestAddress") == "" {
 			return nil, fmt.Errorf("%s row %d: no DestAddress", TablePrefix, r.Index)
