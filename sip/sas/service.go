@@ -293,12 +293,13 @@ func (s *Service) Serve(ctx context.Context, pc net.PacketConn) error {
 	s.log.Info("sas serving", "addr", pc.LocalAddr().String(), "mode", s.cfg.SASSurvivabilityMode.String(),
 		"redundant", s.cfg.SASRedundant, "proxies", s.proxies, "gateway", s.gateway, "state", s.State().String())
 
-	var wg sync.WaitGroup
+	var serving, loops sync.WaitGroup
 	serveErr := make(chan error, 1)
-	wg.Add(3)
-	go func() { defer wg.Done(); serveErr <- s.srv.ServeUDP(pc) }()
-	go func() { defer wg.Done(); s.keepAlive(ctx) }()
-	go func() { defer wg.Done(); s.expiry(ctx) }()
+	serving.Add(1)
+	go func() { defer serving.Done(); serveErr <- s.srv.ServeUDP(pc) }()
+	loops.Add(2)
+	go func() { defer loops.Done(); s.keepAlive(ctx) }()
+	go func() { defer loops.Done(); s.expiry(ctx) }()
 
 	var result error
 	select {
@@ -313,8 +314,11 @@ func (s *Service) Serve(ctx context.Context, pc net.PacketConn) error {
 	s.stopping = true
 	s.handlerMu.Unlock()
 	s.handlers.Wait()
+	// The keep-alive loop must be out of its last OPTIONS before the UA
+	// closes: a request sent after it would open a new socket nobody closes.
+	loops.Wait()
 	s.ua.Close()
-	wg.Wait()
+	serving.Wait()
 	if result != nil {
 		return result
 	}
