@@ -151,6 +151,10 @@ func (a *applier) run(f *ini.File) (ApplyResult, error) {
 		key := strings.ToLower(fp.Name)
 		def := a.reg.params[key]
 		if def == nil {
+			if base, index, ok := a.reg.indexed(fp.Name); ok {
+				a.element(fp, base, index, seen, next)
+				continue
+			}
 			if a.reg.tables[key] != nil {
 				a.problem(fp.Pos, fp.Name, errors.New("is a table: use a FORMAT line and rows"))
 				continue
@@ -188,6 +192,9 @@ func (a *applier) run(f *ini.File) (ApplyResult, error) {
 			}
 			continue
 		}
+		if def.Indexed {
+			norm = trimEmptyTail(norm)
+		}
 		next.values[key] = norm
 	}
 	for _, ft := range f.Tables {
@@ -201,6 +208,45 @@ func (a *applier) run(f *ini.File) (ApplyResult, error) {
 	res.Changed = next.Changed(a.current)
 	res.RestartRequired = next.RestartRequired(a.current)
 	return res, nil
+}
+
+// element applies Name_index = value of an Indexed list parameter.
+func (a *applier) element(fp ini.Param, def *Param, index int, seen map[string]ini.Pos, next Config) {
+	name := fmt.Sprintf("%s_%d", def.Name, index)
+	key := strings.ToLower(name)
+	if prev, dup := seen[key]; dup {
+		a.warnings = append(a.warnings, Warning{fp.Pos, fmt.Sprintf("%s also set at line %d; the last value wins", name, prev.Line)})
+	}
+	seen[key] = fp.Pos
+	if index > maxIndex {
+		a.problem(fp.Pos, name, fmt.Errorf("index %d out of range 0-%d", index, maxIndex))
+		return
+	}
+	if len(fp.Values) != 1 {
+		a.problem(fp.Pos, name, fmt.Errorf("expects one value, got %d", len(fp.Values)))
+		return
+	}
+	item := fp.Values[0].Text
+	if err := def.checkLen(item); err != nil {
+		a.problem(fp.Pos, name, err)
+		return
+	}
+	items, _ := next.Values(def.Name)
+	items = slices.Clone(items)
+	for len(items) <= index {
+		items = append(items, "")
+	}
+	items[index] = item
+	next.values[strings.ToLower(def.Name)] = trimEmptyTail(items)
+}
+
+// trimEmptyTail drops empty trailing items, so that clearing the last
+// element of an indexed list gives the list it was before that element.
+func trimEmptyTail(items []string) []string {
+	for len(items) > 0 && items[len(items)-1] == "" {
+		items = items[:len(items)-1]
+	}
+	return items
 }
 
 func (a *applier) table(ft *ini.Table, next Config) {

@@ -1,6 +1,7 @@
 package provisioning
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/potsgate/potsgate/provisioning/ini"
@@ -27,6 +28,18 @@ func (c Config) export(mask bool) *ini.File {
 		v, _ := c.Values(p.Name)
 		d, _ := defaults.Values(p.Name)
 		if slices.Equal(v, d) {
+			continue
+		}
+		if p.Indexed {
+			for i, item := range v {
+				if item != "" {
+					f.Params = append(f.Params, ini.Param{Name: fmt.Sprintf("%s_%d", p.Name, i),
+						Values: []ini.Value{exportValue(p.Kind, mask && p.Secret, item, '\'')}})
+				}
+			}
+			if len(v) == 0 { // emptied: the whole-list form says so
+				f.Params = append(f.Params, ini.Param{Name: p.Name, Values: []ini.Value{{Quote: '\''}}})
+			}
 			continue
 		}
 		fp := ini.Param{Name: p.Name}

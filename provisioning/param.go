@@ -82,6 +82,12 @@ type Param struct {
 	// parameters use it: a downloaded ini that forgets IniFileURL must not
 	// cut the device off from its provisioning server.
 	KeepOnReset bool
+	// Indexed marks a KindList parameter that the device's users spell one
+	// element at a time, Name_0, Name_1, ... (SNMPTrustedMgr_x): a file may
+	// use either that form or the whole list, and Export writes the indexed
+	// form. Positions matter (SNMPManagerTrapPort_x goes with
+	// SNMPManagerTableIP_x), so an element left out is an empty item.
+	Indexed bool
 	// Check, when set, validates a non-empty value beyond its kind (a digit
 	// map's syntax, say); its error is reported on the file's line.
 	Check       func(string) error

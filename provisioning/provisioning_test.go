@@ -24,6 +24,7 @@ func testRegistry(t *testing.T) *Registry {
 		Param{Name: "SyslogServerIP", Kind: KindIP},
 		Param{Name: "EmergencyNumbers", Kind: KindList, Default: "911"},
 		Param{Name: "SNMPReadOnlyCommunityString", Kind: KindString, Default: "public", Secret: true},
+		Param{Name: "SNMPTrustedMgr", Kind: KindList, MaxLen: 15, Indexed: true},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -225,6 +226,57 @@ Authentication 0 = "101", "s3cret", 1;
 	fresh := apply(t, r, r.Defaults(), buf.String()).Config
 	if fresh.String("AUPDDigestPassword") != "pw" || fresh.Table("Authentication")[0].String("UserPassword") != "s3cret" || len(fresh.Changed(running)) != 0 {
 		t.Fatalf("saved configuration does not restore the running one:\n%s", buf.String())
+	}
+}
+
+// TestIndexedParameters: SNMPTrustedMgr_x, the device's spelling, sets
+// one element; the whole-list form still works; export writes _x lines
+// that apply back to the same list.
+func TestIndexedParameters(t *testing.T) {
+	r := testRegistry(t)
+	res := apply(t, r, r.Defaults(), "snmptrustedmgr_0 = 10.0.0.5\nSNMPTrustedMgr_2 = '10.0.0.7'\n")
+	if got := res.Config.List("SNMPTrustedMgr"); !slices.Equal(got, []string{"10.0.0.5", "", "10.0.0.7"}) {
+		t.Fatalf("list = %q", got)
+	}
+	if !slices.Contains(res.Changed, "SNMPTrustedMgr") {
+		t.Errorf("Changed = %v", res.Changed)
+	}
+	// A later file that keeps what it omits changes one element only.
+	next := apply(t, r, res.Config, "SetDefaultOnIniFileProcess = 0\nSNMPTrustedMgr_1 = 10.0.0.6\nSNMPTrustedMgr_2 = ''\n").Config
+	if got := next.List("SNMPTrustedMgr"); !slices.Equal(got, []string{"10.0.0.5", "10.0.0.6"}) {
+		t.Fatalf("after the second file: %q", got)
+	}
+	var buf bytes.Buffer
+	if err := ini.Write(&buf, next.Export()); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, "SNMPTrustedMgr_0 = '10.0.0.5'") || !strings.Contains(out, "SNMPTrustedMgr_1 = '10.0.0.6'") {
+		t.Fatalf("export:\n%s", out)
+	}
+	if back := apply(t, r, r.Defaults(), buf.String()).Config; len(back.Changed(next)) != 0 {
+		t.Fatalf("export -> apply changed %v", back.Changed(next))
+	}
+	whole := apply(t, r, next, "SNMPTrustedMgr = 10.0.0.9, 10.0.0.10\n").Config
+	if got := whole.List("SNMPTrustedMgr"); !slices.Equal(got, []string{"10.0.0.9", "10.0.0.10"}) {
+		t.Fatalf("whole-list form: %q", got)
+	}
+
+	_, err := r.ApplyText(res.Config, "bad.ini", []byte("SNMPTrustedMgr_64 = 10.0.0.1\nSNMPTrustedMgr_3 = 'far-too-long-for-fifteen'\nSNMPTrustedMgr_1 = a, b\n"))
+	var ae *ApplyError
+	if !errors.As(err, &ae) || len(ae.Problems) != 3 {
+		t.Fatalf("want three problems, got %v", err)
+	}
+	for i, want := range []string{"bad.ini:1:1: SNMPTrustedMgr_64: index 64 out of range 0-63", "bad.ini:2:", "bad.ini:3:1: SNMPTrustedMgr_1: expects one value, got 2"} {
+		if got := ae.Problems[i].Error(); !strings.HasPrefix(got, want) {
+			t.Errorf("problem %d = %q, want prefix %q", i, got, want)
+		}
+	}
+	// Not an index: an unknown name, as before.
+	if res := apply(t, r, r.Defaults(), "SNMPTrustedMgr_x = 1\nRegistrationTime_0 = 5\n"); len(res.Warnings) != 2 {
+		t.Fatalf("warnings %v", res.Warnings)
+	}
+	if err := NewRegistry().Register(Param{Name: "X", Kind: KindInt, Indexed: true}); err == nil {
+		t.Fatal("an indexed int was registered")
 	}
 }
 

@@ -3,6 +3,7 @@ package provisioning
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -38,6 +39,9 @@ func (r *Registry) Register(params ...Param) error {
 			return fmt.Errorf("register %s: name already registered", p.Name)
 		}
 		seen[key] = true
+		if p.Indexed && p.Kind != KindList {
+			return fmt.Errorf("register %s: only a list can be indexed", p.Name)
+		}
 		if _, err := normalizeValues(&p, splitDefault(p)); err != nil {
 			return fmt.Errorf("register %s: default %q: %w", p.Name, p.Default, err)
 		}
@@ -98,6 +102,28 @@ func columnDefault(c Column) (string, error) {
 
 func emptyOK(k Kind) bool {
 	return k == KindString || k == KindIP || k == KindHostPort || k == KindTimeOfDay || k == KindList
+}
+
+// maxIndex bounds the x of Name_x: the device has at most a few dozen of
+// any indexed parameter, and a huge index must not allocate a huge list.
+const maxIndex = 63
+
+// indexed resolves Name_x, x a decimal index, to its Indexed parameter.
+func (r *Registry) indexed(name string) (p *Param, index int, ok bool) {
+	i := strings.LastIndexByte(name, '_')
+	if i <= 0 || i == len(name)-1 {
+		return nil, 0, false
+	}
+	p = r.params[strings.ToLower(name[:i])]
+	if p == nil || !p.Indexed {
+		return nil, 0, false
+	}
+	digits := name[i+1:]
+	if len(digits) > 9 || strings.Trim(digits, "0123456789") != "" {
+		return nil, 0, false
+	}
+	index, _ = strconv.Atoi(digits)
+	return p, index, true
 }
 
 // Param returns the definition of a parameter.

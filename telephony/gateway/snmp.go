@@ -24,8 +24,9 @@ const (
 	TableSNMPUsers                    = "SNMPUsers"
 )
 
-// SNMPParams are the SNMP parameters. The vendor spells the lists as
-// SNMPTrustedMgr_0, _1, ...; here each is one list parameter.
+// SNMPParams are the SNMP parameters. The three lists are indexed: a file
+// sets them as the device's users know them, SNMPTrustedMgr_0,
+// SNMPManagerTableIP_1, ..., or as one comma-separated list.
 func SNMPParams() []provisioning.Param {
 	return []provisioning.Param{
 		{Name: ParamDisableSNMP, Kind: provisioning.KindBool, Default: "1", RestartRequired: true,
@@ -35,10 +36,10 @@ func SNMPParams() []provisioning.Param {
 			Description: "address the agent listens on; loopback unless set"},
 		{Name: ParamSNMPReadOnlyCommunityString, Kind: provisioning.KindString, MaxLen: 64, Default: "public", Secret: true},
 		{Name: ParamSNMPReadWriteCommunityString, Kind: provisioning.KindString, MaxLen: 64, Default: "private", Secret: true},
-		{Name: ParamSNMPTrustedMgr, Kind: provisioning.KindList, MaxLen: 64,
+		{Name: ParamSNMPTrustedMgr, Kind: provisioning.KindList, MaxLen: 64, Indexed: true,
 			Description: "managers allowed to query (addresses or prefixes); empty = any"},
-		{Name: ParamSNMPManagerTableIP, Kind: provisioning.KindList, MaxLen: 64, Description: "trap destinations"},
-		{Name: ParamSNMPManagerTrapPort, Kind: provisioning.KindList, MaxLen: 5, Description: "trap ports, one per destination (162)"},
+		{Name: ParamSNMPManagerTableIP, Kind: provisioning.KindList, MaxLen: 64, Indexed: true, Description: "trap destinations"},
+		{Name: ParamSNMPManagerTrapPort, Kind: provisioning.KindList, MaxLen: 5, Indexed: true, Description: "trap ports, one per destination (162)"},
 	}
 }
 
