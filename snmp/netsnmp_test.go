@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -174,33 +173,12 @@ func TestNetSNMPv3GetSet(t *testing.T) {
 // trapd runs snmptrapd on a free port; its log is returned by the func.
 func trapd(t *testing.T, engineID string) (port int, log func() string) {
 	t.Helper()
-	dir := t.TempDir()
-	port = peer.FreeUDPPort(t)
-	conf := fmt.Sprintf(`disableAuthorization yes
-createUser -e 0x%s %s SHA "%s" AES "%s"
-format2 TRAP %%b %%P\n  %%v\n
-`, engineID, v3User, v3AuthKey, v3PrivKey)
-	if err := os.WriteFile(filepath.Join(dir, "snmptrapd.conf"), []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logFile := filepath.Join(dir, "traps.log")
-	peer.Start(t, dir, "snmptrapd", "-f", "-C", "-c", "snmptrapd.conf", "-n", "-On", "-Lf", logFile,
-		"udp:127.0.0.1:"+strconv.Itoa(port))
-	log = func() string { b, _ := os.ReadFile(logFile); return string(b) }
-	waitFor(t, 10*time.Second, "snmptrapd start", func() bool { return strings.Contains(log(), "NET-SNMP version") })
-	return port, log
+	return peer.Snmptrapd(t, fmt.Sprintf("createUser -e 0x%s %s SHA \"%s\" AES \"%s\"\n", engineID, v3User, v3AuthKey, v3PrivKey))
 }
 
-// waitFor polls cond until it holds; the deadline only bounds a failure.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	peer.WaitFor(t, d, what, cond)
 }
 
 func TestNetSNMPTraps(t *testing.T) {

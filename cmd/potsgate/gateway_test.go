@@ -25,6 +25,7 @@ import (
 	"github.com/potsgate/potsgate/internal/peer"
 	"github.com/potsgate/potsgate/sip"
 	"github.com/potsgate/potsgate/sip/sdp"
+	"github.com/potsgate/potsgate/snmp"
 	"github.com/potsgate/potsgate/telephony/gateway"
 )
 
@@ -430,11 +431,18 @@ func TestSNMPOfRunningGateway(t *testing.T) {
 		fmt.Fprint(w, "INIFileVersion = 'from-snmp'\n")
 	}))
 	defer prov.Close()
+	t.Setenv("MIBS", ":")
+	t.Setenv("SNMP_PERSISTENT_DIR", t.TempDir())
+	t.Setenv("SNMPCONFPATH", t.TempDir())
+	trapPort, traps := peer.Snmptrapd(t, "")
 	port := peer.FreeUDPPort(t)
-	startGateway(t, string(defaultIni)+fmt.Sprintf("\nDisableSNMP = 0\nSNMPPort = %d\nIniFileURL = '%s/gw.ini'\n", port, prov.URL))
+	// The trap destination in the device's own spelling, SNMPManagerTableIP_x.
+	startGateway(t, string(defaultIni)+fmt.Sprintf("\nDisableSNMP = 0\nSNMPPort = %d\nIniFileURL = '%s/gw.ini'\nSNMPManagerTableIP_0 = 127.0.0.1\nSNMPManagerTrapPort_0 = %d\n", port, prov.URL, trapPort))
 	mibs := peer.SharedDir(t) + "/mibs:../../snmp/mib"
 	agent := fmt.Sprintf("127.0.0.1:%d", port)
-	t.Setenv("SNMP_PERSISTENT_DIR", t.TempDir())
+	coldStart := ".1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.6.3.1.1.5.1"
+	downloadTrap := ".1.3.6.1.6.3.1.1.4.1.0 = OID: " + snmp.EnterpriseOID + ".2.0.3"
+	peer.WaitFor(t, 10*time.Second, "coldStart trap at snmptrapd", func() bool { return strings.Contains(traps(), coldStart) })
 	out, err := peer.Run(t, time.Minute, "", "snmpwalk", "-v2c", "-c", "public", "-M", mibs, "-m", "+POTSGATE-MIB", agent, ".1.3.6.1.4.1.99999")
 	if err != nil {
 		t.Fatalf("snmpwalk: %v\n%s", err, out)
@@ -462,6 +470,13 @@ func TestSNMPOfRunningGateway(t *testing.T) {
 	if fetches.Load() == before {
 		t.Fatal("snmpset of pgActionStartUpdate did not run an update cycle")
 	}
+	// The cycle's result reaches the manager: a download-result trap naming
+	// the file's URL.
+	url := prov.URL + "/gw.ini"
+	peer.WaitFor(t, 10*time.Second, "download-result trap for "+url, func() bool {
+		l := traps()
+		return strings.Contains(l, downloadTrap) && strings.Contains(l, url)
+	})
 }
 
 // TestCheckSyncRunsAnUpdate: sipsak's check-sync NOTIFY is refused while

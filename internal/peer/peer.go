@@ -249,3 +249,16 @@ func Multimon(t testing.TB, wav, decoder string) (string, error) {
 	}
 	return Run(t, time.Minute, "", "multimon-ng", "-q", "-c", "-a", decoder, "-t", "raw", raw)
 }
+
+// WaitFor polls cond until it holds and fails the test if it does not
+// within d; the deadline only bounds a failure, it is not a timing check.
+func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
