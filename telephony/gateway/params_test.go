@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/potsgate/potsgate/provisioning"
 )
@@ -98,5 +99,33 @@ TrunkGroup 1 = 2, 6, 7, 0200;
 	}
 	if strings.Join(got, ",") != "101,102,103,104,,0200,0201" {
 		t.Fatalf("numbers %q", got)
+	}
+}
+
+// OffhookDebounceTiming is milliseconds, 0 to 500, and reaches the FXS
+// machine as OffhookDebounce.
+func TestOffhookDebounceTiming(t *testing.T) {
+	reg, err := NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fxs, _ := FXSConfig(reg.Defaults(), 1); fxs.OffhookDebounce != 0 {
+		t.Fatalf("default debounce %v, want 0", fxs.OffhookDebounce)
+	}
+	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte("OffhookDebounceTiming = 40\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fxs, err := FXSConfig(res.Config, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fxs.OffhookDebounce != 40*time.Millisecond {
+		t.Fatalf("OffhookDebounce %v, want 40ms", fxs.OffhookDebounce)
+	}
+	_, err = reg.ApplyText(reg.Defaults(), "gw.ini", []byte("OffhookDebounceTiming = 600\n"))
+	var ae *provisioning.ApplyError
+	if !errors.As(err, &ae) || len(ae.Problems) != 1 || ae.Problems[0].Name != ParamOffhookDebounceTiming {
+		t.Fatalf("600 ms: err = %v, want one problem with %s", err, ParamOffhookDebounceTiming)
 	}
 }

@@ -18,6 +18,7 @@ const (
 	ParamTimeForReorderTone            = "TimeForReorderTone"
 	ParamMinFlashHookTime              = "MinFlashHookTime"
 	ParamFlashHookPeriod               = "FlashHookPeriod"
+	ParamOffhookDebounceTiming         = "OffhookDebounceTiming"
 	ParamRingOnPeriod                  = "RingOnPeriod"
 	ParamRingOffPeriod                 = "RingOffPeriod"
 	ParamEnableReversalPolarity        = "EnableReversalPolarity"
@@ -60,6 +61,9 @@ func TelephonyParams() []provisioning.Param {
 			Description: "ms: a shorter on-hook is a dial pulse or a glitch"},
 		{Name: ParamFlashHookPeriod, Kind: provisioning.KindInt, Min: 25, Max: 3000, Default: "700",
 			Description: "ms: a longer on-hook is a hang-up"},
+		// 0 by default: hardware drivers debounce the hook already.
+		{Name: ParamOffhookDebounceTiming, Kind: provisioning.KindInt, Min: 0, Max: 500, Default: "0",
+			Description: "FXS: ms a hook change must last to count; shorter ones are contact bounce (0 = none)"},
 		{Name: ParamRingOnPeriod, Kind: provisioning.KindInt, Min: 100, Max: 10000, Default: "2000",
 			Description: "ms of ringing in each ring cycle"},
 		{Name: ParamRingOffPeriod, Kind: provisioning.KindInt, Min: 100, Max: 10000, Default: "4000",
@@ -129,6 +133,7 @@ func FXSConfig(c provisioning.Config, port int) (line.FXSConfig, error) {
 		TimeForReorder:    seconds(c, ParamTimeForReorderTone),
 		MinFlashHookTime:  millis(c, ParamMinFlashHookTime),
 		FlashHookPeriod:   millis(c, ParamFlashHookPeriod),
+		OffhookDebounce:   millis(c, ParamOffhookDebounceTiming),
 		RingOn:            millis(c, ParamRingOnPeriod),
 		RingOff:           millis(c, ParamRingOffPeriod),
 		CallerID:          c.Bool(ParamEnableCallerID),

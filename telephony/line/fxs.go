@@ -31,6 +31,12 @@ type FXSConfig struct {
 	// gives dial tone; the number dialled then is where the far end is
 	// transferred (blind transfer). A second flash takes the call back.
 	Transfer bool
+	// OffhookDebounce (OffhookDebounceTiming) is how long a hook state must
+	// last to count: a shorter off-hook from idle or ringing, or a shorter
+	// on-hook break off hook, is contact bounce and is ignored. An off-hook
+	// from idle or ringing takes effect only once it has lasted this long.
+	// 0 (the default) debounces nothing here: hardware drivers already do.
+	OffhookDebounce time.Duration
 }
 
 func (c FXSConfig) withDefaults() FXSConfig {
@@ -128,6 +134,9 @@ type FXS struct {
 	onHookSince time.Time // zero when off hook (or idle)
 	pulses      int
 	lastMake    time.Time
+	// offHookSince is an off-hook from idle or ringing not yet lasting
+	// OffhookDebounce: the phone still counts as on hook until it does.
+	offHookSince time.Time
 
 	// Ringing cadence: steps alternate ring and pause.
 	cadence  []time.Duration
@@ -168,9 +177,22 @@ func (m FXS) offHook() bool { return m.state != FXSIdle && m.state != FXSRinging
 // Next applies one event at time now.
 func (m FXS) Next(ev Event, now time.Time) (FXS, []Action) {
 	var acts []Action
+	m.settleOffHook(&acts, now)
 	m.step(&acts, ev, now)
 	m.timers(&acts, now)
 	return m, acts
+}
+
+// settleOffHook acts on a debounced off-hook that has lasted
+// OffhookDebounce by now. It runs before the event, so the event finds the
+// phone off hook (an IncomingCall then is refused busy, not rung). The
+// off-hook counts as happening now: dial tone and its timer, or the
+// answer, start from here.
+func (m *FXS) settleOffHook(acts *[]Action, now time.Time) {
+	if !m.offHookSince.IsZero() && now.Sub(m.offHookSince) >= m.cfg.OffhookDebounce {
+		m.offHookSince = time.Time{}
+		m.hookOff(acts, now)
+	}
 }
 
 func (m *FXS) play(acts *[]Action, t Tone) {
@@ -185,9 +207,19 @@ func (m *FXS) setTimer(use timerUse, at time.Time) { m.timer, m.deadline = use, 
 func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 	switch ev.Kind {
 	case HookOff:
+		if m.cfg.OffhookDebounce > 0 && !m.offHook() {
+			if m.offHookSince.IsZero() {
+				m.offHookSince = now // decided in timers once it has lasted
+			}
+			return
+		}
 		m.hookOff(acts, now)
 	case HookOn:
-		if m.offHook() && m.onHookSince.IsZero() {
+		if !m.offHook() {
+			m.offHookSince = time.Time{} // a bounce: the off-hook never counted
+			return
+		}
+		if m.onHookSince.IsZero() {
 			m.onHookSince = now // decided by its length: see hookOff and timers
 		}
 	case HookFlash:
@@ -282,6 +314,9 @@ func (m *FXS) hookOff(acts *[]Action, now time.Time) {
 		d := now.Sub(m.onHookSince)
 		m.onHookSince = time.Time{}
 		switch {
+		case d < m.cfg.OffhookDebounce:
+			// Contact bounce: as if the phone never left off hook, so
+			// neither a pulse nor a flash.
 		case d < m.cfg.MinFlashHookTime:
 			if m.state == FXSDialTone || m.state == FXSDigits {
 				m.pulses++

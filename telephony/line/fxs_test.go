@@ -349,3 +349,103 @@ func TestFXSCallWaitingWithTransfer(t *testing.T) {
 	_, log = runScript(m, time.Second, flash...)
 	wantLog(t, log, "300ms send-flash", "300ms play-tone dial")
 }
+
+// bouncyPulses is pulses with contact bounce: every make chatters open for
+// 3 ms shortly after it closes.
+func bouncyPulses(start time.Duration, d int) []at {
+	var s []at
+	for _, e := range pulses(start, d) {
+		s = append(s, e)
+		if e.ev.Kind == HookOff {
+			s = append(s, at{e.d + 2*ms, ev(HookOn)}, at{e.d + 5*ms, ev(HookOff)})
+		}
+	}
+	return s
+}
+
+// TestFXSOffhookDebounce: with OffhookDebounce a hook state shorter than it
+// is contact bounce. An off-hook from idle or ringing acts at the first
+// tick once it has lasted (as if it happened then); a shorter one does
+// nothing at all. Off hook, a shorter break is neither a pulse nor a
+// flash. Pulse dialling still works when the breaks outlast the debounce.
+// Debounce 0 keeps the hardware-debounced behaviour (rows "no debounce").
+func TestFXSOffhookDebounce(t *testing.T) {
+	dial := func(cfg FXSConfig) FXSConfig { cfg.DigitMap = mustMap(t, "1|40"); return cfg }
+	rotary := []at{{0, ev(HookOff)}}
+	rotary = append(rotary, pulses(time.Second, 4)...)
+	rotary = append(rotary, pulses(2*time.Second, 10)...)
+	bouncy := []at{{0, ev(HookOff)}, {3 * ms, ev(HookOn)}, {7 * ms, ev(HookOff)}}
+	bouncy = append(bouncy, bouncyPulses(time.Second, 4)...)
+	bouncy = append(bouncy, bouncyPulses(2*time.Second, 10)...)
+	ring := Event{Kind: IncomingCall}
+	call := []at{{0, ev(HookOff)}, {100 * ms, ev(RemoteAnswered)}}
+
+	for _, tc := range []struct {
+		name      string
+		cfg       FXSConfig
+		end       time.Duration
+		script    []at
+		want      []string
+		wantState FXSState
+	}{
+		{"idle blip ignored", FXSConfig{OffhookDebounce: 50 * ms}, time.Second,
+			[]at{{0, ev(HookOff)}, {20 * ms, ev(HookOn)}},
+			nil, FXSIdle},
+		{"idle blip, no debounce", FXSConfig{}, time.Second,
+			[]at{{0, ev(HookOff)}, {20 * ms, ev(HookOn)}},
+			[]string{"0s play-tone dial", "720ms play-tone none"}, FXSIdle},
+		{"off-hook acts after the debounce", FXSConfig{OffhookDebounce: 50 * ms}, time.Second,
+			[]at{{0, ev(HookOff)}},
+			[]string{"50ms play-tone dial"}, FXSDialTone},
+		{"bouncing off-hook counts from the last make", FXSConfig{OffhookDebounce: 50 * ms}, time.Second,
+			[]at{{0, ev(HookOff)}, {5 * ms, ev(HookOn)}, {12 * ms, ev(HookOff)}},
+			[]string{"70ms play-tone dial"}, FXSDialTone}, // 62 ms, at the next tick
+		{"dial tone timer starts at the debounced off-hook", FXSConfig{OffhookDebounce: 50 * ms, TimeForDialTone: time.Second}, 2 * time.Second,
+			[]at{{0, ev(HookOff)}},
+			[]string{"50ms play-tone dial", "1.05s play-tone howler"}, FXSHowler},
+		{"hotline dials after the debounce", FXSConfig{OffhookDebounce: 50 * ms, Hotline: "1"}, time.Second,
+			[]at{{0, ev(HookOff)}},
+			[]string{"50ms place-call 1"}, FXSCalling},
+		{"ringing: blip does not answer", FXSConfig{OffhookDebounce: 50 * ms}, time.Second,
+			[]at{{0, ring}, {500 * ms, ev(HookOff)}, {520 * ms, ev(HookOn)}},
+			[]string{"0s set-ring on"}, FXSRinging},
+		{"ringing: answered after the debounce", FXSConfig{OffhookDebounce: 50 * ms}, time.Second,
+			[]at{{0, ring}, {500 * ms, ev(HookOff)}},
+			[]string{"0s set-ring on", "550ms set-ring off", "550ms answer", "550ms media on"}, FXSConnected},
+		{"off hook for the debounce: a call is refused busy", FXSConfig{OffhookDebounce: 55 * ms}, time.Second,
+			[]at{{0, ev(HookOff)}, {57 * ms, ring}}, // between ticks: the off-hook settles first
+			[]string{"57ms play-tone dial", "57ms reject-busy"}, FXSDialTone},
+		{"20 ms break in a call ignored", FXSConfig{OffhookDebounce: 50 * ms, Hotline: "1"}, 2 * time.Second,
+			append(call, at{time.Second, ev(HookOn)}, at{1020 * ms, ev(HookOff)}, at{1100 * ms, key('5')}),
+			[]string{"50ms place-call 1", "100ms media on", "1.1s send-digit 5"}, FXSConnected},
+		{"break shorter than the debounce is no flash", FXSConfig{OffhookDebounce: 100 * ms, Hotline: "1"}, 2 * time.Second,
+			append(call, at{time.Second, ev(HookOn)}, at{1095 * ms, ev(HookOff)}),
+			[]string{"100ms place-call 1", "100ms media on"}, FXSConnected},
+		{"the same break, no debounce: a flash", FXSConfig{Hotline: "1"}, 2 * time.Second,
+			append(call, at{time.Second, ev(HookOn)}, at{1095 * ms, ev(HookOff)}),
+			[]string{"0s place-call 1", "100ms media on", "1.095s send-flash"}, FXSConnected},
+		{"20 ms break while dialling is no pulse", dial(FXSConfig{OffhookDebounce: 30 * ms}), 2 * time.Second,
+			[]at{{0, ev(HookOff)}, {500 * ms, ev(HookOn)}, {520 * ms, ev(HookOff)}},
+			[]string{"30ms play-tone dial"}, FXSDialTone},
+		{"the same break, no debounce: digit 1", dial(FXSConfig{}), 2 * time.Second,
+			[]at{{0, ev(HookOff)}, {500 * ms, ev(HookOn)}, {520 * ms, ev(HookOff)}},
+			[]string{"0s play-tone dial", "820ms play-tone none", "820ms place-call 1"}, FXSCalling},
+		{"60 ms pulses outlast a 30 ms debounce", dial(FXSConfig{OffhookDebounce: 30 * ms}), 4 * time.Second,
+			rotary,
+			[]string{"30ms play-tone dial", "1.66s play-tone none", "3.26s place-call 40"}, FXSCalling},
+		{"bouncing rotary dial", dial(FXSConfig{OffhookDebounce: 30 * ms}), 4 * time.Second,
+			bouncy, // the 3 ms chatter after each make is ignored; the off-hook settles at 37 ms
+			[]string{"40ms play-tone dial", "1.66s play-tone none", "3.26s place-call 40"}, FXSCalling},
+		{"hang-up still ends the call", FXSConfig{OffhookDebounce: 50 * ms, Hotline: "1"}, 2 * time.Second,
+			append(call, at{time.Second, ev(HookOn)}),
+			[]string{"50ms place-call 1", "100ms media on", "1.7s hangup", "1.7s media off"}, FXSIdle},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, log := runScript(NewFXS(tc.cfg), tc.end, tc.script...)
+			wantLog(t, log, tc.want...)
+			if m.State() != tc.wantState {
+				t.Fatalf("state %v, want %v", m.State(), tc.wantState)
+			}
+		})
+	}
+}
