@@ -27,6 +27,13 @@ const (
 	numFileKinds
 )
 
+// LoadedAtStart reports whether a file of this kind is loaded into the
+// device only when it starts (call progress tones and line coefficients go
+// to the DSPs then), so installing one takes a restart.
+func (k FileKind) LoadedAtStart() bool {
+	return k == FileCPT || k == FileFXSCoeff || k == FileFXOCoeff
+}
+
 var fileKindParams = [numFileKinds]string{
 	provisioning.ParamIniFileURL, provisioning.ParamIniFileTemplateURL,
 	provisioning.ParamCmpFileURL, provisioning.ParamAutoCmpFileURL,

@@ -435,11 +435,20 @@ func TestAuxiliaryFileInstalledOnce(t *testing.T) {
 	srv := startLighttpd(t)
 	srv.put(t, "cpt.dat", "[CALL PROGRESS TONE #0]\n", time.Now().Add(-time.Hour))
 	f := newFixture(t, fmt.Sprintf("CptFileURL = '%s/cpt.dat'\nAUPDCheckIfIniChanged = 0\n", srv.http), Options{})
-	wantOutcome(t, only(t, f.cycle(t)), Applied)
+	rep := f.cycle(t)
+	wantOutcome(t, only(t, rep), Applied)
 	if got := string(f.host.files[FileCPT]); got != "[CALL PROGRESS TONE #0]\n" {
 		t.Fatalf("installed %q", got)
 	}
+	// Tones are loaded at start: a new tones file takes a restart.
+	if !rep.Restarted || !strings.Contains(rep.RestartReason, "CptFileUrl installed") {
+		t.Fatalf("restart %v %q after a new tones file", rep.Restarted, rep.RestartReason)
+	}
 	// Same content served again (newer time): not installed twice.
 	srv.put(t, "cpt.dat", "[CALL PROGRESS TONE #0]\n", time.Now().Add(time.Hour))
-	wantOutcome(t, only(t, f.cycle(t)), Unchanged)
+	rep = f.cycle(t)
+	wantOutcome(t, only(t, rep), Unchanged)
+	if rep.Restarted {
+		t.Fatal("restarted for an unchanged tones file")
+	}
 }

@@ -442,6 +442,9 @@ func (c *cycle) process(ctx context.Context, kind FileKind, body []byte, us *url
 		return Failed, fmt.Errorf("install %s: %w", kind, err)
 	}
 	us.SHA256 = hexSum
+	if kind.LoadedAtStart() {
+		c.restartReasons = append(c.restartReasons, kind.Param()+" installed")
+	}
 	return Applied, nil
 }
 
