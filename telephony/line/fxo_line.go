@@ -18,7 +18,7 @@ import (
 type FXOLineOptions struct {
 	Port    hal.FXOPort
 	Network Network
-	Config  FXOConfig
+	Config  FXOConfig // the configuration the line starts with; see SetConfig
 	// Tones is the country's tone set: dial tone played to callers in
 	// two-stage dialling, and the dial, busy and reorder tones the line
 	// listens for.
@@ -34,11 +34,13 @@ type FXOLineOptions struct {
 
 // FXOLine binds an FXO machine to a hal port: it listens for caller ID
 // between rings, for dial and busy tone while it holds the line, and for
-// DTMF; it dials with DTMF and carries the voice path.
+// DTMF; it dials with DTMF and carries the voice path. Like FXSLine, one
+// goroutine owns it; Deliver, SetConfig and State may be called from any.
 type FXOLine struct {
 	voice
 	opts     FXOLineOptions
 	m        FXO
+	config   pendingConfig[FXOConfig]
 	state    atomic.Int32
 	seized   bool
 	cid      *callerid.Receiver
@@ -88,6 +90,12 @@ func (l *FXOLine) State() FXOState { return FXOState(l.state.Load()) }
 
 // Now is the line's time.
 func (l *FXOLine) Now() time.Time { return l.now() }
+
+// SetConfig replaces the line's configuration while it runs. The line
+// takes it only when idle (on hook, no call), so a call in progress goes
+// on as configured when it began; an idle line takes it at its next Step,
+// before that Step's first event.
+func (l *FXOLine) SetConfig(c FXOConfig) { l.config.set(c) }
 
 // Run steps the line until ctx ends or the port fails.
 func (l *FXOLine) Run(ctx context.Context) error { return run(ctx, l.Step) }
@@ -145,7 +153,8 @@ func (l *FXOLine) Step() error {
 // silence reports a line that stays silent for the configured period, a
 // PBX that hung up without any other signal.
 func (l *FXOLine) silence(at time.Time) {
-	if l.opts.Config.SilenceTimeout <= 0 || l.m.State() != FXOConnected {
+	// The machine's configuration, not opts.Config: SetConfig changes it.
+	if l.m.cfg.SilenceTimeout <= 0 || l.m.State() != FXOConnected {
 		l.quiet = 0
 		return
 	}
@@ -158,12 +167,21 @@ func (l *FXOLine) silence(at time.Time) {
 		return
 	}
 	l.quiet += hal.FrameDuration
-	if l.quiet == l.opts.Config.SilenceTimeout.Truncate(hal.FrameDuration) {
+	if l.quiet == l.m.cfg.SilenceTimeout.Truncate(hal.FrameDuration) {
 		l.apply(Event{Kind: SilenceDetected}, at)
 	}
 }
 
 func (l *FXOLine) apply(ev Event, now time.Time) {
+	// As for FXSLine: a new configuration goes in before the first event
+	// that finds the machine idle. An idle FXO machine holds nothing that
+	// outlives a call (release resets it and the line is on hook), so a
+	// new one takes over.
+	if l.m.State() == FXOIdle {
+		if c := l.config.take(); c != nil {
+			l.m = NewFXO(*c)
+		}
+	}
 	var acts []Action
 	l.m, acts = l.m.Next(ev, now)
 	for _, a := range acts {

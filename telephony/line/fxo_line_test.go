@@ -126,3 +126,84 @@ func TestFXOLineSilenceDisconnect(t *testing.T) {
 		t.Fatalf("after silence: seized %v, actions %v", exch.Seized(), net.actions)
 	}
 }
+
+// dtmfSamples is digits as DTMF audio, as a caller on the PBX side dials.
+func dtmfSamples(t *testing.T, digits string) []int16 {
+	t.Helper()
+	g, err := dtmf.NewGenerator(dtmf.DefaultGeneratorConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Play(digits); err != nil {
+		t.Fatal(err)
+	}
+	var out []int16
+	frame := make([]int16, 80)
+	for g.Busy() {
+		out = append(out, g.Generate(frame)...)
+	}
+	return out
+}
+
+// SetConfig on an idle FXO line: the next call is answered after the new
+// NumberOfRings (ring bursts start every 6 s).
+func TestFXOLineSetConfigWhileIdle(t *testing.T) {
+	l, exch, _, _ := newTestFXOLine(t, FXOConfig{TwoStageDial: true, NumberOfRings: 4})
+	stepFXO(t, l, 100*time.Millisecond)
+	l.SetConfig(FXOConfig{TwoStageDial: true, NumberOfRings: 1})
+	exch.Ring(3, 2*time.Second, 4*time.Second)
+	stepFXO(t, l, 5*time.Second)
+	if exch.Seized() {
+		t.Fatal("answered at the first ring")
+	}
+	stepFXO(t, l, 2*time.Second)
+	if !exch.Seized() || l.State() != FXOCollecting {
+		t.Fatalf("after the second ring: seized %v, state %v; want answered by NumberOfRings 1", exch.Seized(), l.State())
+	}
+}
+
+// SetConfig during a two-stage call leaves it alone (the number is
+// collected by the map it began with); the next call rings NumberOfRings
+// of the new configuration and dials by its map.
+func TestFXOLineSetConfigDuringACall(t *testing.T) {
+	l, exch, net, _ := newTestFXOLine(t, FXOConfig{TwoStageDial: true, NumberOfRings: 1, DigitMap: mustMap(t, "1xx")})
+	exch.Ring(2, 2*time.Second, 4*time.Second) // bursts at 0 and 6 s; the script goes on at 12 s
+	stepFXO(t, l, 7*time.Second)
+	if l.State() != FXOCollecting {
+		t.Fatalf("state %v, want collecting", l.State())
+	}
+	l.SetConfig(FXOConfig{TwoStageDial: true, NumberOfRings: 3, DigitMap: mustMap(t, "2xxx")})
+	exch.PlayAt(0, dtmfSamples(t, "103"))
+	stepFXO(t, l, time.Second)
+	if !slices.Equal(net.calls, []string{"103"}) {
+		t.Fatalf("calls %v, want [103] by the map the call began with", net.calls)
+	}
+	if err := l.Deliver(t.Context(), Event{Kind: RemoteAnswered}); err != nil {
+		t.Fatal(err)
+	}
+	stepFXO(t, l, time.Second)
+	if l.State() != FXOConnected || !exch.Seized() {
+		t.Fatalf("in the call: state %v, seized %v", l.State(), exch.Seized())
+	}
+	if err := l.Deliver(t.Context(), Event{Kind: RemoteHangup}); err != nil {
+		t.Fatal(err)
+	}
+	stepFXO(t, l, 100*time.Millisecond) // now 9.1 s
+	if exch.Seized() || l.State() != FXOIdle {
+		t.Fatalf("after the hang-up: seized %v, state %v", exch.Seized(), l.State())
+	}
+	exch.Ring(5, 2*time.Second, 4*time.Second) // bursts at 12, 18, 24, 30 s
+	stepFXO(t, l, 20*time.Second)              // 29.1 s: NumberOfRings 1 would have answered at 18 s
+	if exch.Seized() {
+		t.Fatalf("answered before the fourth ring: %v", exch.HookChanges())
+	}
+	stepFXO(t, l, 2*time.Second)
+	if !exch.Seized() || l.State() != FXOCollecting {
+		t.Fatalf("after the fourth ring: seized %v, state %v", exch.Seized(), l.State())
+	}
+	exch.PlayAt(0, dtmfSamples(t, "2345"))
+	stepFXO(t, l, time.Second)
+	if !slices.Equal(net.calls, []string{"103", "2345"}) {
+		t.Fatalf("calls %v, want [103 2345]", net.calls)
+	}
+}

@@ -168,6 +168,18 @@ func NewFXS(cfg FXSConfig) FXS { return FXS{cfg: cfg.withDefaults()} }
 // State is the line's state.
 func (m FXS) State() FXSState { return m.state }
 
+// withConfig is an idle machine (FXSIdle) on a new configuration. It keeps
+// what outlives a call: what the port was told (message waiting lamp, tone,
+// polarity), so the lamp is neither lost nor set again, and an off-hook
+// still being debounced, so a phone picked up just then still gets dial
+// tone (or answers the call that comes).
+func (m FXS) withConfig(cfg FXSConfig) FXS {
+	n := NewFXS(cfg)
+	n.mwi, n.tone, n.reversed = m.mwi, m.tone, m.reversed
+	n.offHookSince = m.offHookSince
+	return n
+}
+
 // Digits are the digits collected for the current or last outgoing call.
 func (m FXS) Digits() string { return m.digits }
 

@@ -16,7 +16,7 @@ import (
 type FXSLineOptions struct {
 	Port    hal.FXSPort
 	Network Network
-	Config  FXSConfig
+	Config  FXSConfig // the configuration the line starts with; see SetConfig
 	Tones   tone.Set
 	// CallerID is the caller ID standard (Bellcore FSK by default).
 	CallerID callerid.Standard
@@ -33,14 +33,16 @@ type FXSLineOptions struct {
 // FXSLine binds an FXS machine to a hal port: it runs the port frame by
 // frame, detects DTMF, plays tones, ringing and caller ID, and carries the
 // voice path while a call is connected. One goroutine (Run, or the caller
-// of Step) owns it; Deliver and State may be called from any goroutine.
+// of Step) owns it; Deliver, SetConfig and State may be called from any
+// goroutine.
 type FXSLine struct {
 	voice
-	opts  FXSLineOptions
-	m     FXS
-	state atomic.Int32
-	cid   *callerid.Transmitter
-	cas   *callerid.AlertSignal
+	opts   FXSLineOptions
+	m      FXS
+	config pendingConfig[FXSConfig]
+	state  atomic.Int32
+	cid    *callerid.Transmitter
+	cas    *callerid.AlertSignal
 }
 
 // NewFXSLine returns a line ready to Run.
@@ -64,6 +66,13 @@ func (l *FXSLine) State() FXSState { return FXSState(l.state.Load()) }
 
 // Now is the line's time: the epoch plus 10 ms per frame run.
 func (l *FXSLine) Now() time.Time { return l.now() }
+
+// SetConfig replaces the line's configuration while it runs. The line
+// takes it only when idle (on hook, no call), so a call or dialling in
+// progress goes on as configured when it began; an idle line takes it at
+// its next Step, before that Step's first event. The message waiting lamp
+// and VMWI state are kept.
+func (l *FXSLine) SetConfig(c FXSConfig) { l.config.set(c) }
 
 // Run steps the line until ctx ends or the port fails. Real ports pace it;
 // a simulated port must be paced by the caller.
@@ -113,6 +122,13 @@ func (l *FXSLine) Step() error {
 }
 
 func (l *FXSLine) apply(ev Event, now time.Time) {
+	// A new configuration goes in before the first event that finds the
+	// machine idle, so the event (an off-hook, say) already works by it.
+	if l.m.State() == FXSIdle {
+		if c := l.config.take(); c != nil {
+			l.m = l.m.withConfig(*c)
+		}
+	}
 	var acts []Action
 	l.m, acts = l.m.Next(ev, now)
 	for _, a := range acts {

@@ -2,6 +2,7 @@ package line
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"sync"
@@ -315,5 +316,161 @@ func TestFXSLineMutesDigitsInTheVoice(t *testing.T) {
 	}
 	if powers[true] > powers[false]/10 {
 		t.Fatalf("digit tone in the voice: %.3g muted, %.3g not muted; want at least 10 dB less", powers[true], powers[false])
+	}
+}
+
+// SetConfig on an idle line: the next call dials by the new digit map.
+func TestFXSLineSetConfigWhileIdle(t *testing.T) {
+	l, phone, net := newTestLine(t, FXSConfig{DigitMap: mustMap(t, "1xx")})
+	steps(t, l, 100*time.Millisecond)
+	l.SetConfig(FXSConfig{DigitMap: mustMap(t, "2xxx")})
+	phone.PickUp()
+	steps(t, l, 300*time.Millisecond)
+	phone.DialDTMF("2345") // 2 has no rule in the old map: reorder
+	steps(t, l, time.Second)
+	if !slices.Equal(net.calls, []string{"2345"}) || l.State() != FXSCalling {
+		t.Fatalf("calls %v, state %v; want [2345] by the new map", net.calls, l.State())
+	}
+}
+
+// SetConfig during dialling and during the call leaves them alone; the
+// last configuration set applies to the next call.
+func TestFXSLineSetConfigDuringACall(t *testing.T) {
+	l, phone, net := newTestLine(t, FXSConfig{DigitMap: mustMap(t, "1xx")})
+	phone.PickUp()
+	steps(t, l, 300*time.Millisecond)
+	phone.DialDTMF("1")
+	steps(t, l, 300*time.Millisecond)
+	l.SetConfig(FXSConfig{DigitMap: mustMap(t, "2xxx")}) // mid-dialling: "1" has no rule in it
+	phone.DialDTMF("03")
+	steps(t, l, time.Second)
+	if !slices.Equal(net.calls, []string{"103"}) {
+		t.Fatalf("calls %v, want [103] by the map the dialling began with", net.calls)
+	}
+	if err := l.Deliver(t.Context(), Event{Kind: RemoteAnswered}); err != nil {
+		t.Fatal(err)
+	}
+	steps(t, l, 100*time.Millisecond)
+	l.SetConfig(FXSConfig{DigitMap: mustMap(t, "3xx")}) // in the call; the last one wins
+	phone.DialDTMF("5")
+	steps(t, l, time.Second)
+	if l.State() != FXSConnected || !slices.Equal(net.digits, []byte("5")) {
+		t.Fatalf("in the call: state %v, digits sent %q", l.State(), net.digits)
+	}
+	phone.HangUp()
+	steps(t, l, time.Second)
+	phone.PickUp()
+	steps(t, l, 300*time.Millisecond)
+	phone.DialDTMF("345")
+	steps(t, l, time.Second)
+	if !slices.Equal(net.calls, []string{"103", "345"}) {
+		t.Fatalf("calls %v, want [103 345]: the next call by the last map set", net.calls)
+	}
+}
+
+// mwiCountingPhone counts the lamp commands a line sends.
+type mwiCountingPhone struct {
+	*sim.Phone
+	lamp int
+}
+
+func (p *mwiCountingPhone) SetMWI(on bool) error {
+	p.lamp++
+	return p.Phone.SetMWI(on)
+}
+
+// A new configuration keeps the message waiting state: a repeated
+// indication (another NOTIFY) neither sets the lamp again nor sends a
+// second VMWI, and off hook the phone hears stutter dial tone.
+func TestFXSLineSetConfigKeepsMessageWaiting(t *testing.T) {
+	us, _ := tone.Country("US")
+	phone, net := &mwiCountingPhone{Phone: sim.NewPhone()}, &recordingNetwork{}
+	l, err := NewFXSLine(FXSLineOptions{Port: phone, Network: net, Tones: us, Epoch: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Deliver(t.Context(), Event{Kind: MessageWaiting, On: true}); err != nil {
+		t.Fatal(err)
+	}
+	steps(t, l, 2*time.Second)
+	phone.Heard()
+	l.SetConfig(FXSConfig{DigitMap: mustMap(t, "1xx")})
+	steps(t, l, 100*time.Millisecond)
+	if err := l.Deliver(t.Context(), Event{Kind: MessageWaiting, On: true}); err != nil {
+		t.Fatal(err)
+	}
+	steps(t, l, 2*time.Second)
+	if phone.lamp != 1 || !phone.MWI() {
+		t.Fatalf("lamp set %d times, lamp on %v; want once, on", phone.lamp, phone.MWI())
+	}
+	rx, _ := callerid.NewReceiver(callerid.Bellcore, callerid.ReceiverOptions{})
+	heard := phone.Heard()
+	for i := 0; i+hal.FrameSamples <= len(heard); i += hal.FrameSamples {
+		rx.Process(heard[i : i+hal.FrameSamples])
+	}
+	if msg, ok := rx.Next(); ok {
+		t.Fatalf("VMWI sent again after SetConfig: %+v", msg)
+	}
+	phone.PickUp()
+	steps(t, l, time.Second)
+	heard = phone.Heard()
+	silent := 0 // US stutter dial tone: 100 ms on, 100 ms off
+	for i := 0; i+hal.FrameSamples <= len(heard); i += hal.FrameSamples {
+		if power(heard[i:i+hal.FrameSamples], 350) < 1 {
+			silent++
+		}
+	}
+	if silent < 30 {
+		t.Fatalf("%d silent frames of %d off hook: dial tone, not stutter dial tone", silent, len(heard)/hal.FrameSamples)
+	}
+	phone.DialDTMF("123")
+	steps(t, l, time.Second)
+	if !slices.Equal(net.calls, []string{"123"}) {
+		t.Fatalf("calls %v: the new map is not in use", net.calls)
+	}
+}
+
+// A phone picked up while its off-hook is still being debounced keeps it
+// across a new configuration: dial tone follows.
+func TestFXSLineSetConfigKeepsADebouncedOffHook(t *testing.T) {
+	cfg := FXSConfig{OffhookDebounce: 50 * time.Millisecond}
+	l, phone, _ := newTestLine(t, cfg)
+	phone.PickUp()
+	steps(t, l, 20*time.Millisecond)
+	if l.State() != FXSIdle {
+		t.Fatalf("state %v before the debounce", l.State())
+	}
+	cfg.DigitMap = mustMap(t, "1xx")
+	l.SetConfig(cfg)
+	steps(t, l, 100*time.Millisecond)
+	if l.State() != FXSDialTone {
+		t.Fatalf("state %v after the debounce, want dial-tone", l.State())
+	}
+}
+
+// SetConfig from another goroutine while Run steps the line (run with
+// -race): the hotline set is the call the next off-hook places.
+func TestFXSLineSetConfigWhileRunning(t *testing.T) {
+	l, phone, net := newTestLine(t, FXSConfig{})
+	placed := make(chan CallerID, 1)
+	net.onPlace = func(c CallerID) { placed <- c }
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	l.SetConfig(FXSConfig{Hotline: "7"})
+	phone.PickUp()
+	select {
+	case <-placed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no call placed")
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v", err)
+	}
+	net.mu.Lock()
+	defer net.mu.Unlock()
+	if !slices.Equal(net.calls, []string{"7"}) {
+		t.Fatalf("calls %v, want [7]", net.calls)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/potsgate/potsgate/hal"
@@ -182,6 +183,21 @@ func (v *voice) playDigits(s string) {
 	if err := v.digits.Play(s); err != nil {
 		v.log.Warn("digits not played", "digits", s, "error", err)
 	}
+}
+
+// pendingConfig holds a line configuration set from any goroutine
+// (SetConfig) until the line's goroutine takes it, once its machine is
+// idle. Of several set before then, the last wins.
+type pendingConfig[C any] struct{ next atomic.Pointer[C] }
+
+func (p *pendingConfig[C]) set(c C) { p.next.Store(&c) }
+
+// take returns the pending configuration and clears it; nil if none.
+func (p *pendingConfig[C]) take() *C {
+	if p.next.Load() == nil { // the usual case, on every event: only read the shared word
+		return nil
+	}
+	return p.next.Swap(nil)
 }
 
 // run steps a line until ctx ends or the port fails.
