@@ -26,7 +26,7 @@ type cwState struct {
 // offerWaiting alerts c as a waiting call if the port can take one.
 func (p *port) offerWaiting(c *sip.Call) bool {
 	g := p.g
-	if p.fxs == nil || !g.opts.Config.Bool(ParamEnableCallWaiting) {
+	if p.fxs == nil || !g.config().Bool(ParamEnableCallWaiting) {
 		return false
 	}
 	talking := p.fxs.State() == line.FXSConnected // read before p.mu: the line calls into the port holding its own lock

@@ -103,10 +103,10 @@ func CDRParams() []provisioning.Param {
 				{Value: CDRStartEnd, Name: "start and end call"}, {Value: CDRConnectEnd, Name: "connect and end call"},
 				{Value: CDRAll, Name: "start, connect and end call"}},
 			Description: "which call detail records are sent"},
-		{Name: ParamEnableSyslog, Kind: provisioning.KindBool, Default: "0", Description: "send syslog (call detail records) to SyslogServerIP"},
-		{Name: ParamSyslogServerIP, Kind: provisioning.KindIP, Description: "syslog server"},
-		{Name: ParamSyslogServerPort, Kind: provisioning.KindInt, Min: 1, Max: 65535, Default: "514"},
-		{Name: ParamCDRSyslogServerIP, Kind: provisioning.KindIP, Description: "syslog server for call detail records (empty: SyslogServerIP)"},
+		{Name: ParamEnableSyslog, Kind: provisioning.KindBool, Default: "0", RestartRequired: true, Description: "send syslog (call detail records) to SyslogServerIP"},
+		{Name: ParamSyslogServerIP, Kind: provisioning.KindIP, RestartRequired: true, Description: "syslog server"},
+		{Name: ParamSyslogServerPort, Kind: provisioning.KindInt, Min: 1, Max: 65535, Default: "514", RestartRequired: true},
+		{Name: ParamCDRSyslogServerIP, Kind: provisioning.KindIP, RestartRequired: true, Description: "syslog server for call detail records (empty: SyslogServerIP)"},
 	}
 }
 
@@ -130,7 +130,7 @@ type callRecord struct {
 }
 
 func (g *Gateway) newCallRecord(p *port, c *sip.Call, outgoing bool) *callRecord {
-	if g.opts.OnCDR == nil || g.opts.Config.Int(ParamCDRReportLevel) == CDRNone {
+	if g.opts.OnCDR == nil || g.config().Int(ParamCDRReportLevel) == CDRNone {
 		return nil
 	}
 	r := &callRecord{g: g, cdr: CDR{CallID: c.ID(), Port: p.index, Outgoing: outgoing, From: c.From(), To: c.To(), Setup: time.Now()}}
@@ -139,7 +139,7 @@ func (g *Gateway) newCallRecord(p *port, c *sip.Call, outgoing bool) *callRecord
 }
 
 func (r *callRecord) emit(k CDRKind) {
-	if r == nil || !cdrWanted(r.g.opts.Config.Int(ParamCDRReportLevel), k) {
+	if r == nil || !cdrWanted(r.g.config().Int(ParamCDRReportLevel), k) {
 		return
 	}
 	rec := r.cdr

@@ -94,7 +94,7 @@ type forwarding struct {
 	noReply time.Duration
 }
 
-func (g *Gateway) forwardOf(p *port) forwarding { return g.plan.forwards[p.index-1] }
+func (g *Gateway) forwardOf(p *port) forwarding { return g.routes().forwards[p.index-1] }
 
 // forwardings compiles the FwdInfo table: port index (0-based) -> row.
 func forwardings(c provisioning.Config) map[int]forwarding {
@@ -116,9 +116,9 @@ func (g *Gateway) forwardTarget(dest, from string) string {
 	if strings.Contains(dest, "@") {
 		return "sip:" + dest
 	}
-	host, ok := routing.TelToIP(g.plan.tel2ip, dest, from)
+	host, ok := routing.TelToIP(g.routes().tel2ip, dest, from)
 	if !ok {
-		host = g.opts.Config.String(ParamProxyIP)
+		host = g.config().String(ParamProxyIP)
 	}
 	if host == "" {
 		host = g.SIPAddr()

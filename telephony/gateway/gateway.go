@@ -90,7 +90,8 @@ type Gateway struct {
 	sasAddr   string
 	ports     []*port
 	byNumber  map[string]*port
-	plan      *plan
+	cfg       atomic.Pointer[provisioning.Config] // the running configuration: Reconfigure swaps it
+	plan      atomic.Pointer[plan]                // routing compiled from cfg
 	hunt      hunter
 	counters  Counters
 	reg       registrar
@@ -107,8 +108,16 @@ type Gateway struct {
 	lockTimer *time.Timer // a graceful lock's deadline
 }
 
-// dtmfMode is DTMFTransportType: how digits dialled in a call travel.
+// dtmfMode is DTMFTransportType: how digits dialled in a call travel. It
+// is read from the start-up configuration: lines and media are built with
+// it (the parameter needs a restart).
 func (g *Gateway) dtmfMode() int64 { return g.opts.Config.Int(ParamDTMFTransportType) }
+
+// config is the running configuration, for what is read call by call.
+func (g *Gateway) config() provisioning.Config { return *g.cfg.Load() }
+
+// routes is the routing plan of the running configuration.
+func (g *Gateway) routes() *plan { return g.plan.Load() }
 
 // Locked reports whether the gateway refuses new calls (administrative
 // lock).
@@ -174,7 +183,8 @@ func New(opts Options) (*Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g.plan = pl
+	g.plan.Store(pl)
+	g.cfg.Store(&opts.Config)
 	numbers := make([]string, len(opts.Ports))
 	for i, p := range opts.Ports {
 		numbers[i] = p.Number
@@ -201,6 +211,82 @@ func New(opts Options) (*Gateway, error) {
 		g.sasAddr = netip.AddrPortFrom(ua.Addr().Addr(), uint16(s.Config().WithDefaults().SASLocalSIPUDPPort)).String()
 	}
 	return g, nil
+}
+
+// Reconfigure makes c the running configuration without a restart: the
+// routing tables (PREFIX, PstnPrefix, number manipulation, FwdInfo, channel
+// selection), the analog line parameters (each line takes them when it is
+// next idle, never in the middle of a call) and what is read call by call
+// (EnableHold, EnableTransfer, EnableCallWaiting, CDRReportLevel,
+// GracefulLockTimeout, ...). Parameters marked RestartRequired (the SIP
+// stack, registrations, SAS, port numbering, media) keep their start-up
+// values until a new Gateway is built with c: Automatic Update reports them
+// as needing a restart. If c does not build, nothing changes and the error
+// says why.
+func (g *Gateway) Reconfigure(c provisioning.Config) error {
+	if c.Registry() == nil {
+		return errors.New("gateway: reconfigure with an empty configuration")
+	}
+	pl, err := newPlan(c, len(g.ports))
+	if err != nil {
+		return err
+	}
+	fxs := make([]line.FXSConfig, len(g.ports))
+	fxo := make([]line.FXOConfig, len(g.ports))
+	for i, p := range g.ports {
+		var err error
+		if p.fxs != nil {
+			fxs[i], err = FXSConfig(c, i+1)
+		} else {
+			fxo[i], err = FXOConfig(c, i+1)
+		}
+		if err != nil {
+			return fmt.Errorf("gateway: port %d: %w", i+1, err)
+		}
+	}
+	g.cfg.Store(&c)
+	g.plan.Store(pl)
+	for i, p := range g.ports {
+		if p.fxs != nil {
+			p.fxs.SetConfig(fxs[i])
+		} else {
+			p.fxo.SetConfig(fxo[i])
+		}
+	}
+	g.log.Info("configuration applied", "version", c.String(provisioning.ParamINIFileVersion))
+	return nil
+}
+
+// CheckConfig reports whether a gateway can be built on c with ports
+// ports: what New would refuse, found before the running gateway is
+// stopped for it.
+func CheckConfig(c provisioning.Config, ports []Port) error {
+	if len(ports) == 0 {
+		return ErrNoPorts
+	}
+	for i, pc := range ports {
+		var err error
+		if pc.FXO != nil {
+			_, err = FXOConfig(c, i+1)
+		} else {
+			_, err = FXSConfig(c, i+1)
+		}
+		if err != nil {
+			return fmt.Errorf("gateway: port %d: %w", i+1, err)
+		}
+	}
+	if _, err := newPlan(c, len(ports)); err != nil {
+		return err
+	}
+	if _, err := SIPConfig(c, ProductName); err != nil {
+		return err
+	}
+	if sc := SASConfig(c); sc.EnableSAS {
+		if _, err := sas.New(sc); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SIPAddr is the address the gateway's user agent listens on.

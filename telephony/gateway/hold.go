@@ -64,7 +64,7 @@ func (p *port) SendFlash() {
 		}()
 		return
 	}
-	if !g.opts.Config.Bool(ParamEnableHold) && !g.opts.Config.Bool(ParamEnableTransfer) {
+	if c := g.config(); !c.Bool(ParamEnableHold) && !c.Bool(ParamEnableTransfer) {
 		p.mu.Unlock()
 		g.log.Info("hook flash ignored: EnableHold and EnableTransfer are off", "port", p.index)
 		return

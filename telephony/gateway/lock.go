@@ -59,7 +59,7 @@ func (g *Gateway) Lock(graceful bool) {
 		g.endCalls("forced lock")
 		return
 	}
-	if grace := time.Duration(g.opts.Config.Int(ParamGracefulLockTimeout)) * time.Second; grace > 0 {
+	if grace := time.Duration(g.config().Int(ParamGracefulLockTimeout)) * time.Second; grace > 0 {
 		g.lockTimer = time.AfterFunc(grace, func() {
 			g.lockMu.Lock()
 			defer g.lockMu.Unlock()

@@ -23,7 +23,7 @@ func MWIParams() []provisioning.Param {
 // NumberMapIp2Tel, as for calls).
 func (h *sipHandler) MessageWaiting(user string, waiting bool) {
 	g := (*Gateway)(h)
-	number, _ := routing.Apply(g.plan.mapIP2Tel, user, user, "")
+	number, _ := routing.Apply(g.routes().mapIP2Tel, user, user, "")
 	p, ok := g.byNumber[number]
 	if !ok || p.fxs == nil {
 		g.log.Info("message waiting for no FXS port", "user", user)

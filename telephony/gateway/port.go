@@ -136,8 +136,9 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 	}
 	// Tel-to-IP: the route is chosen on the number as dialled, then the
 	// number is manipulated for the far end (the device's default order).
-	host, _ := routing.TelToIP(g.plan.tel2ip, number, from)
-	number, _ = routing.Apply(g.plan.mapTel2IP, number, number, from)
+	pl := g.routes()
+	host, _ := routing.TelToIP(pl.tel2ip, number, from)
+	number, _ = routing.Apply(pl.mapTel2IP, number, number, from)
 	leg, err := g.opts.Media.Open(p.remoteDigit)
 	if err != nil {
 		g.log.Warn("no RTP port for a call", "port", p.index, "error", err)
@@ -455,13 +456,14 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 // the port with that number. ok is false when nothing routes the call; a
 // nil port with ok set means it is routed but the port(s) are busy.
 func (g *Gateway) ipToTel(called, caller string) (*port, bool) {
-	number, _ := routing.Apply(g.plan.mapIP2Tel, called, called, caller)
-	tg, routed := routing.IPToTel(g.plan.ip2tel, number, caller)
+	pl := g.routes()
+	number, _ := routing.Apply(pl.mapIP2Tel, called, called, caller)
+	tg, routed := routing.IPToTel(pl.ip2tel, number, caller)
 	if !routed {
 		p, ok := g.byNumber[number]
 		return p, ok
 	}
-	hg := g.plan.groups[tg]
+	hg := pl.groups[tg]
 	pos, busy := g.hunt.pick(tg, hg, func(i int) candidate { return g.ports[i] }, number, caller)
 	if pos < 0 {
 		return nil, busy

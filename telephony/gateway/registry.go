@@ -15,7 +15,16 @@ const ProductName = "potsgate"
 // way the running gateway will.
 func NewRegistry() (*provisioning.Registry, error) {
 	reg := provisioning.NewRegistry()
-	if err := reg.Register(provisioning.AutoUpdateParams()...); err != nil {
+	au := provisioning.AutoUpdateParams()
+	for i := range au {
+		if au[i].Name == provisioning.ParamEnableSIPRemoteReset {
+			au[i].RestartRequired = true // the SIP stack reads it when it starts
+		}
+	}
+	if err := reg.Register(au...); err != nil {
+		return nil, err
+	}
+	if err := reg.Register(TonesParams()...); err != nil {
 		return nil, err
 	}
 	if err := reg.Register(TelephonyParams()...); err != nil {
@@ -24,19 +33,19 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.RegisterTable(TelephonyTables()...); err != nil {
 		return nil, err
 	}
-	if err := reg.Register(SIPParams()...); err != nil {
+	if err := reg.Register(startOnly(SIPParams())...); err != nil {
 		return nil, err
 	}
-	if err := reg.RegisterTable(SIPTables()...); err != nil {
+	if err := reg.RegisterTable(startOnlyTables(SIPTables())...); err != nil {
 		return nil, err
 	}
-	if err := reg.RegisterTable(TrunkTables()...); err != nil {
+	if err := reg.RegisterTable(startOnlyTables(TrunkTables())...); err != nil {
 		return nil, err
 	}
 	if err := reg.Register(CDRParams()...); err != nil {
 		return nil, err
 	}
-	if err := reg.Register(MWIParams()...); err != nil {
+	if err := reg.Register(startOnly(MWIParams())...); err != nil {
 		return nil, err
 	}
 	if err := reg.Register(ForwardParams()...); err != nil {
@@ -57,25 +66,43 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.RegisterTable(HuntTables()...); err != nil {
 		return nil, err
 	}
-	if err := reg.Register(RegistrationParams()...); err != nil {
+	if err := reg.Register(startOnly(RegistrationParams())...); err != nil {
 		return nil, err
 	}
 	if err := reg.RegisterTable(RoutingTables()...); err != nil {
 		return nil, err
 	}
-	if err := reg.Register(SASParams()...); err != nil {
+	if err := reg.Register(startOnly(SASParams())...); err != nil {
 		return nil, err
 	}
-	if err := reg.Register(SNMPParams()...); err != nil {
+	if err := reg.Register(startOnly(SNMPParams())...); err != nil {
 		return nil, err
 	}
-	if err := reg.RegisterTable(SNMPTables()...); err != nil {
+	if err := reg.RegisterTable(startOnlyTables(SNMPTables())...); err != nil {
 		return nil, err
 	}
-	if err := reg.RegisterTable(RegistrationTables()...); err != nil {
+	if err := reg.RegisterTable(startOnlyTables(RegistrationTables())...); err != nil {
 		return nil, err
 	}
 	return reg, nil
+}
+
+// startOnly marks parameters the gateway reads only when it is built (the
+// SIP stack, registrations, SAS, SNMP, port numbering): a change takes a
+// restart, which Automatic Update then asks of its host. The others apply
+// to the running gateway through Reconfigure.
+func startOnly(ps []provisioning.Param) []provisioning.Param {
+	for i := range ps {
+		ps[i].RestartRequired = true
+	}
+	return ps
+}
+
+func startOnlyTables(ts []provisioning.TableDef) []provisioning.TableDef {
+	for i := range ts {
+		ts[i].RestartRequired = true
+	}
+	return ts
 }
 
 // Version is the module version the binary was built from ("devel" for a
