@@ -67,6 +67,8 @@ type running struct {
 	Phones []*sim.Phone
 	// Update runs an Automatic Update cycle now.
 	Update func(context.Context) error
+	// Restarts counts the in-process restarts so far.
+	Restarts func() int64
 }
 
 func loadConfig(reg *provisioning.Registry, path string) (provisioning.Config, []byte, error) {
@@ -94,61 +96,25 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	if err != nil {
 		return err
 	}
-	tones, err := tone.Country(f.tones)
-	if err != nil {
-		return err
-	}
-	numbers, err := gateway.PortNumbers(cfg)
-	if err != nil {
-		return err
-	}
-	if len(numbers) == 0 {
-		return errors.New("no ports: the TrunkGroup table numbers none")
-	}
-	// The reference binary has no analog hardware: every port is a
-	// simulated phone that answers after two rings and echoes what it
-	// hears.
-	var ports []gateway.Port
-	var phones []*sim.Phone
-	for _, n := range numbers {
-		ph := sim.NewPhone()
-		ph.AutoAnswer(2)
-		ph.Echo(true)
-		ph.Record(false)
-		if err := hangUpOnBusy(ph, tones); err != nil {
-			return err
-		}
-		phones = append(phones, ph)
-		ports = append(ports, gateway.Port{Number: n, FXS: ph})
-	}
-	sipCfg, err := gateway.SIPConfig(cfg, gateway.ProductName+"/"+gateway.Version())
-	if err != nil {
-		return err
-	}
-	media, err := gateway.NewRTPMedia(cfg, sipCfg)
-	if err != nil {
-		return err
-	}
 	store := f.state
 	if store == "" {
 		store = filepath.Join(os.TempDir(), "potsgate-state")
 	}
-	host := &configHost{cfg: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}}
-	// The SNMP agent, when on, hears every download result; it is set
-	// once the gateway exists.
+	host := &configHost{cfg: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1)}
+	// The SNMP agent, when on, hears every download result; agent and
+	// gateway are set once they exist, and again after each restart.
 	var agent atomic.Pointer[snmp.Agent]
-	var gw atomic.Pointer[gateway.Gateway] // alarms for rejected files, once it exists
 	updater, err := autoupdate.New(autoupdate.Options{
-		Registry: reg, Host: host, StateDir: f.state, Logger: log.With("component", "autoupdate"),
+		Registry: reg, Host: host, StateDir: store, Logger: log.With("component", "autoupdate"),
 		Identity: autoupdate.Identity{Model: gateway.ProductName, Version: gateway.Version(), MAC: firstMAC()},
 		Observer: autoupdate.ObserverFunc(func(r autoupdate.Report) {
-			if g := gw.Load(); g != nil {
+			if g := host.gw.Load(); g != nil {
 				for _, fr := range r.Files {
 					var invalid *provisioning.ApplyError
 					switch {
 					case fr.Outcome == autoupdate.Applied:
 						g.ConfigurationResult(fr.Kind.String(), nil)
-					case errors.As(fr.Err, &invalid):
+					case errors.As(fr.Err, &invalid), errors.Is(fr.Err, errWouldNotStart):
 						g.ConfigurationResult(fr.Kind.String(), fr.Err)
 					}
 				}
@@ -170,16 +136,201 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		return err
 	}
 	host.updater = updater
+
+	// The status pages outlive restarts: they show whichever gateway runs.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	httpAddr := ""
+	if f.http != "" {
+		ln, err := net.Listen("tcp", f.http)
+		if err != nil {
+			return fmt.Errorf("status endpoint: %w", err)
+		}
+		httpAddr = ln.Addr().String()
+		srv := &http.Server{Handler: host, ReadHeaderTimeout: 5 * time.Second}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = srv.Serve(ln)
+		}()
+		defer srv.Close()
+	}
+
+	b := &builder{f: f, log: log, host: host, agent: &agent, store: store}
+	host.check = b.check
+	rt, err := b.build(cfg)
+	if err != nil {
+		return err
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := updater.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Warn("automatic update stopped", "error", err)
+		}
+	}()
+	if up != nil {
+		up(running{SIP: rt.g.SIPAddr(), HTTP: httpAddr, Phones: b.phones, Update: func(ctx context.Context) error { return updater.Trigger(ctx, "test") },
+			Restarts: func() int64 { return b.restarts.Load() }})
+	}
+	for {
+		log.Info("potsgate ready", "sip", rt.g.SIPAddr(), "status", httpAddr, "ports", rt.numbers)
+		reason, err := rt.run(runCtx, host.restart)
+		if reason == "" {
+			log.Info("potsgate stopped")
+			return err
+		}
+		// A restart: the device reboots on the running configuration. A
+		// configuration that cannot build is refused before the running
+		// gateway stops for it.
+		next := host.Config()
+		log.Info("restarting", "reason", reason)
+		if err := b.check(next); err != nil {
+			log.Error("restart refused: the configuration does not build; the gateway goes on with the one it runs", "error", err)
+			host.setConfig(rt.cfg)
+			_ = rt.g.Reconfigure(rt.cfg)
+			rt.g.ConfigurationResult("restart", err)
+			continue
+		}
+		prev := rt.cfg
+		rt.stop()
+		nrt, err := b.build(next)
+		if err != nil {
+			// Only known once the old gateway is gone (a port taken, say):
+			// back to the configuration that ran.
+			log.Error("restart failed; back to the previous configuration", "error", err)
+			host.setConfig(prev)
+			if nrt, err = b.build(prev); err != nil {
+				return fmt.Errorf("restart: %w", err)
+			}
+			nrt.g.ConfigurationResult("restart", err)
+		}
+		rt = nrt
+		b.restarts.Add(1)
+	}
+}
+
+// builder makes a gateway (with its SNMP agent) from a configuration, at
+// start and at each restart. The simulated phones are the device's
+// hardware: they outlive restarts.
+type builder struct {
+	f        gatewayFlags
+	log      *slog.Logger
+	host     *configHost
+	agent    *atomic.Pointer[snmp.Agent]
+	store    string
+	phones   []*sim.Phone
+	restarts atomic.Int64
+}
+
+// instance is one built gateway and what lives and dies with it.
+type instance struct {
+	cfg     provisioning.Config
+	g       *gateway.Gateway
+	agent   *snmp.Agent
+	numbers []string
+	closers []func()
+	b       *builder
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan error
+	snmpWG  sync.WaitGroup
+}
+
+// check finds what would stop a gateway from building on cfg, without
+// opening anything.
+func (b *builder) check(cfg provisioning.Config) error {
+	if _, err := gateway.Tones(cfg, b.f.tones, b.host.FilePath(autoupdate.FileCPT)); err != nil {
+		return err
+	}
+	numbers, err := portNumbers(cfg)
+	if err != nil {
+		return err
+	}
+	ports := make([]gateway.Port, len(numbers))
+	for i, n := range numbers {
+		ports[i] = gateway.Port{Number: n, FXS: sim.NewPhone()}
+	}
+	if err := gateway.CheckConfig(cfg, ports); err != nil {
+		return err
+	}
+	// An agent built and never served, with no engine state file: the
+	// configuration's checks without bumping snmpEngineBoots.
+	if sc := gateway.SNMPConfig(cfg, ""); !sc.DisableSNMP {
+		if _, err := snmp.New(sc, &gateway.SNMPDevice{}); err != nil {
+			return fmt.Errorf("snmp: %w", err)
+		}
+	}
+	return nil
+}
+
+func portNumbers(cfg provisioning.Config) ([]string, error) {
+	numbers, err := gateway.PortNumbers(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if len(numbers) == 0 {
+		return nil, errors.New("no ports: the TrunkGroup table numbers none")
+	}
+	return numbers, nil
+}
+
+func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
+	tones, err := gateway.Tones(cfg, b.f.tones, b.host.FilePath(autoupdate.FileCPT))
+	if err != nil {
+		return nil, err
+	}
+	numbers, err := portNumbers(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The reference binary has no analog hardware: every port is a
+	// simulated phone that answers after two rings and echoes what it
+	// hears.
+	for len(b.phones) < len(numbers) {
+		ph := sim.NewPhone()
+		ph.AutoAnswer(2)
+		ph.Echo(true)
+		ph.Record(false)
+		if err := hangUpOnBusy(ph, tones); err != nil {
+			return nil, err
+		}
+		b.phones = append(b.phones, ph)
+	}
+	var ports []gateway.Port
+	for i, n := range numbers {
+		ports = append(ports, gateway.Port{Number: n, FXS: b.phones[i]})
+	}
+	if err := gateway.CheckConfig(cfg, ports); err != nil {
+		return nil, err
+	}
+	sipCfg, err := gateway.SIPConfig(cfg, gateway.ProductName+"/"+gateway.Version())
+	if err != nil {
+		return nil, err
+	}
+	media, err := gateway.NewRTPMedia(cfg, sipCfg)
+	if err != nil {
+		return nil, err
+	}
+	rt = &instance{b: b, cfg: cfg, numbers: numbers, done: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			rt.close()
+		}
+	}()
 	var onCDR func(gateway.CDR)
 	if addr := gateway.SyslogCDRAddr(cfg); addr != "" {
 		send, closeSyslog, err := gateway.SyslogCDR(addr)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer closeSyslog()
+		rt.closers = append(rt.closers, func() { _ = closeSyslog() })
 		onCDR = send
-		log.Info("call detail records to syslog", "server", addr)
+		b.log.Info("call detail records to syslog", "server", addr)
 	}
+	agent, log, host := b.agent, b.log, b.host
 	g, err := gateway.New(gateway.Options{
 		OnCDR:  onCDR,
 		Config: cfg, Ports: ports, Tones: tones, SIP: sipCfg, Media: media, Paced: true, Logger: log,
@@ -197,73 +348,87 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		},
 		CheckSync: func(ctx context.Context, reboot bool) error {
 			if reboot {
-				log.Warn("check-sync asked for a restart; the reference binary has no device to restart")
-				return nil
+				return host.Restart(ctx, "check-sync reboot")
 			}
-			return updater.Trigger(ctx, "check-sync")
+			return host.Trigger(ctx, "check-sync")
 		},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	gw.Store(g)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if sc := gateway.SNMPConfig(cfg, filepath.Join(store, "snmp-engine.json")); !sc.DisableSNMP {
-		if err := os.MkdirAll(store, 0o700); err != nil {
-			return err
+	rt.g = g
+	rt.closers = append(rt.closers, func() { _ = g.Close() })
+	if sc := gateway.SNMPConfig(cfg, filepath.Join(b.store, "snmp-engine.json")); !sc.DisableSNMP {
+		if err := os.MkdirAll(b.store, 0o700); err != nil {
+			return nil, err
 		}
 		a, err := snmp.New(sc, &gateway.SNMPDevice{G: g, Provisioner: host, Serial: firstMAC()}, snmp.WithLogger(log.With("component", "snmp")))
 		if err != nil {
-			g.Close()
-			return fmt.Errorf("snmp: %w", err)
+			return nil, fmt.Errorf("snmp: %w", err)
 		}
-		agent.Store(a)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := a.Serve(runCtx); err != nil && !errors.Is(err, context.Canceled) {
-				log.Error("SNMP agent stopped", "error", err)
-			}
-		}()
+		rt.agent = a
 		log.Info("SNMP agent ready", "port", sc.SNMPPort, "bind", sc.BindAddress)
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := updater.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
-			log.Warn("automatic update stopped", "error", err)
-		}
-	}()
-	httpAddr := ""
-	if f.http != "" {
-		ln, err := net.Listen("tcp", f.http)
-		if err != nil {
-			g.Close()
-			return fmt.Errorf("status endpoint: %w", err)
-		}
-		httpAddr = ln.Addr().String()
-		srv := &http.Server{Handler: g.StatusHandler(host.Config), ReadHeaderTimeout: 5 * time.Second}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = srv.Serve(ln)
-		}()
-		defer srv.Close()
 	}
 	st := g.Status()
 	if st.SAS != nil {
 		log.Info("SAS registrar ready: register softphones here, they can call the ports", "sas", st.SAS.Addr)
 	}
-	log.Info("potsgate ready", "sip", g.SIPAddr(), "status", httpAddr, "ports", numbers)
-	if up != nil {
-		up(running{SIP: g.SIPAddr(), HTTP: httpAddr, Phones: phones, Update: func(ctx context.Context) error { return updater.Trigger(ctx, "test") }})
+	return rt, nil
+}
+
+// run runs the gateway until ctx ends (reason "") or a restart is asked
+// for (its reason; the gateway is still running then).
+func (rt *instance) run(ctx context.Context, restart <-chan string) (reason string, err error) {
+	if rt.ctx == nil { // first run of this gateway
+		rt.ctx, rt.cancel = context.WithCancel(ctx)
+		rt.b.host.gw.Store(rt.g)
+		if rt.agent != nil {
+			rt.b.agent.Store(rt.agent)
+			rt.snmpWG.Add(1)
+			go func() {
+				defer rt.snmpWG.Done()
+				if err := rt.agent.Serve(rt.ctx); err != nil && !errors.Is(err, context.Canceled) {
+					rt.b.log.Error("SNMP agent stopped", "error", err)
+				}
+			}()
+		} else {
+			rt.b.agent.Store(nil)
+		}
+		go func() { rt.done <- rt.g.Run(rt.ctx) }()
 	}
-	err = g.Run(runCtx)
-	log.Info("potsgate stopped")
-	return err
+	select {
+	case <-ctx.Done():
+		rt.cancel()
+		err = <-rt.done
+		rt.snmpWG.Wait()
+		rt.close()
+		return "", err
+	case err := <-rt.done:
+		rt.done <- err
+		rt.cancel()
+		rt.snmpWG.Wait()
+		rt.close()
+		return "", err
+	case reason := <-restart:
+		return reason, nil
+	}
+}
+
+// stop ends a running gateway (calls end with BYE) and its agent.
+func (rt *instance) stop() {
+	if rt.cancel != nil {
+		rt.cancel()
+		<-rt.done
+		rt.snmpWG.Wait()
+	}
+	rt.close()
+}
+
+func (rt *instance) close() {
+	for i := len(rt.closers) - 1; i >= 0; i-- {
+		rt.closers[i]()
+	}
+	rt.closers = nil
 }
 
 // hangUpOnBusy makes a simulated phone do what its user would: put the
@@ -291,15 +456,35 @@ func hangUpOnBusy(ph *sim.Phone, tones tone.Set) error {
 	return nil
 }
 
-// configHost is the running configuration as Automatic Update sees it.
-// Downloaded changes apply to what reads the configuration next; the
-// reference binary does not restart itself.
+// errWouldNotStart marks a downloaded configuration refused because the
+// restart it needs would fail.
+var errWouldNotStart = errors.New("the configuration needs a restart and the gateway would not start with it")
+
+// configHost is the running configuration as Automatic Update and SNMP
+// see it. A downloaded configuration is applied to the running gateway at
+// once (Gateway.Reconfigure); what needs a restart gets one: the gateway
+// is built again, in the same process, on the running configuration.
 type configHost struct {
 	mu      sync.Mutex
 	cfg     provisioning.Config
 	reg     *provisioning.Registry
 	updater *autoupdate.Updater
+	gw      atomic.Pointer[gateway.Gateway]
+	restart chan string
+	// check finds what would stop the gateway from starting on a
+	// configuration (set once the builder exists).
+	check func(provisioning.Config) error
 	autoupdate.DirStore
+}
+
+// ServeHTTP serves the status pages of the gateway running now.
+func (h *configHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g := h.gw.Load()
+	if g == nil {
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	g.StatusHandler(h.Config).ServeHTTP(w, r)
 }
 
 // SetParam changes one parameter of the running configuration (an SNMP
@@ -327,11 +512,51 @@ func (h *configHost) Config() provisioning.Config {
 	return h.cfg
 }
 
+// ApplyConfig makes res the running configuration. The gateway takes it
+// first: if it cannot, the file fails and nothing changes.
 func (h *configHost) ApplyConfig(_ context.Context, res provisioning.ApplyResult) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if len(res.RestartRequired) > 0 && h.check != nil {
+		// Found now, the file fails whole; found at the restart, the
+		// device would be left on a configuration it cannot start with.
+		if err := h.check(res.Config); err != nil {
+			return fmt.Errorf("%w: %w", errWouldNotStart, err)
+		}
+	}
+	if g := h.gw.Load(); g != nil {
+		if err := g.Reconfigure(res.Config); err != nil {
+			return err
+		}
+	}
 	h.cfg = res.Config
 	return nil
 }
 
-func (h *configHost) Restart(context.Context, string) error { return nil }
+func (h *configHost) setConfig(c provisioning.Config) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cfg = c
+}
+
+// InstallFile checks a call progress tones file before it is kept: a
+// malformed one fails the download and the installed one stays.
+func (h *configHost) InstallFile(ctx context.Context, kind autoupdate.FileKind, data []byte) error {
+	if kind == autoupdate.FileCPT {
+		if _, err := gateway.ParseTones(data); err != nil {
+			return err
+		}
+	}
+	return h.DirStore.InstallFile(ctx, kind, data)
+}
+
+// Restart asks for the gateway to be built again on the running
+// configuration; it returns at once (Automatic Update calls it from its
+// cycle, which the restart must not wait for).
+func (h *configHost) Restart(_ context.Context, reason string) error {
+	select {
+	case h.restart <- reason:
+	default: // one is already pending
+	}
+	return nil
+}

@@ -40,6 +40,12 @@ type gw struct {
 // moved to a free SIP port and an RTP range of its own.
 func startGateway(t *testing.T, ini string, after ...string) *gw {
 	t.Helper()
+	return startGatewayIn(t, t.TempDir(), ini, after...)
+}
+
+// startGatewayIn is startGateway with the state directory given.
+func startGatewayIn(t *testing.T, state, ini string, after ...string) *gw {
+	t.Helper()
 	if ini == "" {
 		ini = string(defaultIni)
 	}
@@ -57,7 +63,7 @@ func startGateway(t *testing.T, ini string, after ...string) *gw {
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	go func() {
-		done <- runGateway(ctx, gatewayFlags{config: path, http: "127.0.0.1:0", tones: "us", state: t.TempDir()}, log, func(r running) { up <- r })
+		done <- runGateway(ctx, gatewayFlags{config: path, http: "127.0.0.1:0", tones: "us", state: state}, log, func(r running) { up <- r })
 	}()
 	select {
 	case g.running = <-up:
@@ -428,7 +434,7 @@ func TestSNMPOfRunningGateway(t *testing.T) {
 	var fetches atomic.Int64
 	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fetches.Add(1)
-		fmt.Fprint(w, "INIFileVersion = 'from-snmp'\n")
+		fmt.Fprint(w, "SetDefaultOnIniFileProcess = 0\nINIFileVersion = 'from-snmp'\n")
 	}))
 	defer prov.Close()
 	t.Setenv("MIBS", ":")
@@ -492,7 +498,7 @@ func TestCheckSyncRunsAnUpdate(t *testing.T) {
 		var fetches atomic.Int64
 		prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fetches.Add(1)
-			fmt.Fprint(w, "INIFileVersion = 'v1'\n")
+			fmt.Fprint(w, "SetDefaultOnIniFileProcess = 0\nINIFileVersion = 'v1'\n")
 		}))
 		ini := string(defaultIni) + fmt.Sprintf("\nIniFileURL = '%s/gw.ini'\n", prov.URL)
 		if enabled {
@@ -696,7 +702,7 @@ func TestConfigurationErrorAlarm(t *testing.T) {
 	var good atomic.Bool
 	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if good.Load() {
-			fmt.Fprint(w, "INIFileVersion = 'v2'\n")
+			fmt.Fprint(w, "SetDefaultOnIniFileProcess = 0\nINIFileVersion = 'v2'\n")
 			return
 		}
 		fmt.Fprint(w, "RingOnPeriod = often\n")

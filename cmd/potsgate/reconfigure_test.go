@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/potsgate/potsgate/internal/peer"
+	"github.com/potsgate/potsgate/sip"
+	"github.com/potsgate/potsgate/sip/sdp"
+)
+
+// dialOutcome places a call to number at the gateway and returns "answered"
+// or the final status code the call ended with.
+func dialOutcome(t *testing.T, g *gw, number string) string {
+	t.Helper()
+	caller, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{{PayloadType: 0, Name: "PCMU", ClockRate: 8000}}}, rejectAll{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go caller.Serve(ctx)
+	defer caller.Close()
+	c, err := caller.Dial(ctx, sip.Dial{To: number, Host: g.SIP, From: "caller", LocalPort: peer.FreeUDPPort(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev := range c.Events() {
+		switch ev.Kind {
+		case sip.EventAnswered:
+			_ = c.Hangup(ctx)
+			return "answered"
+		case sip.EventEnded:
+			return fmt.Sprint(ev.Code)
+		}
+	}
+	return "no outcome"
+}
+
+func (g *gw) page(t *testing.T, path string) string {
+	t.Helper()
+	res, err := http.Get("http://" + g.HTTP + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+// TestAutomaticUpdateReachesRunningGateway: what Automatic Update applies
+// takes effect in the running reference gateway. A routing table change
+// applies at once, without a restart; a port numbering change (restart
+// required) restarts the gateway in-process on the new configuration; a
+// file whose restart would fail (a tones file that does not exist) is
+// refused whole with a configuration-error alarm, and the gateway goes on
+// with what it runs.
+func TestAutomaticUpdateReachesRunningGateway(t *testing.T) {
+	var body atomic.Value
+	body.Store("SetDefaultOnIniFileProcess = 0\nINIFileVersion = 'v1'\n")
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, body.Load().(string))
+	}))
+	defer prov.Close()
+	g := startGateway(t, "", fmt.Sprintf("IniFileURL = '%s/gw.ini'", prov.URL))
+	update := func(ini, version string) {
+		t.Helper()
+		body.Store("SetDefaultOnIniFileProcess = 0\nINIFileVersion = '" + version + "'\n" + ini)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := g.Update(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	peer.WaitFor(t, 10*time.Second, "the start-up cycle", func() bool { return strings.Contains(g.page(t, "/ini"), "'v1'") })
+
+	if got := dialOutcome(t, g, "555"); got != "404" {
+		t.Fatalf("call to 555 before the update: %s, want 404", got)
+	}
+	// Live: 555 becomes 102 by NumberMapIp2Tel.
+	update(`[ NumberMapIp2Tel ]
+FORMAT NumberMapIp2Tel_Index = NumberMapIp2Tel_DestinationPrefix, NumberMapIp2Tel_RemoveFromLeft, NumberMapIp2Tel_Prefix2Add;
+NumberMapIp2Tel 0 = 555, 3, 102;
+[ \NumberMapIp2Tel ]
+`, "v2")
+	peer.WaitFor(t, 10*time.Second, "v2 applied", func() bool { return strings.Contains(g.page(t, "/ini"), "'v2'") })
+	if got := dialOutcome(t, g, "555"); got != "answered" {
+		t.Fatalf("call to 555 after the routing update: %s, want answered by port 102", got)
+	}
+	if n := g.Restarts(); n != 0 {
+		t.Fatalf("%d restarts for a change that applies live", n)
+	}
+
+	// Restart required: the ports become 201-204.
+	update(`[ TrunkGroup ]
+FORMAT TrunkGroup_Index = TrunkGroup_TrunkGroupNum, TrunkGroup_FirstBChannel, TrunkGroup_LastBChannel, TrunkGroup_FirstPhoneNumber;
+TrunkGroup 0 = 1, 1, 4, 201;
+[ \TrunkGroup ]
+`, "v3")
+	peer.WaitFor(t, 15*time.Second, "the restart", func() bool { return g.Restarts() == 1 })
+	peer.WaitFor(t, 10*time.Second, "ports 201-204", func() bool {
+		st := g.status(t)
+		return len(st.Ports) == 4 && st.Ports[0].Number == "201" && st.Ports[3].Number == "204"
+	})
+	if got := dialOutcome(t, g, "203"); got != "answered" {
+		t.Fatalf("call to 203 after the restart: %s", got)
+	}
+	if got := dialOutcome(t, g, "555"); got != "404" { // 555 -> 102, no longer a port
+		t.Fatalf("call to 555 after renumbering: %s, want 404", got)
+	}
+
+	// A restart that would fail: refused whole, alarm, nothing changes.
+	update(fmt.Sprintf("CallProgressTonesFilename = '%s'\nRingOnPeriod = 700\n", filepath.Join(t.TempDir(), "missing.cpt")), "v4")
+	peer.WaitFor(t, 10*time.Second, "a configuration-error alarm", func() bool {
+		for _, a := range g.status(t).Alarms {
+			if strings.HasPrefix(a.Source, "configuration") && strings.Contains(a.Text, "missing.cpt") {
+				return true
+			}
+		}
+		return false
+	})
+	if ini := g.page(t, "/ini"); strings.Contains(ini, "'v4'") || strings.Contains(ini, "RingOnPeriod = 700") {
+		t.Fatalf("the refused file reached the running configuration:\n%s", ini)
+	}
+	if n := g.Restarts(); n != 1 {
+		t.Fatalf("%d restarts, want still 1", n)
+	}
+	if got := dialOutcome(t, g, "201"); got != "answered" {
+		t.Fatalf("call to 201 after the refused file: %s", got)
+	}
+}
+
+// TestDownloadedTonesAfterRestart: a call progress tones file from
+// CptFileUrl is checked, installed, and played after the restart it takes;
+// a malformed one is refused and the installed one stays.
+func TestDownloadedTonesAfterRestart(t *testing.T) {
+	var cpt atomic.Value
+	// Dial tone of 600 Hz only, which no preset uses.
+	cpt.Store(`[NUMBER OF CALL PROGRESS TONES]
+Number of Call Progress Tones=1
+[CALL PROGRESS TONE #0]
+Tone Type=1
+Tone Form=1
+Low Freq [Hz]=600
+High Freq [Hz]=0
+Low Freq Level [-dBm]=10
+High Freq Level [-dBm]=0
+First Signal On Time [10msec]=300
+First Signal Off Time [10msec]=0
+`)
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, cpt.Load().(string))
+	}))
+	defer prov.Close()
+	state := t.TempDir()
+	g := startGatewayIn(t, state, "", fmt.Sprintf("CptFileUrl = '%s/tones.dat'", prov.URL))
+	peer.WaitFor(t, 15*time.Second, "the restart after the tones file", func() bool { return g.Restarts() == 1 })
+	installed, err := os.ReadFile(filepath.Join(state, "files", "cpt"))
+	if err != nil || !strings.Contains(string(installed), "600") {
+		t.Fatalf("installed tones file: %v %q", err, installed)
+	}
+	ph := g.Phones[0]
+	ph.Record(true)
+	ph.PickUp()
+	time.Sleep(500 * time.Millisecond)
+	heard := ph.Heard()
+	ph.HangUp()
+	ph.Record(false)
+	if p600, p440 := goertzelPower(heard, 600), goertzelPower(heard, 440); len(heard) < 2000 || p600 < 100*p440 {
+		t.Fatalf("dial tone is not the file's 600 Hz: %d samples, 600 Hz %.3g, 440 Hz %.3g", len(heard), p600, p440)
+	}
+
+	cpt.Store("[CALL PROGRESS TONE #0]\nTone Type=1\nLow Freq [Hz]=lots\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.Update(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the cycle runs; nothing may change
+	if n := g.Restarts(); n != 1 {
+		t.Fatalf("%d restarts after a malformed tones file", n)
+	}
+	if now, _ := os.ReadFile(filepath.Join(state, "files", "cpt")); string(now) != string(installed) {
+		t.Fatalf("a malformed tones file replaced the installed one:\n%s", now)
+	}
+}
