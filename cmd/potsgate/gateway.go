@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,6 +25,7 @@ import (
 	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/provisioning/autoupdate"
+	"github.com/potsgate/potsgate/provisioning/ini"
 	"github.com/potsgate/potsgate/snmp"
 	"github.com/potsgate/potsgate/telephony/gateway"
 )
@@ -87,6 +90,32 @@ func loadConfig(reg *provisioning.Registry, path string) (provisioning.Config, [
 	return res.Config, text, nil
 }
 
+// savedConfigName is the running configuration kept in the state
+// directory, secrets included (mode 0600).
+const savedConfigName = "running.ini"
+
+// loadSaved returns the saved configuration when there is one newer than
+// the -config file (any, for the embedded default).
+func loadSaved(reg *provisioning.Registry, saved, configPath string) (provisioning.Config, bool, error) {
+	st, err := os.Stat(saved)
+	if errors.Is(err, fs.ErrNotExist) {
+		return provisioning.Config{}, false, nil
+	}
+	if err != nil {
+		return provisioning.Config{}, false, err
+	}
+	if configPath != "" {
+		if cs, err := os.Stat(configPath); err == nil && !cs.ModTime().Before(st.ModTime()) {
+			return provisioning.Config{}, false, nil
+		}
+	}
+	c, _, err := loadConfig(reg, saved)
+	if err != nil {
+		return provisioning.Config{}, false, err
+	}
+	return c, true, nil
+}
+
 func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(running)) error {
 	reg, err := gateway.NewRegistry()
 	if err != nil {
@@ -100,7 +129,20 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	if store == "" {
 		store = filepath.Join(os.TempDir(), "potsgate-state")
 	}
-	host := &configHost{cfg: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1)}
+	host := &configHost{cfg: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1), log: log}
+	if f.state != "" {
+		// Like the device's flash: what Automatic Update applied is saved
+		// and the gateway starts on it, unless the -config file was
+		// edited since.
+		host.saved = filepath.Join(f.state, savedConfigName)
+		if c, ok, err := loadSaved(reg, host.saved, f.config); err != nil {
+			log.Warn("saved configuration not used", "file", host.saved, "error", err)
+		} else if ok {
+			log.Info("starting on the configuration saved by Automatic Update", "file", host.saved)
+			cfg = c
+			host.cfg = c
+		}
+	}
 	// The SNMP agent, when on, hears every download result; agent and
 	// gateway are set once they exist, and again after each restart.
 	var agent atomic.Pointer[snmp.Agent]
@@ -471,6 +513,8 @@ type configHost struct {
 	updater *autoupdate.Updater
 	gw      atomic.Pointer[gateway.Gateway]
 	restart chan string
+	saved   string // where the running configuration is saved; "" = nowhere
+	log     *slog.Logger
 	// check finds what would stop the gateway from starting on a
 	// configuration (set once the builder exists).
 	check func(provisioning.Config) error
@@ -498,6 +542,7 @@ func (h *configHost) SetParam(_ context.Context, name, value string) error {
 		return err
 	}
 	h.cfg = res.Config
+	h.save()
 	return nil
 }
 
@@ -530,13 +575,43 @@ func (h *configHost) ApplyConfig(_ context.Context, res provisioning.ApplyResult
 		}
 	}
 	h.cfg = res.Config
+	h.save()
 	return nil
+}
+
+// save keeps the running configuration in the state directory (when one
+// was given); called with h.mu held.
+func (h *configHost) save() {
+	if h.saved == "" {
+		return
+	}
+	if err := saveConfig(h.saved, h.cfg); err != nil {
+		// The gateway runs on it; only a restart of the process loses it.
+		h.log.Warn("running configuration not saved", "file", h.saved, "error", err)
+	}
+}
+
+// saveConfig writes c, secrets included, to path atomically with mode 0600.
+func saveConfig(path string, c provisioning.Config) error {
+	var buf bytes.Buffer
+	if err := ini.Write(&buf, c.ExportWithSecrets()); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 func (h *configHost) setConfig(c provisioning.Config) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.cfg = c
+	h.save()
 }
 
 // InstallFile checks a call progress tones file before it is kept: a

@@ -32,6 +32,7 @@ import (
 // gw is a gateway started by a test through the binary's own code path.
 type gw struct {
 	running
+	path              string // the ini file it runs on
 	rtpBase, rtpCount int
 	stop              func()
 }
@@ -58,6 +59,14 @@ func startGatewayIn(t *testing.T, state, ini string, after ...string) *gw {
 	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	g.path = path
+	g.runAt(t, path, state)
+	return g
+}
+
+// runAt runs the gateway on the ini file at path until the test ends.
+func (g *gw) runAt(t *testing.T, path, state string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	up := make(chan running, 1)
 	done := make(chan error, 1)
@@ -91,7 +100,6 @@ func startGatewayIn(t *testing.T, state, ini string, after ...string) *gw {
 		})
 	}
 	t.Cleanup(g.stop)
-	return g
 }
 
 type testWriter struct{ t *testing.T }

@@ -193,3 +193,42 @@ First Signal Off Time [10msec]=0
 		t.Fatalf("a malformed tones file replaced the installed one:\n%s", now)
 	}
 }
+
+// TestSavedConfigurationAtNextStart: with a state directory, what Automatic
+// Update applied is saved and the next start runs on it, as a device boots
+// on its flash, even with the provisioning server gone; once the -config
+// file is edited (newer than the saved one), the file wins.
+func TestSavedConfigurationAtNextStart(t *testing.T) {
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "SetDefaultOnIniFileProcess = 0\nINIFileVersion = 'downloaded'\nRingOnPeriod = 800\n")
+	}))
+	state := t.TempDir()
+	g := startGatewayIn(t, state, "", fmt.Sprintf("IniFileURL = '%s/gw.ini'", prov.URL))
+	peer.WaitFor(t, 10*time.Second, "the download applied", func() bool { return strings.Contains(g.page(t, "/ini"), "'downloaded'") })
+	g.stop()
+	prov.Close()
+	saved, err := os.Stat(filepath.Join(state, "running.ini"))
+	if err != nil || saved.Mode().Perm() != 0o600 {
+		t.Fatalf("saved configuration: %v %v", err, saved)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(g.path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	again := &gw{rtpBase: g.rtpBase, rtpCount: g.rtpCount, path: g.path}
+	again.runAt(t, g.path, state)
+	if ini := again.page(t, "/ini"); !strings.Contains(ini, "'downloaded'") || !strings.Contains(ini, "RingOnPeriod = 800") {
+		t.Fatalf("the restarted gateway does not run on the saved configuration:\n%s", ini)
+	}
+	again.stop()
+
+	edited := time.Now().Add(time.Hour)
+	if err := os.Chtimes(g.path, edited, edited); err != nil {
+		t.Fatal(err)
+	}
+	third := &gw{rtpBase: g.rtpBase, rtpCount: g.rtpCount, path: g.path}
+	third.runAt(t, g.path, state)
+	if ini := third.page(t, "/ini"); strings.Contains(ini, "'downloaded'") {
+		t.Fatalf("an edited -config file did not win over the saved configuration:\n%s", ini)
+	}
+}

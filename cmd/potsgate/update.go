@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"flag"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/provisioning/autoupdate"
-	"github.com/potsgate/potsgate/provisioning/ini"
 	"github.com/potsgate/potsgate/telephony/gateway"
 )
 
@@ -138,19 +136,7 @@ func (h *cliHost) Config() provisioning.Config {
 }
 
 func (h *cliHost) ApplyConfig(_ context.Context, res provisioning.ApplyResult) error {
-	var buf bytes.Buffer
-	if err := ini.Write(&buf, res.Config.ExportWithSecrets()); err != nil {
-		return err
-	}
-	path := filepath.Join(h.store.Dir, "running.ini")
-	if err := os.MkdirAll(h.store.Dir, 0o700); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := saveConfig(filepath.Join(h.store.Dir, savedConfigName), res.Config); err != nil {
 		return err
 	}
 	h.mu.Lock()
