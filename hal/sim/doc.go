@@ -2,7 +2,8 @@
 // behind an FXS port and a [Line] (a PBX or central office line) behind an
 // FXO port. Each implements the hal port interface for the gateway side and
 // offers a script for the test side: go off hook, dial DTMF as audio or
-// pulses, flash, hang up, play audio, record what it hears.
+// pulses, flash, hang up, play audio (samples, or an 8 kHz WAV file with
+// [Phone.SayWAV] and [Line.PlayWAV]), record what it hears.
 //
 // # Time
 //
@@ -10,7 +11,7 @@
 // call is one 10 ms frame. Script methods act at the current simulated time,
 // or after the previous scripted action ends, so a script reads in order:
 //
-//	phone.OffHook()
+//	phone.PickUp()
 //	phone.Wait(time.Second)
 //	phone.DialPulse("42")
 //
