@@ -33,12 +33,13 @@ const (
 	CallFailed     // the outgoing call failed (Event.Cause)
 	RemoteDigit    // a digit from the far end to play (Event.Digit)
 	MessageWaiting // voice mail waiting indication on or off (Event.On)
+	OutOfService   // FXS: the port goes out of service (Event.On, with Event.OOS) or back in service
 )
 
 var eventNames = [...]string{"", "hook-off", "hook-on", "hook-flash", "pulse-digit", "digit",
 	"ring-start", "ring-stop", "polarity-reversal", "loop-current-loss", "dial-tone", "busy-tone",
 	"caller-id", "silence", "tick", "incoming-call", "remote-ringing", "remote-answered", "remote-hangup",
-	"call-failed", "remote-digit", "message-waiting"}
+	"call-failed", "remote-digit", "message-waiting", "out-of-service"}
 
 func (k EventKind) String() string {
 	if k > 0 && int(k) < len(eventNames) {
@@ -79,6 +80,34 @@ type Event struct {
 	// Cadence, for an IncomingCall on an FXS line, is a distinctive ring
 	// pattern: ring, pause, ring, pause, ... (nil = RingOn, RingOff).
 	Cadence []time.Duration
+	// OOS, for an OutOfService event with On set, is what the phone gets
+	// while the port is out of service (FXSOOSBehavior). It travels with
+	// the event rather than in FXSConfig because a line takes a new
+	// configuration only when idle, and the port may go out of service in
+	// a call.
+	OOS OOSBehavior
+}
+
+// OOSBehavior is what a phone on an out-of-service FXS port gets, with the
+// values of FXSOOSBehavior. In every case calls to the port are refused and
+// a call the phone dials is refused with reorder tone.
+type OOSBehavior int
+
+const (
+	OOSNone              OOSBehavior = iota // dial tone as usual
+	OOSReorder                              // reorder tone on off-hook instead of dial tone
+	OOSPolarity                             // line polarity reversed while out of service
+	OOSReorderPolarity                      // both
+	OOSCurrentDisconnect                    // loop current cut: the phone seems dead
+)
+
+var oosNames = [...]string{"none", "reorder", "polarity", "reorder+polarity", "current-disconnect"}
+
+func (b OOSBehavior) String() string {
+	if b >= 0 && int(b) < len(oosNames) {
+		return oosNames[b]
+	}
+	return fmt.Sprintf("OOSBehavior(%d)", int(b))
 }
 
 // Tone is the call progress tone a machine wants played toward the phone
@@ -130,10 +159,14 @@ const (
 	SendDigit // send Action.Digit to the far end (per DTMFTransportType)
 	SendFlash // hook flash during a call
 	Transfer  // transfer the held far end to Action.Number (blind); CallFailed if refused
+
+	// Toward the port (kept last so the values above do not move).
+	SetLoopCurrent // FXS: feed loop current (Action.On) or cut it
 )
 
 var actionNames = [...]string{"", "play-tone", "set-ring", "send-caller-id", "send-cas", "set-polarity", "set-mwi", "seize",
-	"dial-digits", "play-digit", "media", "place-call", "answer", "hangup", "reject-busy", "send-digit", "send-flash", "transfer"}
+	"dial-digits", "play-digit", "media", "place-call", "answer", "hangup", "reject-busy", "send-digit", "send-flash", "transfer",
+	"set-loop-current"}
 
 func (k ActionKind) String() string {
 	if k > 0 && int(k) < len(actionNames) {
@@ -156,7 +189,7 @@ func (a Action) String() string {
 	switch a.Kind {
 	case PlayTone:
 		return "play-tone " + a.Tone.String()
-	case SetRing, SetPolarity, SetMWI, Seize, Media:
+	case SetRing, SetPolarity, SetMWI, Seize, Media, SetLoopCurrent:
 		if a.On {
 			return a.Kind.String() + " on"
 		}

@@ -78,10 +78,14 @@ const (
 	FXSHowler                       // off-hook warning
 	FXSTransferDial                 // far end held, dial tone: collecting the transfer target
 	FXSTransferring                 // transfer asked of the network, waiting for its outcome
+	// FXSCurrentOff is off hook on a port out of service with its loop
+	// current cut (OOSCurrentDisconnect): the phone hears nothing and
+	// nothing it dials counts.
+	FXSCurrentOff
 )
 
 var fxsStateNames = [...]string{"idle", "ringing", "dial-tone", "digits", "calling", "connected", "disconnected", "howler",
-	"transfer-dial", "transferring"}
+	"transfer-dial", "transferring", "current-off"}
 
 func (s FXSState) String() string {
 	if s >= 0 && int(s) < len(fxsStateNames) {
@@ -160,6 +164,14 @@ type FXS struct {
 
 	reversed bool
 	tone     Tone
+
+	// Out of service (OutOfService events). The treatment (polarity,
+	// loop current, the tone on off-hook) reaches the port when the line
+	// is idle, or at once in states without a call; a call in progress
+	// goes on as it began.
+	oos        bool
+	oosMode    OOSBehavior
+	currentOff bool // what the port was told
 }
 
 // NewFXS returns an idle line.
@@ -177,8 +189,16 @@ func (m FXS) withConfig(cfg FXSConfig) FXS {
 	n := NewFXS(cfg)
 	n.mwi, n.tone, n.reversed = m.mwi, m.tone, m.reversed
 	n.offHookSince = m.offHookSince
+	n.oos, n.oosMode, n.currentOff = m.oos, m.oosMode, m.currentOff
 	return n
 }
+
+// OutOfService reports whether the line was told it is out of service.
+func (m FXS) OutOfService() bool { return m.oos }
+
+// LoopCurrent reports whether the port feeds loop current (false while an
+// out-of-service port has it cut).
+func (m FXS) LoopCurrent() bool { return !m.currentOff }
 
 // Digits are the digits collected for the current or last outgoing call.
 func (m FXS) Digits() string { return m.digits }
@@ -249,6 +269,18 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			m.digit(acts, ev.Digit, now)
 		}
 	case IncomingCall:
+		if m.oos {
+			// The gateway refuses calls to the port already; this covers
+			// one that crossed the OutOfService event. Hangup refuses the
+			// port's only call (a SIP call or a local port's); RejectBusy
+			// the waiting one next to a call in progress.
+			if m.state == FXSIdle {
+				*acts = append(*acts, Action{Kind: Hangup})
+			} else {
+				*acts = append(*acts, Action{Kind: RejectBusy})
+			}
+			return
+		}
 		if m.state == FXSConnected && m.cfg.CallWaiting && !m.waiting {
 			m.waiting, m.cwCaller = true, ev.CallerID
 			m.cw, m.cwAt = cwTone, now.Add(m.cfg.CallWaitingTone)
@@ -277,8 +309,7 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			m.play(acts, NoTone)
 			*acts = append(*acts, Action{Kind: Media, On: true})
 			if m.cfg.ReversePolarity {
-				m.reversed = true
-				*acts = append(*acts, Action{Kind: SetPolarity, On: true})
+				m.setPolarity(acts, true)
 			}
 		}
 	case CallFailed:
@@ -304,6 +335,7 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 		case FXSRinging:
 			m.stopRing(acts)
 			m.state = FXSIdle
+			m.idleLine(acts)
 		case FXSCalling, FXSConnected, FXSTransferDial, FXSTransferring:
 			// (after a transfer the far end leaves: the phone hears it gone)
 			*acts = append(*acts, Action{Kind: Media, On: false})
@@ -318,7 +350,65 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			m.mwi = ev.On
 			*acts = append(*acts, Action{Kind: SetMWI, On: ev.On})
 		}
+	case OutOfService:
+		m.setService(acts, ev.On, ev.OOS, now)
 	}
+}
+
+// setService takes the line out of service with treatment mode, or (out
+// false) back in service. An idle line takes the new treatment at once;
+// so does one off hook without a call, for its polarity, so a call it then
+// places signals answer by reversal as usual. Ringing and calls go on as
+// they began: the line takes the treatment when it is next idle.
+func (m *FXS) setService(acts *[]Action, out bool, mode OOSBehavior, now time.Time) {
+	if !out {
+		mode = OOSNone
+	}
+	m.oos, m.oosMode = out, mode
+	switch m.state {
+	case FXSIdle:
+		m.idleLine(acts)
+	case FXSCurrentOff:
+		if !m.cutCurrent() {
+			// Loop current is back and the phone is off hook: the port
+			// sees it as an off-hook now.
+			m.setCurrent(acts, true)
+			m.state = FXSIdle
+			m.pickUp(acts, now)
+			m.setPolarity(acts, m.oosReversed())
+		}
+	case FXSDialTone, FXSDigits, FXSDisconnected, FXSHowler:
+		m.setPolarity(acts, m.oosReversed())
+	}
+}
+
+// oosReversed reports whether the treatment reverses polarity.
+func (m *FXS) oosReversed() bool {
+	return m.oos && (m.oosMode == OOSPolarity || m.oosMode == OOSReorderPolarity)
+}
+
+// cutCurrent reports whether the treatment cuts loop current.
+func (m *FXS) cutCurrent() bool { return m.oos && m.oosMode == OOSCurrentDisconnect }
+
+func (m *FXS) setPolarity(acts *[]Action, reversed bool) {
+	if m.reversed != reversed {
+		m.reversed = reversed
+		*acts = append(*acts, Action{Kind: SetPolarity, On: reversed})
+	}
+}
+
+func (m *FXS) setCurrent(acts *[]Action, on bool) {
+	if m.currentOff == on {
+		m.currentOff = !on
+		*acts = append(*acts, Action{Kind: SetLoopCurrent, On: on})
+	}
+}
+
+// idleLine gives an idle port the polarity and loop current of the
+// service state.
+func (m *FXS) idleLine(acts *[]Action) {
+	m.setPolarity(acts, m.oosReversed())
+	m.setCurrent(acts, !m.cutCurrent())
 }
 
 func (m *FXS) hookOff(acts *[]Action, now time.Time) {
@@ -341,26 +431,39 @@ func (m *FXS) hookOff(acts *[]Action, now time.Time) {
 	}
 	switch m.state {
 	case FXSIdle:
-		m.digits = ""
-		if m.cfg.Hotline != "" && m.cfg.HotlineDelay == 0 {
-			m.placeCall(acts, m.cfg.Hotline)
-			return
-		}
-		m.state = FXSDialTone
-		if m.mwi {
-			m.play(acts, StutterDialTone) // messages are waiting
-		} else {
-			m.play(acts, DialTone)
-		}
-		if m.cfg.Hotline != "" {
-			m.setTimer(timerHotline, now.Add(m.cfg.HotlineDelay))
-		} else {
-			m.setTimer(timerDialTone, now.Add(m.cfg.TimeForDialTone))
-		}
+		m.pickUp(acts, now)
 	case FXSRinging:
 		m.stopRing(acts)
 		m.state = FXSConnected
 		*acts = append(*acts, Action{Kind: Answer}, Action{Kind: Media, On: true})
+	}
+}
+
+// pickUp is an idle phone going off hook: dial tone (or the hotline), or
+// what an out-of-service port gives instead.
+func (m *FXS) pickUp(acts *[]Action, now time.Time) {
+	m.digits = ""
+	switch {
+	case m.cutCurrent():
+		m.state = FXSCurrentOff
+		return
+	case m.oos && (m.oosMode == OOSReorder || m.oosMode == OOSReorderPolarity):
+		m.disconnect(acts, ReorderTone, now)
+		return
+	case m.cfg.Hotline != "" && m.cfg.HotlineDelay == 0:
+		m.placeCall(acts, m.cfg.Hotline, now)
+		return
+	}
+	m.state = FXSDialTone
+	if m.mwi {
+		m.play(acts, StutterDialTone) // messages are waiting
+	} else {
+		m.play(acts, DialTone)
+	}
+	if m.cfg.Hotline != "" {
+		m.setTimer(timerHotline, now.Add(m.cfg.HotlineDelay))
+	} else {
+		m.setTimer(timerDialTone, now.Add(m.cfg.TimeForDialTone))
 	}
 }
 
@@ -412,7 +515,7 @@ func (m *FXS) digit(acts *[]Action, d byte, now time.Time) {
 		// # ends dialling unless the map expects it as part of a number.
 		if r := m.cfg.DigitMap.Match(m.digits + "#"); r.Verdict == digitmap.Reject || m.cfg.DigitMap == nil {
 			if m.cfg.DigitMap.Accepts(m.digits) {
-				m.placeCall(acts, m.digits)
+				m.placeCall(acts, m.digits, now)
 			} else {
 				m.disconnect(acts, ReorderTone, now)
 			}
@@ -423,12 +526,12 @@ func (m *FXS) digit(acts *[]Action, d byte, now time.Time) {
 	r := m.cfg.DigitMap.Match(m.digits)
 	switch {
 	case r.Verdict == digitmap.Complete:
-		m.placeCall(acts, m.digits)
+		m.placeCall(acts, m.digits, now)
 	case r.Verdict == digitmap.Reject:
 		m.disconnect(acts, ReorderTone, now)
 	case len(m.digits) >= m.cfg.MaxDigits:
 		if m.cfg.DigitMap.Accepts(m.digits) {
-			m.placeCall(acts, m.digits)
+			m.placeCall(acts, m.digits, now)
 		} else {
 			m.disconnect(acts, ReorderTone, now)
 		}
@@ -478,9 +581,13 @@ func (m *FXS) transferComplete(acts *[]Action) {
 // TransferTarget is the number dialled for the last transfer.
 func (m FXS) TransferTarget() string { return m.transferTo }
 
-func (m *FXS) placeCall(acts *[]Action, number string) {
-	m.state = FXSCalling
+func (m *FXS) placeCall(acts *[]Action, number string, now time.Time) {
 	m.digits = number
+	if m.oos { // an out-of-service port places no call
+		m.disconnect(acts, ReorderTone, now)
+		return
+	}
+	m.state = FXSCalling
 	m.setTimer(noTimer, time.Time{})
 	m.play(acts, NoTone)
 	*acts = append(*acts, Action{Kind: PlaceCall, Number: number})
@@ -489,11 +596,11 @@ func (m *FXS) placeCall(acts *[]Action, number string) {
 // disconnect plays busy or reorder tone to a phone left off hook, then the
 // off-hook warning.
 func (m *FXS) disconnect(acts *[]Action, t Tone, now time.Time) {
-	m.state = FXSDisconnected
-	if m.reversed {
-		m.reversed = false
-		*acts = append(*acts, Action{Kind: SetPolarity, On: false})
+	switch m.state {
+	case FXSCalling, FXSConnected, FXSTransferDial, FXSTransferring:
+		m.setPolarity(acts, false) // the end of a call reversed on answer
 	}
+	m.state = FXSDisconnected
 	m.play(acts, t)
 	m.setTimer(timerReorder, now.Add(m.cfg.TimeForReorder))
 }
@@ -532,15 +639,13 @@ func (m *FXS) hangUp(acts *[]Action) {
 			*acts = append(*acts, Action{Kind: Media, On: false})
 		}
 	}
-	if m.reversed {
-		m.reversed = false
-		*acts = append(*acts, Action{Kind: SetPolarity, On: false})
-	}
+	m.setPolarity(acts, m.oosReversed())
 	m.play(acts, NoTone)
 	m.state = FXSIdle
 	m.pulses = 0
 	m.waiting, m.cw, m.twoCalls = false, cwNone, false
 	m.setTimer(noTimer, time.Time{})
+	m.setCurrent(acts, !m.cutCurrent())
 }
 
 // timers acts on every deadline that has passed by now.
@@ -596,11 +701,11 @@ func (m *FXS) timers(acts *[]Action, now time.Time) {
 		}
 	case timerHotline:
 		if m.state == FXSDialTone {
-			m.placeCall(acts, m.cfg.Hotline)
+			m.placeCall(acts, m.cfg.Hotline, now)
 		}
 	case timerComplete:
 		if m.state == FXSDigits {
-			m.placeCall(acts, m.digits)
+			m.placeCall(acts, m.digits, now)
 		}
 		if m.state == FXSTransferDial {
 			m.transferComplete(acts)
@@ -615,7 +720,7 @@ func (m *FXS) timers(acts *[]Action, now time.Time) {
 		}
 		if m.state == FXSDigits {
 			if m.cfg.DigitMap == nil && m.digits != "" {
-				m.placeCall(acts, m.digits)
+				m.placeCall(acts, m.digits, now)
 			} else {
 				m.disconnect(acts, ReorderTone, now)
 			}

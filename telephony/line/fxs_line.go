@@ -30,19 +30,29 @@ type FXSLineOptions struct {
 	MuteDTMF bool
 }
 
+// LoopCurrentPort is an FXS port that can cut its loop current, so a phone
+// on an out-of-service port seems dead (OOSCurrentDisconnect). hal.FXSPort
+// has no such control: a port without it sends the phone silence while
+// the current is meant to be off, and LoopCurrent reports it.
+type LoopCurrentPort interface {
+	SetLoopCurrent(on bool) error
+}
+
 // FXSLine binds an FXS machine to a hal port: it runs the port frame by
 // frame, detects DTMF, plays tones, ringing and caller ID, and carries the
 // voice path while a call is connected. One goroutine (Run, or the caller
-// of Step) owns it; Deliver, SetConfig and State may be called from any
-// goroutine.
+// of Step) owns it; Deliver, SetConfig, State, OutOfService and
+// LoopCurrent may be called from any goroutine.
 type FXSLine struct {
 	voice
 	opts   FXSLineOptions
 	m      FXS
 	config pendingConfig[FXSConfig]
 	state  atomic.Int32
-	cid    *callerid.Transmitter
-	cas    *callerid.AlertSignal
+	// oos and currentOff mirror the machine for other goroutines.
+	oos, currentOff atomic.Bool
+	cid             *callerid.Transmitter
+	cas             *callerid.AlertSignal
 }
 
 // NewFXSLine returns a line ready to Run.
@@ -63,6 +73,14 @@ func (l *FXSLine) Deliver(ctx context.Context, ev Event) error { return l.delive
 
 // State is the line's state as of the last frame.
 func (l *FXSLine) State() FXSState { return FXSState(l.state.Load()) }
+
+// OutOfService reports whether the line was told it is out of service, as
+// of the last frame.
+func (l *FXSLine) OutOfService() bool { return l.oos.Load() }
+
+// LoopCurrent reports whether the port feeds loop current, as of the last
+// frame: false while an out-of-service port has it cut.
+func (l *FXSLine) LoopCurrent() bool { return !l.currentOff.Load() }
 
 // Now is the line's time: the epoch plus 10 ms per frame run.
 func (l *FXSLine) Now() time.Time { return l.now() }
@@ -95,6 +113,9 @@ func (l *FXSLine) Step() error {
 	default:
 		l.fillOut()
 	}
+	if !l.m.LoopCurrent() {
+		clear(l.out) // no feed, no sound: the phone seems dead
+	}
 	var err error
 	l.halEvents, err = l.opts.Port.Exchange(l.out, l.in, l.halEvents[:0])
 	if err := l.exchanged(err); err != nil {
@@ -118,6 +139,8 @@ func (l *FXSLine) Step() error {
 	}
 	l.finish(l.apply)
 	l.state.Store(int32(l.m.State()))
+	l.oos.Store(l.m.OutOfService())
+	l.currentOff.Store(!l.m.LoopCurrent())
 	return nil
 }
 
@@ -140,6 +163,10 @@ func (l *FXSLine) apply(ev Event, now time.Time) {
 			l.portErr("ring", l.opts.Port.SetRing(a.On))
 		case SetPolarity:
 			l.portErr("polarity", l.opts.Port.SetPolarity(a.On))
+		case SetLoopCurrent:
+			if p, ok := l.opts.Port.(LoopCurrentPort); ok {
+				l.portErr("loop current", p.SetLoopCurrent(a.On))
+			}
 		case SetMWI:
 			l.portErr("mwi", l.opts.Port.SetMWI(a.On))
 			if !l.opts.Port.OffHook() { // an on-hook phone also gets VMWI

@@ -474,3 +474,121 @@ func TestFXSLineSetConfigWhileRunning(t *testing.T) {
 		t.Fatalf("calls %v, want [7]", net.calls)
 	}
 }
+
+// feedPhone is a phone on a port that can cut its loop current.
+type feedPhone struct {
+	*sim.Phone
+	mu   sync.Mutex
+	feed []bool
+}
+
+func (p *feedPhone) SetLoopCurrent(on bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.feed = append(p.feed, on)
+	return nil
+}
+
+func (p *feedPhone) feedChanges() []bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.feed)
+}
+
+// Out of service, the phone hears what FXSOOSBehavior says on the port
+// itself: reorder instead of dial tone, the line polarity reversed, or
+// nothing at all with the loop current cut (on a port that can cut it).
+// Back in service it gets dial tone again.
+func TestFXSLineOutOfService(t *testing.T) {
+	us, _ := tone.Country("US")
+	newLine := func(t *testing.T) (*FXSLine, *feedPhone) {
+		t.Helper()
+		phone := &feedPhone{Phone: sim.NewPhone()}
+		l, err := NewFXSLine(FXSLineOptions{Port: phone, Network: &recordingNetwork{}, Tones: us, Epoch: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l, phone
+	}
+	deliver := func(t *testing.T, l *FXSLine, ev Event) {
+		t.Helper()
+		if err := l.Deliver(t.Context(), ev); err != nil {
+			t.Fatal(err)
+		}
+		steps(t, l, 10*time.Millisecond)
+	}
+	hears := func(heard []int16, f1, f2 float64) bool {
+		return power(heard, f1) > 100*power(heard, 1000) && power(heard, f2) > 100*power(heard, 1000)
+	}
+
+	t.Run("reorder and polarity", func(t *testing.T) {
+		l, phone := newLine(t)
+		deliver(t, l, Event{Kind: OutOfService, On: true, OOS: OOSReorderPolarity})
+		if !l.OutOfService() || !l.LoopCurrent() {
+			t.Fatalf("out of service %v, loop current %v", l.OutOfService(), l.LoopCurrent())
+		}
+		if pc := phone.PolarityChanges(); len(pc) != 1 || !pc[0].On {
+			t.Fatalf("polarity changes %v", pc)
+		}
+		phone.Heard()
+		phone.PickUp()
+		steps(t, l, 500*time.Millisecond)
+		if h := phone.Heard(); !hears(h, 480, 620) || power(h, 350) > power(h, 480)/100 {
+			t.Fatal("no reorder tone (480 + 620 Hz) on off-hook")
+		}
+		phone.HangUp()
+		steps(t, l, time.Second)
+		deliver(t, l, Event{Kind: OutOfService})
+		if pc := phone.PolarityChanges(); len(pc) != 2 || pc[1].On {
+			t.Fatalf("polarity not restored in service: %v", pc)
+		}
+		phone.Heard()
+		phone.PickUp()
+		steps(t, l, 500*time.Millisecond)
+		if !hears(phone.Heard(), 350, 440) || l.OutOfService() {
+			t.Fatalf("no dial tone back in service; out of service %v", l.OutOfService())
+		}
+	})
+
+	t.Run("current disconnect", func(t *testing.T) {
+		l, phone := newLine(t)
+		deliver(t, l, Event{Kind: OutOfService, On: true, OOS: OOSCurrentDisconnect})
+		if l.LoopCurrent() || !slices.Equal(phone.feedChanges(), []bool{false}) {
+			t.Fatalf("loop current %v, port told %v", l.LoopCurrent(), phone.feedChanges())
+		}
+		phone.Heard()
+		phone.PickUp()
+		steps(t, l, 500*time.Millisecond)
+		for _, s := range phone.Heard() {
+			if s != 0 {
+				t.Fatal("the phone hears something with the loop current cut")
+			}
+		}
+		if l.State() != FXSCurrentOff {
+			t.Fatalf("state %v off hook, want %v", l.State(), FXSCurrentOff)
+		}
+		// Service returns with the phone still off hook: dial tone now.
+		deliver(t, l, Event{Kind: OutOfService})
+		steps(t, l, 500*time.Millisecond)
+		if !l.LoopCurrent() || !slices.Equal(phone.feedChanges(), []bool{false, true}) || l.State() != FXSDialTone {
+			t.Fatalf("loop current %v, port told %v, state %v", l.LoopCurrent(), phone.feedChanges(), l.State())
+		}
+		if !hears(phone.Heard(), 350, 440) {
+			t.Fatal("no dial tone once the current is back")
+		}
+	})
+
+	t.Run("current disconnect on a port without the control", func(t *testing.T) {
+		phone := sim.NewPhone()
+		l, err := NewFXSLine(FXSLineOptions{Port: phone, Network: &recordingNetwork{}, Tones: us, Epoch: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, l, Event{Kind: OutOfService, On: true, OOS: OOSCurrentDisconnect})
+		phone.PickUp()
+		steps(t, l, 300*time.Millisecond)
+		if l.LoopCurrent() || l.State() != FXSCurrentOff {
+			t.Fatalf("loop current %v, state %v", l.LoopCurrent(), l.State())
+		}
+	})
+}

@@ -449,3 +449,118 @@ func TestFXSOffhookDebounce(t *testing.T) {
 		})
 	}
 }
+
+func outOfService(b OOSBehavior) Event { return Event{Kind: OutOfService, On: true, OOS: b} }
+
+// TestFXSOutOfService: the treatment of each FXSOOSBehavior value on an
+// idle line and at the next off-hook, refused calls both ways, calls in
+// progress left alone, and the return to service.
+func TestFXSOutOfService(t *testing.T) {
+	inService := Event{Kind: OutOfService}
+	dial := func(start time.Duration) []at {
+		return []at{{start, key('1')}, {start + 100*ms, key('0')}, {start + 200*ms, key('3')}}
+	}
+	cfg := FXSConfig{DigitMap: mustMap(t, "1xx"), TimeForReorder: 2 * time.Second}
+	call := []at{{0, ev(HookOff)}, {100 * ms, ev(RemoteAnswered)}} // with Hotline: a call up at 100 ms
+	for _, tc := range []struct {
+		name      string
+		cfg       FXSConfig
+		end       time.Duration
+		script    []at
+		want      []string
+		wantState FXSState
+	}{
+		{"none: dial tone, the call dialled is refused with reorder", cfg, time.Second,
+			append([]at{{0, outOfService(OOSNone)}, {100 * ms, ev(HookOff)}}, dial(300*ms)...),
+			[]string{"100ms play-tone dial", "300ms play-tone none", "500ms play-tone reorder"}, FXSDisconnected},
+		{"none: the hotline is refused too", FXSConfig{Hotline: "200"}, time.Second,
+			[]at{{0, outOfService(OOSNone)}, {100 * ms, ev(HookOff)}},
+			[]string{"100ms play-tone reorder"}, FXSDisconnected},
+		{"reorder: reorder instead of dial tone, then the off-hook warning", cfg, 3 * time.Second,
+			append([]at{{0, outOfService(OOSReorder)}, {100 * ms, ev(HookOff)}}, dial(300*ms)...),
+			[]string{"100ms play-tone reorder", "2.1s play-tone howler"}, FXSHowler},
+		{"polarity: reversed at once and kept through dialling and hanging up", cfg, 2 * time.Second,
+			append([]at{{0, outOfService(OOSPolarity)}, {100 * ms, ev(HookOff)}, {time.Second, ev(HookOn)}}, dial(300*ms)...),
+			[]string{"0s set-polarity on", "100ms play-tone dial", "300ms play-tone none", "500ms play-tone reorder", "1.7s play-tone none"}, FXSIdle},
+		{"reorder and polarity", cfg, time.Second,
+			[]at{{0, outOfService(OOSReorderPolarity)}, {100 * ms, ev(HookOff)}},
+			[]string{"0s set-polarity on", "100ms play-tone reorder"}, FXSDisconnected},
+		{"current disconnect: the phone hears nothing, dials nothing, gets no warning", cfg, 20 * time.Second,
+			append([]at{{0, outOfService(OOSCurrentDisconnect)}, {100 * ms, ev(HookOff)}}, dial(300*ms)...),
+			[]string{"0s set-loop-current off"}, FXSCurrentOff},
+		{"current disconnect: hanging up leaves the current cut", cfg, 2 * time.Second,
+			[]at{{0, outOfService(OOSCurrentDisconnect)}, {100 * ms, ev(HookOff)}, {500 * ms, ev(HookOn)}},
+			[]string{"0s set-loop-current off"}, FXSIdle},
+
+		{"incoming call refused", cfg, time.Second,
+			[]at{{0, outOfService(OOSNone)}, {100 * ms, Event{Kind: IncomingCall}}},
+			[]string{"100ms hangup"}, FXSIdle},
+		{"a second call next to a call in progress is refused busy",
+			FXSConfig{Hotline: "1", CallWaiting: true}, time.Second,
+			append(call, at{200 * ms, outOfService(OOSReorder)}, at{300 * ms, Event{Kind: IncomingCall}}),
+			[]string{"0s place-call 1", "100ms media on", "300ms reject-busy"}, FXSConnected},
+
+		{"a call in progress goes on; the treatment comes with the hang-up",
+			FXSConfig{Hotline: "1", ReversePolarity: true}, 2 * time.Second,
+			append(call, at{200 * ms, outOfService(OOSReorderPolarity)}, at{300 * ms, Event{Kind: RemoteDigit, Digit: '5'}},
+				at{400 * ms, key('7')}, at{500 * ms, ev(HookOn)}),
+			[]string{"0s place-call 1", "100ms media on", "100ms set-polarity on", "300ms play-digit 5", "400ms send-digit 7",
+				"1.2s hangup", "1.2s media off"}, FXSIdle}, // reversed already by the call: no change
+		{"a call ended by the far end signals it, then the treatment",
+			FXSConfig{Hotline: "1", ReversePolarity: true}, 2 * time.Second,
+			append(call, at{200 * ms, outOfService(OOSPolarity)}, at{300 * ms, ev(RemoteHangup)}, at{400 * ms, ev(HookOn)}),
+			[]string{"0s place-call 1", "100ms media on", "100ms set-polarity on", "300ms media off", "300ms set-polarity off",
+				"300ms play-tone busy", "1.1s set-polarity on", "1.1s play-tone none"}, FXSIdle},
+		{"a ringing call can be answered; the current is cut after it", cfg, 2 * time.Second,
+			[]at{{0, Event{Kind: IncomingCall}}, {100 * ms, outOfService(OOSCurrentDisconnect)}, {200 * ms, ev(HookOff)}, {500 * ms, ev(HookOn)}},
+			[]string{"0s set-ring on", "200ms set-ring off", "200ms answer", "200ms media on",
+				"1.2s hangup", "1.2s media off", "1.2s set-loop-current off"}, FXSIdle},
+		{"a caller giving up while ringing leaves the line idle with the treatment", cfg, time.Second,
+			[]at{{0, Event{Kind: IncomingCall}}, {100 * ms, outOfService(OOSPolarity)}, {200 * ms, ev(RemoteHangup)}},
+			[]string{"0s set-ring on", "200ms set-ring off", "200ms set-polarity on"}, FXSIdle},
+
+		{"back in service: polarity restored, dial tone at the next off-hook", cfg, time.Second,
+			[]at{{0, outOfService(OOSReorderPolarity)}, {100 * ms, inService}, {200 * ms, ev(HookOff)}},
+			[]string{"0s set-polarity on", "100ms set-polarity off", "200ms play-tone dial"}, FXSDialTone},
+		{"back in service: current restored, dial tone at the next off-hook", cfg, time.Second,
+			[]at{{0, outOfService(OOSCurrentDisconnect)}, {100 * ms, inService}, {200 * ms, ev(HookOff)}},
+			[]string{"0s set-loop-current off", "100ms set-loop-current on", "200ms play-tone dial"}, FXSDialTone},
+		{"back in service with the phone off hook in the dark: dial tone at once", cfg, 2 * time.Second,
+			append([]at{{0, outOfService(OOSCurrentDisconnect)}, {100 * ms, ev(HookOff)}, {500 * ms, inService}}, dial(time.Second)...),
+			[]string{"0s set-loop-current off", "500ms set-loop-current on", "500ms play-tone dial", "1s play-tone none", "1.2s place-call 103"}, FXSCalling},
+		{"back in service while dialling: polarity restored at once, the call goes out", cfg, time.Second,
+			append([]at{{0, outOfService(OOSPolarity)}, {100 * ms, ev(HookOff)}, {200 * ms, inService}}, dial(300*ms)...),
+			[]string{"0s set-polarity on", "100ms play-tone dial", "200ms set-polarity off", "300ms play-tone none", "500ms place-call 103"}, FXSCalling},
+		{"back in service with reorder playing: reorder until hang-up", cfg, time.Second,
+			[]at{{0, outOfService(OOSReorder)}, {100 * ms, ev(HookOff)}, {200 * ms, inService}},
+			[]string{"100ms play-tone reorder"}, FXSDisconnected},
+		{"a new treatment while out of service replaces the old", cfg, time.Second,
+			[]at{{0, outOfService(OOSPolarity)}, {100 * ms, outOfService(OOSCurrentDisconnect)}, {200 * ms, outOfService(OOSReorder)}, {300 * ms, ev(HookOff)}},
+			[]string{"0s set-polarity on", "100ms set-polarity off", "100ms set-loop-current off", "200ms set-loop-current on", "300ms play-tone reorder"}, FXSDisconnected},
+		{"current cut, then reorder with the phone off hook: reorder at once", cfg, time.Second,
+			[]at{{0, outOfService(OOSCurrentDisconnect)}, {100 * ms, ev(HookOff)}, {200 * ms, outOfService(OOSReorderPolarity)}},
+			[]string{"0s set-loop-current off", "200ms set-loop-current on", "200ms play-tone reorder", "200ms set-polarity on"}, FXSDisconnected},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			slices.SortStableFunc(tc.script, func(a, b at) int { return int(a.d - b.d) })
+			m, log := runScript(NewFXS(tc.cfg), tc.end, tc.script...)
+			wantLog(t, log, tc.want...)
+			if m.State() != tc.wantState {
+				t.Fatalf("state %v, want %v", m.State(), tc.wantState)
+			}
+		})
+	}
+}
+
+// TestFXSOutOfServiceKeptByNewConfig: a configuration taken while out of
+// service (withConfig) keeps the service state and what the port was told.
+func TestFXSOutOfServiceKeptByNewConfig(t *testing.T) {
+	m, log := runScript(NewFXS(FXSConfig{}), 0, at{0, outOfService(OOSReorderPolarity)})
+	wantLog(t, log, "0s set-polarity on")
+	m = m.withConfig(FXSConfig{DigitMap: mustMap(t, "1xx")})
+	if !m.OutOfService() || !m.LoopCurrent() {
+		t.Fatalf("out of service %v, loop current %v", m.OutOfService(), m.LoopCurrent())
+	}
+	_, log = runScript(m, time.Second, at{0, ev(HookOff)}, at{500 * ms, ev(HookOn)}, at{time.Second, Event{Kind: OutOfService}})
+	wantLog(t, log, "0s play-tone reorder", "1s set-polarity off") // on hook since 500 ms, not yet hung up
+}
