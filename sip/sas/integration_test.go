@@ -227,10 +227,15 @@ func TestKamailioSurvivability(t *testing.T) {
 	}
 }
 
-// TestSIPpThousandRegistrations: 1,000 REGISTERs at 100/s all succeed.
+// TestSIPpThousandRegistrations: 1,000 REGISTERs at 100/s all succeed,
+// and their bindings (Expires: 600) expire on time, by an injected clock.
 func TestSIPpThousandRegistrations(t *testing.T) {
 	peer.Require(t, "sipp")
-	s, sasAddr := startService(t, Config{})
+	var clockMu sync.Mutex
+	clock := time.Unix(100000, 0)
+	now := func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return clock }
+	advance := func(d time.Duration) { clockMu.Lock(); clock = clock.Add(d); clockMu.Unlock() }
+	s, sasAddr := startService(t, Config{}, WithClock(now))
 	stat := filepath.Join(t.TempDir(), "stat.csv")
 	start := time.Now()
 	out, err := sipp(t, 60*time.Second, 0, sasAddr, "-sf", "reg_many.xml", "-r", "100", "-rp", "1000", "-m", "1000", "-l", "200", "-trace_stat", "-stf", stat, "-fd", "1")
@@ -245,6 +250,12 @@ func TestSIPpThousandRegistrations(t *testing.T) {
 	if n := len(s.Bindings()); n != 1000 {
 		t.Fatalf("%d bindings, want 1000", n)
 	}
+	advance(599 * time.Second)
+	if n := len(s.Bindings()); n != 1000 {
+		t.Fatalf("%d bindings 599 s after registering for 600 s, want 1000", n)
+	}
+	advance(time.Second)
+	peer.WaitFor(t, 5*time.Second, "the 1000 bindings to expire at 600 s", func() bool { return len(s.Bindings()) == 0 })
 }
 
 // sippStats reads the last SuccessfulCall(C) and FailedCall(C) of a SIPp
