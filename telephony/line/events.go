@@ -160,13 +160,14 @@ const (
 	SendFlash // hook flash during a call
 	Transfer  // transfer the held far end to Action.Number (blind); CallFailed if refused
 
-	// Toward the port (kept last so the values above do not move).
-	SetLoopCurrent // FXS: feed loop current (Action.On) or cut it
+	// Kept last so the values above do not move.
+	SetLoopCurrent    // FXS: feed loop current (Action.On) or cut it
+	RejectUnavailable // refuse the call offered: the line is out of service
 )
 
 var actionNames = [...]string{"", "play-tone", "set-ring", "send-caller-id", "send-cas", "set-polarity", "set-mwi", "seize",
 	"dial-digits", "play-digit", "media", "place-call", "answer", "hangup", "reject-busy", "send-digit", "send-flash", "transfer",
-	"set-loop-current"}
+	"set-loop-current", "reject-unavailable"}
 
 func (k ActionKind) String() string {
 	if k > 0 && int(k) < len(actionNames) {

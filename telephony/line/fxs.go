@@ -270,15 +270,10 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 		}
 	case IncomingCall:
 		if m.oos {
-			// The gateway refuses calls to the port already; this covers
-			// one that crossed the OutOfService event. Hangup refuses the
-			// port's only call (a SIP call or a local port's); RejectBusy
-			// the waiting one next to a call in progress.
-			if m.state == FXSIdle {
-				*acts = append(*acts, Action{Kind: Hangup})
-			} else {
-				*acts = append(*acts, Action{Kind: RejectBusy})
-			}
+			// The gateway refuses calls to an out-of-service port itself;
+			// this is for one that crossed the OutOfService event, and for
+			// a second call next to a call in progress.
+			*acts = append(*acts, Action{Kind: RejectUnavailable})
 			return
 		}
 		if m.state == FXSConnected && m.cfg.CallWaiting && !m.waiting {

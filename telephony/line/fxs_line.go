@@ -38,6 +38,13 @@ type LoopCurrentPort interface {
 	SetLoopCurrent(on bool) error
 }
 
+// UnavailableRejecter is a Network that can refuse the call offered to an
+// out-of-service line as unavailable (SIP 503) rather than busy. The line
+// asks a Network without it for RejectBusy.
+type UnavailableRejecter interface {
+	RejectUnavailable()
+}
+
 // FXSLine binds an FXS machine to a hal port: it runs the port frame by
 // frame, detects DTMF, plays tones, ringing and caller ID, and carries the
 // voice path while a call is connected. One goroutine (Run, or the caller
@@ -163,6 +170,12 @@ func (l *FXSLine) apply(ev Event, now time.Time) {
 			l.portErr("ring", l.opts.Port.SetRing(a.On))
 		case SetPolarity:
 			l.portErr("polarity", l.opts.Port.SetPolarity(a.On))
+		case RejectUnavailable:
+			if n, ok := l.opts.Network.(UnavailableRejecter); ok {
+				n.RejectUnavailable()
+			} else {
+				l.opts.Network.RejectBusy()
+			}
 		case SetLoopCurrent:
 			if p, ok := l.opts.Port.(LoopCurrentPort); ok {
 				l.portErr("loop current", p.SetLoopCurrent(a.On))

@@ -578,6 +578,26 @@ func TestFXSLineOutOfService(t *testing.T) {
 		}
 	})
 
+	t.Run("incoming call refused as unavailable, or busy", func(t *testing.T) {
+		l, phone := newLine(t)
+		net := l.opts.Network.(*recordingNetwork)
+		deliver(t, l, Event{Kind: OutOfService, On: true})
+		deliver(t, l, Event{Kind: IncomingCall})
+		if phone.Ringing() || !slices.Equal(net.actions, []string{"reject-busy"}) {
+			t.Fatalf("ringing %v, network asked %v", phone.Ringing(), net.actions)
+		}
+		un := &unavailableNetwork{recordingNetwork: &recordingNetwork{}}
+		l, err := NewFXSLine(FXSLineOptions{Port: sim.NewPhone(), Network: un, Tones: us, Epoch: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, l, Event{Kind: OutOfService, On: true})
+		deliver(t, l, Event{Kind: IncomingCall})
+		if !slices.Equal(un.actions, []string{"reject-unavailable"}) {
+			t.Fatalf("network asked %v", un.actions)
+		}
+	})
+
 	t.Run("current disconnect on a port without the control", func(t *testing.T) {
 		phone := sim.NewPhone()
 		l, err := NewFXSLine(FXSLineOptions{Port: phone, Network: &recordingNetwork{}, Tones: us, Epoch: t0})
@@ -592,3 +612,7 @@ func TestFXSLineOutOfService(t *testing.T) {
 		}
 	})
 }
+
+type unavailableNetwork struct{ *recordingNetwork }
+
+func (n *unavailableNetwork) RejectUnavailable() { n.record("reject-unavailable") }

@@ -494,11 +494,11 @@ func TestFXSOutOfService(t *testing.T) {
 
 		{"incoming call refused", cfg, time.Second,
 			[]at{{0, outOfService(OOSNone)}, {100 * ms, Event{Kind: IncomingCall}}},
-			[]string{"100ms hangup"}, FXSIdle},
-		{"a second call next to a call in progress is refused busy",
+			[]string{"100ms reject-unavailable"}, FXSIdle},
+		{"a second call next to a call in progress is refused",
 			FXSConfig{Hotline: "1", CallWaiting: true}, time.Second,
 			append(call, at{200 * ms, outOfService(OOSReorder)}, at{300 * ms, Event{Kind: IncomingCall}}),
-			[]string{"0s place-call 1", "100ms media on", "300ms reject-busy"}, FXSConnected},
+			[]string{"0s place-call 1", "100ms media on", "300ms reject-unavailable"}, FXSConnected},
 
 		{"a call in progress goes on; the treatment comes with the hang-up",
 			FXSConfig{Hotline: "1", ReversePolarity: true}, 2 * time.Second,
