@@ -6,82 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/potsgate/potsgate/internal/peer"
 )
-
-// kamailio is the upstream proxy of the shared recipe on its own port.
-type kamailio struct {
-	t    *testing.T
-	dir  string
-	addr string
-	proc *peer.Process
-}
-
-func newKamailio(t *testing.T) *kamailio {
-	t.Helper()
-	peer.Require(t, "kamailio")
-	src := filepath.Join(peer.SharedDir(t), "peers", "kamailio")
-	dir := t.TempDir()
-	port := peer.FreeUDPPort(t)
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cfg, err := os.ReadFile(filepath.Join(src, "kamailio.cfg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.ReplaceAll(string(cfg), "/tmp/peers/kamailio", dir)
-	text = strings.ReplaceAll(text, "127.0.0.1:5070", addr)
-	if err := os.WriteFile(filepath.Join(dir, "kamailio.cfg"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{"db", "run"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, f := range []string{"subscriber", "version"} {
-		b, err := os.ReadFile(filepath.Join(src, "db", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "db", f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &kamailio{t: t, dir: dir, addr: addr}
-}
-
-// start runs kamailio and waits until it answers OPTIONS.
-func (k *kamailio) start() {
-	k.t.Helper()
-	run := filepath.Join(k.dir, "run")
-	k.proc = peer.Start(k.t, k.dir, "kamailio", "-f", "kamailio.cfg", "-Y", run, "-P", filepath.Join(run, "kamailio.pid"), "-E", "-DD")
-	p := newRawPeer(k.t, k.addr)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		p.send(fmt.Sprintf("OPTIONS sip:%s SIP/2.0\nVia: SIP/2.0/UDP {local};branch=z9hG4bK-probe%d\nFrom: <sip:probe@127.0.0.1>;tag=p\nTo: <sip:%s>\nCall-ID: probe-%d\nCSeq: 1 OPTIONS\nMax-Forwards: 70\nContent-Length: 0\n\n", k.addr, time.Now().UnixNano(), k.addr, time.Now().UnixNano()))
-		if p.status(300*time.Millisecond) == 200 {
-			return
-		}
-		select {
-		case <-k.proc.Done():
-			k.t.Fatalf("kamailio exited:\n%s", k.proc.Output())
-		default:
-		}
-	}
-	k.t.Fatalf("kamailio not answering on %s:\n%s", k.addr, k.proc.Output())
-}
-
-func (k *kamailio) stop() { k.proc.Stop() }
-
-// count returns how many request lines kamailio logged for method.
-func (k *kamailio) count(method string) int {
-	return strings.Count(k.proc.Output(), "REQ "+method+" ")
-}
 
 // sipp runs SIPp to completion from port (0 = any) against target.
 func sipp(t *testing.T, timeout time.Duration, port int, target string, args ...string) (string, error) {
@@ -126,14 +56,14 @@ func bindingUsers(s *Service) map[string]string {
 // stops, and SAS returns to normal when it is back, bindings intact.
 func TestKamailioSurvivability(t *testing.T) {
 	peer.Require(t, "sipp")
-	k := newKamailio(t)
-	k.start()
+	k := peer.NewKamailio(t)
+	k.Start()
 
 	gwPort := peer.FreeUDPPort(t)
 	sippUAS(t, gwPort)
 	var changes []string
 	cfg := Config{
-		SASProxySet:         []string{k.addr},
+		SASProxySet:         []string{k.Addr},
 		SASDefaultGatewayIP: "127.0.0.1:" + strconv.Itoa(gwPort),
 		SASEmergencyNumbers: []string{"911"},
 		KeepAliveInterval:   500 * time.Millisecond,
@@ -162,18 +92,18 @@ func TestKamailioSurvivability(t *testing.T) {
 	if b["1001"] != fmt.Sprintf("sip:1001@127.0.0.1:%d", portA) || b["1002"] != fmt.Sprintf("sip:1002@127.0.0.1:%d", portB) {
 		t.Fatalf("bindings after relayed REGISTER: %v", b)
 	}
-	if n := k.count("REGISTER"); n < 4 {
+	if n := k.Requests("REGISTER"); n < 4 {
 		t.Fatalf("kamailio saw %d REGISTERs, want 4 (two challenged)", n)
 	}
 	sippUAS(t, portB) // phone B answers calls from now on
 
 	// Normal state: phone to phone through kamailio (407 challenge, then call).
-	invBefore := k.count("INVITE")
+	invBefore := k.Requests("INVITE")
 	out, err := sipp(t, 40*time.Second, portA, sasAddr, "-sf", "uac_auth_call.xml", "-s", "1002", "-au", "1001", "-ap", "secret1001", "-key", "caller", "1001", "-m", "1")
 	if err != nil {
 		t.Fatalf("call via kamailio: %v\n%s", err, out)
 	}
-	if n := k.count("INVITE") - invBefore; n < 2 {
+	if n := k.Requests("INVITE") - invBefore; n < 2 {
 		t.Fatalf("kamailio saw %d INVITEs for the call, want 2", n)
 	}
 	if st := s.Stats(); st.ToProxy < 2 || st.ToBinding != 0 {
@@ -181,7 +111,7 @@ func TestKamailioSurvivability(t *testing.T) {
 	}
 
 	// kamailio stops: emergency within the keep-alive period.
-	k.stop()
+	k.Stop()
 	took := waitState(t, s, StateEmergency, 5*time.Second)
 	limit := time.Duration(cfg.KeepAliveFailures)*cfg.KeepAliveInterval + cfg.KeepAliveTimeout + 500*time.Millisecond
 	t.Logf("emergency state %v after kamailio stopped (limit %v)", took, limit)
@@ -206,7 +136,7 @@ func TestKamailioSurvivability(t *testing.T) {
 	}
 
 	// kamailio back: normal again, bindings intact.
-	k.start()
+	k.Start()
 	took = waitState(t, s, StateNormal, 5*time.Second)
 	t.Logf("normal state %v after kamailio restarted", took)
 	if b3 := bindingUsers(s); len(b3) != 2 || b3["1001"] != b["1001"] || b3["1002"] != b["1002"] {
