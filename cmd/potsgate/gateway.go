@@ -45,14 +45,14 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	level := slog.LevelInfo
+	level := new(slog.LevelVar) // -debug, or GWDebugLevel once the configuration is read
 	if *debug {
-		level = slog.LevelDebug
+		level.Set(slog.LevelDebug)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country}, log, nil); err != nil {
+	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug}, log, nil); err != nil {
 		log.Error("potsgate stopped", "error", err)
 		return 1
 	}
@@ -61,6 +61,9 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 
 type gatewayFlags struct {
 	config, http, state, tones string
+	// level is the log level GWDebugLevel sets, unless debug forces debug.
+	level *slog.LevelVar
+	debug bool
 }
 
 // running is what runGateway reports once the gateway is up, for tests.
@@ -129,7 +132,15 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	if store == "" {
 		store = filepath.Join(os.TempDir(), "potsgate-state")
 	}
+	if f.level == nil {
+		f.level = new(slog.LevelVar)
+	}
 	host := &configHost{cfg: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1), log: log}
+	host.onChange = func(c provisioning.Config) {
+		if !f.debug {
+			f.level.Set(gateway.LogLevel(c))
+		}
+	}
 	if f.state != "" {
 		// Like the device's flash: what Automatic Update applied is saved
 		// and the gateway starts on it, unless the -config file was
@@ -178,6 +189,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		return err
 	}
 	host.updater = updater
+	host.onChange(host.Config())
 
 	// The status pages outlive restarts: they show whichever gateway runs.
 	var wg sync.WaitGroup
@@ -372,7 +384,17 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 		onCDR = send
 		b.log.Info("call detail records to syslog", "server", addr)
 	}
-	agent, log, host := b.agent, b.log, b.host
+	log := b.log
+	if addr := gateway.SyslogAddr(cfg); addr != "" {
+		h, closeSyslog, err := gateway.SyslogHandler(addr, b.f.level)
+		if err != nil {
+			return nil, err
+		}
+		rt.closers = append(rt.closers, func() { _ = closeSyslog() })
+		log = slog.New(slog.NewMultiHandler(b.log.Handler(), h))
+		log.Info("log to syslog", "server", addr)
+	}
+	agent, host := b.agent, b.host
 	g, err := gateway.New(gateway.Options{
 		OnCDR:  onCDR,
 		Config: cfg, Ports: ports, Tones: tones, SIP: sipCfg, Media: media, Paced: true, Logger: log,
@@ -514,7 +536,9 @@ type configHost struct {
 	gw      atomic.Pointer[gateway.Gateway]
 	restart chan string
 	saved   string // where the running configuration is saved; "" = nowhere
-	log     *slog.Logger
+	// onChange hears every new running configuration (GWDebugLevel).
+	onChange func(provisioning.Config)
+	log      *slog.Logger
 	// check finds what would stop the gateway from starting on a
 	// configuration (set once the builder exists).
 	check func(provisioning.Config) error
@@ -542,8 +566,17 @@ func (h *configHost) SetParam(_ context.Context, name, value string) error {
 		return err
 	}
 	h.cfg = res.Config
-	h.save()
+	h.changed()
 	return nil
+}
+
+// changed saves the new running configuration and tells onChange; called
+// with h.mu held.
+func (h *configHost) changed() {
+	h.save()
+	if h.onChange != nil {
+		h.onChange(h.cfg)
+	}
 }
 
 // Trigger runs an Automatic Update cycle now.
@@ -575,7 +608,7 @@ func (h *configHost) ApplyConfig(_ context.Context, res provisioning.ApplyResult
 		}
 	}
 	h.cfg = res.Config
-	h.save()
+	h.changed()
 	return nil
 }
 
@@ -611,7 +644,7 @@ func (h *configHost) setConfig(c provisioning.Config) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.cfg = c
-	h.save()
+	h.changed()
 }
 
 // InstallFile checks a call progress tones file before it is kept: a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -230,5 +231,34 @@ func TestSavedConfigurationAtNextStart(t *testing.T) {
 	third.runAt(t, g.path, state)
 	if ini := third.page(t, "/ini"); strings.Contains(ini, "'downloaded'") {
 		t.Fatalf("an edited -config file did not win over the saved configuration:\n%s", ini)
+	}
+}
+
+// TestLogToSyslog: with EnableSyslog the gateway's log goes to the syslog
+// server as RFC 5424 messages; GWDebugLevel = 1 lets debug messages (here
+// the routing of a call nothing routes) through.
+func TestLogToSyslog(t *testing.T) {
+	srv, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	port := srv.LocalAddr().(*net.UDPAddr).Port
+	g := startGateway(t, "", "EnableSyslog = 1", "SyslogServerIP = 127.0.0.1", fmt.Sprintf("SyslogServerPort = %d", port), "GWDebugLevel = 1")
+	if got := dialOutcome(t, g, "555"); got != "404" {
+		t.Fatalf("call to 555: %s", got)
+	}
+	var running, debug bool
+	buf := make([]byte, 4096)
+	deadline := time.Now().Add(10 * time.Second)
+	for !(running && debug) {
+		_ = srv.SetReadDeadline(deadline)
+		n, _, err := srv.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("syslog: gateway running %v, debug route %v: %v", running, debug, err)
+		}
+		msg := string(buf[:n])
+		running = running || strings.HasPrefix(msg, "<134>1 ") && strings.Contains(msg, `msg="gateway running"`)
+		debug = debug || strings.HasPrefix(msg, "<135>1 ") && strings.Contains(msg, `msg="ip-to-tel: no route" to=555`)
 	}
 }

@@ -103,7 +103,7 @@ func CDRParams() []provisioning.Param {
 				{Value: CDRStartEnd, Name: "start and end call"}, {Value: CDRConnectEnd, Name: "connect and end call"},
 				{Value: CDRAll, Name: "start, connect and end call"}},
 			Description: "which call detail records are sent"},
-		{Name: ParamEnableSyslog, Kind: provisioning.KindBool, Default: "0", RestartRequired: true, Description: "send syslog (call detail records) to SyslogServerIP"},
+		{Name: ParamEnableSyslog, Kind: provisioning.KindBool, Default: "0", RestartRequired: true, Description: "send the log and call detail records to SyslogServerIP"},
 		{Name: ParamSyslogServerIP, Kind: provisioning.KindIP, RestartRequired: true, Description: "syslog server"},
 		{Name: ParamSyslogServerPort, Kind: provisioning.KindInt, Min: 1, Max: 65535, Default: "514", RestartRequired: true},
 		{Name: ParamCDRSyslogServerIP, Kind: provisioning.KindIP, RestartRequired: true, Description: "syslog server for call detail records (empty: SyslogServerIP)"},

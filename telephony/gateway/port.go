@@ -138,7 +138,9 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 	// number is manipulated for the far end (the device's default order).
 	pl := g.routes()
 	host, _ := routing.TelToIP(pl.tel2ip, number, from)
+	dialled := number
 	number, _ = routing.Apply(pl.mapTel2IP, number, number, from)
+	g.log.Debug("tel-to-ip route", "port", p.index, "dialled", dialled, "number", number, "from", from, "host", host)
 	leg, err := g.opts.Media.Open(p.remoteDigit)
 	if err != nil {
 		g.log.Warn("no RTP port for a call", "port", p.index, "error", err)
@@ -424,6 +426,7 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 	}
 	p, ok := g.ipToTel(c.To(), c.From())
 	if !ok {
+		g.log.Debug("ip-to-tel: no route", "to", c.To(), "from", c.From(), "call", c.ID())
 		g.counters.NoRoute.Add(1)
 		_ = c.Reject(404, "Not Found")
 		return

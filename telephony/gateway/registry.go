@@ -27,6 +27,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(TonesParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(LogParams()...); err != nil {
+		return nil, err
+	}
 	if err := reg.Register(TelephonyParams()...); err != nil {
 		return nil, err
 	}
