@@ -426,7 +426,13 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 		if err := os.MkdirAll(b.store, 0o700); err != nil {
 			return nil, err
 		}
-		a, err := snmp.New(sc, &gateway.SNMPDevice{G: g, Provisioner: host, Serial: firstMAC()}, snmp.WithLogger(log.With("component", "snmp")))
+		dev := &gateway.SNMPDevice{G: g, Provisioner: host, Serial: firstMAC(), OnRestart: func(ctx context.Context) error {
+			// A moment first, so the SET's response leaves before the
+			// restart stops the agent that sends it.
+			time.AfterFunc(200*time.Millisecond, func() { _ = host.Restart(ctx, "SNMP pgActionRestart") })
+			return nil
+		}}
+		a, err := snmp.New(sc, dev, snmp.WithLogger(log.With("component", "snmp")))
 		if err != nil {
 			return nil, fmt.Errorf("snmp: %w", err)
 		}

@@ -451,7 +451,7 @@ func TestSNMPOfRunningGateway(t *testing.T) {
 	trapPort, traps := peer.Snmptrapd(t, "")
 	port := peer.FreeUDPPort(t)
 	// The trap destination in the device's own spelling, SNMPManagerTableIP_x.
-	startGateway(t, string(defaultIni)+fmt.Sprintf("\nDisableSNMP = 0\nSNMPPort = %d\nIniFileURL = '%s/gw.ini'\nSNMPManagerTableIP_0 = 127.0.0.1\nSNMPManagerTrapPort_0 = %d\n", port, prov.URL, trapPort))
+	g := startGateway(t, string(defaultIni)+fmt.Sprintf("\nDisableSNMP = 0\nSNMPPort = %d\nIniFileURL = '%s/gw.ini'\nSNMPManagerTableIP_0 = 127.0.0.1\nSNMPManagerTrapPort_0 = %d\n", port, prov.URL, trapPort))
 	mibs := peer.SharedDir(t) + "/mibs:../../snmp/mib"
 	agent := fmt.Sprintf("127.0.0.1:%d", port)
 	coldStart := ".1.3.6.1.6.3.1.1.4.1.0 = OID: .1.3.6.1.6.3.1.1.5.1"
@@ -491,6 +491,19 @@ func TestSNMPOfRunningGateway(t *testing.T) {
 		l := traps()
 		return strings.Contains(l, downloadTrap) && strings.Contains(l, url)
 	})
+
+	// pgActionRestart restarts the gateway in-process: the new agent sends
+	// coldStart again and answers.
+	out, err = peer.Run(t, time.Minute, "", "snmpset", "-v2c", "-c", "private", "-M", mibs, "-m", "+POTSGATE-MIB", agent, "POTSGATE-MIB::pgActionRestart.0", "i", "2")
+	if err != nil || !strings.Contains(out, "restart(2)") {
+		t.Fatalf("snmpset pgActionRestart: %v\n%s", err, out)
+	}
+	peer.WaitFor(t, 10*time.Second, "the restart", func() bool { return g.Restarts() == 1 })
+	peer.WaitFor(t, 10*time.Second, "a second coldStart", func() bool { return strings.Count(traps(), coldStart) == 2 })
+	out, err = peer.Run(t, time.Minute, "", "snmpget", "-v2c", "-c", "public", "-M", mibs, "-m", "+POTSGATE-MIB", agent, "POTSGATE-MIB::pgConfigVersion.0")
+	if err != nil || !strings.Contains(out, "from-snmp") {
+		t.Fatalf("the restarted agent: %v\n%s", err, out)
+	}
 }
 
 // TestCheckSyncRunsAnUpdate: sipsak's check-sync NOTIFY is refused while
