@@ -95,10 +95,14 @@ func registrations(c provisioning.Config, numbers []string) []sip.Registration {
 }
 
 // registrar keeps the configured registrations alive and remembers their
-// state for Status.
+// state for Status and for out of service (oos.go).
 type registrar struct {
 	mu     sync.Mutex
 	states map[string]sip.RegState
+	// oosMu orders what applyOOS tells the lines; told is what each
+	// port's line last heard, by port index.
+	oosMu sync.Mutex
+	told  map[int]oosState
 }
 
 func (g *Gateway) runRegistrations(ctx context.Context, regs []sip.Registration) {
@@ -119,6 +123,9 @@ func (g *Gateway) runRegistrations(ctx context.Context, regs []sip.Registration)
 					g.log.Info("registration", "user", r.User, "state", s.String())
 					g.alarms.set(AlarmRegistrationFailed, source, "", false)
 				}
+				// Every attempt, not only a change: a retry also catches
+				// up with a changed OOSOnRegistrationFail.
+				g.applyOOS()
 			})
 		}()
 	}

@@ -65,6 +65,8 @@ type PortStatus struct {
 	// Registration is the port's registration state ("" = not registered
 	// per endpoint).
 	Registration string `json:"registration,omitempty"`
+	// OutOfService: the port takes no calls (OOSOnRegistrationFail).
+	OutOfService bool `json:"out_of_service,omitempty"`
 }
 
 // Status is a snapshot of the gateway for the status page and SNMP.
@@ -98,7 +100,7 @@ func (g *Gateway) Status() Status {
 		s.SAS = &SASStatus{Addr: g.sasAddr, State: g.sas.State().String(), Bindings: len(g.sas.Bindings())}
 	}
 	for _, p := range g.ports {
-		ps := PortStatus{Port: p.index, Number: p.number, Registration: g.registrationState(p.number)}
+		ps := PortStatus{Port: p.index, Number: p.number, Registration: g.registrationState(p.number), OutOfService: p.outOfService()}
 		if p.fxs != nil {
 			ps.Type, ps.State = "FXS", p.fxs.State().String()
 		} else {
