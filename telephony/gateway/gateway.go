@@ -253,6 +253,7 @@ func (g *Gateway) Reconfigure(c provisioning.Config) error {
 			p.fxo.SetConfig(fxo[i])
 		}
 	}
+	g.applyOOS() // OOSOnRegistrationFail and FXSOOSBehavior act at once
 	g.log.Info("configuration applied", "version", c.String(provisioning.ParamINIFileVersion))
 	return nil
 }

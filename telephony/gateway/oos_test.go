@@ -71,18 +71,12 @@ func (r *testRegistrar) serve() {
 	}
 }
 
-// oosConfig is the defaults with ini applied, on a registry that knows the
-// out-of-service parameters (whether or not NewRegistry has them yet).
+// oosConfig is the defaults with ini applied.
 func oosConfig(t *testing.T, ini string) provisioning.Config {
 	t.Helper()
 	reg, err := NewRegistry()
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, known := reg.Defaults().Values(ParamOOSOnRegistrationFail); !known {
-		if err := reg.Register(OOSParams()...); err != nil {
-			t.Fatal(err)
-		}
 	}
 	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(ini))
 	if err != nil {

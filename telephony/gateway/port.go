@@ -431,6 +431,11 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 		_ = c.Reject(404, "Not Found")
 		return
 	}
+	if p != nil && p.outOfService() {
+		g.counters.Failed.Add(1)
+		_ = c.Reject(503, "Service Unavailable")
+		return
+	}
 	if p != nil && g.forward(p, c, !p.idle()) {
 		return
 	}

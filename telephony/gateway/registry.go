@@ -63,6 +63,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(LockParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(OOSParams()...); err != nil {
+		return nil, err
+	}
 	if err := reg.Register(HuntParams()...); err != nil {
 		return nil, err
 	}
