@@ -14,7 +14,8 @@ import (
 // "/status" the same as JSON, and "/ini" the running configuration as an
 // ini file, secrets masked. config returns the running configuration.
 // Serve it on loopback or behind authentication: it names the device's
-// numbers and servers.
+// numbers and servers. AdminHandler serves the same pages behind a login,
+// with the configuration and maintenance pages.
 func (g *Gateway) StatusHandler(config func() provisioning.Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
@@ -37,13 +38,12 @@ func (g *Gateway) StatusHandler(config func() provisioning.Config) http.Handler 
 	return mux
 }
 
-var statusPage = template.Must(template.New("status").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
-<title>{{.Product}} status</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .8em;text-align:left}</style>
-</head><body>
-<h1>{{.Product}} {{.Version}}</h1>
-<p>SIP {{.SIP}}{{with .SAS}} &middot; SAS {{.Addr}}: {{.State}}, {{.Bindings}} bindings{{end}} &middot; {{.ActiveCalls}} active calls</p>
+// pageStyle is the pages' one stylesheet, inline: no other request.
+const pageStyle = `<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .8em;text-align:left}</style>`
+
+// statusBody is the status content, shared by the open status page and
+// the management interface's home page.
+const statusBody = `{{define "statusBody"}}<p>SIP {{.SIP}}{{with .SAS}} &middot; SAS {{.Addr}}: {{.State}}, {{.Bindings}} bindings{{end}} &middot; {{.ActiveCalls}} active calls</p>
 <h2>Ports</h2>
 <table><tr><th>Port</th><th>Number</th><th>Type</th><th>Line</th><th>In call</th><th>Registration</th></tr>
 {{range .Ports}}<tr><td>{{.Port}}</td><td>{{.Number}}</td><td>{{.Type}}</td><td>{{.State}}</td><td>{{if .InCall}}yes{{end}}</td><td>{{.Registration}}</td></tr>
@@ -54,6 +54,14 @@ var statusPage = template.Must(template.New("status").Parse(`<!DOCTYPE html>
 {{if .Alarms}}<table><tr><th>Source</th><th>Raised</th><th>Text</th></tr>
 {{range .Alarms}}<tr><td>{{.Source}}</td><td>{{.Raised.Format "2006-01-02 15:04:05"}}</td><td>{{.Text}}</td></tr>
 {{end}}</table>{{else}}<p>none</p>{{end}}
-<p><a href="/status">JSON</a> &middot; <a href="/ini">configuration (ini)</a></p>
+{{end}}`
+
+var statusPage = template.Must(template.Must(template.New("status").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
+<title>{{.Product}} status</title>
+` + pageStyle + `
+</head><body>
+<h1>{{.Product}} {{.Version}}</h1>
+{{template "statusBody" .}}<p><a href="/status">JSON</a> &middot; <a href="/ini">configuration (ini)</a></p>
 </body></html>
-`))
+`)).Parse(statusBody))
