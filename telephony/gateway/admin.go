@@ -513,7 +513,11 @@ func (a *adminHandler) upload(w http.ResponseWriter, r *http.Request, q *adminRe
 				n.Lines = append(n.Lines, p.Error())
 			}
 		}
-		a.log.Warn("web upload refused", "user", q.acct.user, "file", name, "error", firstLine(err.Error()))
+		if invalid != nil {
+			a.log.Warn("web upload refused", "user", q.acct.user, "file", name, "invalid_lines", len(invalid.Problems))
+		} else {
+			a.log.Warn("web upload refused", "user", q.acct.user, "file", name, "error", err.Error())
+		}
 		a.flash(w, r, q, "/config", n)
 		return
 	}
@@ -570,11 +574,6 @@ func uploadName(s string) string {
 		return "upload.ini"
 	}
 	return s
-}
-
-func firstLine(s string) string {
-	first, _, _ := strings.Cut(s, "\n")
-	return first
 }
 
 // Maintenance
