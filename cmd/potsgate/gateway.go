@@ -38,7 +38,7 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("potsgate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "ini file (default: the embedded default, see cmd/potsgate/default.ini)")
-	httpAddr := fs.String("http", "127.0.0.1:8080", "status endpoint address (empty = none)")
+	httpAddr := fs.String("http", "127.0.0.1:8080", "address of the status and management pages (empty = none)")
 	stateDir := fs.String("state", "", "state directory for Automatic Update (default: none kept)")
 	country := fs.String("tones", "us", "call progress tone set: us, gb, de, fr, il")
 	debug := fs.Bool("debug", false, "debug logging")
@@ -135,7 +135,8 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	if f.level == nil {
 		f.level = new(slog.LevelVar)
 	}
-	host := &configHost{cfg: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1), log: log}
+	host := &configHost{cfg: cfg, factory: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1), log: log}
+	host.web = gateway.NewAdminHandler(host.gw.Load, host, gateway.AdminOptions{Logger: log.With("component", "web")})
 	host.onChange = func(c provisioning.Config) {
 		if !f.debug {
 			f.level.Set(gateway.LogLevel(c))
@@ -540,6 +541,12 @@ type configHost struct {
 	reg     *provisioning.Registry
 	updater *autoupdate.Updater
 	gw      atomic.Pointer[gateway.Gateway]
+	// factory is the configuration the process started with (the -config
+	// file or the embedded default): what factory defaults restore.
+	factory provisioning.Config
+	// web serves the status and management pages of the gateway running
+	// now; built once, so its sessions outlive restarts.
+	web     http.Handler
 	restart chan string
 	saved   string // where the running configuration is saved; "" = nowhere
 	// onChange hears every new running configuration (GWDebugLevel).
@@ -551,14 +558,41 @@ type configHost struct {
 	autoupdate.DirStore
 }
 
-// ServeHTTP serves the status pages of the gateway running now.
-func (h *configHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	g := h.gw.Load()
-	if g == nil {
-		http.Error(w, "starting", http.StatusServiceUnavailable)
-		return
+// ServeHTTP serves the status and management pages of the gateway
+// running now.
+func (h *configHost) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.web.ServeHTTP(w, r) }
+
+// ApplyIni applies an ini file uploaded on the web pages the way
+// Automatic Update applies a downloaded one: validated whole, applied
+// live, and a restart when a parameter needs one.
+func (h *configHost) ApplyIni(ctx context.Context, name string, text []byte) (provisioning.ApplyResult, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	// On the configuration it replaces, under the lock, so an Automatic
+	// Update cycle in between is not lost.
+	res, err := h.reg.ApplyText(h.cfg, name, text)
+	if err != nil {
+		return provisioning.ApplyResult{}, err
 	}
-	g.StatusHandler(h.Config).ServeHTTP(w, r)
+	if err := h.apply(res); err != nil {
+		return provisioning.ApplyResult{}, err
+	}
+	if len(res.RestartRequired) > 0 || res.ResetNow {
+		_ = h.Restart(ctx, "web upload")
+	}
+	return res, nil
+}
+
+// FactoryDefaults puts back the configuration the process started with
+// and restarts on it.
+func (h *configHost) FactoryDefaults(ctx context.Context) error {
+	if h.check != nil {
+		if err := h.check(h.factory); err != nil {
+			return err
+		}
+	}
+	h.setConfig(h.factory)
+	return h.Restart(ctx, "factory defaults")
 }
 
 // SetParam changes one parameter of the running configuration (an SNMP
@@ -601,6 +635,11 @@ func (h *configHost) Config() provisioning.Config {
 func (h *configHost) ApplyConfig(_ context.Context, res provisioning.ApplyResult) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.apply(res)
+}
+
+// apply is ApplyConfig with h.mu held.
+func (h *configHost) apply(res provisioning.ApplyResult) error {
 	if len(res.RestartRequired) > 0 && h.check != nil {
 		// Found now, the file fails whole; found at the restart, the
 		// device would be left on a configuration it cannot start with.

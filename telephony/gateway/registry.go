@@ -66,6 +66,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(OOSParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.RegisterTable(AdminTables()...); err != nil {
+		return nil, err
+	}
 	if err := reg.Register(HuntParams()...); err != nil {
 		return nil, err
 	}
