@@ -464,14 +464,28 @@ func (s *Service) keepAlive(ctx context.Context) {
 	tick = max(min(tick, time.Second), 10*time.Millisecond)
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	sentOnce := false
 	for {
 		if s.step(EvTick) {
-			if s.probeAll(ctx) {
+			switch s.probeAll(ctx) {
+			case probeAnswered:
+				sentOnce = true
 				s.c.probesAnswered.Add(1)
 				s.step(EvProbeOK)
-			} else if ctx.Err() == nil {
-				s.c.probeFailures.Add(1)
-				s.step(EvProbeFail)
+			case probeNotSent:
+				if !sentOnce {
+					// Our side could not send yet (the transport still
+					// starting): that says nothing of the proxy.
+					s.step(EvProbeNotSent)
+					break
+				}
+				fallthrough // later, a send error is as bad as no answer
+			case probeUnanswered:
+				sentOnce = true
+				if ctx.Err() == nil {
+					s.c.probeFailures.Add(1)
+					s.step(EvProbeFail)
+				}
 			}
 		}
 		select {
@@ -482,22 +496,35 @@ func (s *Service) keepAlive(ctx context.Context) {
 	}
 }
 
-// probeAll probes the proxies in order, starting from the active one, and
-// reports whether one answered.
-func (s *Service) probeAll(ctx context.Context) bool {
+// probeResult is what one keep-alive round found.
+type probeResult int
+
+const (
+	probeAnswered   probeResult = iota // a proxy answered
+	probeUnanswered                    // sent, and no proxy answered in time
+	probeNotSent                       // nothing could be sent
+)
+
+// probeAll probes the proxies in order, starting from the active one,
+// until one answers.
+func (s *Service) probeAll(ctx context.Context) probeResult {
 	s.mu.Lock()
 	start := s.active
 	s.mu.Unlock()
+	result := probeNotSent
 	for i := range s.proxies {
 		idx := (start + i) % len(s.proxies)
-		if s.probe(ctx, s.proxies[idx]) {
+		switch s.probe(ctx, s.proxies[idx]) {
+		case probeAnswered:
 			s.mu.Lock()
 			s.active = idx
 			s.mu.Unlock()
-			return true
+			return probeAnswered
+		case probeUnanswered:
+			result = probeUnanswered
 		}
 	}
-	return false
+	return result
 }
 
 func (s *Service) activeProxy() string {
@@ -510,7 +537,7 @@ func (s *Service) activeProxy() string {
 }
 
 // probe sends one OPTIONS and waits for any final answer.
-func (s *Service) probe(ctx context.Context, proxy string) bool {
+func (s *Service) probe(ctx context.Context, proxy string) probeResult {
 	s.c.probes.Add(1)
 	host, portStr, _ := net.SplitHostPort(proxy)
 	port, _ := strconv.Atoi(portStr)
@@ -525,19 +552,20 @@ func (s *Service) probe(ctx context.Context, proxy string) bool {
 	defer cancel()
 	tx, err := s.cli.TransactionRequest(ctx, req)
 	if err != nil {
-		return false
+		s.log.Debug("sas keep-alive OPTIONS not sent", "proxy", proxy, "error", err)
+		return probeNotSent
 	}
 	defer tx.Terminate()
 	for {
 		select {
 		case res := <-tx.Responses():
 			if res.StatusCode >= 200 {
-				return true
+				return probeAnswered
 			}
 		case <-tx.Done():
-			return false
+			return probeUnanswered
 		case <-ctx.Done():
-			return false
+			return probeUnanswered
 		}
 	}
 }

@@ -32,15 +32,18 @@ func (e Event) String() string {
 		return "probe-ok"
 	case EvProbeFail:
 		return "probe-fail"
+	case EvProbeNotSent:
+		return "probe-not-sent"
 	}
 	return "event(?)"
 }
 
 // Events.
 const (
-	EvTick      Event = iota // time passed; may trigger a probe
-	EvProbeOK                // proxy answered a keep-alive
-	EvProbeFail              // keep-alive timed out or failed
+	EvTick         Event = iota // time passed; may trigger a probe
+	EvProbeOK                   // proxy answered a keep-alive
+	EvProbeFail                 // keep-alive timed out or failed
+	EvProbeNotSent              // our side could not send the keep-alive: try again at the next tick
 )
 
 // Action is an output of [Step].
@@ -100,6 +103,8 @@ func Step(m Machine, ev Event, now time.Time, cfg Config) (Machine, []Action) {
 			m.State = StateNormal
 			acts = append(acts, ActEnterNormal)
 		}
+	case EvProbeNotSent:
+		m.NextProbe = now // says nothing of the proxy: no failure counted
 	case EvProbeFail:
 		m.Failures++
 		if m.State == StateNormal && m.Failures >= cfg.KeepAliveFailures {

@@ -18,9 +18,12 @@ func TestStepTable(t *testing.T) {
 	}
 	steps := []step{
 		{EvTick, 0, StateNormal, []Action{ActSendProbe}},
+		// not sent (the transport starting): no failure, probe again at once
+		{EvProbeNotSent, 10 * time.Millisecond, StateNormal, nil},
+		{EvTick, 20 * time.Millisecond, StateNormal, []Action{ActSendProbe}},
 		{EvTick, 500 * time.Millisecond, StateNormal, nil},
 		{EvProbeFail, 600 * time.Millisecond, StateNormal, nil},
-		{EvTick, time.Second, StateNormal, []Action{ActSendProbe}},
+		{EvTick, 1020 * time.Millisecond, StateNormal, []Action{ActSendProbe}},
 		{EvProbeFail, 1100 * time.Millisecond, StateEmergency, []Action{ActEnterEmergency}},
 		{EvProbeFail, 2100 * time.Millisecond, StateEmergency, nil},
 		{EvProbeOK, 3100 * time.Millisecond, StateNormal, []Action{ActEnterNormal}},
