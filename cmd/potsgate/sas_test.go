@@ -75,19 +75,15 @@ func toneCallScenario(t *testing.T, number string, hold time.Duration) (scenario
 // kamailio starts again: SAS returns to normal. Both phones' bindings
 // outlive the two transitions.
 //
-// The gateway has no parameter for SAS's keep-alive period, so SAS runs
-// with sip/sas's defaults (an OPTIONS every 30 s, emergency after 3
-// unanswered): the test takes about two minutes (three at worst) and is
-// skipped with -short.
+// SAS probes its proxy set every ProxyKeepAliveTime (EnableProxyKeepAlive
+// = 1), 5 s here, and enters emergency after 3 unanswered probes.
 func TestSurvivabilityOfRunningGateway(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits out SAS's default keep-alive period (about 2 minutes)")
-	}
 	peer.Require(t, "sipp")
 	peer.Require(t, "sox")
 	k := peer.NewKamailio(t)
 	k.Start()
-	g := startGateway(t, "", "SASProxySet = '"+k.Addr+"'", "SASSurvivabilityMode = 0")
+	g := startGateway(t, "", "SASProxySet = '"+k.Addr+"'", "SASSurvivabilityMode = 0",
+		"EnableProxyKeepAlive = 1", "ProxyKeepAliveTime = 5") // SAS probes kamailio every 5 s
 	reg, err := gateway.NewRegistry()
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,14 @@ func SASConfig(c provisioning.Config) sas.Config {
 		}
 		return out
 	}
+	var keepAlive time.Duration // sas's default
+	if c.Int(ParamEnableProxyKeepAlive) == 1 {
+		// The proxy set's keep-alive period applies to SAS's proxy set
+		// too, as on the device.
+		keepAlive = time.Duration(c.Int(ParamProxyKeepAliveTime)) * time.Second
+	}
 	return sas.Config{
+		KeepAliveInterval:    keepAlive,
 		EnableSAS:            c.Bool(ParamEnableSAS),
 		SASLocalSIPUDPPort:   int(c.Int(ParamSASLocalSIPUDPPort)),
 		SASProxySet:          nonEmpty(c.List(ParamSASProxySet)),
