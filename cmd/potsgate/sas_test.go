@@ -109,7 +109,21 @@ func TestSurvivabilityOfRunningGateway(t *testing.T) {
 	}
 	sasAddr := st.SAS.Addr
 	sasState := func() string { return g.status(t).SAS.State }
-	sasBindings := func() int { return g.status(t).SAS.Bindings }
+	// sasBindings counts the bindings, and checks they are the two phones'
+	// with their contacts unchanged.
+	contacts := map[string]string{}
+	sasBindings := func() int {
+		t.Helper()
+		list := g.status(t).SAS.BindingList
+		for _, b := range list {
+			if c, seen := contacts[b.AOR]; seen && c != b.Contact {
+				t.Fatalf("binding of %s changed: %s -> %s", b.AOR, c, b.Contact)
+			}
+			contacts[b.AOR] = b.Contact
+		}
+		return len(list)
+	}
+	routed := func() map[string]uint64 { return g.status(t).SAS.Routed }
 	established := func() int64 { return g.status(t).Counters["established"] }
 	if s := sasState(); s != "normal" {
 		t.Fatalf("SAS state %s at start with kamailio answering, want normal", s)
@@ -175,6 +189,7 @@ func TestSurvivabilityOfRunningGateway(t *testing.T) {
 	}
 
 	// A new phone-to-phone call: SAS routes it to phone B's binding itself.
+	before := routed()
 	est = established()
 	call("phone-to-phone call in emergency state", "-sn", "uac", "-s", "1002", "-m", "1")
 	if e := established(); e != est {
@@ -196,6 +211,9 @@ func TestSurvivabilityOfRunningGateway(t *testing.T) {
 	}
 	if len(ph.RingChanges()) == rings {
 		t.Fatal("port 101's phone never rang")
+	}
+	if after := routed(); after["binding"] <= before["binding"] || after["gateway"] <= before["gateway"] || after["proxy"] != before["proxy"] {
+		t.Fatalf("emergency routing: before %v, after %v (want binding and gateway up, proxy unchanged)", before, after)
 	}
 	heard := ph.Heard()
 	if p1k, p440 := goertzelPower(heard, 1000), goertzelPower(heard, 440); len(heard) < 8000 || p1k < 100*p440 {

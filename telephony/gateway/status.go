@@ -91,13 +91,32 @@ type SASStatus struct {
 	Addr     string `json:"addr"`
 	State    string `json:"state"`
 	Bindings int    `json:"bindings"`
+	// BindingList is the registered phones, by address of record.
+	BindingList []SASBinding `json:"binding_list,omitempty"`
+	// Routed counts the requests SAS sent to the proxy set, to phones
+	// from its bindings and to the gateway's ports.
+	Routed map[string]uint64 `json:"routed"`
+}
+
+// SASBinding is one registered phone.
+type SASBinding struct {
+	AOR     string    `json:"aor"`
+	Contact string    `json:"contact"`
+	Expires time.Time `json:"expires"`
 }
 
 // Status returns a snapshot; safe from any goroutine.
 func (g *Gateway) Status() Status {
 	s := Status{SIP: g.SIPAddr(), ActiveCalls: len(g.ua.Calls())}
 	if g.sas != nil {
-		s.SAS = &SASStatus{Addr: g.sasAddr, State: g.sas.State().String(), Bindings: len(g.sas.Bindings())}
+		bs := g.sas.Bindings()
+		st := g.sas.Stats()
+		s.SAS = &SASStatus{Addr: g.sasAddr, State: g.sas.State().String(), Bindings: len(bs),
+			Routed: map[string]uint64{"proxy": st.ToProxy, "binding": st.ToBinding, "gateway": st.ToGateway}}
+		for _, b := range bs {
+			s.SAS.BindingList = append(s.SAS.BindingList, SASBinding{AOR: b.AOR, Contact: b.Contact, Expires: b.Expires})
+		}
+		slices.SortFunc(s.SAS.BindingList, func(a, b SASBinding) int { return strings.Compare(a.AOR, b.AOR) })
 	}
 	for _, p := range g.ports {
 		ps := PortStatus{Port: p.index, Number: p.number, Registration: g.registrationState(p.number), OutOfService: p.outOfService()}
