@@ -55,13 +55,32 @@ func (p *port) offerWaiting(c *sip.Call) bool {
 func (p *port) secondary(c *sip.Call) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return !p.hangingUp && (c == p.cw.waiting || c == p.cw.held || c == p.call && p.cw.held != nil)
+	for _, l := range p.leaving {
+		if l.c == c {
+			return true
+		}
+	}
+	return !p.hangingUp && (c == p.cw.waiting || c == p.cw.held || c == p.call && p.cw.held != nil ||
+		c == p.conf.held || c == p.call && p.conf.mixing)
 }
 
 // callGone settles the port once c has ended; p.cwMu is held.
 func (p *port) callGone(c *sip.Call) {
 	g := p.g
 	p.mu.Lock()
+	if ev, leg, release, ok := p.confGoneLocked(c); ok {
+		p.mu.Unlock()
+		if leg != nil {
+			_ = leg.Close()
+		}
+		if release {
+			p.release()
+		}
+		if ev != nil {
+			p.deliver(*ev)
+		}
+		return
+	}
 	switch {
 	case c == p.cw.waiting:
 		p.cw.waiting = nil

@@ -18,8 +18,8 @@ import (
 // the next flash takes it back. With EnableTransfer the line also gives
 // dial tone while the far end is held, and a number dialled then is where
 // the far end goes: a blind transfer by REFER (RFC 5589), after which the
-// gateway leaves the call. A consultation call before the transfer is not
-// built.
+// gateway leaves the call. With Enable3WayConference the number dialled is
+// a consultation call instead (conference.go).
 
 const (
 	// ParamEnableHold turns hold by hook flash on.
@@ -64,9 +64,9 @@ func (p *port) SendFlash() {
 		}()
 		return
 	}
-	if c := g.config(); !c.Bool(ParamEnableHold) && !c.Bool(ParamEnableTransfer) {
+	if c := g.config(); !c.Bool(ParamEnableHold) && !c.Bool(ParamEnableTransfer) && !c.Bool(ParamEnable3WayConference) {
 		p.mu.Unlock()
-		g.log.Info("hook flash ignored: EnableHold and EnableTransfer are off", "port", p.index)
+		g.log.Info("hook flash ignored: EnableHold, EnableTransfer and Enable3WayConference are off", "port", p.index)
 		return
 	}
 	if peer != nil { // a local call is held here
@@ -104,13 +104,21 @@ func (p *port) changeHold(c *sip.Call, hold bool) {
 		g.log.Warn("hold not changed", "port", p.index, "call", c.ID(), "hold", hold, "error", err)
 		return
 	}
-	if p.call != c {
+	leg := p.leg
+	switch c {
+	case p.call:
+	case p.conf.held: // moved aside for a consultation call as it was being held
+		leg = p.conf.heldLeg
+	default:
 		return // the call ended meanwhile
 	}
-	if p.leg != nil {
-		if err := p.leg.Update(ch); err != nil {
+	if leg != nil {
+		if err := leg.Update(ch); err != nil {
 			g.log.Warn("media not updated", "port", p.index, "error", err)
 		}
+	}
+	if c != p.call {
+		return // WriteAudio gives it the hold tone
 	}
 	p.setHeldLocked(hold)
 	g.log.Info("hold", "port", p.index, "call", c.ID(), "held", hold)

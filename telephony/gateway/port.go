@@ -33,6 +33,9 @@ type port struct {
 	cwMu sync.Mutex
 	// hangingUp: the phone hung up, every call of the port ends with it.
 	hangingUp bool
+	conf      confState
+	leaving   []leavingCall
+	mix       mixer // the line goroutine's only
 }
 
 func (p *port) step() error {
@@ -68,7 +71,7 @@ func (p *port) deliver(ev line.Event) {
 // idle reports whether the port can take a call.
 func (p *port) idle() bool {
 	p.mu.Lock()
-	busy := p.call != nil || p.peer != nil
+	busy := p.call != nil || p.peer != nil || p.conf.held != nil
 	p.mu.Unlock()
 	if busy {
 		return false
@@ -98,12 +101,16 @@ func (p *port) release() {
 	p.call, p.leg, p.peer = nil, nil, nil
 	p.hold.held, p.hold.changing = false, false
 	p.cw, p.hangingUp = cwState{}, false
+	b := p.releaseConfLocked()
 	p.inbox.reset()
 	p.mu.Unlock()
 	if leg != nil {
 		_ = leg.Close()
 	}
 	p.endOthers(waiting, held, heldLeg)
+	if b != nil {
+		p.g.hangupLater(b) // its leg closes when it has ended: see callGone
+	}
 }
 
 // links returns the RTP leg and the local peer of the current call.
@@ -134,6 +141,23 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 	if p.fxo != nil && cid.Number != "" {
 		from = cid.Number // an FXO port passes on the PSTN caller
 	}
+	p.dialSIP(number, from, cid.Name, func(c *sip.Call, leg MediaLeg) bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.call != nil || p.peer != nil {
+			return false
+		}
+		p.call, p.leg = c, leg
+		return true
+	})
+}
+
+// dialSIP calls number over SIP: Tel-to-IP route, number manipulation, an
+// RTP leg for the offer. Once the INVITE is out, attach makes the call
+// the port's (false: the port no longer wants it, and it is ended); the
+// call is then followed. A call not placed is CallFailed to the line.
+func (p *port) dialSIP(number, from, fromName string, attach func(*sip.Call, MediaLeg) bool) {
+	g := p.g
 	// Tel-to-IP: the route is chosen on the number as dialled, then the
 	// number is manipulated for the far end (the device's default order).
 	pl := g.routes()
@@ -153,7 +177,7 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 		defer g.wg.Done()
 		ctx, cancel := context.WithTimeout(g.ctx, 3*time.Minute)
 		defer cancel()
-		c, err := g.ua.Dial(ctx, sip.Dial{To: number, Host: host, From: from, FromName: cid.Name, LocalPort: leg.Port()})
+		c, err := g.ua.Dial(ctx, sip.Dial{To: number, Host: host, From: from, FromName: fromName, LocalPort: leg.Port()})
 		if err != nil {
 			g.log.Warn("call not placed", "port", p.index, "number", number, "error", err)
 			_ = leg.Close()
@@ -161,14 +185,11 @@ func (p *port) PlaceCall(number string, cid line.CallerID) {
 			p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseUnavailable})
 			return
 		}
-		if !p.claim(c, nil) {
+		if !attach(c, leg) {
 			_ = c.Hangup(ctx)
 			_ = leg.Close()
 			return
 		}
-		p.mu.Lock()
-		p.leg = leg
-		p.mu.Unlock()
 		p.follow(c, true)
 	}()
 }
@@ -243,6 +264,14 @@ func (p *port) legOf(c *sip.Call) MediaLeg {
 	if c == p.cw.held {
 		return p.cw.heldLeg
 	}
+	if c == p.conf.held {
+		return p.conf.heldLeg
+	}
+	for _, l := range p.leaving {
+		if l.c == c {
+			return l.leg
+		}
+	}
 	if c == p.call {
 		return p.leg
 	}
@@ -296,9 +325,11 @@ func (p *port) Answer() {
 
 func (p *port) Hangup() {
 	p.mu.Lock()
-	c, peer := p.call, p.peer
+	c, peer, b := p.call, p.peer, p.conf.held
 	p.mu.Unlock()
 	switch {
+	case c == nil && b != nil:
+		p.release() // only the held call is left (C failed or is still being dialled): it ends
 	case peer != nil:
 		go peer.deliver(line.Event{Kind: line.RemoteHangup})
 		peer.release()
@@ -348,8 +379,11 @@ func (p *port) remoteDigit(d byte) {
 func (p *port) ReadAudio(dst []int16) {
 	p.mu.Lock()
 	leg, peer, held := p.leg, p.peer, p.hold.held
+	bleg, mixing := p.conf.heldLeg, p.conf.mixing
 	p.mu.Unlock()
 	switch {
+	case mixing && leg != nil && bleg != nil:
+		p.mix.read(dst, leg, bleg)
 	case held: // the far end is on hold
 		clear(dst)
 	case leg != nil:
@@ -364,15 +398,25 @@ func (p *port) ReadAudio(dst []int16) {
 func (p *port) WriteAudio(src []int16) {
 	p.mu.Lock()
 	leg, peer := p.leg, p.peer
+	bleg, mixing := p.conf.heldLeg, p.conf.mixing
 	if p.hold.held {
 		src = p.holdFrameLocked()[:len(src)]
 	}
+	var holdTone []int16
+	if bleg != nil && !mixing { // B, held while the phone consults C
+		holdTone = p.holdFrameLocked()[:len(src)]
+	}
 	p.mu.Unlock()
 	switch {
+	case mixing && leg != nil && bleg != nil:
+		p.mix.write(src, leg, bleg)
 	case leg != nil:
 		leg.WriteFrame(src)
 	case peer != nil:
 		peer.inbox.write(src)
+	}
+	if holdTone != nil {
+		bleg.WriteFrame(holdTone)
 	}
 }
 

@@ -77,6 +77,8 @@ func TelephonyParams() []provisioning.Param {
 			Description: "caller ID standard"},
 		{Name: ParamEnableCallWaiting, Kind: provisioning.KindBool, Default: "0",
 			Description: "FXS: alert a caller in a call to a second call (tone, then type 2 caller ID)"},
+		{Name: ParamEnable3WayConference, Kind: provisioning.KindBool, Default: "0",
+			Description: "FXS: the number dialled after a hook flash is a consultation call; a flash in it makes a three-way conference mixed in the gateway"},
 		{Name: ParamFXONumberOfRings, Kind: provisioning.KindInt, Min: 0, Max: 255, Default: "0",
 			Description: "rings before an FXO port answers in two-stage dialling"},
 		{Name: ParamIsTwoStageDial, Kind: provisioning.KindBool, Default: "1",
@@ -140,6 +142,7 @@ func FXSConfig(c provisioning.Config, port int) (line.FXSConfig, error) {
 		ReversePolarity:   c.Bool(ParamEnableReversalPolarity),
 		CallWaiting:       c.Bool(ParamEnableCallWaiting),
 		Transfer:          c.Bool(ParamEnableTransfer),
+		Conference:        c.Bool(ParamEnable3WayConference),
 	}
 	for _, r := range c.Table(TableTargetOfChannel) {
 		if int(r.Int("Port")) != port || r.Int("Type") == 0 || r.String("Destination") == "" {

@@ -163,11 +163,17 @@ const (
 	// Kept last so the values above do not move.
 	SetLoopCurrent    // FXS: feed loop current (Action.On) or cut it
 	RejectUnavailable // refuse the call offered: the line is out of service
+
+	// Three-way conference (FXS, toward a Conferencer).
+	ConsultCall          // call Action.Number while the held far end stays held
+	Conference           // resume the held far end and mix all three
+	Retrieve             // drop the consultation call and take the held far end back
+	TransferConsultation // the phone hung up: transfer the held far end to the consulted party
 )
 
 var actionNames = [...]string{"", "play-tone", "set-ring", "send-caller-id", "send-cas", "set-polarity", "set-mwi", "seize",
 	"dial-digits", "play-digit", "media", "place-call", "answer", "hangup", "reject-busy", "send-digit", "send-flash", "transfer",
-	"set-loop-current", "reject-unavailable"}
+	"set-loop-current", "reject-unavailable", "consult-call", "conference", "retrieve", "transfer-consultation"}
 
 func (k ActionKind) String() string {
 	if k > 0 && int(k) < len(actionNames) {
@@ -195,7 +201,7 @@ func (a Action) String() string {
 			return a.Kind.String() + " on"
 		}
 		return a.Kind.String() + " off"
-	case PlaceCall, DialDigits, Transfer:
+	case PlaceCall, DialDigits, Transfer, ConsultCall:
 		return a.Kind.String() + " " + a.Number
 	case SendDigit, PlayDigit:
 		return a.Kind.String() + " " + string(a.Digit)

@@ -31,6 +31,12 @@ type FXSConfig struct {
 	// gives dial tone; the number dialled then is where the far end is
 	// transferred (blind transfer). A second flash takes the call back.
 	Transfer bool
+	// Conference (Enable3WayConference): the number dialled after a flash
+	// in a call is called as a consultation call while the far end stays
+	// held; a flash in it joins the three in a conference. With Transfer
+	// too, hanging up during the consultation transfers the held far end
+	// to the consulted party instead of ending both calls.
+	Conference bool
 	// OffhookDebounce (OffhookDebounceTiming) is how long a hook state must
 	// last to count: a shorter off-hook from idle or ringing, or a shorter
 	// on-hook break off hook, is contact bounce and is ignored. An off-hook
@@ -76,16 +82,22 @@ const (
 	FXSConnected                    // in a call
 	FXSDisconnected                 // busy or reorder tone after a call ended or failed
 	FXSHowler                       // off-hook warning
-	FXSTransferDial                 // far end held, dial tone: collecting the transfer target
+	FXSTransferDial                 // far end held, dial tone: collecting the transfer or consultation target
 	FXSTransferring                 // transfer asked of the network, waiting for its outcome
 	// FXSCurrentOff is off hook on a port out of service with its loop
 	// current cut (OOSCurrentDisconnect): the phone hears nothing and
 	// nothing it dials counts.
 	FXSCurrentOff
+	// Three-way conference (Conference): the first far end is held while
+	// the phone calls a second one (the consultation call).
+	FXSConsultCalling // consultation call placed, not answered yet
+	FXSConsulting     // talking to the consulted party; the first is held
+	FXSConsultFailed  // the consultation call failed or ended: busy or reorder, the first still held
+	FXSConference     // all three talk, mixed by the network
 )
 
 var fxsStateNames = [...]string{"idle", "ringing", "dial-tone", "digits", "calling", "connected", "disconnected", "howler",
-	"transfer-dial", "transferring", "current-off"}
+	"transfer-dial", "transferring", "current-off", "consult-calling", "consulting", "consult-failed", "conference"}
 
 func (s FXSState) String() string {
 	if s >= 0 && int(s) < len(fxsStateNames) {
@@ -295,10 +307,15 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 		m.ringStep = 0
 		m.startRing(acts, now)
 	case RemoteRinging:
-		if m.state == FXSCalling {
+		if m.state == FXSCalling || m.state == FXSConsultCalling {
 			m.play(acts, RingbackTone)
 		}
 	case RemoteAnswered:
+		if m.state == FXSConsultCalling {
+			m.state = FXSConsulting
+			m.play(acts, NoTone)
+			return
+		}
 		if m.state == FXSCalling {
 			m.state = FXSConnected
 			m.play(acts, NoTone)
@@ -314,16 +331,20 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			m.play(acts, NoTone)
 			return
 		}
-		if m.state == FXSCalling {
-			t := ReorderTone
-			if ev.Cause == CauseBusy {
-				t = BusyTone
-			}
+		t := ReorderTone
+		if ev.Cause == CauseBusy {
+			t = BusyTone
+		}
+		switch m.state {
+		case FXSCalling:
 			m.disconnect(acts, t, now)
+		case FXSConsultCalling:
+			m.consultFailed(acts, t, now)
 		}
 	case RemoteHangup:
 		if ev.Waiting { // the other call (waiting or held) is gone
 			m.waiting, m.cw, m.twoCalls = false, cwNone, false
+			m.otherGone(acts, now)
 			return
 		}
 		switch m.state {
@@ -331,13 +352,16 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			m.stopRing(acts)
 			m.state = FXSIdle
 			m.idleLine(acts)
-		case FXSCalling, FXSConnected, FXSTransferDial, FXSTransferring:
+		case FXSConsultCalling, FXSConsulting:
+			// The consulted party left: the held one is still there.
+			m.consultFailed(acts, BusyTone, now)
+		case FXSCalling, FXSConnected, FXSTransferDial, FXSTransferring, FXSConsultFailed, FXSConference:
 			// (after a transfer the far end leaves: the phone hears it gone)
 			*acts = append(*acts, Action{Kind: Media, On: false})
 			m.disconnect(acts, BusyTone, now)
 		}
 	case RemoteDigit:
-		if m.state == FXSConnected {
+		if m.talking() {
 			*acts = append(*acts, Action{Kind: PlayDigit, Digit: ev.Digit})
 		}
 	case MessageWaiting:
@@ -464,7 +488,7 @@ func (m *FXS) pickUp(acts *[]Action, now time.Time) {
 
 func (m *FXS) flash(acts *[]Action, now time.Time) {
 	switch {
-	case m.state == FXSConnected && m.cfg.Transfer && !m.waiting && !m.twoCalls:
+	case m.state == FXSConnected && (m.cfg.Transfer || m.cfg.Conference) && !m.waiting && !m.twoCalls:
 		// The network holds the far end; the phone dials the target.
 		*acts = append(*acts, Action{Kind: SendFlash})
 		m.state, m.transferTo = FXSTransferDial, ""
@@ -472,6 +496,17 @@ func (m *FXS) flash(acts *[]Action, now time.Time) {
 		m.setTimer(timerDialTone, now.Add(m.cfg.TimeForDialTone))
 	case m.state == FXSTransferDial:
 		m.resume(acts)
+	case m.state == FXSConsulting:
+		m.state = FXSConference
+		*acts = append(*acts, Action{Kind: Conference})
+	case m.state == FXSConsultCalling, m.state == FXSConsultFailed, m.state == FXSConference:
+		// Back to the held far end; the consultation call, ringing or
+		// joined, is dropped (a flash in a conference drops the party
+		// added last, as Bellcore three-way calling does).
+		m.state = FXSConnected
+		m.setTimer(noTimer, time.Time{})
+		m.play(acts, NoTone)
+		*acts = append(*acts, Action{Kind: Retrieve})
 	case m.state == FXSConnected:
 		// With a call waiting, the network answers it and holds the
 		// first; with two calls, it swaps them.
@@ -491,9 +526,38 @@ func (m *FXS) resume(acts *[]Action) {
 	*acts = append(*acts, Action{Kind: SendFlash})
 }
 
+// otherGone is the end of the call the phone is not talking in: the
+// waiting or held call of call waiting, or either far end of a
+// consultation or conference. The phone goes on with the call left.
+func (m *FXS) otherGone(acts *[]Action, now time.Time) {
+	switch m.state {
+	case FXSConsultCalling:
+		m.state = FXSCalling // only the consultation call is left
+	case FXSConsulting, FXSConference:
+		m.state = FXSConnected
+	case FXSConsultFailed: // nothing is left
+		*acts = append(*acts, Action{Kind: Media, On: false})
+		m.disconnect(acts, BusyTone, now)
+	}
+}
+
+// talking reports whether the phone has a voice path to a far end.
+func (m *FXS) talking() bool {
+	return m.state == FXSConnected || m.state == FXSConsulting || m.state == FXSConference
+}
+
+// consultFailed: the consultation call failed or its party left. The
+// phone hears busy or reorder; the first far end stays held until a flash
+// takes it back.
+func (m *FXS) consultFailed(acts *[]Action, t Tone, now time.Time) {
+	m.state = FXSConsultFailed
+	m.play(acts, t)
+	m.setTimer(timerReorder, now.Add(m.cfg.TimeForReorder))
+}
+
 func (m *FXS) digit(acts *[]Action, d byte, now time.Time) {
 	switch m.state {
-	case FXSConnected:
+	case FXSConnected, FXSConsulting, FXSConference:
 		*acts = append(*acts, Action{Kind: SendDigit, Digit: d})
 		return
 	case FXSTransferDial:
@@ -568,12 +632,18 @@ func (m *FXS) transferComplete(acts *[]Action) {
 		m.resume(acts)
 		return
 	}
-	m.state = FXSTransferring
 	m.setTimer(noTimer, time.Time{})
+	if m.cfg.Conference {
+		m.state = FXSConsultCalling
+		*acts = append(*acts, Action{Kind: ConsultCall, Number: m.transferTo})
+		return
+	}
+	m.state = FXSTransferring
 	*acts = append(*acts, Action{Kind: Transfer, Number: m.transferTo})
 }
 
-// TransferTarget is the number dialled for the last transfer.
+// TransferTarget is the number dialled for the last transfer or
+// consultation call.
 func (m FXS) TransferTarget() string { return m.transferTo }
 
 func (m *FXS) placeCall(acts *[]Action, number string, now time.Time) {
@@ -592,7 +662,8 @@ func (m *FXS) placeCall(acts *[]Action, number string, now time.Time) {
 // off-hook warning.
 func (m *FXS) disconnect(acts *[]Action, t Tone, now time.Time) {
 	switch m.state {
-	case FXSCalling, FXSConnected, FXSTransferDial, FXSTransferring:
+	case FXSCalling, FXSConnected, FXSTransferDial, FXSTransferring,
+		FXSConsultCalling, FXSConsulting, FXSConsultFailed, FXSConference:
 		m.setPolarity(acts, false) // the end of a call reversed on answer
 	}
 	m.state = FXSDisconnected
@@ -628,7 +699,14 @@ func (m *FXS) stopRing(acts *[]Action) {
 // hangUp is the phone put down for longer than FlashHookPeriod.
 func (m *FXS) hangUp(acts *[]Action) {
 	switch m.state {
-	case FXSCalling, FXSConnected, FXSTransferDial, FXSTransferring:
+	case FXSConsultCalling, FXSConsulting:
+		if m.cfg.Transfer {
+			// Hanging up hands the held far end to the consulted party.
+			*acts = append(*acts, Action{Kind: TransferConsultation}, Action{Kind: Media, On: false})
+			break
+		}
+		fallthrough
+	case FXSCalling, FXSConnected, FXSTransferDial, FXSTransferring, FXSConsultFailed, FXSConference:
 		*acts = append(*acts, Action{Kind: Hangup})
 		if m.state != FXSCalling {
 			*acts = append(*acts, Action{Kind: Media, On: false})
@@ -724,6 +802,9 @@ func (m *FXS) timers(acts *[]Action, now time.Time) {
 		if m.state == FXSDisconnected {
 			m.state = FXSHowler
 			m.play(acts, HowlerTone)
+		}
+		if m.state == FXSConsultFailed {
+			m.play(acts, HowlerTone) // still held: a flash takes it back
 		}
 	}
 }

@@ -45,6 +45,30 @@ type UnavailableRejecter interface {
 	RejectUnavailable()
 }
 
+// Conferencer is a Network that can hold a consultation call next to the
+// held far end and join the three in a conference (Enable3WayConference).
+// Its methods follow the rules of Network's. Without it a consultation
+// call fails (reorder), a flash then takes the held call back by
+// SendFlash, and hanging up ends the call.
+type Conferencer interface {
+	// Consult calls number while the far end stays held. Its progress
+	// comes back as for PlaceCall (RemoteRinging, RemoteAnswered,
+	// CallFailed, RemoteHangup); RemoteHangup with Waiting set is the held
+	// far end leaving, and also either far end leaving a conference.
+	Consult(number string)
+	// Conference resumes the held far end and mixes the phone and both
+	// far ends, each hearing the other two.
+	Conference()
+	// Retrieve drops the consultation call, if any, and takes the held
+	// far end back (from a conference: drops the consulted party).
+	Retrieve()
+	// TransferConsultation is the phone hanging up during the
+	// consultation: the held far end is transferred to the consulted
+	// party (attended once it answered, else to its number); when the
+	// transfer fails both calls end.
+	TransferConsultation()
+}
+
 // FXSLine binds an FXS machine to a hal port: it runs the port frame by
 // frame, detects DTMF, plays tones, ringing and caller ID, and carries the
 // voice path while a call is connected. One goroutine (Run, or the caller
@@ -187,9 +211,37 @@ func (l *FXSLine) apply(ev Event, now time.Time) {
 			}
 		case SendCAS:
 			l.cas = callerid.NewAlertSignal(0, 0)
+		case ConsultCall, Conference, Retrieve, TransferConsultation:
+			l.conference(a)
 		case SendCallerID:
 			l.sendFSK(callerIDMessage(a.CallerID, l.now()), callerid.Options{Type2: a.On})
 		}
+	}
+}
+
+// conference carries out a three-way conference action through the
+// Network's Conferencer, or degrades as Conferencer says.
+func (l *FXSLine) conference(a Action) {
+	c, ok := l.opts.Network.(Conferencer)
+	switch {
+	case ok && a.Kind == ConsultCall:
+		c.Consult(a.Number)
+	case ok && a.Kind == Conference:
+		c.Conference()
+	case ok && a.Kind == Retrieve:
+		c.Retrieve()
+	case ok:
+		c.TransferConsultation()
+	case a.Kind == ConsultCall:
+		l.log.Warn("no consultation calls on this network", "number", a.Number)
+		select { // queued: the machine is still applying this event
+		case l.events <- Event{Kind: CallFailed, Cause: CauseUnavailable}:
+		default:
+		}
+	case a.Kind == Retrieve:
+		l.opts.Network.SendFlash()
+	case a.Kind == TransferConsultation:
+		l.opts.Network.Hangup()
 	}
 }
 

@@ -616,3 +616,83 @@ func TestFXSLineOutOfService(t *testing.T) {
 type unavailableNetwork struct{ *recordingNetwork }
 
 func (n *unavailableNetwork) RejectUnavailable() { n.record("reject-unavailable") }
+
+// conferencingNetwork is a recordingNetwork that is a Conferencer.
+type conferencingNetwork struct{ *recordingNetwork }
+
+func (n conferencingNetwork) Consult(number string) { n.record("consult " + number) }
+func (n conferencingNetwork) Conference()           { n.record("conference") }
+func (n conferencingNetwork) Retrieve()             { n.record("retrieve") }
+func (n conferencingNetwork) TransferConsultation() { n.record("transfer-consultation") }
+
+// TestFXSLineConference: the conference actions reach a Network that is a
+// Conferencer. One that is not refuses the consultation call: the phone
+// hears reorder, a flash takes the held call back by SendFlash, and
+// hanging up in the consultation is a plain Hangup.
+func TestFXSLineConference(t *testing.T) {
+	cfg := FXSConfig{Hotline: "200", Conference: true, Transfer: true, DigitMap: mustMap(t, "2xx")}
+	flashAndDial := func(l *FXSLine, phone *sim.Phone) {
+		t.Helper()
+		phone.PickUp()
+		steps(t, l, 100*time.Millisecond)
+		if err := l.Deliver(t.Context(), Event{Kind: RemoteAnswered}); err != nil {
+			t.Fatal(err)
+		}
+		steps(t, l, 100*time.Millisecond)
+		phone.Flash(300 * time.Millisecond)
+		phone.Wait(200 * time.Millisecond)
+		phone.DialDTMF("201")
+		steps(t, l, time.Second)
+	}
+	deliver := func(l *FXSLine, ev Event) {
+		t.Helper()
+		if err := l.Deliver(t.Context(), ev); err != nil {
+			t.Fatal(err)
+		}
+		steps(t, l, 20*time.Millisecond)
+	}
+
+	l, phone, rec := newTestLine(t, cfg)
+	net := conferencingNetwork{rec}
+	l.opts.Network, l.net = net, net
+	flashAndDial(l, phone)
+	deliver(l, Event{Kind: RemoteAnswered})
+	phone.Flash(300 * time.Millisecond)
+	steps(t, l, 400*time.Millisecond)
+	if l.State() != FXSConference {
+		t.Fatalf("state %v, want conference", l.State())
+	}
+	phone.Flash(300 * time.Millisecond)
+	steps(t, l, 400*time.Millisecond)
+	if want := []string{"place-call 200", "flash", "consult 201", "conference", "retrieve"}; !slices.Equal(rec.actions, want) {
+		t.Fatalf("network asked %v, want %v", rec.actions, want)
+	}
+
+	l, phone, rec = newTestLine(t, cfg)
+	net = conferencingNetwork{rec}
+	l.opts.Network, l.net = net, net
+	flashAndDial(l, phone)
+	deliver(l, Event{Kind: RemoteAnswered})
+	phone.HangUp()
+	steps(t, l, time.Second)
+	if want := []string{"place-call 200", "flash", "consult 201", "transfer-consultation"}; !slices.Equal(rec.actions, want) {
+		t.Fatalf("network asked %v, want %v", rec.actions, want)
+	}
+
+	// Not a Conferencer.
+	l, phone, rec = newTestLine(t, cfg)
+	flashAndDial(l, phone)
+	if l.State() != FXSConsultFailed {
+		t.Fatalf("state %v, want consult-failed", l.State())
+	}
+	phone.Heard()
+	steps(t, l, 300*time.Millisecond)
+	if h := phone.Heard(); power(h, 620) < 100*power(h, 350) { // (the far end's 1 kHz goes on: media stays up for the held call)
+		t.Error("no reorder tone (480+620 Hz) for a refused consultation call")
+	}
+	phone.Flash(300 * time.Millisecond)
+	steps(t, l, 400*time.Millisecond)
+	if want := []string{"place-call 200", "flash", "flash"}; !slices.Equal(rec.actions, want) || l.State() != FXSConnected {
+		t.Fatalf("network asked %v, state %v; want %v, connected", rec.actions, l.State(), want)
+	}
+}

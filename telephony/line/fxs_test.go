@@ -564,3 +564,119 @@ func TestFXSOutOfServiceKeptByNewConfig(t *testing.T) {
 	_, log = runScript(m, time.Second, at{0, ev(HookOff)}, at{500 * ms, ev(HookOn)}, at{time.Second, Event{Kind: OutOfService}})
 	wantLog(t, log, "0s play-tone reorder", "1s set-polarity off") // on hook since 500 ms, not yet hung up
 }
+
+// TestFXSThreeWayConference: with Conference, the number dialled after a
+// flash is called as a consultation call while the first far end stays
+// held; a flash while talking to it joins the three. A flash in the
+// conference, while the consultation call rings or after it failed, drops
+// it and takes the held call back. Either far end leaving a conference
+// leaves the phone in a call with the other.
+func TestFXSThreeWayConference(t *testing.T) {
+	cfg := FXSConfig{Hotline: "200", Conference: true, DigitMap: mustMap(t, "2xx"), TimeForReorder: 5 * time.Second}
+	connected, _ := runScript(NewFXS(cfg), time.Second, at{0, ev(HookOff)}, at{500 * ms, ev(RemoteAnswered)})
+	flash := func(d time.Duration) []at { return []at{{d, ev(HookOn)}, {d + 300*ms, ev(HookOff)}} }
+	state := func(m FXS, want FXSState) {
+		t.Helper()
+		if m.State() != want {
+			t.Fatalf("state %v, want %v", m.State(), want)
+		}
+	}
+
+	calling, log := runScript(connected, 2*time.Second, append(flash(0), at{time.Second, key('2')}, at{1100 * ms, key('0')}, at{1200 * ms, key('1')})...)
+	wantLog(t, log, "300ms send-flash", "300ms play-tone dial", "1s play-tone none", "1.2s consult-call 201")
+	state(calling, FXSConsultCalling)
+	if calling.TransferTarget() != "201" {
+		t.Fatalf("consulted %q", calling.TransferTarget())
+	}
+	consulting, log := runScript(calling, time.Second, at{0, ev(RemoteRinging)}, at{500 * ms, ev(RemoteAnswered)}, at{600 * ms, key('5')})
+	wantLog(t, log, "0s play-tone ringback", "500ms play-tone none", "600ms send-digit 5")
+	state(consulting, FXSConsulting)
+
+	conf, log := runScript(consulting, time.Second, flash(0)...)
+	wantLog(t, log, "300ms conference")
+	state(conf, FXSConference)
+	_, log = runScript(conf, time.Second, at{0, Event{Kind: RemoteDigit, Digit: '7'}})
+	wantLog(t, log, "0s play-digit 7")
+
+	// A flash in the conference drops the consulted party.
+	m, log := runScript(conf, time.Second, flash(0)...)
+	wantLog(t, log, "300ms retrieve")
+	state(m, FXSConnected)
+	// Either far end leaving: a call with the other, then its end.
+	m, log = runScript(conf, time.Second, at{0, Event{Kind: RemoteHangup, Waiting: true}})
+	wantLog(t, log)
+	state(m, FXSConnected)
+	_, log = runScript(m, 0, at{0, ev(RemoteHangup)})
+	wantLog(t, log, "0s media off", "0s play-tone busy")
+	// Hanging up in the conference ends both (the network's Hangup).
+	m, log = runScript(conf, time.Second, at{0, ev(HookOn)})
+	wantLog(t, log, "700ms hangup", "700ms media off")
+	state(m, FXSIdle)
+
+	// The consulted party leaves: busy, the held one is still there and a
+	// flash takes it back.
+	failed, log := runScript(consulting, 0, at{0, ev(RemoteHangup)})
+	wantLog(t, log, "0s play-tone busy")
+	state(failed, FXSConsultFailed)
+	m, log = runScript(failed, 6*time.Second, flash(5500*ms)...)
+	wantLog(t, log, "5s play-tone howler", "5.8s play-tone none", "5.8s retrieve")
+	state(m, FXSConnected)
+	// The held party leaves while the phone consults: the consultation
+	// call is all there is.
+	m, log = runScript(consulting, 0, at{0, Event{Kind: RemoteHangup, Waiting: true}})
+	wantLog(t, log)
+	state(m, FXSConnected)
+	m, log = runScript(calling, 0, at{0, Event{Kind: RemoteHangup, Waiting: true}}, at{0, ev(RemoteAnswered)})
+	wantLog(t, log, "0s media on")
+	state(m, FXSConnected)
+	// ... and after the consultation failed, nothing is left.
+	m, log = runScript(failed, 0, at{0, Event{Kind: RemoteHangup, Waiting: true}})
+	wantLog(t, log, "0s media off") // busy tone already
+	state(m, FXSDisconnected)
+
+	// Busy or unanswered consultation: busy or reorder, then a flash.
+	m, log = runScript(calling, time.Second, append([]at{{0, Event{Kind: CallFailed, Cause: CauseBusy}}}, flash(500*ms)...)...)
+	wantLog(t, log, "0s play-tone busy", "800ms play-tone none", "800ms retrieve")
+	state(m, FXSConnected)
+	_, log = runScript(calling, 0, at{0, Event{Kind: CallFailed, Cause: CauseUnavailable}})
+	wantLog(t, log, "0s play-tone reorder")
+	// A flash while it rings drops it.
+	m, log = runScript(calling, time.Second, append([]at{{0, ev(RemoteRinging)}}, flash(100*ms)...)...)
+	wantLog(t, log, "0s play-tone ringback", "400ms play-tone none", "400ms retrieve")
+	state(m, FXSConnected)
+	// Without Transfer, hanging up during the consultation ends both.
+	_, log = runScript(consulting, time.Second, at{0, ev(HookOn)})
+	wantLog(t, log, "700ms hangup", "700ms media off")
+	_, log = runScript(failed, time.Second, at{0, ev(HookOn)})
+	wantLog(t, log, "700ms hangup", "700ms media off", "700ms play-tone none")
+	// A number the map rejects still takes the call back by a flash.
+	_, log = runScript(connected, 2*time.Second, append(flash(0), at{time.Second, key('5')})...)
+	wantLog(t, log, "300ms send-flash", "300ms play-tone dial", "1s play-tone none", "1s send-flash")
+}
+
+// TestFXSConsultationTransfer: with Conference and Transfer, hanging up
+// while the consulted party rings or talks transfers the held far end to
+// it; once the consultation failed, or in a conference, hanging up ends
+// the calls.
+func TestFXSConsultationTransfer(t *testing.T) {
+	cfg := FXSConfig{Hotline: "200", Conference: true, Transfer: true, DigitMap: mustMap(t, "2xx")}
+	connected, _ := runScript(NewFXS(cfg), time.Second, at{0, ev(HookOff)}, at{500 * ms, ev(RemoteAnswered)})
+	calling, log := runScript(connected, 2*time.Second, at{0, ev(HookOn)}, at{300 * ms, ev(HookOff)}, at{time.Second, key('2')}, at{1100 * ms, key('0')}, at{1200 * ms, key('1')})
+	wantLog(t, log, "300ms send-flash", "300ms play-tone dial", "1s play-tone none", "1.2s consult-call 201")
+	consulting, _ := runScript(calling, 0, at{0, ev(RemoteAnswered)})
+	hangUp := at{0, ev(HookOn)}
+
+	m, log := runScript(consulting, time.Second, hangUp)
+	wantLog(t, log, "700ms transfer-consultation", "700ms media off")
+	if m.State() != FXSIdle {
+		t.Fatalf("state %v after the transfer", m.State())
+	}
+	_, log = runScript(calling, time.Second, at{0, ev(RemoteRinging)}, hangUp)
+	wantLog(t, log, "0s play-tone ringback", "700ms transfer-consultation", "700ms media off", "700ms play-tone none")
+	failed, _ := runScript(calling, 0, at{0, Event{Kind: CallFailed, Cause: CauseBusy}})
+	_, log = runScript(failed, time.Second, hangUp)
+	wantLog(t, log, "700ms hangup", "700ms media off", "700ms play-tone none")
+	conf, _ := runScript(consulting, time.Second, at{0, ev(HookOn)}, at{300 * ms, ev(HookOff)})
+	_, log = runScript(conf, time.Second, hangUp)
+	wantLog(t, log, "700ms hangup", "700ms media off")
+}

@@ -1,0 +1,267 @@
+package gateway
+
+import (
+	"context"
+	"time"
+
+	"github.com/potsgate/potsgate/hal"
+	"github.com/potsgate/potsgate/sip"
+	"github.com/potsgate/potsgate/telephony/line"
+)
+
+// Three-way conference (Enable3WayConference), as an AudioCodes MediaPack
+// does it, mixed on board. A flash in a call holds the far end (B) and
+// gives dial tone; the number dialled is called as a consultation call
+// (C) while B stays held and hears the hold tone. A flash while talking
+// to C resumes B and mixes the three in the gateway: each party hears the
+// other two, never itself. A flash in the conference, while C rings, or
+// after C failed drops C and takes B back. With EnableTransfer as well,
+// the phone hanging up during the consultation transfers B to C (see
+// TransferConsultation). Consultation calls go to SIP only: a number of
+// another port of this gateway is refused (reorder).
+//
+// B lives in confState while the phone talks to C in p.call/p.leg, so
+// every path that already follows "the port's call" (DTMF, CDRs, the end
+// of the call) works on C unchanged.
+
+// ParamEnable3WayConference turns the three-way conference on (registered
+// with the line parameters: it is also the line's FXSConfig.Conference).
+const ParamEnable3WayConference = "Enable3WayConference"
+
+// confState is a port's consultation or conference: guarded by the port's
+// mutex.
+type confState struct {
+	held    *sip.Call // B: held while the phone consults, resumed in the conference
+	heldLeg MediaLeg
+	number  string // what the phone dialled for C
+	dialing bool   // C's INVITE is being sent: its call is not in p.call yet
+	mixing  bool   // the conference is up: the port's audio is mixed
+}
+
+// leavingCall is a call the port no longer connects to its line (C
+// dropped, B and C handed over by a transfer) but whose end is still to
+// come: that end is not the line's business.
+type leavingCall struct {
+	c   *sip.Call
+	leg MediaLeg
+}
+
+// Consult calls number as the consultation call; B (the port's call,
+// held by the flash that gave dial tone) moves aside.
+func (p *port) Consult(number string) {
+	g := p.g
+	fail := func(why string) {
+		g.log.Info("consultation call refused", "port", p.index, "number", number, "reason", why)
+		go p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseUnavailable})
+	}
+	if !g.config().Bool(ParamEnable3WayConference) {
+		fail("Enable3WayConference is off") // the line has an older configuration
+		return
+	}
+	if g.Locked() {
+		fail("the gateway is locked")
+		return
+	}
+	if target, ok := g.byNumber[number]; ok && target != p {
+		fail("port-to-port consultation is not supported")
+		return
+	}
+	p.mu.Lock()
+	b := p.call
+	if b == nil || p.conf.held != nil || p.hangingUp {
+		p.mu.Unlock()
+		fail("no SIP call to hold")
+		return
+	}
+	p.conf = confState{held: b, heldLeg: p.leg, number: number, dialing: true}
+	p.call, p.leg = nil, nil
+	p.setHeldLocked(true) // the hold tone from its start, even if the re-INVITE is still out
+	p.hold.held = false   // the phone talks to C; WriteAudio gives B the hold tone
+	p.mu.Unlock()
+	g.log.Info("consultation call", "port", p.index, "held", b.ID(), "number", number)
+	g.counters.Attempted.Add(1)
+	p.dialSIP(number, p.number, "", func(c *sip.Call, leg MediaLeg) bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if !p.conf.dialing || p.call != nil || p.peer != nil {
+			return false // dropped (flash, hang-up) while the INVITE went out
+		}
+		p.conf.dialing = false
+		p.call, p.leg = c, leg
+		return true
+	})
+}
+
+// Conference resumes B and mixes the three.
+func (p *port) Conference() {
+	g := p.g
+	p.mu.Lock()
+	b, c := p.conf.held, p.call
+	p.mu.Unlock()
+	if b == nil || c == nil {
+		return
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		p.cwMu.Lock() // the end of B or C waits: it finds the conference whole
+		defer p.cwMu.Unlock()
+		ctx, cancel := context.WithTimeout(g.ctx, 10*time.Second)
+		defer cancel()
+		ch, err := b.Resume(ctx)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.conf.held != b || p.call != c {
+			return // dropped meanwhile
+		}
+		if err != nil {
+			// Mixed anyway: the phone and C still hear each other, and B
+			// whatever its side of the hold lets through.
+			g.log.Warn("held call not resumed for the conference", "port", p.index, "call", b.ID(), "error", err)
+		} else if p.conf.heldLeg != nil {
+			_ = p.conf.heldLeg.Update(ch)
+		}
+		p.conf.mixing = true
+		g.log.Info("three-way conference", "port", p.index, "calls", []string{b.ID(), c.ID()})
+	}()
+}
+
+// Retrieve drops C (ringing, talking, or in the conference) and takes B
+// back.
+func (p *port) Retrieve() {
+	g := p.g
+	p.mu.Lock()
+	b := p.conf.held
+	p.mu.Unlock()
+	if b == nil {
+		return
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		p.cwMu.Lock()
+		defer p.cwMu.Unlock()
+		p.mu.Lock()
+		if p.conf.held != b {
+			// B left as the phone flashed: whatever is left stays.
+			p.conf.dialing = false
+			alone := p.call == nil && p.peer == nil
+			p.mu.Unlock()
+			if alone {
+				p.deliver(line.Event{Kind: line.RemoteHangup})
+			}
+			return
+		}
+		c, resume := p.call, !p.conf.mixing
+		if c != nil {
+			p.leaving = append(p.leaving, leavingCall{c, p.leg})
+		}
+		p.call, p.leg = b, p.conf.heldLeg
+		p.conf = confState{}
+		if resume {
+			p.hold.held, p.hold.changing = true, true // B hears the hold tone until it is back
+		}
+		p.mu.Unlock()
+		if c != nil {
+			g.hangupLater(c)
+		}
+		if resume {
+			p.changeHold(b, false)
+		}
+	}()
+}
+
+// confGoneLocked settles the port once c ended, if c was a consultation,
+// conference or leaving call (handled); p.cwMu and p.mu are held. The
+// caller closes closeLeg, then releases the port if asked and delivers
+// ev: RemoteHangup with Waiting when the other far end is still there,
+// plain RemoteHangup when nothing is left.
+func (p *port) confGoneLocked(c *sip.Call) (ev *line.Event, closeLeg MediaLeg, release, handled bool) {
+	for i, l := range p.leaving {
+		if l.c == c {
+			p.leaving = append(p.leaving[:i], p.leaving[i+1:]...)
+			return nil, l.leg, false, true
+		}
+	}
+	switch {
+	case c == p.conf.held:
+		leg := p.conf.heldLeg
+		p.conf = confState{dialing: p.conf.dialing} // C, still being dialled, becomes a plain call
+		if p.call == nil && !p.conf.dialing {
+			return &line.Event{Kind: line.RemoteHangup}, leg, true, true
+		}
+		return &line.Event{Kind: line.RemoteHangup, Waiting: true}, leg, false, true
+	case c == p.call && p.conf.held != nil && !p.hangingUp:
+		leg := p.leg
+		if p.conf.mixing { // C left the conference: the phone stays with B
+			p.call, p.leg = p.conf.held, p.conf.heldLeg
+			p.conf = confState{}
+			return &line.Event{Kind: line.RemoteHangup, Waiting: true}, leg, false, true
+		}
+		// C left the consultation (or never answered): follow told the
+		// line; B stays held until a flash.
+		p.call, p.leg = nil, nil
+		return nil, leg, false, true
+	}
+	return nil, nil, false, false
+}
+
+// releaseConfLocked is the phone's call over: B, if any, ends too.
+// p.mu is held.
+func (p *port) releaseConfLocked() *sip.Call {
+	b := p.conf.held
+	if b != nil {
+		p.leaving = append(p.leaving, leavingCall{b, p.conf.heldLeg})
+	}
+	p.conf = confState{}
+	return b
+}
+
+// mixer is the conference's audio: one frame from each far end per line
+// frame, summed with saturation. Only the line's goroutine touches it.
+// ReadAudio comes first in a line frame, so it reads both far ends and
+// WriteAudio reuses those frames; when ReadAudio did not run (the phone
+// hears a DTMF digit instead) WriteAudio reads them itself.
+type mixer struct {
+	b, c     [hal.FrameSamples]int16 // this frame from B and from C
+	toB, toC [hal.FrameSamples]int16
+	fresh    bool // b and c were read by ReadAudio this frame
+}
+
+func (m *mixer) readLegs(n int, c, b MediaLeg) {
+	c.ReadFrame(m.c[:n])
+	b.ReadFrame(m.b[:n])
+}
+
+// read gives the phone B + C.
+func (m *mixer) read(dst []int16, c, b MediaLeg) {
+	n := min(len(dst), hal.FrameSamples)
+	m.readLegs(n, c, b)
+	m.fresh = true
+	for i := range n {
+		dst[i] = sat(int32(m.c[i]) + int32(m.b[i]))
+	}
+}
+
+// write gives B the phone + C, and C the phone + B.
+func (m *mixer) write(src []int16, c, b MediaLeg) {
+	n := min(len(src), hal.FrameSamples)
+	if !m.fresh {
+		m.readLegs(n, c, b)
+	}
+	m.fresh = false
+	for i, s := range src[:n] {
+		m.toB[i] = sat(int32(s) + int32(m.c[i]))
+		m.toC[i] = sat(int32(s) + int32(m.b[i]))
+	}
+	b.WriteFrame(m.toB[:n])
+	c.WriteFrame(m.toC[:n])
+}
+
+func sat(v int32) int16 { return int16(max(min(v, 32767), -32768)) }
+
+var _ line.Conferencer = (*port)(nil)
+
+// TransferConsultation is the phone hanging up during the consultation
+// with EnableTransfer. Not built yet: both calls end.
+func (p *port) TransferConsultation() { p.Hangup() }
