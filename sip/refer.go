@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	sipmsg "github.com/emiago/sipgo/sip"
@@ -13,6 +14,51 @@ import (
 // new call ("SIP/2.0 200 OK") from the far end's final NOTIFY; every
 // progress NOTIFY is also emitted as EventTransfer.
 func (c *Call) Refer(ctx context.Context, target string) (<-chan string, error) {
+	var uri sipmsg.Uri
+	if err := sipmsg.ParseUri(target, &uri); err != nil {
+		return nil, &StatusError{Method: "REFER", Reason: "bad target " + target}
+	}
+	return c.refer(ctx, uri.String())
+}
+
+// ReferReplaces asks the far end to call target's far end instead of us,
+// replacing target with its own call: the attended transfer of RFC 5589
+// section 7. The Refer-To is target's remote target (its Contact) with a
+// Replaces header (RFC 3891) naming target's dialog as its far end sees
+// it. It returns like Refer; target must be answered.
+func (c *Call) ReferReplaces(ctx context.Context, target *Call) (<-chan string, error) {
+	if !target.answered.Load() {
+		return nil, ErrNotAnswered
+	}
+	return c.refer(ctx, target.replacesURI())
+}
+
+// Answered reports whether the call was answered (and not refused).
+func (c *Call) Answered() bool { return c.answered.Load() }
+
+// replacesURI is where a call's far end is reached, with the Replaces
+// header that makes a new INVITE there take this call's place. The
+// Replaces tags are from the far end's point of view: to-tag is its tag,
+// from-tag ours.
+func (c *Call) replacesURI() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	uri := c.invite.Recipient
+	if c.remoteTarget != nil {
+		uri = c.remoteTarget.Address
+	}
+	uri = *uri.Clone()
+	uri.Headers = nil
+	local := c.localTag
+	if c.outgoing {
+		local, _ = c.invite.From().Params.Get("tag")
+	}
+	replaces := c.id + ";to-tag=" + c.remoteTag + ";from-tag=" + local
+	return uri.String() + "?Replaces=" + url.QueryEscape(replaces)
+}
+
+// refer sends REFER with Refer-To referTo (a URI, headers included).
+func (c *Call) refer(ctx context.Context, referTo string) (<-chan string, error) {
 	select {
 	case <-c.done:
 		return nil, ErrCallEnded
@@ -21,17 +67,13 @@ func (c *Call) Refer(ctx context.Context, target string) (<-chan string, error) 
 	if !c.answered.Load() {
 		return nil, ErrNotAnswered
 	}
-	var uri sipmsg.Uri
-	if err := sipmsg.ParseUri(target, &uri); err != nil {
-		return nil, &StatusError{Method: "REFER", Reason: "bad target " + target}
-	}
 	final := make(chan string, 1)
 	c.mu.Lock()
 	c.referFinal = final
 	c.mu.Unlock()
 	req := c.inDialog(sipmsg.REFER)
 	req.AppendHeader(c.u.contact(c.localUser()))
-	req.AppendHeader(sipmsg.NewHeader("Refer-To", "<"+uri.String()+">"))
+	req.AppendHeader(sipmsg.NewHeader("Refer-To", "<"+referTo+">"))
 	req.AppendHeader(sipmsg.NewHeader("Referred-By", "<sip:"+c.localUser()+"@"+c.u.addr.Addr().String()+">"))
 	res, err := c.transact(ctx, req)
 	if err != nil {

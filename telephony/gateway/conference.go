@@ -263,5 +263,85 @@ func sat(v int32) int16 { return int16(max(min(v, 32767), -32768)) }
 var _ line.Conferencer = (*port)(nil)
 
 // TransferConsultation is the phone hanging up during the consultation
-// with EnableTransfer. Not built yet: both calls end.
-func (p *port) TransferConsultation() { p.Hangup() }
+// with EnableTransfer: B goes to C. Once C answered, by an attended
+// transfer: REFER to B naming C's Contact with Replaces for our dialog
+// with C (RFC 5589 section 7, RFC 3891), so B's INVITE takes that
+// dialog's place at C. While C only rang, C's call is cancelled and B is
+// referred to the number dialled, as a blind transfer. Both calls leave
+// the port at once (the phone is on hook and the port is free); the
+// gateway then leaves them: B by BYE once the transfer is reported or
+// after a few seconds, C (which should have ended when replaced) after
+// that. A refused REFER ends both calls.
+func (p *port) TransferConsultation() {
+	g := p.g
+	if !g.config().Bool(ParamEnableTransfer) { // the line has an older configuration
+		p.Hangup()
+		return
+	}
+	p.mu.Lock()
+	b, c, number := p.conf.held, p.call, p.conf.number
+	if b == nil || p.hangingUp {
+		p.mu.Unlock()
+		p.Hangup()
+		return
+	}
+	p.leaving = append(p.leaving, leavingCall{b, p.conf.heldLeg})
+	if c != nil {
+		p.leaving = append(p.leaving, leavingCall{c, p.leg})
+	}
+	p.call, p.leg = nil, nil
+	p.conf = confState{} // a C still being dialled is ended when its INVITE is out
+	p.hold.held, p.hold.changing = false, false
+	p.mu.Unlock()
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		p.transferConsulted(b, c, number)
+	}()
+}
+
+func (p *port) transferConsulted(b, c *sip.Call, number string) {
+	g := p.g
+	ctx, cancel := context.WithTimeout(g.ctx, 32*time.Second)
+	defer cancel()
+	var final <-chan string
+	var err error
+	target := ""
+	if c != nil && c.Answered() {
+		target = "consulted call " + c.ID()
+		final, err = b.ReferReplaces(ctx, c)
+	} else {
+		if c != nil {
+			_ = c.Hangup(ctx) // CANCEL: B calls C afresh
+		}
+		target = g.forwardTarget(number, p.number)
+		final, err = b.Refer(ctx, target)
+	}
+	if err != nil {
+		g.log.Warn("transfer to the consulted party refused, both calls end", "port", p.index, "call", b.ID(), "to", target, "error", err)
+		_ = b.Hangup(ctx)
+		if c != nil {
+			_ = c.Hangup(ctx)
+		}
+		return
+	}
+	g.log.Info("call transferred", "port", p.index, "call", b.ID(), "to", target)
+	g.counters.Transferred.Add(1)
+	select { // B's NOTIFY of the new call's outcome is let in first, briefly
+	case status := <-final:
+		g.log.Info("transferred call", "port", p.index, "call", b.ID(), "status", status)
+	case <-time.After(4 * time.Second):
+	case <-b.Done():
+	case <-ctx.Done():
+	}
+	_ = b.Hangup(ctx)
+	if c == nil {
+		return
+	}
+	select { // replaced, C ends its call with us itself
+	case <-c.Done():
+	case <-ctx.Done():
+	case <-time.After(2 * time.Second):
+		_ = c.Hangup(ctx)
+	}
+}

@@ -4,10 +4,16 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/potsgate/potsgate/internal/peer"
 	"github.com/potsgate/potsgate/sip"
 	"github.com/potsgate/potsgate/sip/sdp"
 )
@@ -97,6 +103,18 @@ type confRig struct {
 
 func newConfRig(t *testing.T, ini string) *confRig {
 	t.Helper()
+	r := newConfGateway(t, ini, "")
+	r.b = events{t, r.dial(t, "101", 40300)}
+	waitFor(t, "101 rings", r.phones[0].Ringing)
+	r.phones[0].PickUp()
+	r.b.next(sip.EventAnswered)
+	return r
+}
+
+// newConfGateway is the gateway and C, before any call; prefixes are
+// further PREFIX rows.
+func newConfGateway(t *testing.T, ini, prefixes string) *confRig {
+	t.Helper()
 	cIn := make(chan *sip.Call, 4)
 	ua, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, answering{cIn}, nil)
 	if err != nil {
@@ -106,19 +124,15 @@ func newConfRig(t *testing.T, ini string) *confRig {
 	go ua.Serve(ctx)
 	t.Cleanup(func() { cancel(); ua.Close() })
 	media := &toneMedia{freqs: []float64{700, 1300}}
-	r := newRig(t, fmt.Sprintf(`DigitMapping = '2xx'
+	r := newRig(t, fmt.Sprintf(`DigitMapping = '2xx|3xx'
 %s
 [ PREFIX ]
 FORMAT PREFIX_Index = PREFIX_DestinationPrefix, PREFIX_DestAddress;
 PREFIX 0 = 2, %s;
+%s
 [ \PREFIX ]
-`, ini, ua.Addr()), 1, media)
-	cr := &confRig{rig: r, media: media, cIn: cIn}
-	cr.b = events{t, r.dial(t, "101", 40300)}
-	waitFor(t, "101 rings", r.phones[0].Ringing)
-	r.phones[0].PickUp()
-	cr.b.next(sip.EventAnswered)
-	return cr
+`, ini, ua.Addr(), prefixes), 1, media)
+	return &confRig{rig: r, media: media, cIn: cIn}
 }
 
 func (r *confRig) state() string { return r.g.Status().Ports[0].State }
@@ -128,7 +142,9 @@ func (r *confRig) consult(t *testing.T) *sip.Call {
 	t.Helper()
 	phone := r.phones[0]
 	phone.Flash(300 * time.Millisecond)
-	if ev := r.b.next(sip.EventModified); ev.Choice.Direction != sdp.RecvOnly {
+	if r.b.c == nil { // B is not ours to watch (SIPp)
+		waitFor(t, "dial tone after the flash", func() bool { return r.state() == "transfer-dial" })
+	} else if ev := r.b.next(sip.EventModified); ev.Choice.Direction != sdp.RecvOnly {
 		t.Fatalf("B's direction %v after the flash, want recvonly (held)", ev.Choice.Direction)
 	}
 	phone.Wait(300 * time.Millisecond)
@@ -353,4 +369,180 @@ func TestConsultationHangUpWithoutTransfer(t *testing.T) {
 		}
 	}
 	waitFor(t, "port free", func() bool { return r.g.ports[0].idle() })
+}
+
+// TestConsultationTransferRefused: with EnableTransfer, the phone hanging
+// up while talking to C asks B to take its place (REFER); B refuses
+// (this agent answers REFER 405), so the gateway ends both calls. The
+// same while C only rings: C is cancelled, B referred to 201, refused,
+// and B gets BYE.
+func TestConsultationTransferRefused(t *testing.T) {
+	r := newConfRig(t, "Enable3WayConference = 1\nEnableTransfer = 1")
+	c := r.talkToC(t)
+	r.phones[0].HangUp()
+	waitFor(t, "port free at once", func() bool { return r.g.ports[0].idle() })
+	for who, call := range map[string]*sip.Call{"B": r.b.c, "C": c} {
+		if ev := ended(t, call, 5*time.Second); ev.Reason != "remote hangup" {
+			t.Errorf("%s: %d %s, want the gateway's BYE", who, ev.Code, ev.Reason)
+		}
+	}
+
+	r = newConfRig(t, "Enable3WayConference = 1\nEnableTransfer = 1")
+	c = r.consult(t)
+	r.phones[0].HangUp()
+	if ev := ended(t, c, 5*time.Second); ev.Code != 487 {
+		t.Errorf("ringing C: %d %s, want 487 (cancelled)", ev.Code, ev.Reason)
+	}
+	if ev := ended(t, r.b.c, 5*time.Second); ev.Reason != "remote hangup" {
+		t.Errorf("B: %d %s, want the gateway's BYE", ev.Code, ev.Reason)
+	}
+	if n := r.g.Counters().Transferred.Load(); n != 0 {
+		t.Errorf("%d transfers counted", n)
+	}
+}
+
+// uasAttended is B for TestAttendedTransfer: it answers the phone's call,
+// is held, gets a REFER whose Refer-To is C (201) with Replaces naming
+// the gateway's dialog with C, accepts it, reports the new call answered
+// and is left by the gateway.
+const uasAttended = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="uas_attended">
+  <recv request="INVITE" crlf="true">
+    <action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="gwfrom"/></action>
+  </recv>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+    ]]></send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="INVITE" timeout="15000">
+    <action>
+      <ereg regexp="a=sendonly" search_in="body" check_it="true" assign_to="hold"/>
+      <log message="held: [$hold]"/>
+    </action>
+  </recv>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687638 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+      a=recvonly
+    ]]></send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="REFER" timeout="20000">
+    <action>
+      <ereg regexp="sip:201@[^?>]*[?]Replaces=[^>]*%3Bto-tag%3D[^>%]+%3Bfrom-tag%3D[^>%]+" search_in="hdr" header="Refer-To:" check_it="true" assign_to="target"/>
+      <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" check_it="true" assign_to="gwcontact"/>
+      <log message="Refer-To [$target]"/>
+    </action>
+  </recv>
+  <send><![CDATA[
+      SIP/2.0 202 Accepted
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Content-Length: 0
+    ]]></send>
+  <send retrans="500"><![CDATA[
+      NOTIFY [$gwcontact] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:300@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
+      To: [$gwfrom]
+      Call-ID: [call_id]
+      CSeq: 1 NOTIFY
+      Max-Forwards: 70
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+      Event: refer
+      Subscription-State: terminated;reason=noresource
+      Content-Type: message/sipfrag;version=2.0
+      Content-Length: [len]
+
+      SIP/2.0 200 OK
+    ]]></send>
+  <recv response="200"/>
+  <recv request="BYE" timeout="10000"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]></send>
+</scenario>
+`
+
+// TestAttendedTransfer: the phone calls B (SIPp, 300), flashes, dials C
+// (201), talks to C and hangs up: B gets a REFER to C with Replaces for
+// the gateway's dialog with C (its Call-ID and tags), accepts and reports
+// success; the gateway leaves B by BYE and, as nobody really replaced its
+// dialog with C here, C too.
+func TestAttendedTransfer(t *testing.T) {
+	peer.Require(t, "sipp")
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "uas_attended.xml")
+	if err := os.WriteFile(scen, []byte(uasAttended), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sippPort := peer.FreeUDPPort(t)
+	uas := peer.Start(t, dir, "sipp", "-sf", scen, "-i", "127.0.0.1", "-p", strconv.Itoa(sippPort),
+		"-m", "1", "-nostdin", "-cp", strconv.Itoa(peer.FreeUDPPort(t)), "-trace_logs", "-log_file", filepath.Join(dir, "sipp.log"))
+	time.Sleep(300 * time.Millisecond) // SIPp has no readiness signal on UDP
+	r := newConfGateway(t, "Enable3WayConference = 1\nEnableTransfer = 1", fmt.Sprintf("PREFIX 1 = 3, 127.0.0.1:%d;", sippPort))
+	phone := r.phones[0]
+	phone.PickUp()
+	phone.Wait(300 * time.Millisecond)
+	phone.DialDTMF("300")
+	waitFor(t, "101 talking to B", func() bool { return r.state() == "connected" })
+	c := r.talkToC(t)
+	callID := c.ID()
+	phone.HangUp()
+	if err := uas.Wait(20 * time.Second); err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "sipp.log"))
+		t.Fatalf("B (SIPp): %v\n%s\n%s", err, uas.Output(), log)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "sipp.log"))
+	if !strings.Contains(string(log), "Replaces="+url.QueryEscape(callID)+"%3B") {
+		t.Errorf("the Replaces of the REFER does not name C's dialog %s:\n%s", callID, log)
+	}
+	if ev := ended(t, c, 5*time.Second); ev.Reason != "remote hangup" {
+		t.Errorf("C: %d %s, want the gateway's BYE", ev.Code, ev.Reason)
+	}
+	if n := r.g.Counters().Transferred.Load(); n != 1 {
+		t.Errorf("transferred %d, want 1", n)
+	}
+	waitFor(t, "port free", func() bool { return r.g.ports[0].idle() && r.state() == "idle" })
 }
