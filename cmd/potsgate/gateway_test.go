@@ -261,14 +261,7 @@ func TestEmbeddedDefault(t *testing.T) {
 // stop; the caller gets a BYE.
 func TestShutdownEndsCallsWithBYE(t *testing.T) {
 	g := startGateway(t, "")
-	caller, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{{PayloadType: 0, Name: "PCMU", ClockRate: 8000}}}, rejectAll{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	go caller.Serve(ctx)
-	defer caller.Close()
+	ctx, caller := sipCaller(t)
 	c, err := caller.Dial(ctx, sip.Dial{To: "102", Host: g.SIP, From: "caller", LocalPort: 39000})
 	if err != nil {
 		t.Fatal(err)

@@ -23,14 +23,7 @@ import (
 // or the final status code the call ended with.
 func dialOutcome(t *testing.T, g *gw, number string) string {
 	t.Helper()
-	caller, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{{PayloadType: 0, Name: "PCMU", ClockRate: 8000}}}, rejectAll{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	go caller.Serve(ctx)
-	defer caller.Close()
+	ctx, caller := sipCaller(t)
 	c, err := caller.Dial(ctx, sip.Dial{To: number, Host: g.SIP, From: "caller", LocalPort: peer.FreeUDPPort(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +38,21 @@ func dialOutcome(t *testing.T, g *gw, number string) string {
 		}
 	}
 	return "no outcome"
+}
+
+// sipCaller is a PCMU user agent that refuses calls to it, serving until
+// the test ends (20 s at most).
+func sipCaller(t *testing.T) (context.Context, *sip.UA) {
+	t.Helper()
+	caller, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{{PayloadType: 0, Name: "PCMU", ClockRate: 8000}}}, rejectAll{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	go caller.Serve(ctx)
+	t.Cleanup(func() { caller.Close() })
+	return ctx, caller
 }
 
 func (g *gw) page(t *testing.T, path string) string {

@@ -2,9 +2,7 @@ package gateway
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -174,13 +172,9 @@ func (r *callRecord) ended(ev sip.Event, leg MediaLeg) {
 // (host:port), facility local0, severity informational. Close the
 // returned closer when done.
 func SyslogCDR(addr string) (func(CDR), func() error, error) {
-	conn, err := net.Dial("udp", addr)
+	conn, host, err := dialSyslog(addr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("syslog %s: %w", addr, err)
-	}
-	host, _ := os.Hostname()
-	if host == "" {
-		host = "-"
+		return nil, nil, err
 	}
 	var mu sync.Mutex
 	send := func(r CDR) {

@@ -49,13 +49,9 @@ func SyslogAddr(c provisioning.Config) string {
 // record's message and attributes as key=value text. Close the returned
 // closer when done.
 func SyslogHandler(addr string, level slog.Leveler) (slog.Handler, func() error, error) {
-	conn, err := net.Dial("udp", addr)
+	conn, host, err := dialSyslog(addr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("syslog %s: %w", addr, err)
-	}
-	host, _ := os.Hostname()
-	if host == "" {
-		host = "-"
+		return nil, nil, err
 	}
 	out := &syslogOut{conn: conn, host: host}
 	text := slog.NewTextHandler(&out.buf, &slog.HandlerOptions{Level: level,
@@ -111,6 +107,20 @@ func (h *syslogHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h *syslogHandler) WithGroup(name string) slog.Handler {
 	return &syslogHandler{out: h.out, text: h.text.WithGroup(name)}
+}
+
+// dialSyslog opens the UDP socket to a syslog server and returns the
+// HOSTNAME field of the messages ("-" when unknown).
+func dialSyslog(addr string) (net.Conn, string, error) {
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("syslog %s: %w", addr, err)
+	}
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "-"
+	}
+	return conn, host, nil
 }
 
 // severity maps a slog level to syslog's: error 3, warning 4, info 6,
