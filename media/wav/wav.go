@@ -76,19 +76,15 @@ func Read(r io.Reader) (rate int, samples []int16, err error) {
 			if !haveFmt {
 				return 0, nil, fmt.Errorf("%w: data before fmt", ErrFormat)
 			}
-			// A streaming writer may leave the size at 0 or 0xffffffff: read to the end.
-			var b []byte
-			if size == 0 || size == 0xffffffff {
-				b, err = io.ReadAll(r)
-			} else {
-				b = make([]byte, size)
-				var n int
-				n, err = io.ReadFull(r, b)
-				b = b[:n]
-				if errors.Is(err, io.ErrUnexpectedEOF) {
-					err = nil // a truncated file still has usable samples
-				}
+			// A streaming writer may leave the size at 0 or 0xffffffff: read
+			// to the end. Otherwise read what the header says, or less (a
+			// truncated file still has usable samples) — never allocating
+			// the header's size up front, which a broken file sets to 4 GiB.
+			lr := r
+			if size != 0 && size != 0xffffffff {
+				lr = io.LimitReader(r, size)
 			}
+			b, err := io.ReadAll(lr)
 			if err != nil {
 				return 0, nil, err
 			}
