@@ -546,3 +546,20 @@ func TestAttendedTransfer(t *testing.T) {
 	}
 	waitFor(t, "port free", func() bool { return r.g.ports[0].idle() && r.state() == "idle" })
 }
+
+// TestForcedLockEndsHeldConsultationCall: with C refused, B (held) is the
+// port's only call; a forced lock ends it too.
+func TestForcedLockEndsHeldConsultationCall(t *testing.T) {
+	r := newConfRig(t, "Enable3WayConference = 1")
+	c := r.consult(t)
+	_ = c.Reject(486, "Busy Here")
+	waitFor(t, "consultation failed", func() bool { return r.state() == "consult-failed" })
+	if s := r.g.AdminState(); s != Unlocked {
+		t.Fatalf("admin state %v before the lock", s)
+	}
+	r.g.Lock(false)
+	if ev := ended(t, r.b.c, 5*time.Second); ev.Reason != "remote hangup" {
+		t.Fatalf("B: %d %s, want the gateway's BYE", ev.Code, ev.Reason)
+	}
+	waitFor(t, "locked with no call left", func() bool { return r.g.AdminState() == Locked })
+}

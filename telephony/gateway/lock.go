@@ -103,6 +103,11 @@ func (g *Gateway) endCalls(why string) {
 	for _, p := range g.ports {
 		p.mu.Lock()
 		c, peer := p.call, p.peer
+		if c == nil && peer == nil && p.conf.held != nil {
+			// A consultation whose call to C failed: B, held, is the
+			// port's only call.
+			c = p.conf.held
+		}
 		p.mu.Unlock()
 		switch {
 		case peer != nil:
@@ -124,5 +129,5 @@ func (g *Gateway) endCalls(why string) {
 func (p *port) inCall() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.call != nil || p.peer != nil
+	return p.call != nil || p.peer != nil || p.conf.held != nil
 }
