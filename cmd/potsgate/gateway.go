@@ -230,8 +230,8 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		up(running{SIP: rt.g.SIPAddr(), HTTP: httpAddr, Phones: b.phones, Update: func(ctx context.Context) error { return updater.Trigger(ctx, "test") },
 			Restarts: func() int64 { return b.restarts.Load() }})
 	}
+	log.Info("potsgate ready", "sip", rt.g.SIPAddr(), "status", httpAddr, "ports", rt.numbers)
 	for {
-		log.Info("potsgate ready", "sip", rt.g.SIPAddr(), "status", httpAddr, "ports", rt.numbers)
 		reason, err := rt.run(runCtx, host.restart)
 		if reason == "" {
 			log.Info("potsgate stopped")
@@ -251,19 +251,20 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		}
 		prev := rt.cfg
 		rt.stop()
-		nrt, err := b.build(next)
-		if err != nil {
+		nrt, buildErr := b.build(next)
+		if buildErr != nil {
 			// Only known once the old gateway is gone (a port taken, say):
 			// back to the configuration that ran.
-			log.Error("restart failed; back to the previous configuration", "error", err)
+			log.Error("restart failed; back to the previous configuration", "error", buildErr)
 			host.setConfig(prev)
 			if nrt, err = b.build(prev); err != nil {
-				return fmt.Errorf("restart: %w", err)
+				return fmt.Errorf("restart: %w (and on the previous configuration: %w)", buildErr, err)
 			}
-			nrt.g.ConfigurationResult("restart", err)
+			nrt.g.ConfigurationResult("restart", buildErr)
 		}
 		rt = nrt
 		b.restarts.Add(1)
+		log.Info("potsgate ready", "sip", rt.g.SIPAddr(), "status", httpAddr, "ports", rt.numbers)
 	}
 }
 
@@ -369,10 +370,11 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 	if err != nil {
 		return nil, err
 	}
-	rt = &instance{b: b, cfg: cfg, numbers: numbers, done: make(chan error, 1)}
+	inst := &instance{b: b, cfg: cfg, numbers: numbers, done: make(chan error, 1)}
+	rt = inst
 	defer func() {
 		if err != nil {
-			rt.close()
+			inst.close() // what was opened before the failure (rt is nil by then)
 		}
 	}()
 	var onCDR func(gateway.CDR)

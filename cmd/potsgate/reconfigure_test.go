@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -268,5 +269,70 @@ func TestLogToSyslog(t *testing.T) {
 		msg := string(buf[:n])
 		running = running || strings.HasPrefix(msg, "<134>1 ") && strings.Contains(msg, `msg="gateway running"`)
 		debug = debug || strings.HasPrefix(msg, "<135>1 ") && strings.Contains(msg, `msg="ip-to-tel: no route" to=555`)
+	}
+}
+
+// TestRestartFallsBackWhenTheNewConfigurationCannotStart: a restart whose
+// configuration passes the checks but cannot start (its SIP port is taken,
+// known only once the running gateway has let go of its own) comes back on
+// the configuration that ran, with a configuration-error alarm.
+func TestRestartFallsBackWhenTheNewConfigurationCannotStart(t *testing.T) {
+	taken, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	takenPort := taken.LocalAddr().(*net.UDPAddr).Port
+	var body atomic.Value
+	body.Store("SetDefaultOnIniFileProcess = 0\nINIFileVersion = 'v1'\n")
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, body.Load().(string))
+	}))
+	defer prov.Close()
+	g := startGateway(t, "", fmt.Sprintf("IniFileURL = '%s/gw.ini'", prov.URL))
+	peer.WaitFor(t, 10*time.Second, "the start-up cycle", func() bool { return strings.Contains(g.page(t, "/ini"), "'v1'") })
+	body.Store(fmt.Sprintf("SetDefaultOnIniFileProcess = 0\nINIFileVersion = 'v2'\nLocalSIPPort = %d\n", takenPort))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := g.Update(ctx); err != nil {
+		t.Fatal(err)
+	}
+	peer.WaitFor(t, 15*time.Second, "the restart", func() bool { return g.Restarts() == 1 })
+	peer.WaitFor(t, 10*time.Second, "the restart's configuration-error alarm", func() bool {
+		for _, a := range g.status(t).Alarms {
+			if a.Source == "configuration restart" {
+				return true
+			}
+		}
+		return false
+	})
+	if st := g.status(t); st.SIP != g.SIP {
+		t.Fatalf("SIP on %s after the fallback, want %s", st.SIP, g.SIP)
+	}
+	if ini := g.page(t, "/ini"); strings.Contains(ini, "'v2'") {
+		t.Fatalf("the configuration that could not start is still the running one:\n%s", ini)
+	}
+	if got := dialOutcome(t, g, "101"); got != "answered" {
+		t.Fatalf("call to 101 after the fallback: %s", got)
+	}
+}
+
+// TestStartFailsCleanlyWhenTheSIPPortIsTaken: a second gateway on the same
+// SIP port (two `go run ./cmd/potsgate`, say) stops with an error naming
+// the problem.
+func TestStartFailsCleanlyWhenTheSIPPortIsTaken(t *testing.T) {
+	taken, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	path := filepath.Join(t.TempDir(), "gw.ini")
+	ini := string(defaultIni) + fmt.Sprintf("\nLocalSIPPort = %d\nSASLocalSIPUDPPort = %d\n", taken.LocalAddr().(*net.UDPAddr).Port, peer.FreeUDPPort(t))
+	if err := os.WriteFile(path, []byte(ini), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = runGateway(t.Context(), gatewayFlags{config: path, tones: "us", state: t.TempDir()}, slog.New(slog.DiscardHandler), nil)
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("runGateway = %v, want the port in use", err)
 	}
 }
