@@ -60,7 +60,7 @@ func (h *answeringHandler) CheckSync(_ context.Context, reboot bool) error {
 	return nil
 }
 
-func startUA(t *testing.T, cfg Config, h Handler) *UA {
+func startUA(t testing.TB, cfg Config, h Handler) *UA {
 	t.Helper()
 	if cfg.ListenAddr == "" {
 		cfg.ListenAddr = "127.0.0.1:0"
