@@ -13,4 +13,21 @@
 //
 // It also holds the parameter registry of everything the gateway
 // understands ([NewRegistry]) and the product identity ([Version]).
+//
+// # Configuration changes
+//
+// [Gateway.Reconfigure] applies a new configuration while the gateway runs:
+// routing, line parameters (taken by each line when it is next idle) and
+// what is read call by call. Parameters marked RestartRequired in the
+// registry take a new gateway; [CheckConfig] tells beforehand whether one
+// would build. The host decides when to restart (cmd/potsgate does it in
+// the same process after an Automatic Update cycle).
+//
+// # Management
+//
+// [Gateway.StatusHandler] serves read-only status pages;
+// [Gateway.AdminHandler] adds the management pages behind the WebUsers
+// accounts, acting through an [AdminHost] the binary implements. The log
+// goes to syslog through [SyslogHandler], call detail records through
+// [SyslogCDR].
 package gateway
