@@ -54,7 +54,7 @@ func (p *port) SendFlash() {
 		p.mu.Unlock()
 		return
 	}
-	if p.cw.waiting != nil || p.cw.held != nil { // call waiting: answer or swap
+	if p.cw.busy() { // call waiting: answer or swap
 		p.cw.swapping = true
 		p.mu.Unlock()
 		g.wg.Add(1)

@@ -121,6 +121,11 @@ func (g *Gateway) endCalls(why string) {
 			go p.deliver(line.Event{Kind: line.RemoteHangup})
 		case c != nil:
 			g.log.Info("call ended", "port", p.index, "call", c.ID(), "reason", why)
+			p.mu.Lock()
+			if p.cw.busy() {
+				p.hangingUp = true // a held or waiting call ends too, not taken back
+			}
+			p.mu.Unlock()
 			g.hangupLater(c) // follow delivers the hang-up to the line
 		}
 	}

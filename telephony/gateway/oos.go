@@ -108,9 +108,16 @@ func (p *port) RejectUnavailable() {
 	if p.cw.waiting != nil {
 		c, peer = p.cw.waiting, nil
 	}
+	q := p.cw.waitingPeer // a local caller waiting: the port's own call goes on
+	if q != nil {
+		c, peer, p.cw.waitingPeer = nil, nil, nil
+	}
 	p.mu.Unlock()
 	p.g.counters.Failed.Add(1)
 	switch {
+	case q != nil:
+		q.release()
+		go q.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseUnavailable})
 	case c != nil:
 		_ = c.Reject(503, "Service Unavailable")
 	case peer != nil:

@@ -97,7 +97,7 @@ func (p *port) claim(c *sip.Call, peer *port) bool {
 func (p *port) release() {
 	p.mu.Lock()
 	leg := p.leg
-	waiting, held, heldLeg := p.cw.waiting, p.cw.held, p.cw.heldLeg
+	cw := p.cw
 	p.call, p.leg, p.peer = nil, nil, nil
 	p.hold.held, p.hold.changing = false, false
 	p.cw, p.hangingUp = cwState{}, false
@@ -107,7 +107,7 @@ func (p *port) release() {
 	if leg != nil {
 		_ = leg.Close()
 	}
-	p.endOthers(waiting, held, heldLeg)
+	p.endOthers(cw)
 	if b != nil {
 		p.g.hangupLater(b) // its leg closes when it has ended: see callGone
 	}
@@ -279,6 +279,9 @@ func (p *port) legOf(c *sip.Call) MediaLeg {
 }
 
 func (p *port) callLocal(target *port) {
+	if !target.idle() && target.offerWaitingLocal(p) {
+		return
+	}
 	if !target.idle() || !p.claim(nil, target) {
 		p.g.counters.Busy.Add(1)
 		go p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseBusy})
@@ -331,8 +334,7 @@ func (p *port) Hangup() {
 	case c == nil && b != nil:
 		p.release() // only the held call is left (C failed or is still being dialled): it ends
 	case peer != nil:
-		go peer.deliver(line.Event{Kind: line.RemoteHangup})
-		peer.release()
+		peer.peerGone(p) // a waiting or held port, or the talking one
 		p.release()
 	case c != nil:
 		p.mu.Lock()
@@ -344,13 +346,21 @@ func (p *port) Hangup() {
 
 func (p *port) RejectBusy() {
 	p.mu.Lock()
-	c := p.call
+	c, q := p.call, p.cw.waitingPeer
 	if p.cw.waiting != nil { // the line cannot alert it after all
 		c = p.cw.waiting
+	}
+	if q != nil {
+		c, p.cw.waitingPeer = nil, nil
 	}
 	p.mu.Unlock()
 	if c != nil {
 		_ = c.Reject(486, "Busy Here")
+	}
+	if q != nil {
+		p.g.counters.Busy.Add(1)
+		go q.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseBusy})
+		q.release()
 	}
 }
 
@@ -399,11 +409,12 @@ func (p *port) WriteAudio(src []int16) {
 	p.mu.Lock()
 	leg, peer := p.leg, p.peer
 	bleg, mixing := p.conf.heldLeg, p.conf.mixing
+	heldPeer := p.cw.heldPeer
 	if p.hold.held {
 		src = p.holdFrameLocked()[:len(src)]
 	}
 	var holdTone []int16
-	if bleg != nil && !mixing { // B, held while the phone consults C
+	if bleg != nil && !mixing || heldPeer != nil { // B, held while the phone consults C; a port held by call waiting
 		holdTone = p.holdFrameLocked()[:len(src)]
 	}
 	p.mu.Unlock()
@@ -413,10 +424,25 @@ func (p *port) WriteAudio(src []int16) {
 	case leg != nil:
 		leg.WriteFrame(src)
 	case peer != nil:
-		peer.inbox.write(src)
+		peer.hear(p, src)
 	}
-	if holdTone != nil {
+	switch {
+	case holdTone == nil:
+	case heldPeer != nil:
+		heldPeer.inbox.write(holdTone)
+	default:
 		bleg.WriteFrame(holdTone)
+	}
+}
+
+// hear takes a frame from the local port from, if it is the party the
+// phone talks to: a port this one holds, or keeps waiting, still sends.
+func (p *port) hear(from *port, src []int16) {
+	p.mu.Lock()
+	talking := p.peer == from
+	p.mu.Unlock()
+	if talking {
+		p.inbox.write(src)
 	}
 }
 
