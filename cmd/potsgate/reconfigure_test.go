@@ -67,22 +67,21 @@ func (g *gw) page(t *testing.T, path string) string {
 	return string(b)
 }
 
-// TestAutomaticUpdateReachesRunningGateway: what Automatic Update applies
-// takes effect in the running reference gateway. A routing table change
-// applies at once, without a restart; a port numbering change (restart
-// required) restarts the gateway in-process on the new configuration; a
-// file whose restart would fail (a tones file that does not exist) is
-// refused whole with a configuration-error alarm, and the gateway goes on
-// with what it runs.
-func TestAutomaticUpdateReachesRunningGateway(t *testing.T) {
+// provisionedGateway runs the embedded default with an Automatic Update
+// server, once the start-up cycle has applied version v1; update serves an
+// ini (kept over the running configuration: SetDefaultOnIniFileProcess = 0)
+// as version and runs a cycle.
+func provisionedGateway(t *testing.T) (g *gw, update func(ini, version string)) {
+	t.Helper()
 	var body atomic.Value
 	body.Store("SetDefaultOnIniFileProcess = 0\nINIFileVersion = 'v1'\n")
 	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, body.Load().(string))
 	}))
-	defer prov.Close()
-	g := startGateway(t, "", fmt.Sprintf("IniFileURL = '%s/gw.ini'", prov.URL))
-	update := func(ini, version string) {
+	t.Cleanup(prov.Close)
+	g = startGateway(t, "", fmt.Sprintf("IniFileURL = '%s/gw.ini'", prov.URL))
+	peer.WaitFor(t, 10*time.Second, "the start-up cycle", func() bool { return strings.Contains(g.page(t, "/ini"), "'v1'") })
+	return g, func(ini, version string) {
 		t.Helper()
 		body.Store("SetDefaultOnIniFileProcess = 0\nINIFileVersion = '" + version + "'\n" + ini)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -91,7 +90,17 @@ func TestAutomaticUpdateReachesRunningGateway(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	peer.WaitFor(t, 10*time.Second, "the start-up cycle", func() bool { return strings.Contains(g.page(t, "/ini"), "'v1'") })
+}
+
+// TestAutomaticUpdateReachesRunningGateway: what Automatic Update applies
+// takes effect in the running reference gateway. A routing table change
+// applies at once, without a restart; a port numbering change (restart
+// required) restarts the gateway in-process on the new configuration; a
+// file whose restart would fail (a tones file that does not exist) is
+// refused whole with a configuration-error alarm, and the gateway goes on
+// with what it runs.
+func TestAutomaticUpdateReachesRunningGateway(t *testing.T) {
+	g, update := provisionedGateway(t)
 
 	if got := dialOutcome(t, g, "555"); got != "404" {
 		t.Fatalf("call to 555 before the update: %s, want 404", got)
@@ -283,20 +292,8 @@ func TestRestartFallsBackWhenTheNewConfigurationCannotStart(t *testing.T) {
 	}
 	defer taken.Close()
 	takenPort := taken.LocalAddr().(*net.UDPAddr).Port
-	var body atomic.Value
-	body.Store("SetDefaultOnIniFileProcess = 0\nINIFileVersion = 'v1'\n")
-	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, body.Load().(string))
-	}))
-	defer prov.Close()
-	g := startGateway(t, "", fmt.Sprintf("IniFileURL = '%s/gw.ini'", prov.URL))
-	peer.WaitFor(t, 10*time.Second, "the start-up cycle", func() bool { return strings.Contains(g.page(t, "/ini"), "'v1'") })
-	body.Store(fmt.Sprintf("SetDefaultOnIniFileProcess = 0\nINIFileVersion = 'v2'\nLocalSIPPort = %d\n", takenPort))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := g.Update(ctx); err != nil {
-		t.Fatal(err)
-	}
+	g, update := provisionedGateway(t)
+	update(fmt.Sprintf("LocalSIPPort = %d\n", takenPort), "v2")
 	peer.WaitFor(t, 15*time.Second, "the restart", func() bool { return g.Restarts() == 1 })
 	peer.WaitFor(t, 10*time.Second, "the restart's configuration-error alarm", func() bool {
 		for _, a := range g.status(t).Alarms {
