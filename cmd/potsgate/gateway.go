@@ -250,6 +250,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 			continue
 		}
 		prev := rt.cfg
+		locked := rt.g.Locked() // the administrative state outlives a restart, as the device keeps it
 		rt.stop()
 		nrt, buildErr := b.build(next)
 		if buildErr != nil {
@@ -261,6 +262,9 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 				return fmt.Errorf("restart: %w (and on the previous configuration: %w)", buildErr, err)
 			}
 			nrt.g.ConfigurationResult("restart", buildErr)
+		}
+		if locked {
+			nrt.g.Lock(true) // no call yet: locked at once
 		}
 		rt = nrt
 		b.restarts.Add(1)

@@ -486,7 +486,11 @@ func TestSNMPOfRunningGateway(t *testing.T) {
 	})
 
 	// pgActionRestart restarts the gateway in-process: the new agent sends
-	// coldStart again and answers.
+	// coldStart again and answers; a lock set before stays.
+	out, err = peer.Run(t, time.Minute, "", "snmpset", "-v2c", "-c", "private", "-M", mibs, "-m", "+POTSGATE-MIB", agent, "POTSGATE-MIB::pgActionLock.0", "i", "3")
+	if err != nil {
+		t.Fatalf("snmpset pgActionLock: %v\n%s", err, out)
+	}
 	out, err = peer.Run(t, time.Minute, "", "snmpset", "-v2c", "-c", "private", "-M", mibs, "-m", "+POTSGATE-MIB", agent, "POTSGATE-MIB::pgActionRestart.0", "i", "2")
 	if err != nil || !strings.Contains(out, "restart(2)") {
 		t.Fatalf("snmpset pgActionRestart: %v\n%s", err, out)
@@ -496,6 +500,16 @@ func TestSNMPOfRunningGateway(t *testing.T) {
 	out, err = peer.Run(t, time.Minute, "", "snmpget", "-v2c", "-c", "public", "-M", mibs, "-m", "+POTSGATE-MIB", agent, "POTSGATE-MIB::pgConfigVersion.0")
 	if err != nil || !strings.Contains(out, "from-snmp") {
 		t.Fatalf("the restarted agent: %v\n%s", err, out)
+	}
+	if got := dialOutcome(t, g, "101"); got != "503" {
+		t.Fatalf("call to 101 after restarting locked: %s, want 503", got)
+	}
+	out, err = peer.Run(t, time.Minute, "", "snmpset", "-v2c", "-c", "private", "-M", mibs, "-m", "+POTSGATE-MIB", agent, "POTSGATE-MIB::pgActionUnlock.0", "i", "2")
+	if err != nil {
+		t.Fatalf("snmpset pgActionUnlock: %v\n%s", err, out)
+	}
+	if got := dialOutcome(t, g, "101"); got != "answered" {
+		t.Fatalf("call to 101 after unlock: %s", got)
 	}
 }
 
