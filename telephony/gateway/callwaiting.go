@@ -323,6 +323,19 @@ func (p *port) peerGone(q *port) {
 	case q == p.peer && p.cw.heldPeer != nil && !p.hangingUp:
 		p.peer, p.cw.heldPeer = p.cw.heldPeer, nil
 		p.inbox.reset()
+	case q == p.peer && p.conf.held != nil && !p.hangingUp:
+		// A local C left: from the conference the phone stays with B
+		// (resumed); from the consultation it hears busy, B still held
+		// until a flash, as for a SIP C (confGoneLocked).
+		p.peer = nil
+		p.inbox.reset()
+		if !p.conf.mixing {
+			p.mu.Unlock()
+			go p.deliver(line.Event{Kind: line.RemoteHangup})
+			return
+		}
+		p.call, p.leg = p.conf.held, p.conf.heldLeg
+		p.conf = confState{}
 	case q == p.peer && p.cw.held != nil && !p.hangingUp:
 		p.peer = nil
 		p.call, p.leg = p.cw.held, p.cw.heldLeg

@@ -17,12 +17,13 @@ import (
 // other two, never itself. A flash in the conference, while C rings, or
 // after C failed drops C and takes B back. With EnableTransfer as well,
 // the phone hanging up during the consultation transfers B to C (see
-// TransferConsultation). Consultation calls go to SIP only: a number of
-// another port of this gateway is refused (reorder).
+// TransferConsultation). B is a SIP call; C may be SIP or another port
+// of this gateway (a local C is not transferred to: hanging up ends both).
 //
-// B lives in confState while the phone talks to C in p.call/p.leg, so
-// every path that already follows "the port's call" (DTMF, CDRs, the end
-// of the call) works on C unchanged.
+// B lives in confState while the phone talks to C in p.call/p.leg (or
+// p.peer for a local C), so every path that already follows "the port's
+// call" (DTMF, CDRs, the end of the call, a local peer leaving) works on
+// C unchanged.
 
 // ParamEnable3WayConference turns the three-way conference on (registered
 // with the line parameters: it is also the line's FXSConfig.Conference).
@@ -62,10 +63,8 @@ func (p *port) Consult(number string) {
 		fail("the gateway is locked")
 		return
 	}
-	if target, ok := g.byNumber[number]; ok && target != p {
-		fail("port-to-port consultation is not supported")
-		return
-	}
+	target, local := g.byNumber[number]
+	local = local && target != p
 	p.mu.Lock()
 	b := p.call
 	if b == nil || p.conf.held != nil || p.hangingUp {
@@ -73,13 +72,17 @@ func (p *port) Consult(number string) {
 		fail("no SIP call to hold")
 		return
 	}
-	p.conf = confState{held: b, heldLeg: p.leg, number: number, dialing: true}
+	p.conf = confState{held: b, heldLeg: p.leg, number: number, dialing: !local}
 	p.call, p.leg = nil, nil
 	p.setHeldLocked(true) // the hold tone from its start, even if the re-INVITE is still out
 	p.hold.held = false   // the phone talks to C; WriteAudio gives B the hold tone
 	p.mu.Unlock()
-	g.log.Info("consultation call", "port", p.index, "held", b.ID(), "number", number)
+	g.log.Info("consultation call", "port", p.index, "held", b.ID(), "number", number, "local", local)
 	g.counters.Attempted.Add(1)
+	if local {
+		p.consultLocal(target)
+		return
+	}
 	p.dialSIP(number, p.number, "", func(c *sip.Call, leg MediaLeg) bool {
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -92,13 +95,47 @@ func (p *port) Consult(number string) {
 	})
 }
 
+// consultLocal makes q, another port, C: it rings with this port's
+// caller ID and, once answered, is this port's peer as in a plain local
+// call (audio by inbox/hear). A busy q is not offered as a waiting call:
+// the phone, already juggling B, hears busy.
+func (p *port) consultLocal(q *port) {
+	busy := func() {
+		p.g.counters.Busy.Add(1)
+		go p.deliver(line.Event{Kind: line.CallFailed, Cause: line.CauseBusy})
+	}
+	if !q.idle() {
+		busy()
+		return
+	}
+	p.mu.Lock()
+	if p.conf.held == nil || p.call != nil || p.peer != nil || p.hangingUp {
+		p.mu.Unlock() // B left, or the phone hung up, meanwhile
+		return
+	}
+	p.peer = q
+	p.inbox.reset()
+	p.mu.Unlock()
+	if !q.claim(nil, p) {
+		p.mu.Lock()
+		if p.peer == q {
+			p.peer = nil
+		}
+		p.mu.Unlock()
+		busy()
+		return
+	}
+	go q.deliver(line.Event{Kind: line.IncomingCall, CallerID: line.CallerID{Number: p.number}})
+	go p.deliver(line.Event{Kind: line.RemoteRinging})
+}
+
 // Conference resumes B and mixes the three.
 func (p *port) Conference() {
 	g := p.g
 	p.mu.Lock()
-	b, c := p.conf.held, p.call
+	b, c, q := p.conf.held, p.call, p.peer
 	p.mu.Unlock()
-	if b == nil || c == nil {
+	if b == nil || c == nil && q == nil {
 		return
 	}
 	g.wg.Add(1)
@@ -111,7 +148,7 @@ func (p *port) Conference() {
 		ch, err := b.Resume(ctx)
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		if p.conf.held != b || p.call != c {
+		if p.conf.held != b || p.call != c || p.peer != q {
 			return // dropped meanwhile
 		}
 		if err != nil {
@@ -122,7 +159,11 @@ func (p *port) Conference() {
 			_ = p.conf.heldLeg.Update(ch)
 		}
 		p.conf.mixing = true
-		g.log.Info("three-way conference", "port", p.index, "calls", []string{b.ID(), c.ID()})
+		if c != nil {
+			g.log.Info("three-way conference", "port", p.index, "calls", []string{b.ID(), c.ID()})
+		} else {
+			g.log.Info("three-way conference", "port", p.index, "call", b.ID(), "peer", q.index)
+		}
 	}()
 }
 
@@ -152,11 +193,12 @@ func (p *port) Retrieve() {
 			}
 			return
 		}
-		c, resume := p.call, !p.conf.mixing
+		c, q, resume := p.call, p.peer, !p.conf.mixing
 		if c != nil {
 			p.leaving = append(p.leaving, leavingCall{c, p.leg})
 		}
-		p.call, p.leg = b, p.conf.heldLeg
+		p.call, p.leg, p.peer = b, p.conf.heldLeg, nil
+		p.inbox.reset()
 		p.conf = confState{}
 		if resume {
 			p.hold.held, p.hold.changing = true, true // B hears the hold tone until it is back
@@ -164,6 +206,9 @@ func (p *port) Retrieve() {
 		p.mu.Unlock()
 		if c != nil {
 			g.hangupLater(c)
+		}
+		if q != nil {
+			q.peerGone(p) // a local C: its ringing stops, or it hears busy
 		}
 		if resume {
 			p.changeHold(b, false)
@@ -187,7 +232,7 @@ func (p *port) confGoneLocked(c *sip.Call) (ev *line.Event, closeLeg MediaLeg, r
 	case c == p.conf.held:
 		leg := p.conf.heldLeg
 		p.conf = confState{dialing: p.conf.dialing} // C, still being dialled, becomes a plain call
-		if p.call == nil && !p.conf.dialing {
+		if p.call == nil && p.peer == nil && !p.conf.dialing {
 			return &line.Event{Kind: line.RemoteHangup}, leg, true, true
 		}
 		return &line.Event{Kind: line.RemoteHangup, Waiting: true}, leg, false, true
@@ -228,13 +273,38 @@ type mixer struct {
 	fresh    bool // b and c were read by ReadAudio this frame
 }
 
-func (m *mixer) readLegs(n int, c, b MediaLeg) {
+// farEnd is what the mixer needs of a party: a MediaLeg for a SIP call,
+// a localEnd for another port of the gateway.
+type farEnd interface {
+	ReadFrame(dst []int16)
+	WriteFrame(src []int16)
+}
+
+// localEnd is the port q seen from p as a far end: its frames arrive in
+// p's inbox and go out by q.hear, as in a plain local call.
+type localEnd struct{ p, q *port }
+
+func (l localEnd) ReadFrame(dst []int16)  { l.p.inbox.read(dst) }
+func (l localEnd) WriteFrame(src []int16) { l.q.hear(l.p, src) }
+
+// confC is the consultation party for the mixer: C's leg, or a local C.
+func (p *port) confC(leg MediaLeg, peer *port) farEnd {
+	if leg != nil {
+		return leg
+	}
+	if peer != nil {
+		return localEnd{p, peer}
+	}
+	return nil
+}
+
+func (m *mixer) readLegs(n int, c, b farEnd) {
 	c.ReadFrame(m.c[:n])
 	b.ReadFrame(m.b[:n])
 }
 
 // read gives the phone B + C.
-func (m *mixer) read(dst []int16, c, b MediaLeg) {
+func (m *mixer) read(dst []int16, c, b farEnd) {
 	n := min(len(dst), hal.FrameSamples)
 	m.readLegs(n, c, b)
 	m.fresh = true
@@ -244,7 +314,7 @@ func (m *mixer) read(dst []int16, c, b MediaLeg) {
 }
 
 // write gives B the phone + C, and C the phone + B.
-func (m *mixer) write(src []int16, c, b MediaLeg) {
+func (m *mixer) write(src []int16, c, b farEnd) {
 	n := min(len(src), hal.FrameSamples)
 	if !m.fresh {
 		m.readLegs(n, c, b)
@@ -280,7 +350,9 @@ func (p *port) TransferConsultation() {
 	}
 	p.mu.Lock()
 	b, c, number := p.conf.held, p.call, p.conf.number
-	if b == nil || p.hangingUp {
+	if b == nil || p.hangingUp || p.peer != nil {
+		// A local C is not transferred to (no SIP dialog to replace):
+		// both calls end, as without EnableTransfer.
 		p.mu.Unlock()
 		p.Hangup()
 		return

@@ -331,11 +331,11 @@ func (p *port) Hangup() {
 	c, peer, b := p.call, p.peer, p.conf.held
 	p.mu.Unlock()
 	switch {
+	case peer != nil:
+		peer.peerGone(p) // a waiting or held port, or the talking one (a local C)
+		p.release()      // B, held for a local consultation, ends too
 	case c == nil && b != nil:
 		p.release() // only the held call is left (C failed or is still being dialled): it ends
-	case peer != nil:
-		peer.peerGone(p) // a waiting or held port, or the talking one
-		p.release()
 	case c != nil:
 		p.mu.Lock()
 		p.hangingUp = true // a held or waiting call ends with this one
@@ -391,9 +391,10 @@ func (p *port) ReadAudio(dst []int16) {
 	leg, peer, held := p.leg, p.peer, p.hold.held
 	bleg, mixing := p.conf.heldLeg, p.conf.mixing
 	p.mu.Unlock()
+	c := p.confC(leg, peer)
 	switch {
-	case mixing && leg != nil && bleg != nil:
-		p.mix.read(dst, leg, bleg)
+	case mixing && c != nil && bleg != nil:
+		p.mix.read(dst, c, bleg)
 	case held: // the far end is on hold
 		clear(dst)
 	case leg != nil:
@@ -418,9 +419,10 @@ func (p *port) WriteAudio(src []int16) {
 		holdTone = p.holdFrameLocked()[:len(src)]
 	}
 	p.mu.Unlock()
+	c := p.confC(leg, peer)
 	switch {
-	case mixing && leg != nil && bleg != nil:
-		p.mix.write(src, leg, bleg)
+	case mixing && c != nil && bleg != nil:
+		p.mix.write(src, c, bleg)
 	case leg != nil:
 		leg.WriteFrame(src)
 	case peer != nil:
