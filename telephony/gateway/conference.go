@@ -270,7 +270,8 @@ func (p *port) releaseConfLocked() *sip.Call {
 type mixer struct {
 	b, c     [hal.FrameSamples]int16 // this frame from B and from C
 	toB, toC [hal.FrameSamples]int16
-	fresh    bool // b and c were read by ReadAudio this frame
+	fresh    bool     // b and c were read by ReadAudio this frame
+	local    localEnd // C when it is another port of the gateway
 }
 
 // farEnd is what the mixer needs of a party: a MediaLeg for a SIP call,
@@ -284,16 +285,19 @@ type farEnd interface {
 // p's inbox and go out by q.hear, as in a plain local call.
 type localEnd struct{ p, q *port }
 
-func (l localEnd) ReadFrame(dst []int16)  { l.p.inbox.read(dst) }
-func (l localEnd) WriteFrame(src []int16) { l.q.hear(l.p, src) }
+func (l *localEnd) ReadFrame(dst []int16)  { l.p.inbox.read(dst) }
+func (l *localEnd) WriteFrame(src []int16) { l.q.hear(l.p, src) }
 
 // confC is the consultation party for the mixer: C's leg, or a local C.
+// The local one lives in the mixer (only the line's goroutine mixes), so a
+// frame allocates nothing.
 func (p *port) confC(leg MediaLeg, peer *port) farEnd {
 	if leg != nil {
 		return leg
 	}
 	if peer != nil {
-		return localEnd{p, peer}
+		p.mix.local = localEnd{p, peer}
+		return &p.mix.local
 	}
 	return nil
 }

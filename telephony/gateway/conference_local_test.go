@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/potsgate/potsgate/hal"
+	"github.com/potsgate/potsgate/hal/sim"
 	"github.com/potsgate/potsgate/media/callerid"
 	"github.com/potsgate/potsgate/sip"
 	"github.com/potsgate/potsgate/sip/sdp"
@@ -202,4 +203,20 @@ func TestLocalConsultationCLeaves(t *testing.T) {
 	a, _, b := r.listen(t)
 	heardTones(t, "101 back with B", a, []float64{700}, []float64{1000})
 	heardTones(t, "B back with 101", b, []float64{1000}, []float64{700})
+}
+
+// TestPortToPortFrameAllocatesNothing: the audio of a port-to-port call
+// (the path the conference mixer shares) allocates nothing per frame.
+func TestPortToPortFrameAllocatesNothing(t *testing.T) {
+	g := newTestGateway(t, noMedia{}, sim.NewPhone(), sim.NewPhone())
+	t.Cleanup(func() { g.Close() })
+	a, b := g.ports[0], g.ports[1]
+	a.peer, b.peer = b, a
+	frame := make([]int16, hal.FrameSamples)
+	if n := testing.AllocsPerRun(100, func() {
+		a.WriteAudio(frame)
+		b.ReadAudio(frame)
+	}); n != 0 {
+		t.Fatalf("%v allocations per frame", n)
+	}
 }

@@ -391,10 +391,9 @@ func (p *port) ReadAudio(dst []int16) {
 	leg, peer, held := p.leg, p.peer, p.hold.held
 	bleg, mixing := p.conf.heldLeg, p.conf.mixing
 	p.mu.Unlock()
-	c := p.confC(leg, peer)
 	switch {
-	case mixing && c != nil && bleg != nil:
-		p.mix.read(dst, c, bleg)
+	case mixing && bleg != nil && (leg != nil || peer != nil):
+		p.mix.read(dst, p.confC(leg, peer), bleg)
 	case held: // the far end is on hold
 		clear(dst)
 	case leg != nil:
@@ -419,10 +418,9 @@ func (p *port) WriteAudio(src []int16) {
 		holdTone = p.holdFrameLocked()[:len(src)]
 	}
 	p.mu.Unlock()
-	c := p.confC(leg, peer)
 	switch {
-	case mixing && c != nil && bleg != nil:
-		p.mix.write(src, c, bleg)
+	case mixing && bleg != nil && (leg != nil || peer != nil):
+		p.mix.write(src, p.confC(leg, peer), bleg)
 	case leg != nil:
 		leg.WriteFrame(src)
 	case peer != nil:
