@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/potsgate/potsgate/media/tone"
@@ -27,8 +28,8 @@ func TestTones(t *testing.T) {
 	if err := os.WriteFile(named, []byte(dialTone600), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	other := []byte(dialTone600[:len(dialTone600)-len("Low Freq [Hz]=600\nLow Freq Level [-dBm]=10\nFirst Signal On Time [10msec]=300\n")] + "Low Freq [Hz]=700\nLow Freq Level [-dBm]=10\n")
-	if err := os.WriteFile(installed, other, 0o600); err != nil {
+	dialTone700 := strings.Replace(dialTone600, "=600", "=700", 1)
+	if err := os.WriteFile(installed, []byte(dialTone700), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	reg, _ := NewRegistry()
