@@ -363,9 +363,6 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 	for i, n := range numbers {
 		ports = append(ports, gateway.Port{Number: n, FXS: b.phones[i]})
 	}
-	if err := gateway.CheckConfig(cfg, ports); err != nil {
-		return nil, err
-	}
 	sipCfg, err := gateway.SIPConfig(cfg, gateway.ProductName+"/"+gateway.Version())
 	if err != nil {
 		return nil, err
