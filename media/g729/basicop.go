@@ -273,9 +273,6 @@ func round(a int32) int16 { return extractH(lAdd(a, 0x8000)) }
 
 func roundOv(a int32, ov *bool) int16 { return extractH(lAddOv(a, 0x8000, ov)) }
 
-func macR(acc int32, a, b int16) int16 { return round(lMac(acc, a, b)) }
-func msuR(acc int32, a, b int16) int16 { return round(lMsu(acc, a, b)) }
-
 func lDepositH(a int16) int32 { return int32(a) << 16 }
 func lDepositL(a int16) int32 { return int32(a) }
 

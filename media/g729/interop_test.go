@@ -1,7 +1,6 @@
 package g729
 
 import (
-	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,17 +42,6 @@ func bcg729Run(t testing.TB, tool string, args ...string) string {
 		t.Fatalf("bcg729tool %v: %v\n%s", args, err, out)
 	}
 	return out
-}
-
-func interopWritePCM(t testing.TB, path string, pcm []int16) {
-	t.Helper()
-	b := make([]byte, 2*len(pcm))
-	for i, s := range pcm {
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // codecDelay is the delay from the encoder's input to the decoder's

@@ -121,9 +121,6 @@ func dotPair(x []int16, p []int64) (hi, lo int32) {
 // lExtractF is lExtract: hi = a>>16, lo = (a>>1) & 0x7fff.
 func lExtractF(a int32) (hi, lo int16) { return int16(a >> 16), int16((a >> 1) & 0x7fff) }
 
-// out32 reports whether v lies outside the 32-bit range.
-func out32(v int64) bool { return uint64(v-min32) > 0xffffffff }
-
 // mpy32x16X is mpy32x16 for a DPF low part lo in [0, 32767] (mult(lo, n)
 // cannot saturate) as an exact 64-bit value, with the range check term
 // of its steps: chk > 0xffffffff when a step left 32 bits.
