@@ -5,6 +5,13 @@
 // pulses, flash, hang up, play audio (samples, or an 8 kHz WAV file with
 // [Phone.SayWAV] and [Line.PlayWAV]), record what it hears.
 //
+// # Echo
+//
+// [Line.SetEcho] and [Phone.SetHybrid] put a 2-wire/4-wire hybrid on the
+// port: an [EchoPath] (an impulse response, a delay and an ERL) returns
+// part of what the gateway sends, as a real line does. The eight network
+// hybrid models of ITU-T G.168 Annex D are [G168Models].
+//
 // # Time
 //
 // Simulated time advances only when the gateway side calls Exchange: one

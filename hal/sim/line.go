@@ -24,6 +24,7 @@ type Line struct {
 	hookLog  []Change
 	onSeize  func(l *Line)
 	pendingX []func(l *Line)
+	echo     *EchoPath
 }
 
 var _ hal.FXOPort = (*Line)(nil)
@@ -60,6 +61,9 @@ func (l *Line) Exchange(out, in []int16, events []hal.Event) ([]hal.Event, error
 	})
 	clear(in)
 	l.tl.mix(in) // audio reaches the port on hook too: caller ID arrives between rings
+	if l.seized && l.echo != nil {
+		l.echo.Add(out, in) // the hybrid returns part of what the gateway sends
+	}
 	if l.seized && l.record {
 		l.heard = append(l.heard, out...)
 	}
@@ -195,6 +199,15 @@ func (l *Line) OnSeize(f func(l *Line)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.onSeize = f
+}
+
+// SetEcho puts a hybrid on the line (nil takes it away): while the
+// gateway holds the line, what it sends comes back through p, added to
+// what the exchange plays.
+func (l *Line) SetEcho(p *EchoPath) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.echo = p
 }
 
 // Seized reports whether the gateway holds the line.

@@ -36,6 +36,7 @@ type Phone struct {
 	polLog     []Change
 	mwi        bool
 	hear       func(frame []int16)
+	hybrid     *EchoPath
 }
 
 var _ hal.FXSPort = (*Phone)(nil)
@@ -81,6 +82,8 @@ func (p *Phone) exchange(out, in []int16, events []hal.Event) ([]hal.Event, func
 		for i, v := range out {
 			in[i] = sat(int32(in[i]) + int32(v))
 		}
+	case p.hybrid != nil:
+		p.hybrid.Add(out, in)
 	}
 	if p.record { // on hook too: caller ID arrives between rings
 		p.heard = append(p.heard, out...)
@@ -263,6 +266,15 @@ func (p *Phone) Echo(on bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.echo = on
+}
+
+// SetHybrid gives the phone's line a hybrid (nil takes it away): while
+// the phone is off hook, part of what it hears comes back through p, added
+// to what it says. Echo, the full loopback, takes precedence.
+func (p *Phone) SetHybrid(e *EchoPath) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hybrid = e
 }
 
 // AutoAnswer makes the phone go off hook when ring number n starts (0 =

@@ -1,0 +1,420 @@
+package echo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// FrameSamples is the frame Process takes: 10 ms at 8 kHz.
+const FrameSamples = 80
+
+// Tails the canceller supports.
+const (
+	Tail32  = 32 * time.Millisecond
+	Tail64  = 64 * time.Millisecond
+	Tail128 = 128 * time.Millisecond
+)
+
+// ErrTail is returned for a tail other than 32, 64 or 128 ms.
+var ErrTail = errors.New("echo: tail must be 32, 64 or 128 ms")
+
+// Config is a canceller's behaviour. The zero value is a 64 ms canceller
+// with the non-linear processor, comfort noise and the tone disabler on.
+type Config struct {
+	Tail time.Duration // Tail32, Tail64 or Tail128 (0 = Tail64)
+	// NoNLP turns off the non-linear processor: the output is the linear
+	// filter's residual alone (G.168 tests 2B and 3 measure it so).
+	NoNLP bool
+	// NoComfortNoise makes the non-linear processor output silence
+	// instead of noise at the background level.
+	NoComfortNoise bool
+	// NoToneDisabler ignores the 2100 Hz answer tone with phase reversals
+	// that otherwise disables the canceller for modems and fax.
+	NoToneDisabler bool
+}
+
+// Taps returns the filter length of a tail, or ErrTail.
+func Taps(tail time.Duration) (int, error) {
+	switch tail {
+	case 0:
+		return 512, nil
+	case Tail32, Tail64, Tail128:
+		return int(tail / (time.Second / 8000)), nil
+	}
+	return 0, fmt.Errorf("%w: %v", ErrTail, tail)
+}
+
+// Tuning of the filter and its detectors. Powers are mean squares in
+// 16-bit PCM units (a -30 dBm0 sine has a mean square of about 2.2e3).
+const (
+	// mu is the step of the proportionate NLMS update: close to 1 for
+	// the fastest convergence; the two-path structure keeps the output
+	// safe from what a large step costs in double talk.
+	mu = 0.9
+	// ipnlmsAlpha mixes the proportionate (1) and the plain NLMS (-1)
+	// gains: 0.5 leans on the proportionate part, which converged fastest
+	// on the G.168 Annex D models (sparse: a few ms of response in a long
+	// tail); the textbook -0.5 was 2-4 dB slower at 1 s.
+	ipnlmsAlpha = 0.5
+	// activePower: below it (about -45 dBm0) the far end counts as silent
+	// and nothing adapts.
+	activePower = 3.0
+	// geigelThreshold: near-end speech when |sin| exceeds half the
+	// largest |rin| of the tail (the G.168 assumption of 6 dB ERL).
+	geigelThreshold = 0.5
+	// hangover keeps double talk declared after the last detection.
+	hangover = 240 // 30 ms
+	// nlpResidual: the NLP suppresses when the residual is this far
+	// below the far end's power (20 dB) and no near end is heard.
+	nlpResidual = 0.01
+	// disabledHold: the disabler releases after this long of silence
+	// on both sides (G.164: 250 ms +/- 150).
+	disabledHold = 250 * 8
+)
+
+// Canceller is one channel's line echo canceller. It is not safe for
+// concurrent Process calls; Stats may be read from any goroutine.
+type Canceller struct {
+	cfg  Config
+	taps int
+
+	// hist holds the far end's filtered samples, oldest first: the
+	// window of sample i of a frame is hist[i : i+taps]. Filters are kept
+	// reversed to match, so both run forward over memory.
+	hist     []float64
+	histW    []float64 // the same, whitened: the background adapts on it
+
+	fg, bg   []float64 // foreground (output) and background (adapting) filters
+	gain     []float64 // proportionate gains, recomputed once per frame
+	norm     float64   // sum of squares over the current window
+	rinHP    highpass
+	sinHP    highpass
+	maxRin   []float64 // |rin| peak per frame over the tail, for Geigel
+	maxPos   int
+	dtHold   int
+	disabler disabler
+	noise    uint32 // comfort noise generator state
+
+	// Power trackers (one-pole mean squares).
+	pRin, pSin, pFgErr, pBgErr float64
+	pNoise                     float64 // background noise of the near end
+	sinLong, resLong, erleLong float64 // the foreground's ERLE over about 200 ms of far end
+	bgAvg, fgAvg, sinAvg       float64 // frame energies over about 40 ms, for the two-path choice
+	nlpHold                    int
+
+	stats statsCell
+}
+
+// New returns a canceller with cfg.
+func New(cfg Config) (*Canceller, error) {
+	taps, err := Taps(cfg.Tail)
+	if err != nil {
+		return nil, err
+	}
+	c := &Canceller{
+		cfg:    cfg,
+		taps:   taps,
+		hist:   make([]float64, taps+FrameSamples),
+		histW:  make([]float64, taps+FrameSamples),
+		fg:     make([]float64, taps),
+		bg:     make([]float64, taps),
+		gain:   make([]float64, taps),
+		maxRin: make([]float64, taps/FrameSamples+2),
+	}
+	c.Reset()
+	return c, nil
+}
+
+// Taps is the canceller's filter length in samples.
+func (c *Canceller) Taps() int { return c.taps }
+
+// Reset forgets the echo path and re-enables a disabled canceller: a new
+// call begins.
+func (c *Canceller) Reset() {
+	clear(c.hist)
+	clear(c.histW)
+
+	clear(c.fg)
+	clear(c.bg)
+	clear(c.maxRin)
+	c.norm = 0
+	c.rinHP, c.sinHP = newHighpass(), newHighpass()
+	c.dtHold, c.nlpHold = 0, 0
+	c.disabler = disabler{}
+	c.noise = 0x2545f491
+	// The noise floor starts high (about -42 dBm0) and falls to the
+	// residual of the first quiet moment; the residual's tracker starts
+	// there too, or its rise from zero would read as silence.
+	c.pNoise = 1e4
+	c.pRin, c.pSin, c.pFgErr, c.pBgErr = 0, c.pNoise, c.pNoise, c.pNoise
+	c.sinLong, c.resLong, c.erleLong = 0, 0, 0
+	c.bgAvg, c.fgAvg, c.sinAvg = 0, 0, 0
+	c.stats.reset()
+}
+
+// Process cancels the echo of rin (the frame sent toward the line) in sin
+// (the frame heard from the line during the same frame) and writes the
+// result to out (which may be sin). All three hold FrameSamples samples;
+// others are ignored. It allocates nothing.
+func (c *Canceller) Process(rin, sin, out []int16) {
+	if len(rin) != FrameSamples || len(sin) != FrameSamples || len(out) != FrameSamples {
+		return
+	}
+	c.stats.frames.Add(1)
+	if !c.cfg.NoToneDisabler && c.disabler.frame(rin, sin) {
+		if c.disabler.justTripped {
+			c.stats.trips.Add(1)
+		}
+		copy(out, sin)
+		c.publish(StateDisabled)
+		return
+	}
+	taps := c.taps
+	// The oldest frame of the window leaves.
+	copy(c.hist, c.hist[FrameSamples:])
+	copy(c.histW, c.histW[FrameSamples:])
+	c.updateGains()
+
+	// The Geigel detector looks at the largest |rin| over the tail, kept
+	// per frame so the update costs one pass over the frame.
+	var peak float64
+	for i := range FrameSamples {
+		x := c.rinHP.step(float64(rin[i]))
+		c.hist[taps+i] = x
+		c.histW[taps+i] = x
+		if a := math.Abs(x); a > peak {
+			peak = a
+		}
+	}
+	c.maxPos = (c.maxPos + 1) % len(c.maxRin)
+	c.maxRin[c.maxPos] = peak
+	var rinMax float64
+	for _, m := range c.maxRin {
+		rinMax = max(rinMax, m)
+	}
+
+	dtFrame := false
+	var eFgFrame, eBgFrame, sinFrame, rinFrame float64
+	// The foreground cancels well: a Geigel alarm then needs a residual
+	// that rose toward Sin before it counts as the near end speaking.
+	fgGood := c.erleLong > 12
+	for i := range FrameSamples {
+		win := c.hist[i+1 : i+1+taps]
+		xNew := win[taps-1]
+		xOld := c.hist[i]
+		c.norm += xNew*xNew - xOld*xOld
+		if c.norm < 0 {
+			c.norm = 0
+		}
+		s := c.sinHP.step(float64(sin[i]))
+		yf, yb, xgx := dot3(c.fg, win, c.bg, win, c.gain)
+		ef, eb := s-yf, s-yb
+
+		const a = 1.0 / 64 // 8 ms power trackers
+		c.pRin += a * (xNew*xNew - c.pRin)
+		c.pSin += a * (s*s - c.pSin)
+		c.pFgErr += a * (ef*ef - c.pFgErr)
+		c.pBgErr += a * (eb*eb - c.pBgErr)
+		c.trackNoise()
+
+		if math.Abs(s) > geigelThreshold*rinMax && (!fgGood || c.pFgErr > 0.1*c.pSin) {
+			c.dtHold = hangover
+		} else if c.dtHold > 0 {
+			c.dtHold--
+		}
+		dt := c.dtHold > 0
+		dtFrame = dtFrame || dt
+		active := c.pRin > activePower && c.norm > float64(taps)*activePower
+		if active && c.pSin > 2*c.pNoise {
+			// Proportionate NLMS. Its step shrinks as Sin nears the near
+			// end's noise floor: the tail of the far end's speech leaves
+			// old samples in the window and little echo to learn from,
+			// and the noise would walk the filter away. In double talk
+			// the step is cut, and the foreground keeps what the
+			// background loses.
+			step := mu * (1 - 2*c.pNoise/c.pSin) * eb / (xgx + activePower + c.pNoise)
+			if dt {
+				step /= 8
+			}
+			axpyGain(c.bg, c.gain, win, step)
+		}
+		eFgFrame += ef * ef
+		eBgFrame += eb * eb
+		sinFrame += s * s
+		rinFrame += xNew * xNew
+
+		e := ef
+		if !c.cfg.NoNLP {
+			e = c.nlp(e, dt, c.norm/float64(taps))
+		}
+		out[i] = clamp16(e)
+	}
+	// Two-path: the background replaces the foreground when it cancels
+	// clearly better over the frame (by far, in double talk, where a
+	// background that adapts to the near end could look better by
+	// chance); a diverged background is reset from the foreground.
+	farEnd := rinFrame > activePower*FrameSamples
+	suspect := false
+	if farEnd {
+		// Over about 40 ms: a background that fits a short voiced burst
+		// can be bad for what follows, so one good frame is not enough.
+		const b = 1.0 / 4
+		c.bgAvg += b * (eBgFrame - c.bgAvg)
+		c.fgAvg += b * (eFgFrame - c.fgAvg)
+		c.sinAvg += b * (sinFrame - c.sinAvg)
+		// A residual far above the foreground's usual share of Sin means
+		// the near end speaks (under the Geigel threshold) or the echo
+		// path changed. Only in the second case does the background beat
+		// the foreground by far: it learns the new path, while a
+		// background that adapts to the near end gains a few dB at most.
+		suspect = c.erleLong > 12 && eFgFrame*c.sinLong > 16*sinFrame*c.resLong
+		better := c.bgAvg < 0.7*c.fgAvg && eBgFrame < eFgFrame && !dtFrame && !suspect
+		switch {
+		case c.bgAvg < 0.5*c.sinAvg && (better || c.bgAvg < 0.25*c.fgAvg && eBgFrame < 0.25*eFgFrame):
+			copy(c.fg, c.bg)
+			eFgFrame, c.fgAvg = eBgFrame, c.bgAvg
+		case c.bgAvg > 4*c.fgAvg && c.fgAvg < 0.25*c.sinAvg:
+			copy(c.bg, c.fg)
+			c.bgAvg = c.fgAvg
+		}
+	}
+	if !finite(c.norm) || !finite(c.pBgErr) || !finite(c.pFgErr) {
+		c.Reset() // cannot happen with bounded input; never output NaN
+	}
+	if farEnd && !dtFrame && !suspect {
+		c.stats.observe(rinFrame, sinFrame, eFgFrame)
+		const b = 1.0 / 16
+		c.sinLong += b * (sinFrame - c.sinLong)
+		c.resLong += b * (eFgFrame - c.resLong)
+		c.erleLong = ratioDB(c.sinLong, c.resLong)
+	}
+	state := StateIdle
+	switch {
+	case dtFrame:
+		state = StateDoubleTalk
+	case !farEnd:
+	case c.nlpHold > 0 && !c.cfg.NoNLP:
+		state = StateNLP
+	case c.erleLong > 12:
+		state = StateConverged
+	default:
+		state = StateActive
+	}
+	c.publish(state)
+}
+
+// trackNoise follows the near end's background in the residual's power:
+// it falls to a quieter residual at once and rises slowly (about 10 dB/s),
+// so speech and echo barely lift it.
+func (c *Canceller) trackNoise() {
+	if c.pFgErr < c.pNoise {
+		c.pNoise = c.pFgErr
+	} else {
+		c.pNoise *= 1.0003
+	}
+	c.pNoise = max(c.pNoise, 0.05)
+}
+
+// nlp is the non-linear processor on one residual sample: while only the
+// far end speaks and the residual is small against it, the residual is
+// replaced with comfort noise at the near end's background level.
+func (c *Canceller) nlp(e float64, dt bool, tailPower float64) float64 {
+	// Echo keeps coming while the tail holds the far end's speech, after
+	// the far end stops: the reference is the louder of the far end's
+	// recent power and its power over the tail.
+	ref := max(c.pRin, tailPower)
+	if ref > activePower && !dt && c.pFgErr < nlpResidual*ref {
+		c.nlpHold = 80
+	} else if c.nlpHold > 0 {
+		c.nlpHold--
+	}
+	if c.nlpHold == 0 {
+		return e
+	}
+	if c.cfg.NoComfortNoise {
+		return 0
+	}
+	return c.comfortNoise()
+}
+
+// comfortNoise returns a white noise sample at the background level: the
+// sum of four uniform variables (near Gaussian) scaled to pNoise.
+func (c *Canceller) comfortNoise() float64 {
+	var sum float64
+	for range 4 {
+		c.noise ^= c.noise << 13
+		c.noise ^= c.noise >> 17
+		c.noise ^= c.noise << 5
+		sum += float64(c.noise)/float64(math.MaxUint32) - 0.5
+	}
+	// Four uniforms on [-0.5, 0.5] have a variance of 4/12.
+	return sum * math.Sqrt(c.pNoise*3)
+}
+
+// updateGains recomputes the IPNLMS gains from the background filter.
+func (c *Canceller) updateGains() {
+	var l1 float64
+	for _, h := range c.bg {
+		l1 += math.Abs(h)
+	}
+	n := float64(c.taps)
+	uniform := (1 - ipnlmsAlpha) / (2 * n)
+	prop := (1 + ipnlmsAlpha) / (2*l1 + 1e-6)
+	for i, h := range c.bg {
+		c.gain[i] = uniform + prop*math.Abs(h)
+	}
+}
+
+func (c *Canceller) publish(s State) {
+	c.stats.state.Store(int32(s))
+}
+
+// dot3 returns the outputs of two filters, f over x and b over w, and
+// the gain-weighted energy of w (the IPNLMS normaliser w'Gw), in one pass.
+func dot3(f, x, b, w, g []float64) (yf, yb, wgw float64) {
+	x = x[:len(f)]
+	b = b[:len(f)]
+	w = w[:len(f)]
+	g = g[:len(f)]
+	var f0, f1, b0, b1, n0, n1 float64
+	i := 0
+	for ; i+1 < len(f); i += 2 {
+		f0 += f[i] * x[i]
+		f1 += f[i+1] * x[i+1]
+		b0 += b[i] * w[i]
+		b1 += b[i+1] * w[i+1]
+		n0 += g[i] * w[i] * w[i]
+		n1 += g[i+1] * w[i+1] * w[i+1]
+	}
+	for ; i < len(f); i++ {
+		f0 += f[i] * x[i]
+		b0 += b[i] * w[i]
+		n0 += g[i] * w[i] * w[i]
+	}
+	return f0 + f1, b0 + b1, n0 + n1
+}
+
+// axpyGain adds step*g[i]*x[i] to h[i].
+func axpyGain(h, g, x []float64, step float64) {
+	g = g[:len(h)]
+	x = x[:len(h)]
+	for i := range h {
+		h[i] += step * g[i] * x[i]
+	}
+}
+
+func clamp16(v float64) int16 {
+	switch {
+	case v >= 32767:
+		return 32767
+	case v <= -32768:
+		return -32768
+	case v != v: // NaN
+		return 0
+	}
+	return int16(math.Round(v))
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
