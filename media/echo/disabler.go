@@ -69,12 +69,12 @@ func (d *disabler) frame(rin, sin []int16) bool {
 
 // toneWatch follows the 2100 Hz tone in one direction.
 type toneWatch struct {
-	frames   int        // frames seen
-	on       bool       // the tone is present
-	last     complex128 // the bin of the last frame with the tone
-	lastAt   int
-	turn     complex128 // the usual rotation from one frame to the next
-	eventAt  int        // frame of the tone's start or its last reversal
+	frames  int        // frames seen
+	on      bool       // the tone is present
+	last    complex128 // the bin of the last frame with the tone
+	lastAt  int
+	turn    complex128 // the usual rotation from one frame to the next
+	eventAt int        // frame of the tone's start or its last reversal
 }
 
 // frame reports whether this frame completes a reversal at the G.165

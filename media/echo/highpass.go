@@ -24,4 +24,3 @@ func (h *highpass) step(x float64) float64 {
 	h.y2, h.y1 = h.y1, y
 	return y
 }
-
