@@ -84,7 +84,6 @@ type Canceller struct {
 	// window of sample i of a frame is hist[i : i+taps]. Filters are kept
 	// reversed to match, so both run forward over memory.
 	hist  []float64
-	histW []float64 // the same, whitened: the background adapts on it
 
 	fg, bg   []float64 // foreground (output) and background (adapting) filters
 	gain     []float64 // proportionate gains, recomputed once per frame
@@ -117,7 +116,6 @@ func New(cfg Config) (*Canceller, error) {
 		cfg:    cfg,
 		taps:   taps,
 		hist:   make([]float64, taps+FrameSamples),
-		histW:  make([]float64, taps+FrameSamples),
 		fg:     make([]float64, taps),
 		bg:     make([]float64, taps),
 		gain:   make([]float64, taps),
@@ -134,7 +132,6 @@ func (c *Canceller) Taps() int { return c.taps }
 // call begins.
 func (c *Canceller) Reset() {
 	clear(c.hist)
-	clear(c.histW)
 
 	clear(c.fg)
 	clear(c.bg)
@@ -174,7 +171,6 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 	taps := c.taps
 	// The oldest frame of the window leaves.
 	copy(c.hist, c.hist[FrameSamples:])
-	copy(c.histW, c.histW[FrameSamples:])
 	c.updateGains()
 
 	// The Geigel detector looks at the largest |rin| over the tail, kept
@@ -183,7 +179,6 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 	for i := range FrameSamples {
 		x := c.rinHP.step(float64(rin[i]))
 		c.hist[taps+i] = x
-		c.histW[taps+i] = x
 		if a := math.Abs(x); a > peak {
 			peak = a
 		}
@@ -209,8 +204,20 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 			c.norm = 0
 		}
 		s := c.sinHP.step(float64(sin[i]))
-		yf, yb, xgx := dot3(c.fg, win, c.bg, win, c.gain)
-		ef, eb := s-yf, s-yb
+		// The far end's power before this sample decides whether the
+		// background adapts: without far end, only the output is worth
+		// computing (and the background's error is taken as the
+		// foreground's, neutral in the two-path choice).
+		active := c.pRin > activePower && c.norm > float64(taps)*activePower
+		var ef, eb, xgx float64
+		if active {
+			var yf, yb float64
+			yf, yb, xgx = dot3(c.fg, win, c.bg, win, c.gain)
+			ef, eb = s-yf, s-yb
+		} else {
+			ef = s - dot(c.fg, win)
+			eb = ef
+		}
 
 		const a = 1.0 / 64 // 8 ms power trackers
 		c.pRin += a * (xNew*xNew - c.pRin)
@@ -226,7 +233,6 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		}
 		dt := c.dtHold > 0
 		dtFrame = dtFrame || dt
-		active := c.pRin > activePower && c.norm > float64(taps)*activePower
 		if active && c.pSin > 2*c.pNoise {
 			// Proportionate NLMS. Its step shrinks as Sin nears the near
 			// end's noise floor: the tail of the far end's speech leaves
@@ -394,6 +400,21 @@ func dot3(f, x, b, w, g []float64) (yf, yb, wgw float64) {
 		n0 += g[i] * w[i] * w[i]
 	}
 	return f0 + f1, b0 + b1, n0 + n1
+}
+
+// dot returns the output of filter f over x.
+func dot(f, x []float64) float64 {
+	x = x[:len(f)]
+	var f0, f1 float64
+	i := 0
+	for ; i+1 < len(f); i += 2 {
+		f0 += f[i] * x[i]
+		f1 += f[i+1] * x[i+1]
+	}
+	for ; i < len(f); i++ {
+		f0 += f[i] * x[i]
+	}
+	return f0 + f1
 }
 
 // axpyGain adds step*g[i]*x[i] to h[i].

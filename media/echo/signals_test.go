@@ -164,3 +164,16 @@ func levelDB(x []int16, from, to int) float64 {
 	e := energy(x, from, to) / float64(max(to-from, 1))
 	return 3.14 + 20*math.Log10(math.Sqrt(2*e+1e-9)/32767)
 }
+
+// shapedNoise is continuous noise with a falling spectrum like speech's
+// (first-order low-pass), at level dBm0.
+func shapedNoise(n int, level float64, seed uint64) []int16 {
+	r := rand.New(rand.NewPCG(seed, 13))
+	x := make([]float64, n)
+	var lp float64
+	for i := range x {
+		lp = 0.7*lp + r.NormFloat64()
+		x[i] = lp
+	}
+	return scaleTo(x, level)
+}
