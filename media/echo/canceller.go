@@ -83,7 +83,7 @@ type Canceller struct {
 	// hist holds the far end's filtered samples, oldest first: the
 	// window of sample i of a frame is hist[i : i+taps]. Filters are kept
 	// reversed to match, so both run forward over memory.
-	hist  []float64
+	hist []float64
 
 	fg, bg   []float64 // foreground (output) and background (adapting) filters
 	gain     []float64 // proportionate gains, recomputed once per frame
