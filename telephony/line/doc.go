@@ -18,6 +18,15 @@
 // time is frame time, so a simulated port runs a test in simulated time.
 // Step allocates nothing.
 //
+// # Echo
+//
+// With [EchoOptions] enabled, a line echo canceller (media/echo) works on
+// each frame right after the port's exchange: what the line sent (tones,
+// digits, the far end's voice) and what came back through the hybrid. Every
+// listener, DTMF and tone detection and the network, hears the cleaned
+// frame. It runs while the port carries a call and is reset when the port
+// goes idle; EchoStats reads its counters from any goroutine.
+//
 // # Toward the network
 //
 // A machine asks for network actions ([PlaceCall], [Answer], [Hangup],

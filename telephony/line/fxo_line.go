@@ -11,6 +11,7 @@ import (
 	"github.com/potsgate/potsgate/hal"
 	"github.com/potsgate/potsgate/media"
 	"github.com/potsgate/potsgate/media/callerid"
+	"github.com/potsgate/potsgate/media/echo"
 	"github.com/potsgate/potsgate/media/tone"
 )
 
@@ -28,6 +29,8 @@ type FXOLineOptions struct {
 	CallerID callerid.Standard
 	Epoch    time.Time
 	Logger   *slog.Logger
+	// Echo is the line's echo canceller.
+	Echo EchoOptions
 	// MuteDTMF is as for FXSLineOptions.
 	MuteDTMF bool
 }
@@ -65,6 +68,9 @@ func NewFXOLine(opts FXOLineOptions) (*FXOLine, error) {
 		return nil, err
 	}
 	v.muteDigits = opts.MuteDTMF
+	if v.ec, err = opts.Echo.canceller(); err != nil {
+		return nil, err
+	}
 	rx, err := callerid.NewReceiver(opts.CallerID, callerid.ReceiverOptions{})
 	if err != nil {
 		return nil, err
@@ -122,6 +128,7 @@ func (l *FXOLine) Step() error {
 			l.apply(Event{Kind: LoopCurrentLoss}, at)
 		}
 	}
+	l.cancelEcho(l.seized)
 	if !l.seized {
 		// On hook, the line carries caller ID between the rings.
 		if l.cid.Process(l.in) {
@@ -208,3 +215,7 @@ func fromMessage(m callerid.Message) CallerID {
 		Unavailable: m.NumberAbsence == callerid.Unavailable,
 	}
 }
+
+// EchoStats returns the echo canceller's counters; ok is false when the
+// line has none. It may be called from any goroutine.
+func (l *FXOLine) EchoStats() (s echo.Stats, ok bool) { return l.echoStats() }

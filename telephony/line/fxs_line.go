@@ -9,6 +9,7 @@ import (
 
 	"github.com/potsgate/potsgate/hal"
 	"github.com/potsgate/potsgate/media/callerid"
+	"github.com/potsgate/potsgate/media/echo"
 	"github.com/potsgate/potsgate/media/tone"
 )
 
@@ -25,6 +26,8 @@ type FXSLineOptions struct {
 	// time.
 	Epoch  time.Time
 	Logger *slog.Logger
+	// Echo is the line's echo canceller.
+	Echo EchoOptions
 	// MuteDTMF silences the voice toward the network while a digit the
 	// phone dials sounds, for digits sent out of band (RFC 4733) or muted.
 	MuteDTMF bool
@@ -96,6 +99,9 @@ func NewFXSLine(opts FXSLineOptions) (*FXSLine, error) {
 		return nil, err
 	}
 	v.muteDigits = opts.MuteDTMF
+	if v.ec, err = opts.Echo.canceller(); err != nil {
+		return nil, err
+	}
 	return &FXSLine{voice: v, opts: opts, m: NewFXS(opts.Config)}, nil
 }
 
@@ -165,6 +171,7 @@ func (l *FXSLine) Step() error {
 			l.apply(Event{Kind: PulseDigit, Digit: e.Digit}, at)
 		}
 	}
+	l.cancelEcho(l.opts.Port.OffHook())
 	if l.opts.Port.OffHook() {
 		l.listen(l.apply, start)
 	}
@@ -267,3 +274,7 @@ func callerIDMessage(c CallerID, now time.Time) callerid.Message {
 	}
 	return m
 }
+
+// EchoStats returns the echo canceller's counters; ok is false when the
+// line has none. It may be called from any goroutine.
+func (l *FXSLine) EchoStats() (s echo.Stats, ok bool) { return l.echoStats() }

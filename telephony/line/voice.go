@@ -10,6 +10,7 @@ import (
 
 	"github.com/potsgate/potsgate/hal"
 	"github.com/potsgate/potsgate/media/dtmf"
+	"github.com/potsgate/potsgate/media/echo"
 	"github.com/potsgate/potsgate/media/tone"
 )
 
@@ -56,6 +57,58 @@ type voice struct {
 	media            bool
 	muteDigits       bool // MuteDTMF: silence the voice while a digit sounds
 	digitOn          bool
+	// ec cancels the echo of out in in while the port carries a call
+	// (nil: no canceller); ecLive is whether it did last frame.
+	ec     *echo.Canceller
+	ecLive bool
+}
+
+// EchoOptions configure a line's echo canceller (media/echo). It sits
+// between the port and everything that listens to it: what the line sends
+// to the port (Rin) comes back through the hybrid in what it hears (Sin),
+// and the canceller removes that before DTMF detection, tone detection and
+// the network hear it.
+type EchoOptions struct {
+	Enabled bool          // IsEchoCancellerEnabled
+	Tail    time.Duration // 32, 64 or 128 ms (0 = 64)
+}
+
+func (o EchoOptions) canceller() (*echo.Canceller, error) {
+	if !o.Enabled {
+		return nil, nil
+	}
+	c, err := echo.New(echo.Config{Tail: o.Tail})
+	if err != nil {
+		return nil, fmt.Errorf("line: echo canceller: %w", err)
+	}
+	return c, nil
+}
+
+// cancelEcho runs the canceller on the frame just exchanged while the
+// port carries a call (live: off hook, or the line seized); a port going
+// idle ends the call, and the next one starts learning afresh (a new call
+// may take another path through the exchange).
+func (v *voice) cancelEcho(live bool) {
+	if v.ec == nil {
+		return
+	}
+	if !live {
+		if v.ecLive {
+			v.ec.Reset()
+			v.ecLive = false
+		}
+		return
+	}
+	v.ecLive = true
+	v.ec.Process(v.out, v.in, v.in)
+}
+
+// echoStats returns the canceller's counters; ok is false without one.
+func (v *voice) echoStats() (echo.Stats, bool) {
+	if v.ec == nil {
+		return echo.Stats{}, false
+	}
+	return v.ec.Stats(), true
 }
 
 func newVoice(net Network, tones tone.Set, epoch time.Time, log *slog.Logger) (voice, error) {
