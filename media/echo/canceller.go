@@ -296,12 +296,11 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		c.resLong += b * (eFgFrame - c.resLong)
 		c.erleLong = ratioDB(c.sinLong, c.resLong)
 	}
-	state := StateIdle
+	var state State
 	switch {
 	case dtFrame:
 		state = StateDoubleTalk
-	case !farEnd:
-	case c.nlpHold > 0 && !c.cfg.NoNLP:
+	case farEnd && c.nlpHold > 0 && !c.cfg.NoNLP:
 		state = StateNLP
 	case c.erleLong > 12:
 		state = StateConverged

@@ -10,8 +10,8 @@ import (
 type State int
 
 const (
-	StateIdle       State = iota // nothing processed yet, or the far end silent since Reset
-	StateActive                  // the far end speaks, the filter adapts
+	StateIdle       State = iota // nothing processed since New or Reset
+	StateActive                  // in a call, not converged yet
 	StateConverged               // the filter removes most of the echo
 	StateNLP                     // converged, and the NLP replaces the residual with comfort noise
 	StateDoubleTalk              // both ends speak: adaptation frozen

@@ -160,14 +160,16 @@ func New(opts Options) (*Gateway, error) {
 				return nil, cerr
 			}
 			p.fxs, err = line.NewFXSLine(line.FXSLineOptions{Port: pc.FXS, Network: p, Config: lc, Tones: opts.Tones,
-				Epoch: epoch, Logger: g.log.With("port", i+1), MuteDTMF: g.dtmfMode() != DTMFTransparent})
+				Epoch: epoch, Logger: g.log.With("port", i+1), MuteDTMF: g.dtmfMode() != DTMFTransparent,
+				Echo: EchoOptions(opts.Config)})
 		case pc.FXO != nil:
 			lc, cerr := FXOConfig(opts.Config, i+1)
 			if cerr != nil {
 				return nil, cerr
 			}
 			p.fxo, err = line.NewFXOLine(line.FXOLineOptions{Port: pc.FXO, Network: p, Config: lc, Tones: opts.Tones,
-				Epoch: epoch, Logger: g.log.With("port", i+1), MuteDTMF: g.dtmfMode() != DTMFTransparent})
+				Epoch: epoch, Logger: g.log.With("port", i+1), MuteDTMF: g.dtmfMode() != DTMFTransparent,
+				Echo: EchoOptions(opts.Config)})
 		default:
 			return nil, fmt.Errorf("gateway: port %d has neither FXS nor FXO", i+1)
 		}

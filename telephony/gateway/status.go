@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/potsgate/potsgate/media/echo"
 	"github.com/potsgate/potsgate/provisioning"
 )
 
@@ -67,6 +69,19 @@ type PortStatus struct {
 	Registration string `json:"registration,omitempty"`
 	// OutOfService: the port takes no calls (OOSOnRegistrationFail).
 	OutOfService bool `json:"out_of_service,omitempty"`
+	// Echo is the port's echo canceller; nil when it has none
+	// (IsEchoCancellerEnabled = 0).
+	Echo *EchoStatus `json:"echo,omitempty"`
+}
+
+// EchoStatus is a port's echo canceller in Status: its state and, over
+// about the last second of far-end speech, the echo return loss and the
+// canceller's enhancement, in dB.
+type EchoStatus struct {
+	State         string  `json:"state"`
+	ERL           float64 `json:"erl_db"`
+	ERLE          float64 `json:"erle_db"`
+	DisablerTrips uint64  `json:"disabler_trips"`
 }
 
 // Status is a snapshot of the gateway for the status page and SNMP.
@@ -120,10 +135,17 @@ func (g *Gateway) Status() Status {
 	}
 	for _, p := range g.ports {
 		ps := PortStatus{Port: p.index, Number: p.number, Registration: g.registrationState(p.number), OutOfService: p.outOfService()}
+		var es echo.Stats
+		var hasEcho bool
 		if p.fxs != nil {
 			ps.Type, ps.State = "FXS", p.fxs.State().String()
+			es, hasEcho = p.fxs.EchoStats()
 		} else {
 			ps.Type, ps.State = "FXO", p.fxo.State().String()
+			es, hasEcho = p.fxo.EchoStats()
+		}
+		if hasEcho {
+			ps.Echo = &EchoStatus{State: es.State.String(), ERL: math.Round(es.ERL*10) / 10, ERLE: math.Round(es.ERLE*10) / 10, DisablerTrips: es.DisablerTrips}
 		}
 		p.mu.Lock()
 		ps.InCall = p.call != nil || p.peer != nil
