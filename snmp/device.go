@@ -56,6 +56,35 @@ type PortStatus struct {
 	Reg         RegState
 	Admin       AdminState
 	PhoneNumber string
+	// Echo is the port's line echo canceller; EchoERL and EchoERLE are
+	// in tenths of a dB (pgPortEchoState, pgPortEchoErl, pgPortEchoErle).
+	Echo     EchoState
+	EchoERL  int
+	EchoERLE int
+}
+
+// EchoState is what a port's echo canceller is doing (pgPortEchoState).
+// The zero value is EchoOff.
+type EchoState int
+
+// Echo canceller states, as media/echo names them.
+const (
+	EchoOff        EchoState = iota + 1 // the port has no canceller
+	EchoIdle                            // no call since the last reset
+	EchoActive                          // in a call, not converged yet
+	EchoConverged                       // cancelling
+	EchoNLP                             // cancelling, the NLP replaces the residual
+	EchoDoubleTalk                      // both ends speak: adaptation frozen
+	EchoDisabled                        // disabled by the 2100 Hz answer tone with phase reversals
+)
+
+var echoStateNames = [...]string{"", "off", "idle", "active", "converged", "nlp", "doubleTalk", "disabled"}
+
+func (e EchoState) String() string {
+	if e >= EchoOff && int(e) < len(echoStateNames) {
+		return echoStateNames[e]
+	}
+	return "unknown"
 }
 
 // Counters are the gateway-wide call counters (pgCallCounters).

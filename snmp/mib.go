@@ -403,6 +403,9 @@ func (a *Agent) buildMIB() mib {
 		portColumn(5, gosnmp.Integer, func(p *PortStatus) any { return int(p.Reg) }),
 		portColumn(6, gosnmp.Integer, func(p *PortStatus) any { return int(p.Admin) }),
 		portColumn(7, gosnmp.OctetString, func(p *PortStatus) any { return truncate255(p.PhoneNumber) }),
+		portColumn(8, gosnmp.Integer, func(p *PortStatus) any { return int(max(p.Echo, EchoOff)) }),
+		portColumn(9, gosnmp.Integer, func(p *PortStatus) any { return p.EchoERL }),
+		portColumn(10, gosnmp.Integer, func(p *PortStatus) any { return p.EchoERLE }),
 
 		// pgCallCounters
 		scalar(oidCallCounters.child(1), gosnmp.Counter64, func(v *view) any { return v.counters().Attempted }),

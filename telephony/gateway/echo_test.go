@@ -14,6 +14,7 @@ import (
 	"github.com/potsgate/potsgate/media/wav"
 	"github.com/potsgate/potsgate/sip"
 	"github.com/potsgate/potsgate/sip/sdp"
+	"github.com/potsgate/potsgate/snmp"
 )
 
 func TestEchoParams(t *testing.T) {
@@ -67,7 +68,7 @@ func farEndSpeech(t *testing.T, n int) []int16 {
 // echoCallOverRTP calls an FXO port whose line has a G.168 D.5 hybrid
 // (6 dB ERL) from a SIP agent that plays speech over RTP, and returns what
 // the agent received over RTP after 4 s of the call, for 3 s.
-func echoCallOverRTP(t *testing.T, ini string, talk []int16) ([]int16, *EchoStatus) {
+func echoCallOverRTP(t *testing.T, ini string, talk []int16) ([]int16, *EchoStatus, snmp.PortStatus) {
 	t.Helper()
 	reg, _ := NewRegistry()
 	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(ini))
@@ -125,7 +126,7 @@ func echoCallOverRTP(t *testing.T, ini string, talk []int16) ([]int16, *EchoStat
 			heard = append(heard, frame...)
 		}
 	}
-	return heard, g.Status().Ports[0].Echo
+	return heard, g.Status().Ports[0].Echo, (&SNMPDevice{G: g}).Ports()[0]
 }
 
 // TestFXOEchoOverRTP: a SIP caller talks (espeak-ng speech) to a line
@@ -137,11 +138,14 @@ func TestFXOEchoOverRTP(t *testing.T) {
 	// The line is seized and dialled at once (no dial tone to wait for),
 	// then answered toward SIP.
 	const line = "IsWaitForDialTone = 0\n"
-	without, off := echoCallOverRTP(t, line+"IsEchoCancellerEnabled = 0\n", talk)
-	with, on := echoCallOverRTP(t, line, talk)
-	// The status page (and Status) shows each port's canceller.
+	without, off, offSNMP := echoCallOverRTP(t, line+"IsEchoCancellerEnabled = 0\n", talk)
+	with, on, onSNMP := echoCallOverRTP(t, line, talk)
+	// The status page (and Status) and SNMP show each port's canceller.
 	if off != nil || on == nil || on.ERLE < 20 || on.ERL < 3 || on.State == "idle" {
 		t.Errorf("echo status without canceller %+v, with %+v", off, on)
+	}
+	if offSNMP.Echo != snmp.EchoOff || onSNMP.Echo < snmp.EchoActive || onSNMP.EchoERLE < 200 {
+		t.Errorf("pgPortEcho* without canceller %v, with %v (ERL %d, ERLE %d)", offSNMP.Echo, onSNMP.Echo, onSNMP.EchoERL, onSNMP.EchoERLE)
 	}
 	e := func(x []int16) float64 {
 		var s float64

@@ -3,9 +3,11 @@ package gateway
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 
+	"github.com/potsgate/potsgate/media/echo"
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/snmp"
 	"github.com/potsgate/potsgate/telephony/line"
@@ -143,6 +145,18 @@ func (d *SNMPDevice) Ports() []snmp.PortStatus {
 		case "failed":
 			ps.Reg = snmp.RegFailed
 		}
+		var es echo.Stats
+		var hasEcho bool
+		if p.fxs != nil {
+			es, hasEcho = p.fxs.EchoStats()
+		} else {
+			es, hasEcho = p.fxo.EchoStats()
+		}
+		ps.Echo = snmp.EchoOff
+		if hasEcho {
+			ps.Echo = snmpEchoState(es.State)
+			ps.EchoERL, ps.EchoERLE = int(math.Round(es.ERL*10)), int(math.Round(es.ERLE*10))
+		}
 		if p.fxs != nil {
 			ps.Type = snmp.PortFXS
 			switch p.fxs.State() {
@@ -173,6 +187,23 @@ func (d *SNMPDevice) Ports() []snmp.PortStatus {
 		out = append(out, ps)
 	}
 	return out
+}
+
+// snmpEchoState maps the canceller's state to pgPortEchoState.
+func snmpEchoState(s echo.State) snmp.EchoState {
+	switch s {
+	case echo.StateActive:
+		return snmp.EchoActive
+	case echo.StateConverged:
+		return snmp.EchoConverged
+	case echo.StateNLP:
+		return snmp.EchoNLP
+	case echo.StateDoubleTalk:
+		return snmp.EchoDoubleTalk
+	case echo.StateDisabled:
+		return snmp.EchoDisabled
+	}
+	return snmp.EchoIdle
 }
 
 func (d *SNMPDevice) Counters() snmp.Counters {
