@@ -11,8 +11,9 @@ import (
 
 // StatusHandler serves the gateway's status pages, read-only: "/" a page
 // for a browser (ports, registrations, calls, counters, active alarms),
-// "/status" the same as JSON, and "/ini" the running configuration as an
-// ini file, secrets masked. config returns the running configuration.
+// "/status" the same as JSON, "/ini" the running configuration as an
+// ini file, secrets masked, and "/metrics" the counters for Prometheus
+// (Metrics). config returns the running configuration.
 // Serve it on loopback or behind authentication: it names the device's
 // numbers and servers. AdminHandler serves the same pages behind a login,
 // with the configuration and maintenance pages.
@@ -28,6 +29,7 @@ func (g *Gateway) StatusHandler(config func() provisioning.Config) http.Handler 
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_ = ini.Write(w, config().Export())
 	})
+	mux.Handle("GET /metrics", NewMetrics(func() *Gateway { return g }).Handler())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = statusPage.Execute(w, struct {
