@@ -33,7 +33,9 @@ func NewRTPMedia(c provisioning.Config, sc sip.Config) (*RTPMedia, error) {
 	}
 	base := int(c.Int(ParamBaseUDPPort))
 	count := int(c.Int(ParamRTPPortCount))
-	return &RTPMedia{ports: rtpsession.NewPortAllocator(ip, base, base+count-1), packetTime: sc.PacketTime}, nil
+	ports := rtpsession.NewPortAllocator(ip, base, base+count-1)
+	ports.DSCP = mediaDSCP(c)
+	return &RTPMedia{ports: ports, packetTime: sc.PacketTime}, nil
 }
 
 // InUse is the number of RTP port pairs in use.
