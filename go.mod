@@ -2,7 +2,13 @@ module github.com/potsgate/potsgate
 
 go 1.26
 
-require github.com/icholy/digest v1.2.0
+require (
+	github.com/chromedp/cdproto v0.160.1
+	github.com/chromedp/chromedp v0.23.1
+	github.com/icholy/digest v1.2.0
+)
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
