@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -37,19 +35,6 @@ func scrape(t *testing.T, g *gw, user, pass string) (int, string) {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
-}
-
-// promtoolCheck runs promtool check metrics on text: it fails on a
-// malformed exposition and on names against the Prometheus conventions.
-func promtoolCheck(t *testing.T, text string) {
-	t.Helper()
-	path := peer.Require(t, "promtool")
-	cmd := exec.Command(path, "check", "metrics")
-	cmd.Stdin = strings.NewReader(text)
-	out, err := cmd.CombinedOutput()
-	if err != nil || len(bytes.TrimSpace(out)) > 0 {
-		t.Fatalf("promtool check metrics: %v\n%s\n--- the metrics:\n%s", err, out, text)
-	}
 }
 
 // TestMetricsScrapedByPrometheus: SIPp places calls; /metrics passes
@@ -99,7 +84,7 @@ scrape_configs:
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d\n%s", code, text)
 	}
-	promtoolCheck(t, text)
+	peer.CheckMetrics(t, text)
 	for _, want := range []string{
 		`potsgate_calls_total{result="established"} 4`,
 		`potsgate_calls_attempted_total 4`,

@@ -1,14 +1,12 @@
 package gateway
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -35,18 +33,6 @@ func getMetrics(t *testing.T, url, user, pass string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-// checkMetricsText runs promtool check metrics: it fails on a malformed
-// exposition and on names against the Prometheus conventions.
-func checkMetricsText(t *testing.T, text string) {
-	t.Helper()
-	cmd := exec.Command(peer.Require(t, "promtool"), "check", "metrics")
-	cmd.Stdin = strings.NewReader(text)
-	out, err := cmd.CombinedOutput()
-	if err != nil || len(bytes.TrimSpace(out)) > 0 {
-		t.Fatalf("promtool check metrics: %v\n%s\n--- the metrics:\n%s", err, out, text)
-	}
-}
-
 func wantLines(t *testing.T, text string, lines ...string) {
 	t.Helper()
 	for _, l := range lines {
@@ -71,7 +57,7 @@ func TestMetrics(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("/metrics with management off: %d", code)
 	}
-	checkMetricsText(t, text)
+	peer.CheckMetrics(t, text)
 	wantLines(t, text, `potsgate_calls_total{result="busy"} 0`, `potsgate_ports{type="FXS"} 2`, `potsgate_calls_active 0`,
 		`potsgate_alarms_active{kind="configuration_error"} 0`, `potsgate_alarms_raised_total 0`)
 
@@ -82,7 +68,7 @@ func TestMetrics(t *testing.T) {
 	m.UpdateResult(autoupdate.FileResult{Kind: autoupdate.FileIni, Outcome: autoupdate.NotModified})
 	m.UpdateResult(autoupdate.FileResult{Kind: autoupdate.FileCPT, Outcome: autoupdate.Failed})
 	_, text = getMetrics(t, srv.URL, "", "")
-	checkMetricsText(t, text)
+	peer.CheckMetrics(t, text)
 	wantLines(t, text, `potsgate_calls_total{result="busy"} 2`, `potsgate_calls_attempted_total 3`,
 		`potsgate_alarms_active{kind="configuration_error"} 1`, `potsgate_alarms_raised_total 1`,
 		`potsgate_autoupdate_files_total{file="ini",result="not_modified"} 2`,
