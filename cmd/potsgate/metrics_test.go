@@ -24,17 +24,29 @@ WebUsers 0 = "prom", "scrape-password", 0;
 // scrape reads /metrics, with HTTP Basic credentials when user is set.
 func scrape(t *testing.T, g *gw, user, pass string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, "http://"+g.HTTP+"/metrics", nil)
+	code, text, err := scrapeMetrics(g.HTTP, user, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, text
+}
+
+// scrapeMetrics is scrape for any goroutine.
+func scrapeMetrics(addr, user, pass string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/metrics", nil)
+	if err != nil {
+		return 0, "", err
+	}
 	if user != "" {
 		req.SetBasicAuth(user, pass)
 	}
 	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, "", err
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, string(b), err
 }
 
 // TestMetricsScrapedByPrometheus: SIPp places calls; /metrics passes
@@ -75,7 +87,31 @@ scrape_configs:
 	peer.WaitListening(t, promAddr, 30*time.Second)
 
 	const calls = 4
+	// While SIPp calls, scrapes see the calls and their RTP sessions open
+	// (each call lasts over a second; a scrape every 100 ms).
+	stop := make(chan struct{})
+	var peakCalls, peakRTP float64
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if code, text, err := scrapeMetrics(g.HTTP, "prom", "scrape-password"); err == nil && code == http.StatusOK {
+				peakCalls = max(peakCalls, sampleValue(text, "potsgate_calls_active"))
+				peakRTP = max(peakRTP, sampleValue(text, "potsgate_rtp_sessions_active"))
+			}
+		}
+	}()
 	res := runSIPp(t, g.SIP, []string{"101", "102", "103", "104"}, calls, 1, 4, time.Second)
+	close(stop)
+	<-polled
+	if peakCalls < 1 || peakRTP < 1 {
+		t.Errorf("during the calls: at most %v active calls and %v RTP sessions seen, want 1 or more", peakCalls, peakRTP)
+	}
 	if res.ok != calls || res.failed != 0 {
 		t.Fatalf("SIPp: %d calls succeeded, %d failed; want %d and 0", res.ok, res.failed, calls)
 	}
@@ -143,18 +179,24 @@ scrape_configs:
 	t.Logf("prometheus: potsgate_calls_total{result=\"established\"} = %v", got)
 }
 
-// metricValue is the value of the sample line that starts with series.
-func metricValue(t *testing.T, text, series string) float64 {
-	t.Helper()
+// sampleValue is the value of the sample of series in text (-1: none).
+func sampleValue(text, series string) float64 {
 	for _, line := range strings.Split(text, "\n") {
 		if v, ok := strings.CutPrefix(line, series+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("%s: %v", line, err)
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				return f
 			}
-			return f
 		}
 	}
-	t.Fatalf("/metrics has no %s", series)
-	return 0
+	return -1
+}
+
+// metricValue is sampleValue, failing the test when series is missing.
+func metricValue(t *testing.T, text, series string) float64 {
+	t.Helper()
+	v := sampleValue(text, series)
+	if v < 0 {
+		t.Fatalf("/metrics has no %s", series)
+	}
+	return v
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/potsgate/potsgate/media/rtpsession"
 	"github.com/potsgate/potsgate/provisioning/autoupdate"
+	"github.com/potsgate/potsgate/sip/sas"
 )
 
 // Metrics presents the gateway's counters to Prometheus. It is a
@@ -82,7 +83,7 @@ var (
 	descRTPJitterMax  = desc("rtp_jitter_buffer_delay_seconds", "Largest jitter buffer target delay among the open RTP sessions.")
 	descUpdates       = desc("autoupdate_files_total", "Automatic Update file results by file and outcome.", "file", "result")
 	descSASBindings   = desc("sas_bindings", "Phones registered with the SAS registrar.")
-	descSASEmergency  = desc("sas_emergency", "1 while SAS is in emergency state (the proxy is unreachable).")
+	descSASEmergency  = desc("sas_emergency", "1 while SAS is in emergency state (its proxy set is down, or it has none).")
 	descSASRegister   = desc("sas_registers_total", "REGISTERs SAS handled, by handling.", "handling")
 	descSASRouted     = desc("sas_requests_routed_total", "Requests SAS routed, by destination.", "to")
 	descSASExpired    = desc("sas_bindings_expired_total", "SAS bindings expired.")
@@ -200,7 +201,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	if g.sas != nil {
 		st := g.sas.Stats()
 		gauge(descSASBindings, float64(st.Bindings))
-		gauge(descSASEmergency, boolGauge(st.State.String() == "emergency"))
+		gauge(descSASEmergency, boolGauge(st.State == sas.StateEmergency))
 		counter(descSASRegister, float64(st.RegisterLocal), "local")
 		counter(descSASRegister, float64(st.RegisterRelayed), "relayed")
 		counter(descSASRegister, float64(st.RegisterIgnored), "ignored")
