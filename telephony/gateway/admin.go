@@ -143,7 +143,8 @@ func (g *Gateway) AdminHandler(host AdminHost, opts AdminOptions) http.Handler {
 // first four are served, open, and the others answer 404 saying how to
 // turn management on. With accounts, everything needs a login: a session
 // cookie from the login form, or HTTP Basic credentials for GET /status,
-// /ini and /metrics (scripts, and Prometheus's basic_auth). Monitor accounts view; admin accounts act.
+// /ini and /metrics (scripts, and Prometheus's basic_auth). Monitor
+// accounts view; admin accounts act.
 func NewAdminHandler(gw func() *Gateway, host AdminHost, opts AdminOptions) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
