@@ -10,6 +10,8 @@
 // happens to it (ringing, answered, re-INVITE, ended) on its Events
 // channel. The package keeps its own dialog store, as sipgo's README
 // advises; the negotiated media ([sdp.Choice]) is the caller's to run.
+// [Config.DSCP] marks the SIP socket with a DiffServ code point
+// (media/diffserv), once, when [Listen] binds it.
 //
 // # sipgo's package-level settings
 //

@@ -60,6 +60,9 @@ type Config struct {
 	// instead of re-INVITE.
 	SessionExpires         time.Duration
 	SessionRefreshByUpdate bool
+	// DSCP, when not 0, is the DiffServ code point of the SIP packets
+	// (media/diffserv; PremiumServiceClassControlDiffServ).
+	DSCP int
 }
 
 // Handler is what the gateway does with what the network asks.
@@ -129,6 +132,10 @@ func Listen(cfg Config, h Handler, log *slog.Logger) (*UA, error) {
 	conn, err := net.ListenPacket("udp", cfg.ListenAddr)
 	if err != nil {
 		return nil, fmt.Errorf("sip: listen: %w", err)
+	}
+	if err := markDSCP(conn, cfg.DSCP); err != nil {
+		conn.Close()
+		return nil, err
 	}
 	addr := conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	if !cfg.MediaAddr.IsValid() {

@@ -136,7 +136,8 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		f.level = new(slog.LevelVar)
 	}
 	host := &configHost{cfg: cfg, factory: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1), log: log}
-	host.web = gateway.NewAdminHandler(host.gw.Load, host, gateway.AdminOptions{Logger: log.With("component", "web")})
+	metrics := gateway.NewMetrics(host.gw.Load)
+	host.web = gateway.NewAdminHandler(host.gw.Load, host, gateway.AdminOptions{Logger: log.With("component", "web"), Metrics: metrics})
 	host.onChange = func(c provisioning.Config) {
 		if !f.debug {
 			f.level.Set(gateway.LogLevel(c))
@@ -162,6 +163,9 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		Registry: reg, Host: host, StateDir: store, Logger: log.With("component", "autoupdate"),
 		Identity: autoupdate.Identity{Model: gateway.ProductName, Version: gateway.Version(), MAC: firstMAC()},
 		Observer: autoupdate.ObserverFunc(func(r autoupdate.Report) {
+			for _, fr := range r.Files {
+				metrics.UpdateResult(fr)
+			}
 			if g := host.gw.Load(); g != nil {
 				for _, fr := range r.Files {
 					var invalid *provisioning.ApplyError

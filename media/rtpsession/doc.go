@@ -59,5 +59,7 @@
 // # Ports
 //
 // [PortAllocator] hands out even/odd RTP/RTCP port pairs from a range and
-// takes them back; it is safe for concurrent use.
+// takes them back; it is safe for concurrent use. With [PortAllocator.DSCP]
+// set, both sockets of each pair are marked with that DiffServ code point
+// (media/diffserv) when they are bound.
 package rtpsession

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+
+	"github.com/potsgate/potsgate/media/diffserv"
 )
 
 // ErrNoPorts means every port pair of the range is in use.
@@ -15,6 +17,10 @@ var ErrNoPorts = errors.New("rtpsession: no free RTP port pair")
 // odd port above it, from a range, in rotation so that a port just
 // released is not reused at once. It is safe for concurrent use.
 type PortAllocator struct {
+	// DSCP, when not 0, is the DiffServ code point of every pair's packets
+	// (media/diffserv); set it before the first Allocate.
+	DSCP int
+
 	ip       netip.Addr
 	min, max int // even first port, last even port
 
@@ -80,6 +86,11 @@ func (a *PortAllocator) Allocate() (rtp, rtcp net.PacketConn, port int, err erro
 			lastErr = err
 			continue
 		}
+		if err := a.mark(r, c); err != nil {
+			r.Close()
+			c.Close()
+			return nil, nil, 0, err
+		}
 		a.used[p] = true
 		return r, c, p, nil
 	}
@@ -87,6 +98,20 @@ func (a *PortAllocator) Allocate() (rtp, rtcp net.PacketConn, port int, err erro
 		return nil, nil, 0, fmt.Errorf("%w in %d-%d: last bind error: %w", ErrNoPorts, a.min, a.max+1, lastErr)
 	}
 	return nil, nil, 0, fmt.Errorf("%w in %d-%d", ErrNoPorts, a.min, a.max+1)
+}
+
+// mark sets DSCP on a new pair; a system that cannot is not an error
+// (the packets go unmarked).
+func (a *PortAllocator) mark(conns ...*net.UDPConn) error {
+	if a.DSCP == 0 {
+		return nil
+	}
+	for _, c := range conns {
+		if err := diffserv.Mark(c, a.DSCP); err != nil && !errors.Is(err, diffserv.ErrNotSupported) {
+			return fmt.Errorf("rtpsession: %w", err)
+		}
+	}
+	return nil
 }
 
 // Release returns the pair of RTP port port to the range.

@@ -113,6 +113,9 @@ type Config struct {
 	// MaxBindings caps the binding table; REGISTERs beyond it get 503
 	// (0 = DefaultMaxBindings).
 	MaxBindings int
+	// DSCP, when not 0, is the DiffServ code point of the packets of the
+	// socket ListenAndServe binds (media/diffserv).
+	DSCP int
 }
 
 // WithDefaults returns c with zero values replaced by defaults.

@@ -14,6 +14,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/potsgate/potsgate/media/diffserv"
 )
 
 // Service errors.
@@ -258,6 +260,12 @@ func (s *Service) ListenAndServe(ctx context.Context, addr string) error {
 	pc, err := net.ListenPacket("udp4", addr)
 	if err != nil {
 		return fmt.Errorf("sas: listen: %w", err)
+	}
+	if s.cfg.DSCP != 0 {
+		if err := diffserv.Mark(pc.(*net.UDPConn), s.cfg.DSCP); err != nil && !errors.Is(err, diffserv.ErrNotSupported) {
+			pc.Close()
+			return fmt.Errorf("sas: %w", err)
+		}
 	}
 	return s.Serve(ctx, pc)
 }

@@ -117,6 +117,9 @@ type AdminOptions struct {
 	// refuse every login from it for LoginLockout (0: 5 and 1 minute).
 	MaxLoginFailures int
 	LoginLockout     time.Duration
+	// Metrics serves "/metrics" (nil: NewMetrics of the handler's
+	// gateway, without Automatic Update results).
+	Metrics *Metrics
 }
 
 // AdminHandler serves the web management interface of g; see
@@ -133,13 +136,15 @@ func (g *Gateway) AdminHandler(host AdminHost, opts AdminOptions) http.Handler {
 // gateway again at each restart keeps one handler, and its sessions.
 //
 // Paths: "/" the status page, "/status" JSON, "/ini" the running
-// configuration, secrets masked (as StatusHandler); "/login", "/logout";
+// configuration, secrets masked, and "/metrics" for Prometheus (as
+// StatusHandler); "/login", "/logout";
 // "/config" the configuration page (view, download, backup, upload);
 // "/maintenance" the maintenance page. With no WebUsers account only the
-// first three are served, open, and the others answer 404 saying how to
+// first four are served, open, and the others answer 404 saying how to
 // turn management on. With accounts, everything needs a login: a session
-// cookie from the login form, or HTTP Basic credentials for GET /status
-// and /ini (scripts). Monitor accounts view; admin accounts act.
+// cookie from the login form, or HTTP Basic credentials for GET /status,
+// /ini and /metrics (scripts, and Prometheus's basic_auth). Monitor
+// accounts view; admin accounts act.
 func NewAdminHandler(gw func() *Gateway, host AdminHost, opts AdminOptions) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -156,12 +161,16 @@ func NewAdminHandler(gw func() *Gateway, host AdminHost, opts AdminOptions) http
 	if opts.LoginLockout <= 0 {
 		opts.LoginLockout = time.Minute
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics(gw)
+	}
 	a := &adminHandler{gw: gw, host: host, log: opts.Logger, store: newSessionStore(opts),
-		cop: http.NewCrossOriginProtection()}
+		cop: http.NewCrossOriginProtection(), metrics: opts.Metrics.Handler()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.view(false, a.statusPage))
 	mux.HandleFunc("GET /status", a.view(true, a.statusHandler))
 	mux.HandleFunc("GET /ini", a.view(true, a.statusHandler))
+	mux.HandleFunc("GET /metrics", a.view(true, func(w http.ResponseWriter, r *http.Request, _ *adminReq) { a.metrics.ServeHTTP(w, r) }))
 	mux.HandleFunc("GET /login", a.loginForm)
 	mux.HandleFunc("POST /login", a.login)
 	mux.HandleFunc("POST /logout", a.act(Monitor, a.logout))
@@ -183,6 +192,9 @@ type adminHandler struct {
 	store *sessionStore
 	mux   *http.ServeMux
 	cop   *http.CrossOriginProtection
+	// metrics is served in place of the gateway's own StatusHandler
+	// /metrics, so that it has the host's Automatic Update results.
+	metrics http.Handler
 }
 
 // maxUpload bounds an uploaded ini file and any form.
@@ -206,6 +218,8 @@ func (a *adminHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !managementOn(a.host.Config()) {
 		switch r.URL.Path {
+		case "/metrics":
+			a.metrics.ServeHTTP(w, r)
 		case "/", "/status", "/ini":
 			g.StatusHandler(a.host.Config).ServeHTTP(w, r)
 		default:

@@ -31,7 +31,7 @@ var adminPages = parseAdminPages(map[string]string{
 </form>{{end}}`,
 
 	"status": `{{define "content"}}<p>Administrative state: {{.AdminState}}</p>
-{{template "statusBody" .}}<p><a href="/status">JSON</a></p>{{end}}`,
+{{template "statusBody" .}}<p><a href="/status">JSON</a> &middot; <a href="/metrics">metrics</a></p>{{end}}`,
 
 	"config": `{{define "content"}}<h2>Running configuration</h2>
 <p>The parameters and tables that differ from their defaults; passwords and keys are shown as <code>*</code>.</p>
@@ -50,9 +50,9 @@ var adminPages = parseAdminPages(map[string]string{
 
 	"maintenance": `{{define "content"}}<h2>Administrative state: {{.AdminState}}</h2>
 {{if .Admin}}<form method="post" action="/maintenance/lock"><input type="hidden" name="csrf" value="{{.CSRF}}">
-<label><input type="radio" name="mode" value="graceful" checked> graceful: no new calls, those in progress go on {{if .Grace}}for at most {{.Grace}} s{{else}}until they end (GracefulLockTimeout = 0){{end}}</label>
-<label><input type="radio" name="mode" value="immediate"> immediate: the calls in progress end now</label>
-<button>Lock</button></form>
+<p><label><input type="radio" name="mode" value="graceful" checked> graceful: no new calls, those in progress go on {{if .Grace}}for at most {{.Grace}} s{{else}}until they end (GracefulLockTimeout = 0){{end}}</label></p>
+<p><label><input type="radio" name="mode" value="immediate"> immediate: the calls in progress end now</label></p>
+<p><button>Lock</button></p></form>
 <form method="post" action="/maintenance/unlock"><input type="hidden" name="csrf" value="{{.CSRF}}"><p><button>Unlock</button></p></form>{{end}}
 <h2>Ports</h2>
 <table><tr><th>Port</th><th>Number</th><th>Type</th><th>Line</th><th>In call</th>{{if .Admin}}<th>Reset</th>{{end}}</tr>

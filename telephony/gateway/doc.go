@@ -27,7 +27,9 @@
 //
 // [Gateway.StatusHandler] serves read-only status pages;
 // [Gateway.AdminHandler] adds the management pages behind the WebUsers
-// accounts, acting through an [AdminHost] the binary implements. The log
+// accounts, acting through an [AdminHost] the binary implements. Both
+// serve "/metrics" for Prometheus: [Metrics] is a collector that reads the
+// gateway's counters when it is scraped. The log
 // goes to syslog through [SyslogHandler], call detail records through
 // [SyslogCDR].
 package gateway

@@ -22,6 +22,7 @@ import (
 type RTPMedia struct {
 	ports      *rtpsession.PortAllocator
 	packetTime time.Duration
+	totals     rtpTotals // for RTPCounters (metrics.go)
 }
 
 // NewRTPMedia reads the RTP port range from the configuration.
@@ -32,7 +33,9 @@ func NewRTPMedia(c provisioning.Config, sc sip.Config) (*RTPMedia, error) {
 	}
 	base := int(c.Int(ParamBaseUDPPort))
 	count := int(c.Int(ParamRTPPortCount))
-	return &RTPMedia{ports: rtpsession.NewPortAllocator(ip, base, base+count-1), packetTime: sc.PacketTime}, nil
+	ports := rtpsession.NewPortAllocator(ip, base, base+count-1)
+	ports.DSCP = mediaDSCP(c)
+	return &RTPMedia{ports: ports, packetTime: sc.PacketTime}, nil
 }
 
 // InUse is the number of RTP port pairs in use.
@@ -44,7 +47,9 @@ func (m *RTPMedia) Open(onDigit func(byte)) (MediaLeg, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &rtpLeg{m: m, rtp: rtp, rtcp: rtcp, port: port, onDigit: onDigit}, nil
+	l := &rtpLeg{m: m, rtp: rtp, rtcp: rtcp, port: port, onDigit: onDigit}
+	m.totals.opened(l)
+	return l, nil
 }
 
 // rtpLeg is one call's RTP session, created when the media is known.
@@ -182,6 +187,7 @@ func (l *rtpLeg) Close() error {
 	l.closed = true
 	s := l.s
 	l.mu.Unlock()
+	l.m.totals.closing(l)
 	var err error
 	if s != nil {
 		err = s.Close() // closes both sockets

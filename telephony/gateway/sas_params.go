@@ -66,5 +66,6 @@ func SASConfig(c provisioning.Config) sas.Config {
 		SASSurvivabilityMode: sas.Mode(c.Int(ParamSASSurvivabilityMode)),
 		SASEmergencyNumbers:  nonEmpty(c.List(ParamSASEmergencyNumbers)),
 		SASDefaultGatewayIP:  c.String(ParamSASDefaultGatewayIP),
+		DSCP:                 controlDSCP(c),
 	}
 }

@@ -139,6 +139,7 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 		SessionExpires:    time.Duration(c.Int(ParamSIPSessionExpires)) * time.Second,
 		// UPDATE refreshes without an offer/answer exchange.
 		SessionRefreshByUpdate: c.Int(ParamSessionExpiresMethod) == 1,
+		DSCP:                   controlDSCP(c),
 	}
 	if c.Int(ParamDTMFTransportType) == DTMFRFC2833 {
 		sc.DTMFPayloadType = uint8(c.Int(ParamRFC2833PayloadType))

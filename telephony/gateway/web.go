@@ -11,8 +11,9 @@ import (
 
 // StatusHandler serves the gateway's status pages, read-only: "/" a page
 // for a browser (ports, registrations, calls, counters, active alarms),
-// "/status" the same as JSON, and "/ini" the running configuration as an
-// ini file, secrets masked. config returns the running configuration.
+// "/status" the same as JSON, "/ini" the running configuration as an
+// ini file, secrets masked, and "/metrics" the counters for Prometheus
+// (Metrics). config returns the running configuration.
 // Serve it on loopback or behind authentication: it names the device's
 // numbers and servers. AdminHandler serves the same pages behind a login,
 // with the configuration and maintenance pages.
@@ -28,6 +29,7 @@ func (g *Gateway) StatusHandler(config func() provisioning.Config) http.Handler 
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_ = ini.Write(w, config().Export())
 	})
+	mux.Handle("GET /metrics", NewMetrics(func() *Gateway { return g }).Handler())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = statusPage.Execute(w, struct {
@@ -39,7 +41,7 @@ func (g *Gateway) StatusHandler(config func() provisioning.Config) http.Handler 
 }
 
 // pageStyle is the pages' one stylesheet, inline: no other request.
-const pageStyle = `<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .8em;text-align:left}</style>`
+const pageStyle = `<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .8em;text-align:left}th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}</style>`
 
 // statusBody is the status content, shared by the open status page and
 // the management interface's home page.
@@ -49,7 +51,7 @@ const statusBody = `{{define "statusBody"}}<p>SIP {{.SIP}}{{with .SAS}} &middot;
 {{range .Ports}}<tr><td>{{.Port}}</td><td>{{.Number}}</td><td>{{.Type}}</td><td>{{.State}}</td><td>{{if .InCall}}yes{{end}}</td><td>{{.Registration}}</td>{{with .Echo}}<td>{{.State}}</td><td>{{printf "%.1f" .ERL}}</td><td>{{printf "%.1f" .ERLE}}</td>{{else}}<td>off</td><td></td><td></td>{{end}}</tr>
 {{end}}</table>
 <h2>Counters</h2>
-<table>{{range $k, $v := .Counters}}<tr><th>{{$k}}</th><td>{{$v}}</td></tr>{{end}}</table>
+<table>{{range $k, $v := .Counters}}<tr><th>{{$k}}</th><td class="n">{{$v}}</td></tr>{{end}}</table>
 <h2>Active alarms</h2>
 {{if .Alarms}}<table><tr><th>Source</th><th>Raised</th><th>Text</th></tr>
 {{range .Alarms}}<tr><td>{{.Source}}</td><td>{{.Raised.Format "2006-01-02 15:04:05"}}</td><td>{{.Text}}</td></tr>
@@ -62,6 +64,6 @@ var statusPage = template.Must(template.Must(template.New("status").Parse(`<!DOC
 ` + pageStyle + `
 </head><body>
 <h1>{{.Product}} {{.Version}}</h1>
-{{template "statusBody" .}}<p><a href="/status">JSON</a> &middot; <a href="/ini">configuration (ini)</a></p>
+{{template "statusBody" .}}<p><a href="/status">JSON</a> &middot; <a href="/ini">configuration (ini)</a> &middot; <a href="/metrics">metrics</a></p>
 </body></html>
 `)).Parse(statusBody))
