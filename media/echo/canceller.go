@@ -69,6 +69,11 @@ const (
 	// nlpResidual: the NLP suppresses when the residual is this far
 	// below the far end's power (20 dB) and no near end is heard.
 	nlpResidual = 0.01
+	// quietPeak: when no far-end sample over the whole tail reaches it
+	// (about -75 dBm0), the echo estimate is below one PCM step and
+	// the filters are not run at all: idle calls and silent far ends cost
+	// little, which matters on many-port gateways.
+	quietPeak = 1.5
 	// disabledHold: the disabler releases after this long of silence
 	// on both sides (G.164: 250 ms +/- 150).
 	disabledHold = 250 * 8
@@ -102,6 +107,7 @@ type Canceller struct {
 	sinLong, resLong, erleLong float64 // the foreground's ERLE over about 200 ms of far end
 	bgAvg, fgAvg, sinAvg       float64 // frame energies over about 40 ms, for the two-path choice
 	nlpHold                    int
+	sinQuiet                   int // samples of silent near end, up to the tail and a frame
 
 	stats statsCell
 }
@@ -138,7 +144,7 @@ func (c *Canceller) Reset() {
 	clear(c.maxRin)
 	c.norm = 0
 	c.rinHP, c.sinHP = newHighpass(), newHighpass()
-	c.dtHold, c.nlpHold = 0, 0
+	c.dtHold, c.nlpHold, c.sinQuiet = 0, 0, 0
 	c.disabler = disabler{}
 	c.noise = 0x2545f491
 	// The noise floor starts high (about -42 dBm0) and falls to the
@@ -171,7 +177,6 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 	taps := c.taps
 	// The oldest frame of the window leaves.
 	copy(c.hist, c.hist[FrameSamples:])
-	c.updateGains()
 
 	// The Geigel detector looks at the largest |rin| over the tail, kept
 	// per frame so the update costs one pass over the frame.
@@ -190,6 +195,25 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		rinMax = max(rinMax, m)
 	}
 
+	// A near end silent for longer than the tail while the far end
+	// speaks has no echo path (a phone with no hybrid, a line on mute):
+	// its own samples are the best output. A shorter silence still
+	// teaches the filter where the echo is not.
+	sinPeak := 0
+	for _, v := range sin {
+		sinPeak = max(sinPeak, abs16(v))
+	}
+	if sinPeak < 2 {
+		c.sinQuiet = min(c.sinQuiet+FrameSamples, taps+FrameSamples)
+	} else {
+		c.sinQuiet = 0
+	}
+	quiet := rinMax < quietPeak || c.sinQuiet >= taps+FrameSamples
+	if !quiet {
+		// The gains follow the background, which only adapts (or is
+		// copied) in frames that are not quiet.
+		c.updateGains()
+	}
 	dtFrame := false
 	var eFgFrame, eBgFrame, sinFrame, rinFrame float64
 	// The foreground cancels well: a Geigel alarm then needs a residual
@@ -210,11 +234,14 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		// foreground's, neutral in the two-path choice).
 		active := c.pRin > activePower && c.norm > float64(taps)*activePower
 		var ef, eb, xgx float64
-		if active {
+		switch {
+		case quiet:
+			ef, eb, active = s, s, false
+		case active:
 			var yf, yb float64
 			yf, yb, xgx = dot3(c.fg, win, c.bg, win, c.gain)
 			ef, eb = s-yf, s-yb
-		} else {
+		default:
 			ef = s - dot(c.fg, win)
 			eb = ef
 		}
@@ -423,6 +450,13 @@ func axpyGain(h, g, x []float64, step float64) {
 	for i := range h {
 		h[i] += step * g[i] * x[i]
 	}
+}
+
+func abs16(v int16) int {
+	if v < 0 {
+		return -int(v)
+	}
+	return int(v)
 }
 
 func clamp16(v float64) int16 {
