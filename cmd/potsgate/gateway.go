@@ -223,6 +223,9 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	if err != nil {
 		return err
 	}
+	// The pages answer for this gateway before it is announced as up, not
+	// "starting" until its run loop begins.
+	host.gw.Store(rt.g)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
