@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/potsgate/potsgate/hal"
@@ -36,6 +37,8 @@ type port struct {
 	conf      confState
 	leaving   []leavingCall
 	mix       mixer // the line goroutine's only
+	// failed: the port's hardware failed and its line stopped.
+	failed atomic.Bool
 }
 
 func (p *port) step() error {
