@@ -14,6 +14,7 @@ import (
 	"github.com/potsgate/potsgate/hal/dahdi/dahditest"
 	"github.com/potsgate/potsgate/hal/sim"
 	"github.com/potsgate/potsgate/internal/peer"
+	"github.com/potsgate/potsgate/telephony/gateway"
 )
 
 // dahdiIni is the embedded default on a TDM410 with two FXS and two FXO
@@ -114,5 +115,38 @@ func TestHalFlag(t *testing.T) {
 	var stderr strings.Builder
 	if code := run([]string{"-hal", "pcm"}, &strings.Builder{}, &stderr); code != 2 || !strings.Contains(stderr.String(), `-hal "pcm"`) {
 		t.Fatalf("exit %d, %q", code, stderr.String())
+	}
+}
+
+// The TDM410 ini of docs/hardware.md is valid and builds four ports on a
+// TDM410 with two FXS and two FXO modules.
+func TestTDM410Ini(t *testing.T) {
+	reg, err := gateway.NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := loadConfig(reg, "testdata/tdm410.ini")
+	if err != nil {
+		t.Fatal(err)
+	}
+	numbers, err := portNumbers(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := dahditest.New(nil)
+	dev.AddFXS(1, sim.NewPhone())
+	dev.AddFXS(2, sim.NewPhone())
+	dev.AddFXO(3, sim.NewLine())
+	dev.AddFXO(4, sim.NewLine())
+	ports, closePorts, err := gateway.DAHDIPorts(cfg, numbers, dahdi.Options{Kernel: dev}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closePorts()
+	if len(ports) != 4 || ports[0].Number != "101" || ports[1].FXS == nil || ports[2].FXO == nil || ports[3].Number != "104" {
+		t.Fatalf("ports %+v", ports)
+	}
+	if err := gateway.CheckConfig(cfg, ports); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/potsgate/potsgate/hal/dahdi"
@@ -23,6 +24,10 @@ const (
 	// Items are separated by commas (the value is then quoted in the ini
 	// file) or spaces.
 	ParamDAHDIChannelMap = "DAHDIChannelMap"
+	// ParamDAHDIDriverEchoTail turns the DAHDI driver's echo canceller on
+	// with that tail (ms); 0 leaves it off, echo being the gateway's own
+	// canceller's (IsEchoCancellerEnabled).
+	ParamDAHDIDriverEchoTail = "DAHDIDriverEchoTail"
 )
 
 // DAHDIParams are the DAHDI parameters.
@@ -31,6 +36,8 @@ func DAHDIParams() []provisioning.Param {
 		{Name: ParamDAHDIChannelMap, Kind: provisioning.KindString, MaxLen: 1024, RestartRequired: true,
 			Check:       func(s string) error { _, err := ParseDAHDIChannelMap(s); return err },
 			Description: "with -hal dahdi: the DAHDI channel of each port in port order, e.g. '1-2:fxs,3-4:fxo' (empty: every FXS/FXO channel of /proc/dahdi)"},
+		{Name: ParamDAHDIDriverEchoTail, Kind: provisioning.KindInt, Min: 0, Max: 256, Default: "0", RestartRequired: true,
+			Description: "with -hal dahdi: the driver's echo canceller tail in ms, 0 = off (needs an echocanceller= line in system.conf; turn IsEchoCancellerEnabled off with it)"},
 	}
 }
 
@@ -119,13 +126,18 @@ func DAHDIChannels(c provisioning.Config, nports int, procDir string) ([]DAHDICh
 }
 
 // DAHDIPorts opens a DAHDI channel for each port of numbers (as
-// PortNumbers gives them), FXS or FXO as the channel's signalling says.
+// PortNumbers gives them), FXS or FXO as the channel's signalling says,
+// with the driver's echo canceller as DAHDIDriverEchoTail says (unless
+// opts sets it).
 // close closes them all (after the gateway built on them is closed). An
 // error names the port and the channel; nothing stays open then.
 func DAHDIPorts(c provisioning.Config, numbers []string, opts dahdi.Options, procDir string) (ports []Port, close func(), err error) {
 	chans, err := DAHDIChannels(c, len(numbers), procDir)
 	if err != nil {
 		return nil, nil, err
+	}
+	if opts.DriverEcho == 0 {
+		opts.DriverEcho = time.Duration(c.Int(ParamDAHDIDriverEchoTail)) * time.Millisecond
 	}
 	var opened []*dahdi.Port
 	close = func() {

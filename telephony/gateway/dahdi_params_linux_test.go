@@ -53,6 +53,18 @@ func TestDAHDIPorts(t *testing.T) {
 		}
 		closePorts()
 	}
+	res, err := reg.ApplyText(withMap(t, "1-4"), "gw.ini", []byte("DAHDIDriverEchoTail = 64\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, closePorts, err := DAHDIPorts(res.Config, numbers, dahdi.Options{Kernel: dev}, proc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closePorts()
+	if taps := dev.Channel(3).Settings().EchoTaps; taps != 512 {
+		t.Fatalf("driver echo canceller taps %d, want 512 for 64 ms", taps)
+	}
 }
 
 // Bad input: an error at start naming the port and the channel, and

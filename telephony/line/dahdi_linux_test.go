@@ -246,3 +246,28 @@ func TestDAHDIFXSLineStepAllocatesNothing(t *testing.T) {
 		t.Fatalf("Step on a DAHDI port allocates %.1f times per frame with dial tone playing", n)
 	}
 }
+
+// BenchmarkDAHDIFXSLineStep is BenchmarkFXSLineStep (a line in a call)
+// with the phone behind a DAHDI port on the fake card: the difference is
+// the backend's frame loop plus the fake card.
+func BenchmarkDAHDIFXSLineStep(b *testing.B) {
+	us, _ := tone.Country("US")
+	dev, phone := dahditest.New(nil), sim.NewPhone()
+	dev.AddFXS(1, phone)
+	port, err := dahdi.Open(1, dahdi.FXS, dahdi.Options{Kernel: dev})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer port.Close()
+	l, _ := NewFXSLine(FXSLineOptions{Port: port, Network: &discardNetwork{&recordingNetwork{}}, Tones: us, Config: FXSConfig{Hotline: "1"}, Epoch: t0})
+	phone.Record(false)
+	phone.Echo(true)
+	phone.PickUp()
+	_ = l.Step()
+	_ = l.Deliver(b.Context(), Event{Kind: RemoteAnswered})
+	_ = l.Step()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = l.Step()
+	}
+}

@@ -150,6 +150,13 @@ func (d *Device) add(c *Channel) *Channel {
 	return c
 }
 
+// Channel returns channel no, nil if the card has none.
+func (d *Device) Channel(no int) *Channel {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.chans[no]
+}
+
 // SetMissing makes /dev/dahdi/channel absent (the driver not loaded).
 func (d *Device) SetMissing(m bool) {
 	d.mu.Lock()
