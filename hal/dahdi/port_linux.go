@@ -430,7 +430,14 @@ func (p *Port) control(name string, only Kind, req uint, v int32) error {
 	}
 	p.arg = v
 	if err := p.ioctl(req, unsafe.Pointer(&p.arg)); err != nil {
-		if errors.Is(err, syscall.ENOTTY) || errors.Is(err, syscall.ENOSYS) {
+		switch {
+		case errors.Is(err, syscall.EINPROGRESS):
+			// A non-blocking DAHDI_HOOK ring, start or flash: begun, the
+			// driver times it.
+			return nil
+		case errors.Is(err, syscall.ENODATA) && req == abi.Hook:
+			return fmt.Errorf("dahdi: channel %d: %s: no tone zone loaded (loadzone= and defaultzone= in system.conf): %w", p.channel, name, err)
+		case errors.Is(err, syscall.ENOTTY) || errors.Is(err, syscall.ENOSYS):
 			return fmt.Errorf("dahdi: channel %d: %s: %w (%w)", p.channel, name, hal.ErrNotSupported, err)
 		}
 		return fmt.Errorf("dahdi: channel %d: %s: %w", p.channel, name, err)

@@ -101,6 +101,29 @@ func TestControlsOfTheOtherKind(t *testing.T) {
 	}
 }
 
+// Ringing: DAHDI_RING answers EINPROGRESS on a non-blocking channel,
+// which is success; without a tone zone the error says what to fix.
+func TestRing(t *testing.T) {
+	dev := dahditest.New(nil)
+	phone := sim.NewPhone()
+	ch := dev.AddFXS(1, phone)
+	p, err := dahdi.Open(1, dahdi.FXS, dahdi.Options{Kernel: dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.SetRing(true); err != nil || !phone.Ringing() {
+		t.Fatalf("SetRing(true): %v, ringing %v", err, phone.Ringing())
+	}
+	if err := p.SetRing(false); err != nil || phone.Ringing() {
+		t.Fatalf("SetRing(false): %v, ringing %v", err, phone.Ringing())
+	}
+	ch.NoToneZone()
+	if err := p.SetRing(true); err == nil || !strings.Contains(err.Error(), "no tone zone loaded") {
+		t.Fatalf("SetRing without a tone zone: %v", err)
+	}
+}
+
 // An alarm from the driver is counted and the port goes on.
 func TestAlarmKeepsThePortInService(t *testing.T) {
 	dev := dahditest.New(nil)

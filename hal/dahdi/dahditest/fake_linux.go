@@ -123,6 +123,7 @@ type Channel struct {
 	ioErr       syscall.Errno
 	stalled     bool
 	polarity    bool
+	noZone      bool
 	onHookAudio int64 // samples that reached the phone on hook
 }
 
@@ -295,11 +296,15 @@ func (c *Channel) hook(v int32) error {
 	if c.sig&abi.SigFXO != 0 { // we feed a phone
 		switch v {
 		case abi.HookRing, abi.HookStart:
-			if c.rawOff {
-				return syscall.EBUSY // the phone is off hook: no ringing
+			if c.noZone {
+				return syscall.ENODATA // no tone zone: the driver has no ring cadence
+			}
+			if c.rawOff || c.ringing {
+				return syscall.EBUSY // not on hook (txstate): off hook, or ringing already
 			}
 			c.ringing, c.ringStart = true, c.now
 			c.ringer(true)
+			return syscall.EINPROGRESS // the fd is non-blocking: ringing has begun
 		case abi.HookRingOff, abi.HookOnHook:
 			c.ringing = false
 			c.ringer(false)
@@ -321,6 +326,7 @@ func (c *Channel) hook(v int32) error {
 			return syscall.EINVAL
 		}
 		_ = c.line.Flash(FlashTime)
+		return syscall.EINPROGRESS
 	default:
 		return syscall.EINVAL
 	}
@@ -563,6 +569,14 @@ func (c *Channel) Alarm(on bool) {
 	} else {
 		c.queue(abi.EventNoAlarm)
 	}
+}
+
+// NoToneZone makes the channel's span have no tone zone loaded (no
+// loadzone in system.conf): DAHDI_RING fails with ENODATA.
+func (c *Channel) NoToneZone() {
+	c.d.mu.Lock()
+	defer c.d.mu.Unlock()
+	c.noZone = true
 }
 
 // Settings is what the port set on the channel.
