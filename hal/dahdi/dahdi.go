@@ -63,6 +63,10 @@ type Options struct {
 	// with that tail; zero turns it off, leaving echo to the line's
 	// canceller (media/echo).
 	DriverEcho time.Duration
+	// RxFlash, when positive, is the longest on-hook an FXS port takes
+	// as a hook flash (DAHDI's receive flash time, 1.25 s by default): a
+	// longer one is a hang-up, reported when it has lasted that long.
+	RxFlash time.Duration
 	// Stall is how long the port waits for a frame from the card before
 	// it takes itself out of service (default 500 ms).
 	Stall  time.Duration

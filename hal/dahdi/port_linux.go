@@ -39,6 +39,7 @@ type Port struct {
 	ev      int32 // passing them through Kernel allocates nothing
 	wbuf    [2 * hal.FrameSamples]byte
 	rbuf    [2 * hal.FrameSamples]byte
+	prm     abi.Params
 	stats   Stats
 }
 
@@ -110,6 +111,12 @@ func (p *Port) setup(want Kind, opts Options) error {
 	}
 	p.kind = kind
 	p.offHook = kind == FXS && prm.Rxisoffhook != 0
+	if opts.RxFlash > 0 {
+		prm.Rxflashtime = int32(opts.RxFlash / time.Millisecond)
+		if err := p.ioctl(abi.SetParams, unsafe.Pointer(&prm)); err != nil {
+			return fmt.Errorf("dahdi: channel %d: DAHDI_SET_PARAMS: %w", p.channel, err)
+		}
+	}
 	bi := abi.BufferInfo{TxBufPolicy: abi.PolicyImmediate, RxBufPolicy: abi.PolicyImmediate, NumBufs: 4, BufSize: hal.FrameSamples}
 	if err := p.ioctl(abi.SetBufInfo, unsafe.Pointer(&bi)); err != nil {
 		return fmt.Errorf("dahdi: channel %d: DAHDI_SET_BUFINFO: %w", p.channel, err)
@@ -495,9 +502,34 @@ func (p *Port) SetHook(offHook bool) error {
 	return nil
 }
 
-// Flash implements hal.FXOPort (DAHDI_HOOK flash). The driver times the
-// flash by the channel's flash time (system.conf), not d.
-func (p *Port) Flash(d time.Duration) error { return p.control("flash", FXO, abi.Hook, abi.HookFlash) }
+// Flash implements hal.FXOPort: the channel's flash time is set to d
+// (DAHDI_SET_PARAMS; d <= 0 keeps it), then DAHDI_HOOK flash, which the
+// driver times.
+func (p *Port) Flash(d time.Duration) error {
+	if d > 0 && p.Kind() == FXO {
+		if err := p.setFlashTime(d); err != nil {
+			return err
+		}
+	}
+	return p.control("flash", FXO, abi.Hook, abi.HookFlash)
+}
+
+func (p *Port) setFlashTime(d time.Duration) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.failed != nil {
+		return nil // control says why
+	}
+	p.prm = abi.Params{}
+	if err := p.ioctl(abi.GetParams, unsafe.Pointer(&p.prm)); err != nil {
+		return fmt.Errorf("dahdi: channel %d: flash: DAHDI_GET_PARAMS: %w", p.channel, err)
+	}
+	p.prm.Flashtime = int32(d / time.Millisecond)
+	if err := p.ioctl(abi.SetParams, unsafe.Pointer(&p.prm)); err != nil {
+		return fmt.Errorf("dahdi: channel %d: flash: DAHDI_SET_PARAMS: %w", p.channel, err)
+	}
+	return nil
+}
 
 // Close implements hal.FXSPort and hal.FXOPort: it releases the channel.
 // It is idempotent.

@@ -124,6 +124,65 @@ func TestRing(t *testing.T) {
 	}
 }
 
+// RxFlash sets DAHDI's receive flash time: the hang-up is reported that
+// long after the phone went on hook.
+func TestRxFlash(t *testing.T) {
+	hangUp := func(opts dahdi.Options) (after700ms, after1300ms bool) {
+		dev := dahditest.New(nil)
+		phone := sim.NewPhone()
+		dev.AddFXS(1, phone)
+		opts.Kernel = dev
+		p, err := dahdi.Open(1, dahdi.FXS, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		out, in := make([]int16, 80), make([]int16, 80)
+		frames := func(n int) {
+			for range n {
+				if _, err := p.Exchange(out, in, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		phone.PickUp()
+		frames(10)
+		phone.HangUp()
+		frames(71)
+		after700ms = p.OffHook()
+		frames(60)
+		return after700ms, p.OffHook()
+	}
+	if a, b := hangUp(dahdi.Options{}); !a || b {
+		t.Errorf("default: off hook %v after 700 ms, %v after 1300 ms; want true, false", a, b)
+	}
+	if a, b := hangUp(dahdi.Options{RxFlash: 600 * time.Millisecond}); a || b {
+		t.Errorf("RxFlash 600 ms: off hook %v after 700 ms, %v after 1300 ms; want false, false", a, b)
+	}
+}
+
+// An FXO port flashes for the time asked.
+func TestFXOFlash(t *testing.T) {
+	dev := dahditest.New(nil)
+	line := sim.NewLine()
+	dev.AddFXO(1, line)
+	p, err := dahdi.Open(1, dahdi.FXO, dahdi.Options{Kernel: dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.SetHook(true); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flash(300 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	hc := line.HookChanges()
+	if len(hc) != 3 || hc[1].On || !hc[2].On || hc[2].At-hc[1].At != 300*time.Millisecond {
+		t.Fatalf("hook changes %v, want a 300 ms flash", hc)
+	}
+}
+
 // An alarm from the driver is counted and the port goes on.
 func TestAlarmKeepsThePortInService(t *testing.T) {
 	dev := dahditest.New(nil)

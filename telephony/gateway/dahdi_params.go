@@ -127,14 +127,20 @@ func DAHDIChannels(c provisioning.Config, nports int, procDir string) ([]DAHDICh
 
 // DAHDIPorts opens a DAHDI channel for each port of numbers (as
 // PortNumbers gives them), FXS or FXO as the channel's signalling says,
-// with the driver's echo canceller as DAHDIDriverEchoTail says (unless
-// opts sets it).
+// with the driver's echo canceller as DAHDIDriverEchoTail says and its
+// receive flash time (the longest hook flash) as FlashHookPeriod says,
+// unless opts sets them.
 // close closes them all (after the gateway built on them is closed). An
 // error names the port and the channel; nothing stays open then.
 func DAHDIPorts(c provisioning.Config, numbers []string, opts dahdi.Options, procDir string) (ports []Port, close func(), err error) {
 	chans, err := DAHDIChannels(c, len(numbers), procDir)
 	if err != nil {
 		return nil, nil, err
+	}
+	if opts.RxFlash == 0 {
+		// DAHDI reports a hang-up once the on-hook outlasts the longest
+		// hook flash.
+		opts.RxFlash = time.Duration(c.Int(ParamFlashHookPeriod)) * time.Millisecond
 	}
 	if opts.DriverEcho == 0 {
 		opts.DriverEcho = time.Duration(c.Int(ParamDAHDIDriverEchoTail)) * time.Millisecond

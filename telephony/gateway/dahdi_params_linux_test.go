@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/potsgate/potsgate/hal/dahdi"
 	"github.com/potsgate/potsgate/hal/dahdi/dahditest"
@@ -64,6 +65,9 @@ func TestDAHDIPorts(t *testing.T) {
 	defer closePorts()
 	if taps := dev.Channel(3).Settings().EchoTaps; taps != 512 {
 		t.Fatalf("driver echo canceller taps %d, want 512 for 64 ms", taps)
+	}
+	if rx := dev.Channel(1).Settings().RxFlash; rx != 700*time.Millisecond {
+		t.Fatalf("receive flash time %v, want FlashHookPeriod's 700 ms", rx)
 	}
 }
 

@@ -14,7 +14,8 @@
 //     (Unpaced for simulated time, RealTime for 8 kHz), poll with POLLIN
 //     and POLLPRI, and ELAST from read and write while an event waits.
 //   - The DAHDI core's hook machine on FXO-signalled channels: off-hook
-//     at once, on-hook only after the receive flash time (1250 ms), a
+//     at once, on-hook only after the receive flash time (1250 ms, or
+//     what DAHDI_SET_PARAMS sets), a
 //     shorter break as a wink/flash event, 15 to 200 ms breaks counted as
 //     pulses and reported as a pulse digit 250 ms after the last one.
 //   - Ringing with the driver's cadence (2 s on, 4 s off) from DAHDI_RING

@@ -51,13 +51,13 @@ func (c *RealTime) Wait(n int64, timeout time.Duration) bool {
 
 // Timing of the DAHDI core (include/dahdi/kernel.h).
 const (
-	RxFlashTime  = 1250 * time.Millisecond // an on-hook longer than this is a hang-up
+	RxFlashTime  = 1250 * time.Millisecond // default: an on-hook longer than this is a hang-up
 	MinPulse     = 15 * time.Millisecond
 	MaxPulse     = 200 * time.Millisecond
 	PulseTimeout = MaxPulse + 50*time.Millisecond
 	RingOn       = 2 * time.Second // the default zone's ring cadence
 	RingOff      = 4 * time.Second
-	FlashTime    = 750 * time.Millisecond // DAHDI_FLASH on an FXS-signalled channel
+	FlashTime    = 750 * time.Millisecond // default length of DAHDI_FLASH on an FXS-signalled channel
 )
 
 const numBufs = 4 // the most frames written ahead
@@ -124,7 +124,9 @@ type Channel struct {
 	stalled     bool
 	polarity    bool
 	noZone      bool
-	onHookAudio int64 // samples that reached the phone on hook
+	flash       time.Duration // DAHDI_FLASH's length (flashtime)
+	rxFlash     time.Duration // the longest on-hook that is not a hang-up (rxflashtime)
+	onHookAudio int64         // samples that reached the phone on hook
 }
 
 // AddFXS adds channel no as an FXS port (FXOKS signalling) with phone
@@ -147,6 +149,7 @@ func (d *Device) add(c *Channel) *Channel {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c.d, c.onAt, c.pulseAt = d, -1, -1
+	c.flash, c.rxFlash = FlashTime, RxFlashTime
 	d.chans[c.no] = c
 	return c
 }
@@ -240,11 +243,17 @@ func (d *Device) Ioctl(fd int, req uint, arg unsafe.Pointer) error {
 	case abi.GetParams:
 		p := (*abi.Params)(arg)
 		*p = abi.Params{Channo: int32(c.no), Spanno: 1, Chanpos: int32(c.no), Sigtype: c.sig, Sigcap: abi.SigFXOKS | abi.SigFXSKS,
-			Flashtime: int32(FlashTime / time.Millisecond), Rxflashtime: int32(RxFlashTime / time.Millisecond)}
+			Flashtime: int32(c.flash / time.Millisecond), Rxflashtime: int32(c.rxFlash / time.Millisecond)}
 		copy(p.Name[:], "FAKE/0/"+strconv.Itoa(c.no-1))
 		if fxoSig && c.rawOff {
 			p.Rxisoffhook = 1
 		}
+	case abi.SetParams: // the timings; sigtype is not changed
+		p := (*abi.Params)(arg)
+		if p.Flashtime < 0 || p.Rxflashtime < 0 {
+			return syscall.EINVAL
+		}
+		c.flash, c.rxFlash = time.Duration(p.Flashtime)*time.Millisecond, time.Duration(p.Rxflashtime)*time.Millisecond
 	case abi.SetBufInfo:
 		b := (*abi.BufferInfo)(arg)
 		if b.BufSize < 16 || b.BufSize > 8192 || b.NumBufs < 1 || b.NumBufs > 32 {
@@ -325,7 +334,7 @@ func (c *Channel) hook(v int32) error {
 		if !c.seized {
 			return syscall.EINVAL
 		}
-		_ = c.line.Flash(FlashTime)
+		_ = c.line.Flash(c.flash)
 		return syscall.EINPROGRESS
 	default:
 		return syscall.EINVAL
@@ -518,7 +527,7 @@ func (c *Channel) hookChange(off bool, at int64) {
 }
 
 func (c *Channel) timers(now int64) {
-	if c.onAt >= 0 && now-c.onAt >= samples(RxFlashTime) {
+	if c.onAt >= 0 && now-c.onAt >= samples(c.rxFlash) {
 		c.onAt, c.gotgs = -1, false
 		c.queue(abi.EventOnHook)
 	}
@@ -587,13 +596,14 @@ type Settings struct {
 	NumBufs   int
 	EchoTaps  int // the driver's echo canceller tail in taps (8 per ms); 0 = off
 	Polarity  bool
+	RxFlash   time.Duration // the receive flash time (DAHDI_SET_PARAMS)
 }
 
 // Settings returns the channel's settings.
 func (c *Channel) Settings() Settings {
 	c.d.mu.Lock()
 	defer c.d.mu.Unlock()
-	return Settings{Open: c.open, Linear: c.linear, Blocksize: int(c.block), NumBufs: int(c.numBufs), EchoTaps: int(c.echoTaps), Polarity: c.polarity}
+	return Settings{Open: c.open, Linear: c.linear, Blocksize: int(c.block), NumBufs: int(c.numBufs), EchoTaps: int(c.echoTaps), Polarity: c.polarity, RxFlash: c.rxFlash}
 }
 
 // OnHookAudio is how much audio reached the phone while it was on hook
