@@ -11,7 +11,12 @@
 // set to 16-bit linear audio in 80-sample (10 ms) blocks. Each
 // [Port.Exchange] writes one block, waits in poll for the card's next one
 // (the card's 8 kHz clock paces the line, as the ticker paces simulated
-// ports) and reads it, with the events DAHDI_GETEVENT reports.
+// ports) and reads it, with the events DAHDI_GETEVENT reports. poll wakes
+// for audio (POLLIN) and for a pending event (POLLPRI), what DAHDI_IOMUX
+// would report, in one wait; read and write answer ELAST while an event
+// waits, and the port reads the events first. The frame loop allocates
+// nothing and makes three system calls (write, poll, read) when no event
+// is pending.
 //
 // # Signalling
 //
