@@ -73,6 +73,9 @@ func (p *port) deliver(ev line.Event) {
 
 // idle reports whether the port can take a call.
 func (p *port) idle() bool {
+	if p.failed.Load() {
+		return false // its line no longer runs
+	}
 	p.mu.Lock()
 	busy := p.call != nil || p.peer != nil || p.conf.held != nil
 	p.mu.Unlock()

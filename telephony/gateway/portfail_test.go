@@ -53,3 +53,29 @@ func TestPortFailureRaisesAnAlarm(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// Another port calling the failed one gets a busy, not a ring that never
+// ends.
+func TestCallToAFailedPortIsBusy(t *testing.T) {
+	a := sim.NewPhone()
+	g := newTestGateway(t, noMedia{}, a, sim.NewPhone())
+	t.Cleanup(func() { g.Close() })
+	g.portFailed(g.ports[1], errCardGone)
+	a.PickUp()
+	a.Wait(300 * time.Millisecond)
+	a.DialDTMF("102#")
+	// Step until the busy arrives: it comes from the gateway's goroutines.
+	deadline := time.Now().Add(10 * time.Second)
+	for g.ports[0].fxs.State().String() != "disconnected" {
+		if time.Now().After(deadline) {
+			t.Fatalf("caller's state %v, want disconnected (busy)", g.ports[0].fxs.State())
+		}
+		if err := g.ports[0].step(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+	if a, _ := g.Alarms(); len(a) != 1 || a[0].Kind != AlarmPortFailed || a[0].Source != "port 2" {
+		t.Fatalf("alarms %+v", a)
+	}
+}
