@@ -12,6 +12,7 @@ require (
 	github.com/pion/rtp v1.10.6
 	github.com/prometheus/client_golang v1.23.2
 	github.com/zaf/g711 v1.4.0
+	golang.org/x/sys v0.35.0
 )
 
 require (
@@ -30,6 +31,5 @@ require (
 	github.com/prometheus/procfs v0.16.1 // indirect
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
 	golang.org/x/sync v0.16.0 // indirect
-	golang.org/x/sys v0.35.0 // indirect
 	google.golang.org/protobuf v1.36.8 // indirect
 )

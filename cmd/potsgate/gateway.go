@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/potsgate/potsgate/hal/dahdi"
 	"github.com/potsgate/potsgate/hal/sim"
 	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/provisioning"
@@ -42,6 +43,7 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	stateDir := fs.String("state", "", "state directory for Automatic Update (default: none kept)")
 	country := fs.String("tones", "us", "call progress tone set: us, gb, de, fr, il")
 	debug := fs.Bool("debug", false, "debug logging")
+	halName := fs.String("hal", "sim", "analog ports: sim (simulated phones) or dahdi (a DAHDI card on Linux; DAHDIChannelMap in the ini, or /proc/dahdi)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -52,7 +54,11 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug}, log, nil); err != nil {
+	if *halName != halSim && *halName != halDAHDI {
+		fmt.Fprintf(stderr, "potsgate: -hal %q: sim or dahdi\n", *halName)
+		return 2
+	}
+	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug, hal: *halName}, log, nil); err != nil {
 		log.Error("potsgate stopped", "error", err)
 		return 1
 	}
@@ -64,7 +70,19 @@ type gatewayFlags struct {
 	// level is the log level GWDebugLevel sets, unless debug forces debug.
 	level *slog.LevelVar
 	debug bool
+	// hal is where the ports are: halSim (default) or halDAHDI.
+	hal string
+	// dahdi opens the DAHDI channels (tests give it a fake card);
+	// dahdiProc is where their list is (default /proc/dahdi).
+	dahdi     dahdi.Options
+	dahdiProc string
 }
+
+// The -hal values.
+const (
+	halSim   = "sim"
+	halDAHDI = "dahdi"
+)
 
 // running is what runGateway reports once the gateway is up, for tests.
 type running struct {
@@ -320,6 +338,19 @@ func (b *builder) check(cfg provisioning.Config) error {
 	for i, n := range numbers {
 		ports[i] = gateway.Port{Number: n, FXS: sim.NewPhone()}
 	}
+	if b.f.hal == halDAHDI {
+		// The channels are not opened (the running gateway holds them):
+		// the map is checked against the ports and /proc/dahdi.
+		chans, err := gateway.DAHDIChannels(cfg, len(numbers), b.f.dahdiProc)
+		if err != nil {
+			return err
+		}
+		for i, ch := range chans {
+			if ch.Kind == dahdi.FXO {
+				ports[i] = gateway.Port{Number: numbers[i], FXO: sim.NewLine()}
+			}
+		}
+	}
 	if err := gateway.CheckConfig(cfg, ports); err != nil {
 		return err
 	}
@@ -353,10 +384,10 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// The reference binary has no analog hardware: every port is a
-	// simulated phone that answers after two rings and echoes what it
-	// hears.
-	for len(b.phones) < len(numbers) {
+	// Without -hal dahdi the reference binary has no analog hardware:
+	// every port is a simulated phone that answers after two rings and
+	// echoes what it hears.
+	for b.f.hal != halDAHDI && len(b.phones) < len(numbers) {
 		ph := sim.NewPhone()
 		ph.AutoAnswer(2)
 		ph.Echo(true)
@@ -367,8 +398,10 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 		b.phones = append(b.phones, ph)
 	}
 	var ports []gateway.Port
-	for i, n := range numbers {
-		ports = append(ports, gateway.Port{Number: n, FXS: b.phones[i]})
+	if b.f.hal != halDAHDI {
+		for i, n := range numbers {
+			ports = append(ports, gateway.Port{Number: n, FXS: b.phones[i]})
+		}
 	}
 	sipCfg, err := gateway.SIPConfig(cfg, gateway.ProductName+"/"+gateway.Version())
 	if err != nil {
@@ -385,6 +418,20 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 			inst.close() // what was opened before the failure (rt is nil by then)
 		}
 	}()
+	if b.f.hal == halDAHDI {
+		// Each gateway opens the channels and closes them after itself
+		// (closers run last to first): a restart opens them again.
+		opts := b.f.dahdi
+		if opts.Logger == nil {
+			opts.Logger = b.log.With("component", "dahdi")
+		}
+		var closePorts func()
+		if ports, closePorts, err = gateway.DAHDIPorts(cfg, numbers, opts, b.f.dahdiProc); err != nil {
+			return nil, err
+		}
+		inst.closers = append(inst.closers, closePorts)
+		b.log.Info("DAHDI ports open", "ports", len(ports))
+	}
 	var onCDR func(gateway.CDR)
 	if addr := gateway.SyslogCDRAddr(cfg); addr != "" {
 		send, closeSyslog, err := gateway.SyslogCDR(addr)
@@ -407,8 +454,9 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 	}
 	agent, host := b.agent, b.host
 	g, err := gateway.New(gateway.Options{
-		OnCDR:  onCDR,
-		Config: cfg, Ports: ports, Tones: tones, SIP: sipCfg, Media: media, Paced: true, Logger: log,
+		OnCDR: onCDR,
+		// DAHDI ports are paced by the card; simulated ones by a ticker.
+		Config: cfg, Ports: ports, Tones: tones, SIP: sipCfg, Media: media, Paced: b.f.hal != halDAHDI, Logger: log,
 		SAS: gateway.SASConfig(cfg),
 		OnAlarm: func(al gateway.Alarm, raised bool) {
 			a := agent.Load()

@@ -3,7 +3,8 @@
 // With no arguments it runs an embedded default: simulated FXS ports, SIP on
 // loopback, nothing to install. Sub-commands:
 //
-//	potsgate [-config FILE]                  run the gateway
+//	potsgate [-config FILE] [-hal sim|dahdi] run the gateway (-hal dahdi: on a
+//	                                         DAHDI card, see docs/hardware.md)
 //	potsgate ini check FILE...               validate ini files
 //	potsgate update -config FILE -state DIR  run one Automatic Update cycle
 package main

@@ -12,6 +12,10 @@ const (
 	AlarmRegistrationFailed AlarmKind = iota + 1
 	AlarmProxyLost
 	AlarmConfigurationError
+	// AlarmPortFailed: a port's hardware failed (a read or write error, a
+	// card removed); the port is out of service until the gateway is
+	// built again.
+	AlarmPortFailed
 )
 
 // Alarm is a condition the gateway raises and later clears.

@@ -316,8 +316,8 @@ func (g *Gateway) Run(ctx context.Context) error {
 			g.wg.Add(1)
 			go func() {
 				defer g.wg.Done()
-				if err := p.run(g.ctx); err != nil && !errors.Is(err, context.Canceled) {
-					g.log.Error("line stopped", "port", p.index, "error", err)
+				if err := p.run(g.ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, line.ErrLineClosed) {
+					g.portFailed(p, err)
 				}
 			}()
 		}

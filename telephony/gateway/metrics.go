@@ -178,7 +178,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	raised := g.alarms.nextID
 	g.alarms.mu.Unlock()
-	for _, k := range []AlarmKind{AlarmRegistrationFailed, AlarmProxyLost, AlarmConfigurationError} {
+	for _, k := range []AlarmKind{AlarmRegistrationFailed, AlarmProxyLost, AlarmConfigurationError, AlarmPortFailed} {
 		gauge(descAlarms, float64(kinds[k]), k.metricName())
 	}
 	counter(descAlarmsRaised, float64(raised))
@@ -228,6 +228,8 @@ func (k AlarmKind) metricName() string {
 		return "proxy_lost"
 	case AlarmConfigurationError:
 		return "configuration_error"
+	case AlarmPortFailed:
+		return "port_failed"
 	}
 	return "other"
 }

@@ -63,7 +63,7 @@ func (g *Gateway) registrationFailed(p *port) bool {
 
 // outOfService reports whether the port takes no calls now.
 func (p *port) outOfService() bool {
-	return p.g.config().Bool(ParamOOSOnRegistrationFail) && p.g.registrationFailed(p)
+	return p.failed.Load() || p.g.config().Bool(ParamOOSOnRegistrationFail) && p.g.registrationFailed(p)
 }
 
 // applyOOS tells each FXS line whether it is out of service, and with

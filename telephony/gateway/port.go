@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/potsgate/potsgate/hal"
@@ -36,6 +37,8 @@ type port struct {
 	conf      confState
 	leaving   []leavingCall
 	mix       mixer // the line goroutine's only
+	// failed: the port's hardware failed and its line stopped.
+	failed atomic.Bool
 }
 
 func (p *port) step() error {
@@ -70,6 +73,9 @@ func (p *port) deliver(ev line.Event) {
 
 // idle reports whether the port can take a call.
 func (p *port) idle() bool {
+	if p.failed.Load() {
+		return false // its line no longer runs
+	}
 	p.mu.Lock()
 	busy := p.call != nil || p.peer != nil || p.conf.held != nil
 	p.mu.Unlock()
