@@ -14,9 +14,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 )
+
+// TB is what the helpers need of a test: testing.TB has it.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
 
 // CA is a certificate authority: a root, or an intermediate made by
 // [CA.Intermediate].
@@ -57,7 +62,7 @@ type Leaf struct {
 }
 
 // NewCA makes a self-signed root CA.
-func NewCA(tb testing.TB, name string) *CA {
+func NewCA(tb TB, name string) *CA {
 	tb.Helper()
 	key := newKey(tb)
 	tmpl := &x509.Certificate{
@@ -74,7 +79,7 @@ func NewCA(tb testing.TB, name string) *CA {
 }
 
 // Intermediate makes a CA signed by ca.
-func (ca *CA) Intermediate(tb testing.TB, name string) *CA {
+func (ca *CA) Intermediate(tb TB, name string) *CA {
 	tb.Helper()
 	key := newKey(tb)
 	tmpl := &x509.Certificate{
@@ -93,7 +98,7 @@ func (ca *CA) Intermediate(tb testing.TB, name string) *CA {
 }
 
 // Issue makes a certificate signed by ca.
-func (ca *CA) Issue(tb testing.TB, o Options) *Leaf {
+func (ca *CA) Issue(tb TB, o Options) *Leaf {
 	tb.Helper()
 	if o.CommonName == "" {
 		o.CommonName = "localhost"
@@ -156,7 +161,7 @@ func Bundle(cas ...*CA) []byte {
 }
 
 // WriteFile writes data to name in dir with mode 0600 and returns its path.
-func WriteFile(tb testing.TB, dir, name string, data []byte) string {
+func WriteFile(tb TB, dir, name string, data []byte) string {
 	tb.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, data, 0o600); err != nil {
@@ -165,7 +170,7 @@ func WriteFile(tb testing.TB, dir, name string, data []byte) string {
 	return p
 }
 
-func newKey(tb testing.TB) *ecdsa.PrivateKey {
+func newKey(tb TB) *ecdsa.PrivateKey {
 	tb.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -174,7 +179,7 @@ func newKey(tb testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
-func serial(tb testing.TB) *big.Int {
+func serial(tb TB) *big.Int {
 	tb.Helper()
 	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	if err != nil {
@@ -183,7 +188,7 @@ func serial(tb testing.TB) *big.Int {
 	return n.Add(n, big.NewInt(1))
 }
 
-func create(tb testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) (*x509.Certificate, []byte) {
+func create(tb TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) (*x509.Certificate, []byte) {
 	tb.Helper()
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
 	if err != nil {

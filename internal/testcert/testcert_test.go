@@ -37,9 +37,15 @@ func TestChainVerifies(t *testing.T) {
 }
 
 func ExampleCA_Issue() {
-	t := &testing.T{} // in a test, the test's own t
+	var t panicTB // in a test, the test's own t
 	ca := testcert.NewCA(t, "test root")
 	leaf := ca.Issue(t, testcert.Options{CommonName: "gw", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
 	fmt.Println(leaf.Cert.Subject.CommonName, leaf.Cert.IPAddresses, leaf.Cert.Issuer.CommonName)
 	// Output: gw [127.0.0.1] test root
 }
+
+// panicTB stands in for a test in examples.
+type panicTB struct{}
+
+func (panicTB) Helper()                        {}
+func (panicTB) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
