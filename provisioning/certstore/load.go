@@ -93,6 +93,7 @@ type Set struct {
 	rootCerts []*x509.Certificate
 	cert      *tls.Certificate
 	loaded    time.Time
+	files     Files
 }
 
 // Certificate is the device certificate with its chain and key; nil when
@@ -139,7 +140,7 @@ func (s *Set) Info() Info {
 // certificate and key, or both; a certificate without its key, or a key
 // without its certificate, is an error.
 func Load(f Files, now time.Time) (*Set, error) {
-	s := &Set{loaded: now}
+	s := &Set{loaded: now, files: f}
 	if len(f.Roots.PEM) > 0 {
 		certs, err := parseCerts(f.Roots, "root certificate")
 		if err != nil {
@@ -352,3 +353,7 @@ func parseKey(f File) (crypto.Signer, error) {
 	}
 	return nil, fe(fmt.Errorf("%w: key type %T is not usable for TLS", ErrBadPEM, key))
 }
+
+// Files are the files the set was made from, for a new set that replaces
+// some of them (Automatic Update downloads only what changed).
+func (s *Set) Files() Files { return s.files }
