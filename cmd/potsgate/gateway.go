@@ -25,6 +25,7 @@ import (
 	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/provisioning/autoupdate"
+	"github.com/potsgate/potsgate/provisioning/certstore"
 	"github.com/potsgate/potsgate/provisioning/ini"
 	"github.com/potsgate/potsgate/snmp"
 	"github.com/potsgate/potsgate/telephony/gateway"
@@ -39,6 +40,10 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "ini file (default: the embedded default, see cmd/potsgate/default.ini)")
 	httpAddr := fs.String("http", "127.0.0.1:8080", "address of the status and management pages (empty = none)")
+	httpsAddr := fs.String("https", "", "address of the HTTPS pages (default: the -http address with HTTPSPort, once a certificate is installed or HTTPSOnly = 1)")
+	tlsCert := fs.String("tls-cert", "", "PEM file of the device certificate and its chain (default: the one Automatic Update installed from TLSCertFileUrl)")
+	tlsKey := fs.String("tls-key", "", "PEM file of the device certificate's private key (with -tls-cert)")
+	tlsCA := fs.String("tls-ca", "", "PEM file of trusted root certificates (default: TLSRootFileUrl's)")
 	stateDir := fs.String("state", "", "state directory for Automatic Update (default: none kept)")
 	country := fs.String("tones", "us", "call progress tone set: us, gb, de, fr, il")
 	debug := fs.Bool("debug", false, "debug logging")
@@ -52,7 +57,8 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug}, log, nil); err != nil {
+	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug,
+		https: *httpsAddr, tlsCert: *tlsCert, tlsKey: *tlsKey, tlsRoots: *tlsCA}, log, nil); err != nil {
 		log.Error("potsgate stopped", "error", err)
 		return 1
 	}
@@ -61,6 +67,8 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 
 type gatewayFlags struct {
 	config, http, state, tones string
+	// https is -https; tlsRoots, tlsCert, tlsKey the -tls-* files.
+	https, tlsRoots, tlsCert, tlsKey string
 	// level is the log level GWDebugLevel sets, unless debug forces debug.
 	level *slog.LevelVar
 	debug bool
@@ -68,8 +76,12 @@ type gatewayFlags struct {
 
 // running is what runGateway reports once the gateway is up, for tests.
 type running struct {
-	SIP    string
-	HTTP   string
+	SIP  string
+	HTTP string
+	// HTTPS returns the HTTPS pages' address ("" when not served).
+	HTTPS func() string
+	// TLS is the store of the device certificate.
+	TLS    *certstore.Store
 	Phones []*sim.Phone
 	// Update runs an Automatic Update cycle now.
 	Update func(context.Context) error
@@ -135,12 +147,32 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	if f.level == nil {
 		f.level = new(slog.LevelVar)
 	}
-	host := &configHost{cfg: cfg, factory: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1), log: log}
+	certs := certstore.New(certstore.Options{Logger: log.With("component", "tls")})
+	host := &configHost{cfg: cfg, factory: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1), log: log, tls: certs}
+	tlsWarning, err := loadTLS(certs, f, host.DirStore)
+	if err != nil {
+		return fmt.Errorf("TLS files: %w", err)
+	}
+	if tlsWarning != nil {
+		log.Warn("installed TLS files refused: no device certificate", "error", tlsWarning)
+	}
 	metrics := gateway.NewMetrics(host.gw.Load)
-	host.web = gateway.NewAdminHandler(host.gw.Load, host, gateway.AdminOptions{Logger: log.With("component", "web"), Metrics: metrics})
+	web := &webServers{store: certs, httpsFlag: f.https, log: log.With("component", "web"),
+		auth: func() certstore.ClientAuth { return gateway.HTTPSClientAuth(host.Config()) }}
+	host.web = gateway.HTTPSPolicy(gateway.NewAdminHandler(host.gw.Load, host, gateway.AdminOptions{Logger: log.With("component", "web"), Metrics: metrics}),
+		host.Config, web.httpsPort)
+	web.pages = host.web
 	host.onChange = func(c provisioning.Config) {
 		if !f.debug {
 			f.level.Set(gateway.LogLevel(c))
+		}
+		if err := web.reconcile(c); err != nil {
+			log.Error("HTTPS pages", "error", err)
+		}
+	}
+	host.onTLS = func() {
+		if err := web.reconcile(host.Config()); err != nil {
+			log.Error("HTTPS pages", "error", err)
 		}
 	}
 	if f.state != "" {
@@ -169,10 +201,11 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 			if g := host.gw.Load(); g != nil {
 				for _, fr := range r.Files {
 					var invalid *provisioning.ApplyError
+					var badTLS *certstore.FileError
 					switch {
 					case fr.Outcome == autoupdate.Applied:
 						g.ConfigurationResult(fr.Kind.String(), nil)
-					case errors.As(fr.Err, &invalid), errors.Is(fr.Err, errWouldNotStart):
+					case errors.As(fr.Err, &invalid), errors.Is(fr.Err, errWouldNotStart), errors.As(fr.Err, &badTLS):
 						g.ConfigurationResult(fr.Kind.String(), fr.Err)
 					}
 				}
@@ -194,7 +227,6 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		return err
 	}
 	host.updater = updater
-	host.onChange(host.Config())
 
 	// The status pages outlive restarts: they show whichever gateway runs.
 	var wg sync.WaitGroup
@@ -208,6 +240,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 			return fmt.Errorf("status endpoint: %w", err)
 		}
 		httpAddr = ln.Addr().String()
+		web.httpHost, _, _ = net.SplitHostPort(httpAddr)
 		srv := &http.Server{Handler: host, ReadHeaderTimeout: 5 * time.Second}
 		wg.Add(1)
 		go func() {
@@ -216,12 +249,20 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		}()
 		defer srv.Close()
 	}
+	if err := web.reconcile(host.Config()); err != nil {
+		return err
+	}
+	defer web.close()
+	host.onChange(host.Config())
 
 	b := &builder{f: f, log: log, host: host, agent: &agent, store: store}
 	host.check = b.check
 	rt, err := b.build(cfg)
 	if err != nil {
 		return err
+	}
+	if tlsWarning != nil {
+		rt.g.ConfigurationResult("tls", tlsWarning)
 	}
 	wg.Add(1)
 	go func() {
@@ -231,10 +272,10 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		}
 	}()
 	if up != nil {
-		up(running{SIP: rt.g.SIPAddr(), HTTP: httpAddr, Phones: b.phones, Update: func(ctx context.Context) error { return updater.Trigger(ctx, "test") },
+		up(running{SIP: rt.g.SIPAddr(), HTTP: httpAddr, HTTPS: web.httpsAddr, TLS: certs, Phones: b.phones, Update: func(ctx context.Context) error { return updater.Trigger(ctx, "test") },
 			Restarts: func() int64 { return b.restarts.Load() }})
 	}
-	log.Info("potsgate ready", "sip", rt.g.SIPAddr(), "status", httpAddr, "ports", rt.numbers)
+	log.Info("potsgate ready", "sip", rt.g.SIPAddr(), "status", httpAddr, "https", web.httpsAddr(), "ports", rt.numbers)
 	for {
 		reason, err := rt.run(runCtx, host.restart)
 		if reason == "" {
@@ -562,6 +603,9 @@ type configHost struct {
 	// check finds what would stop the gateway from starting on a
 	// configuration (set once the builder exists).
 	check func(provisioning.Config) error
+	// tls holds the device certificate; onTLS hears a new one installed.
+	tls   *certstore.Store
+	onTLS func()
 	autoupdate.DirStore
 }
 
