@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	_ "embed"
 	"errors"
 	"flag"
@@ -194,6 +196,12 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	updater, err := autoupdate.New(autoupdate.Options{
 		Registry: reg, Host: host, StateDir: store, Logger: log.With("component", "autoupdate"),
 		Identity: autoupdate.Identity{Model: gateway.ProductName, Version: gateway.Version(), MAC: firstMAC()},
+		InstalledTLS: func() (*x509.CertPool, *tls.Certificate) {
+			if set := certs.Current(); set != nil {
+				return set.Roots(), set.Certificate()
+			}
+			return nil, nil
+		},
 		Observer: autoupdate.ObserverFunc(func(r autoupdate.Report) {
 			for _, fr := range r.Files {
 				metrics.UpdateResult(fr)

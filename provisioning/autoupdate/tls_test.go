@@ -2,12 +2,15 @@ package autoupdate
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/potsgate/potsgate/internal/testcert"
 	"github.com/potsgate/potsgate/provisioning/certstore"
@@ -102,5 +105,34 @@ func TestTLSFilesInstalledAsASet(t *testing.T) {
 	rep = f.cycle(t)
 	if fmt.Sprint(outcomes(rep)) != fmt.Sprint([]Outcome{Unchanged, Unchanged, Unchanged}) || host.store.Generation() != 2 {
 		t.Fatalf("nothing new: %v, generation %d", rep.Files, host.store.Generation())
+	}
+}
+
+// TestLighttpdInstalledTLSAuthenticatesNextCycle: the roots and device
+// certificate a cycle installs (from lighttpd over plain HTTP) verify the
+// provisioning server and authenticate the device to it at the next
+// cycle, against a real lighttpd that demands a client certificate.
+func TestLighttpdInstalledTLSAuthenticatesNextCycle(t *testing.T) {
+	srv := startLighttpd(t)
+	srv.put(t, "gw.ini", goodIni, time.Now().Add(-time.Hour))
+	srv.put(t, "ca.pem", string(srv.pki.caPEM), time.Now().Add(-time.Hour))
+	srv.put(t, "device.pem", string(srv.pki.clientPEM), time.Now().Add(-time.Hour))
+	ini := fmt.Sprintf("IniFileURL = '%s/gw.ini'\nTLSRootFileUrl = '%s/ca.pem'\nTLSCertFileUrl = '%s/device.pem'\n", srv.mtls, srv.http, srv.http)
+	store := certstore.New(certstore.Options{})
+	f := newFixture(t, ini, Options{InstalledTLS: func() (*x509.CertPool, *tls.Certificate) {
+		if set := store.Current(); set != nil {
+			return set.Roots(), set.Certificate()
+		}
+		return nil, nil
+	}})
+	f.u.opts.Host = &tlsHost{recordingHost: f.host, store: store}
+	rep := f.cycle(t)
+	if len(rep.Files) != 3 || rep.Files[0].Outcome != Failed || rep.Files[1].Outcome != Applied || rep.Files[2].Outcome != Applied {
+		t.Fatalf("first cycle: %+v", rep.Files)
+	}
+	rep = f.cycle(t)
+	wantOutcome(t, rep.Files[0], Applied)
+	if f.host.Config().Int("RegistrationTime") != 120 {
+		t.Fatal("the ini from the mutual-TLS server was not applied")
 	}
 }

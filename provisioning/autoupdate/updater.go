@@ -127,6 +127,12 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// ClientCert is presented when a server asks for one.
 	ClientCert *tls.Certificate
+	// InstalledTLS, when set, is asked at each cycle for the trusted
+	// roots and the device certificate installed now (TLSRootFileUrl,
+	// TLSCertFileUrl, TLSPkeyFileUrl); a nil one leaves RootCAs or
+	// ClientCert in place. So a set installed by a cycle verifies the
+	// servers of the next.
+	InstalledTLS func() (*x509.CertPool, *tls.Certificate)
 	// Transport is cloned for each cycle (nil = http.DefaultTransport's
 	// settings); its TLS settings are replaced from the configuration.
 	Transport *http.Transport
@@ -312,11 +318,21 @@ func (u *Updater) httpClient(cfg provisioning.Config) *http.Client {
 	} else {
 		tr = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: u.opts.RootCAs}
+	roots, cert := u.opts.RootCAs, u.opts.ClientCert
+	if u.opts.InstalledTLS != nil {
+		r, c := u.opts.InstalledTLS()
+		if r != nil {
+			roots = r
+		}
+		if c != nil {
+			cert = c
+		}
+	}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
 	if !cfg.Bool(provisioning.ParamAUPDVerifyCertificates) {
 		tlsConf.InsecureSkipVerify = true // the operator turned verification off
 	}
-	if cert := u.opts.ClientCert; cert != nil {
+	if cert != nil {
 		tlsConf.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
 	}
 	tr.TLSClientConfig = tlsConf
