@@ -20,6 +20,7 @@ import (
 
 	"github.com/potsgate/potsgate/internal/peer"
 	"github.com/potsgate/potsgate/internal/testcert"
+	"github.com/potsgate/potsgate/provisioning/autoupdate"
 	"github.com/potsgate/potsgate/provisioning/certstore"
 	"github.com/potsgate/potsgate/telephony/gateway"
 )
@@ -279,5 +280,52 @@ func TestHTTPSCertificateRotatedByAutoUpdate(t *testing.T) {
 	}
 	if got := g.TLS.Current().Certificate().Leaf.Subject.CommonName; got != "cert-B" {
 		t.Fatalf("store runs %s", got)
+	}
+}
+
+// TestHTTPSFromInstalledFilesAtStart: at start the gateway serves the TLS
+// files Automatic Update installed before; installed files that do not
+// validate leave it running without a certificate, with the
+// configuration-error alarm saying why.
+func TestHTTPSFromInstalledFilesAtStart(t *testing.T) {
+	p := newPKI(t, "installed-before")
+	other := newPKI(t, "other")
+	for _, c := range []struct {
+		name string
+		key  []byte
+		want string
+	}{{"good", p.dev.KeyPEM, "installed-before"}, {"mismatched key", other.dev.KeyPEM, ""}} {
+		t.Run(c.name, func(t *testing.T) {
+			state := t.TempDir()
+			store := autoupdate.DirStore{Dir: state}
+			for kind, b := range map[autoupdate.FileKind][]byte{autoupdate.FileTLSRoot: p.root.CertPEM, autoupdate.FileTLSCert: p.dev.CertPEM, autoupdate.FileTLSKey: c.key} {
+				if err := store.InstallFile(t.Context(), kind, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g := startGatewayFlags(t, state, "", func(f *gatewayFlags) { f.https = "127.0.0.1:0" })
+			conn, err := tls.Dial("tcp", g.HTTPS(), &tls.Config{RootCAs: testcert.Pool(p.root), ServerName: "localhost"})
+			if c.want != "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close()
+				if got := conn.ConnectionState().PeerCertificates[0].Subject.CommonName; got != c.want {
+					t.Fatalf("served %s", got)
+				}
+				return
+			}
+			if err == nil {
+				conn.Close()
+				t.Fatal("handshake succeeded with a refused set")
+			}
+			var found bool
+			for _, al := range g.status(t).Alarms {
+				found = found || (al.Source == "configuration tls" && strings.Contains(al.Text, "does not match"))
+			}
+			if !found {
+				t.Fatalf("no configuration alarm: %+v", g.status(t).Alarms)
+			}
+		})
 	}
 }

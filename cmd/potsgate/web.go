@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -130,18 +127,6 @@ func (w *webServers) close() {
 	w.wg.Wait()
 }
 
-// tlsPaths are the TLS files Automatic Update installed that exist.
-func tlsPaths(d autoupdate.DirStore) certstore.Paths {
-	exists := func(k autoupdate.FileKind) string {
-		p := d.FilePath(k)
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			return ""
-		}
-		return p
-	}
-	return certstore.Paths{Roots: exists(autoupdate.FileTLSRoot), Cert: exists(autoupdate.FileTLSCert), Key: exists(autoupdate.FileTLSKey)}
-}
-
 // loadTLS installs the TLS files the gateway starts with: those the
 // -tls-* flags name (an error stops the gateway: the operator asked for
 // them), else those Automatic Update installed before (an error is
@@ -155,7 +140,7 @@ func loadTLS(store *certstore.Store, f gatewayFlags, d autoupdate.DirStore) (war
 		_, err = store.Load(files)
 		return nil, err
 	}
-	p := tlsPaths(d)
+	p := d.TLSPaths()
 	if p == (certstore.Paths{}) {
 		return nil, nil
 	}
