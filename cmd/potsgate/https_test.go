@@ -20,6 +20,7 @@ import (
 
 	"github.com/potsgate/potsgate/internal/peer"
 	"github.com/potsgate/potsgate/internal/testcert"
+	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/provisioning/autoupdate"
 	"github.com/potsgate/potsgate/provisioning/certstore"
 	"github.com/potsgate/potsgate/telephony/gateway"
@@ -327,5 +328,88 @@ func TestHTTPSFromInstalledFilesAtStart(t *testing.T) {
 				t.Fatalf("no configuration alarm: %+v", g.status(t).Alarms)
 			}
 		})
+	}
+}
+
+// TestHTTPSClientCertificateRequired: with HTTPSRequireClientCertificate
+// = 1 a browser without a certificate from the trusted roots is refused,
+// one with such a certificate gets the pages.
+func TestHTTPSClientCertificateRequired(t *testing.T) {
+	p := newPKI(t, "gw-mtls")
+	g := httpsGateway(t, p, "HTTPSRequireClientCertificate = 1")
+	get := func(certs ...tls.Certificate) error {
+		c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: testcert.Pool(p.root), Certificates: certs}}}
+		res, err := c.Get("https://" + g.HTTPS() + "/status")
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			return fmt.Errorf("status %s", res.Status)
+		}
+		return nil
+	}
+	if err := get(); err == nil {
+		t.Fatal("no client certificate: served")
+	}
+	if err := get(testcert.NewCA(t, "stranger").Issue(t, testcert.Options{Client: true}).TLS); err == nil {
+		t.Fatal("untrusted client certificate: served")
+	}
+	if err := get(p.root.Issue(t, testcert.Options{Client: true, CommonName: "operator"}).TLS); err != nil {
+		t.Fatalf("trusted client certificate: %v", err)
+	}
+}
+
+// TestHTTPSListenerFollowsConfiguration: the HTTPS listener opens on the
+// -http address with HTTPSPort once a certificate is there, moves when
+// HTTPSPort changes, and is not opened without a certificate unless
+// HTTPSOnly = 1 asks for it (which then fails loudly if it cannot).
+func TestHTTPSListenerFollowsConfiguration(t *testing.T) {
+	reg, err := gateway.NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgWith := func(ini string) provisioning.Config {
+		res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(ini))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Config
+	}
+	store := certstore.New(certstore.Options{})
+	w := &webServers{pages: http.NotFoundHandler(), store: store, httpHost: "127.0.0.1", log: slog.New(slog.DiscardHandler),
+		auth: func() certstore.ClientAuth { return certstore.NoClientCert }}
+	defer w.close()
+	p1, p2 := peer.FreeTCPPort(t), peer.FreeTCPPort(t)
+	if err := w.reconcile(cfgWith(fmt.Sprintf("HTTPSPort = %d\n", p1))); err != nil || w.httpsAddr() != "" {
+		t.Fatalf("no certificate: %q, %v", w.httpsAddr(), err)
+	}
+	p := newPKI(t, "gw")
+	if _, err := store.Load(certstore.Files{Cert: certstore.File{PEM: p.dev.CertPEM}, Key: certstore.File{PEM: p.dev.KeyPEM}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.reconcile(cfgWith(fmt.Sprintf("HTTPSPort = %d\n", p1))); err != nil || w.httpsPort() != p1 {
+		t.Fatalf("with a certificate: %q, %v", w.httpsAddr(), err)
+	}
+	if err := w.reconcile(cfgWith(fmt.Sprintf("HTTPSPort = %d\n", p2))); err != nil || w.httpsPort() != p2 {
+		t.Fatalf("port changed: %q, %v", w.httpsAddr(), err)
+	}
+	if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", p1), 2*time.Second); err == nil {
+		c.Close()
+		t.Fatal("the old port still listens")
+	}
+	peer.WaitListening(t, w.httpsAddr(), 5*time.Second)
+
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	taken := busy.Addr().(*net.TCPAddr).Port
+	if err := w.reconcile(cfgWith(fmt.Sprintf("HTTPSPort = %d\n", taken))); err != nil {
+		t.Fatalf("a taken port without HTTPSOnly should only warn: %v", err)
+	}
+	if err := w.reconcile(cfgWith(fmt.Sprintf("HTTPSPort = %d\nHTTPSOnly = 1\n", taken))); err == nil {
+		t.Fatal("HTTPSOnly = 1 on a taken port: no error")
 	}
 }
