@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/http/httptrace"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -411,5 +413,43 @@ func TestHTTPSListenerFollowsConfiguration(t *testing.T) {
 	}
 	if err := w.reconcile(cfgWith(fmt.Sprintf("HTTPSPort = %d\nHTTPSOnly = 1\n", taken))); err == nil {
 		t.Fatal("HTTPSOnly = 1 on a taken port: no error")
+	}
+}
+
+// TestHTTPSLoginCookieSecure: a login over HTTPS (plain HTTP redirected
+// there by HTTPSOnly = 1) gets a Secure session cookie, and the session
+// works over HTTPS.
+func TestHTTPSLoginCookieSecure(t *testing.T) {
+	p := newPKI(t, "gw-login")
+	g := httpsGateway(t, p, "HTTPSOnly = 1", `[ WebUsers ]
+FORMAT WebUsers_Index = WebUsers_Username, WebUsers_Password, WebUsers_Privilege;
+WebUsers 0 = "admin", "correct-horse-battery", 1;
+[ \WebUsers ]`)
+	jar, _ := cookiejar.New(nil)
+	c := noRedirects(&http.Client{Jar: jar, Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: testcert.Pool(p.root)}}})
+	res, err := c.PostForm("http://"+g.HTTP+"/login", url.Values{"username": {"admin"}, "password": {"correct-horse-battery"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusPermanentRedirect || len(res.Cookies()) != 0 {
+		t.Fatalf("login over plain HTTP: %s, cookies %v", res.Status, res.Cookies())
+	}
+	res, err = c.PostForm(res.Header.Get("Location"), url.Values{"username": {"admin"}, "password": {"correct-horse-battery"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if len(res.Cookies()) != 1 || !res.Cookies()[0].Secure || !res.Cookies()[0].HttpOnly || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login over HTTPS: %s, Set-Cookie %q", res.Status, res.Header.Get("Set-Cookie"))
+	}
+	res, err = c.Get("https://" + g.HTTPS() + "/config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), `name="csrf"`) {
+		t.Fatalf("configuration page with the session: %s\n%.300s", res.Status, b)
 	}
 }
