@@ -184,6 +184,9 @@ func (h *configHost) InstallTLS(ctx context.Context, changed map[autoupdate.File
 	if _, err := h.tls.Load(f); err != nil {
 		return err
 	}
+	if g := h.gw.Load(); g != nil {
+		g.ConfigurationResult("tls", nil) // a set refused at start is replaced
+	}
 	if h.onTLS != nil {
 		h.onTLS()
 	}
