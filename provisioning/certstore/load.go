@@ -243,8 +243,10 @@ func blocks(f File, what string) ([]*pem.Block, error) {
 		}
 		return nil, &FileError{File: name(f, what+" file"), Err: why}
 	}
-	if bytes.Contains(rest, []byte("-----BEGIN")) {
-		return nil, &FileError{File: name(f, what+" file"), Err: fmt.Errorf("%w: PEM block %d is cut short or its base64 is damaged", ErrBadPEM, len(out)+1)}
+	// pem.Decode skips a damaged block and goes on to the next one: count
+	// the blocks begun to see it.
+	if begun := bytes.Count(f.PEM, []byte("-----BEGIN ")); begun != len(out) {
+		return nil, &FileError{File: name(f, what+" file"), Err: fmt.Errorf("%w: %d PEM blocks begin but %d parse: one is cut short or its base64 is damaged", ErrBadPEM, begun, len(out))}
 	}
 	return out, nil
 }
