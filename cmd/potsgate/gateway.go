@@ -272,6 +272,12 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	if tlsWarning != nil {
 		rt.g.ConfigurationResult("tls", tlsWarning)
 	}
+	rt.g.ConfigurationResult("tls expiry", tlsExpiry(certs.Current(), time.Now()))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		watchExpiry(runCtx, certs, host.gw.Load)
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -320,6 +326,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 			nrt.g.Lock(true) // no call yet: locked at once
 		}
 		rt = nrt
+		rt.g.ConfigurationResult("tls expiry", tlsExpiry(certs.Current(), time.Now()))
 		b.restarts.Add(1)
 		log.Info("potsgate ready", "sip", rt.g.SIPAddr(), "status", httpAddr, "ports", rt.numbers)
 	}

@@ -453,3 +453,45 @@ WebUsers 0 = "admin", "correct-horse-battery", 1;
 		t.Fatalf("configuration page with the session: %s\n%.300s", res.Status, b)
 	}
 }
+
+// TestTLSExpiryAlarm: a device certificate with less than 30 days left
+// raises the configuration alarm at start, saying when it ends; one with
+// more raises none.
+func TestTLSExpiryAlarm(t *testing.T) {
+	now := time.Now()
+	root := testcert.NewCA(t, "root")
+	for _, c := range []struct {
+		name string
+		end  time.Time
+		want string
+	}{{"ten days left", now.Add(10*24*time.Hour + time.Hour), "in 10 days"}, {"a year left", now.Add(365 * 24 * time.Hour), ""}} {
+		t.Run(c.name, func(t *testing.T) {
+			dev := root.Issue(t, testcert.Options{CommonName: "short", NotAfter: c.end})
+			set, err := certstore.Load(certstore.Files{Cert: certstore.File{PEM: dev.CertPEM}, Key: certstore.File{PEM: dev.KeyPEM}}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tlsExpiry(set, now); (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
+				t.Fatalf("tlsExpiry: %v", err)
+			}
+			if err := tlsExpiry(set, c.end.Add(time.Minute)); err == nil || !strings.Contains(err.Error(), "expired on") {
+				t.Fatalf("after the end: %v", err)
+			}
+			dir := t.TempDir()
+			crt, key := testcert.WriteFile(t, dir, "c.pem", dev.CertPEM), testcert.WriteFile(t, dir, "k.pem", dev.KeyPEM)
+			g := startGatewayFlags(t, t.TempDir(), "", func(f *gatewayFlags) { f.https, f.tlsCert, f.tlsKey = "127.0.0.1:0", crt, key })
+			var text string
+			for _, al := range g.status(t).Alarms {
+				if al.Source == "configuration tls expiry" {
+					text = al.Text
+				}
+			}
+			if (text == "") != (c.want == "") || !strings.Contains(text, c.want) {
+				t.Fatalf("alarm %q, want one saying %q", text, c.want)
+			}
+		})
+	}
+	if tlsExpiry(nil, now) != nil {
+		t.Fatal("no set, yet an expiry problem")
+	}
+}

@@ -186,9 +186,50 @@ func (h *configHost) InstallTLS(ctx context.Context, changed map[autoupdate.File
 	}
 	if g := h.gw.Load(); g != nil {
 		g.ConfigurationResult("tls", nil) // a set refused at start is replaced
+		g.ConfigurationResult("tls expiry", tlsExpiry(h.tls.Current(), time.Now()))
 	}
 	if h.onTLS != nil {
 		h.onTLS()
 	}
 	return nil
+}
+
+// expiryWarning is how long before its end the device certificate raises
+// the alarm: time to get a new one onto the provisioning server.
+const expiryWarning = 30 * 24 * time.Hour
+
+// tlsExpiry is what is wrong with the running device certificate's
+// validity at now: nil when it has more than expiryWarning left (or there
+// is none).
+func tlsExpiry(set *certstore.Set, now time.Time) error {
+	if set == nil || set.Certificate() == nil {
+		return nil
+	}
+	in := set.Info()
+	switch left := in.NotAfter.Sub(now); {
+	case left <= 0:
+		return fmt.Errorf("the device certificate %s expired on %s: install a new one (TLSCertFileUrl, TLSPkeyFileUrl)", in.Subject, in.NotAfter.UTC().Format(time.DateOnly))
+	case left < expiryWarning:
+		return fmt.Errorf("the device certificate %s expires on %s, in %d days: install a new one (TLSCertFileUrl, TLSPkeyFileUrl)",
+			in.Subject, in.NotAfter.UTC().Format(time.DateOnly), int(left.Hours()/24))
+	}
+	return nil
+}
+
+// watchExpiry checks the device certificate's validity now and then every
+// hour until ctx ends, raising or clearing the "tls expiry" configuration
+// alarm of the gateway running.
+func watchExpiry(ctx context.Context, store *certstore.Store, gw func() *gateway.Gateway) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if g := gw(); g != nil {
+			g.ConfigurationResult("tls expiry", tlsExpiry(store.Current(), time.Now()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
