@@ -495,3 +495,18 @@ func TestTLSExpiryAlarm(t *testing.T) {
 		t.Fatal("no set, yet an expiry problem")
 	}
 }
+
+// TestHTTPSOnlyWithoutCertificate: HTTPSOnly = 1 and no certificate:
+// plain HTTP answers 503 saying what to install, never the pages.
+func TestHTTPSOnlyWithoutCertificate(t *testing.T) {
+	g := startGatewayFlags(t, t.TempDir(), "", func(f *gatewayFlags) { f.https = "127.0.0.1:0" }, "HTTPSOnly = 1")
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + g.HTTP + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "TLSCertFileUrl") {
+		t.Fatalf("%s\n%s", res.Status, b)
+	}
+}

@@ -40,8 +40,15 @@ type webServers struct {
 	wg        sync.WaitGroup
 }
 
-// httpsPort is the port plain HTTP redirects to (0: no HTTPS listener).
-func (w *webServers) httpsPort() int { return int(w.port.Load()) }
+// httpsPort is the port plain HTTP redirects to: 0 when there is no HTTPS
+// listener, or no certificate for it to serve (HTTPSPolicy then says so
+// rather than sending browsers to a handshake that fails).
+func (w *webServers) httpsPort() int {
+	if set := w.store.Current(); set == nil || set.Certificate() == nil {
+		return 0
+	}
+	return int(w.port.Load())
+}
 
 // httpsAddr is the HTTPS listener's address, "" when there is none.
 func (w *webServers) httpsAddr() string {
