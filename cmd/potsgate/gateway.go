@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	_ "embed"
 	"errors"
 	"flag"
@@ -26,6 +28,7 @@ import (
 	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/provisioning/autoupdate"
+	"github.com/potsgate/potsgate/provisioning/certstore"
 	"github.com/potsgate/potsgate/provisioning/ini"
 	"github.com/potsgate/potsgate/snmp"
 	"github.com/potsgate/potsgate/telephony/gateway"
@@ -40,6 +43,10 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "ini file (default: the embedded default, see cmd/potsgate/default.ini)")
 	httpAddr := fs.String("http", "127.0.0.1:8080", "address of the status and management pages (empty = none)")
+	httpsAddr := fs.String("https", "", "address of the HTTPS pages (default: the -http address with HTTPSPort, once a certificate is installed or HTTPSOnly = 1)")
+	tlsCert := fs.String("tls-cert", "", "PEM file of the device certificate and its chain (default: the one Automatic Update installed from TLSCertFileUrl)")
+	tlsKey := fs.String("tls-key", "", "PEM file of the device certificate's private key (with -tls-cert)")
+	tlsCA := fs.String("tls-ca", "", "PEM file of trusted root certificates (default: TLSRootFileUrl's)")
 	stateDir := fs.String("state", "", "state directory for Automatic Update (default: none kept)")
 	country := fs.String("tones", "us", "call progress tone set: us, gb, de, fr, il")
 	debug := fs.Bool("debug", false, "debug logging")
@@ -58,7 +65,8 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "potsgate: -hal %q: sim or dahdi\n", *halName)
 		return 2
 	}
-	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug, hal: *halName}, log, nil); err != nil {
+	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug, hal: *halName,
+		https: *httpsAddr, tlsCert: *tlsCert, tlsKey: *tlsKey, tlsRoots: *tlsCA}, log, nil); err != nil {
 		log.Error("potsgate stopped", "error", err)
 		return 1
 	}
@@ -67,6 +75,8 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 
 type gatewayFlags struct {
 	config, http, state, tones string
+	// https is -https; tlsRoots, tlsCert, tlsKey the -tls-* files.
+	https, tlsRoots, tlsCert, tlsKey string
 	// level is the log level GWDebugLevel sets, unless debug forces debug.
 	level *slog.LevelVar
 	debug bool
@@ -86,8 +96,12 @@ const (
 
 // running is what runGateway reports once the gateway is up, for tests.
 type running struct {
-	SIP    string
-	HTTP   string
+	SIP  string
+	HTTP string
+	// HTTPS returns the HTTPS pages' address ("" when not served).
+	HTTPS func() string
+	// TLS is the store of the device certificate.
+	TLS    *certstore.Store
 	Phones []*sim.Phone
 	// Update runs an Automatic Update cycle now.
 	Update func(context.Context) error
@@ -153,12 +167,32 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	if f.level == nil {
 		f.level = new(slog.LevelVar)
 	}
-	host := &configHost{cfg: cfg, factory: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1), log: log}
+	certs := certstore.New(certstore.Options{Logger: log.With("component", "tls")})
+	host := &configHost{cfg: cfg, factory: cfg, reg: reg, DirStore: autoupdate.DirStore{Dir: store}, restart: make(chan string, 1), log: log, tls: certs}
+	tlsWarning, err := loadTLS(certs, f, host.DirStore)
+	if err != nil {
+		return fmt.Errorf("TLS files: %w", err)
+	}
+	if tlsWarning != nil {
+		log.Warn("installed TLS files refused: no device certificate", "error", tlsWarning)
+	}
 	metrics := gateway.NewMetrics(host.gw.Load)
-	host.web = gateway.NewAdminHandler(host.gw.Load, host, gateway.AdminOptions{Logger: log.With("component", "web"), Metrics: metrics})
+	web := &webServers{store: certs, httpsFlag: f.https, log: log.With("component", "web"),
+		auth: func() certstore.ClientAuth { return gateway.HTTPSClientAuth(host.Config()) }}
+	host.web = gateway.HTTPSPolicy(gateway.NewAdminHandler(host.gw.Load, host, gateway.AdminOptions{Logger: log.With("component", "web"), Metrics: metrics}),
+		host.Config, web.httpsPort)
+	web.pages = host.web
 	host.onChange = func(c provisioning.Config) {
 		if !f.debug {
 			f.level.Set(gateway.LogLevel(c))
+		}
+		if err := web.reconcile(c); err != nil {
+			log.Error("HTTPS pages", "error", err)
+		}
+	}
+	host.onTLS = func() {
+		if err := web.reconcile(host.Config()); err != nil {
+			log.Error("HTTPS pages", "error", err)
 		}
 	}
 	if f.state != "" {
@@ -180,6 +214,12 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	updater, err := autoupdate.New(autoupdate.Options{
 		Registry: reg, Host: host, StateDir: store, Logger: log.With("component", "autoupdate"),
 		Identity: autoupdate.Identity{Model: gateway.ProductName, Version: gateway.Version(), MAC: firstMAC()},
+		InstalledTLS: func() (*x509.CertPool, *tls.Certificate) {
+			if set := certs.Current(); set != nil {
+				return set.Roots(), set.Certificate()
+			}
+			return nil, nil
+		},
 		Observer: autoupdate.ObserverFunc(func(r autoupdate.Report) {
 			for _, fr := range r.Files {
 				metrics.UpdateResult(fr)
@@ -187,10 +227,11 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 			if g := host.gw.Load(); g != nil {
 				for _, fr := range r.Files {
 					var invalid *provisioning.ApplyError
+					var badTLS *certstore.FileError
 					switch {
 					case fr.Outcome == autoupdate.Applied:
 						g.ConfigurationResult(fr.Kind.String(), nil)
-					case errors.As(fr.Err, &invalid), errors.Is(fr.Err, errWouldNotStart):
+					case errors.As(fr.Err, &invalid), errors.Is(fr.Err, errWouldNotStart), errors.As(fr.Err, &badTLS):
 						g.ConfigurationResult(fr.Kind.String(), fr.Err)
 					}
 				}
@@ -212,7 +253,6 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		return err
 	}
 	host.updater = updater
-	host.onChange(host.Config())
 
 	// The status pages outlive restarts: they show whichever gateway runs.
 	var wg sync.WaitGroup
@@ -226,6 +266,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 			return fmt.Errorf("status endpoint: %w", err)
 		}
 		httpAddr = ln.Addr().String()
+		web.httpHost, _, _ = net.SplitHostPort(httpAddr)
 		srv := &http.Server{Handler: host, ReadHeaderTimeout: 5 * time.Second}
 		wg.Add(1)
 		go func() {
@@ -234,6 +275,11 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		}()
 		defer srv.Close()
 	}
+	if err := web.reconcile(host.Config()); err != nil {
+		return err
+	}
+	defer web.close()
+	host.onChange(host.Config())
 
 	b := &builder{f: f, log: log, host: host, agent: &agent, store: store}
 	host.check = b.check
@@ -244,6 +290,15 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	// The pages answer for this gateway before it is announced as up, not
 	// "starting" until its run loop begins.
 	host.gw.Store(rt.g)
+	if tlsWarning != nil {
+		rt.g.ConfigurationResult("tls", tlsWarning)
+	}
+	rt.g.ConfigurationResult("tls expiry", tlsExpiry(certs.Current(), time.Now()))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		watchExpiry(runCtx, certs, host.gw.Load)
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -252,10 +307,10 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 		}
 	}()
 	if up != nil {
-		up(running{SIP: rt.g.SIPAddr(), HTTP: httpAddr, Phones: b.phones, Update: func(ctx context.Context) error { return updater.Trigger(ctx, "test") },
+		up(running{SIP: rt.g.SIPAddr(), HTTP: httpAddr, HTTPS: web.httpsAddr, TLS: certs, Phones: b.phones, Update: func(ctx context.Context) error { return updater.Trigger(ctx, "test") },
 			Restarts: func() int64 { return b.restarts.Load() }})
 	}
-	log.Info("potsgate ready", "sip", rt.g.SIPAddr(), "status", httpAddr, "ports", rt.numbers)
+	log.Info("potsgate ready", "sip", rt.g.SIPAddr(), "status", httpAddr, "https", web.httpsAddr(), "ports", rt.numbers)
 	for {
 		reason, err := rt.run(runCtx, host.restart)
 		if reason == "" {
@@ -292,6 +347,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 			nrt.g.Lock(true) // no call yet: locked at once
 		}
 		rt = nrt
+		rt.g.ConfigurationResult("tls expiry", tlsExpiry(certs.Current(), time.Now()))
 		b.restarts.Add(1)
 		log.Info("potsgate ready", "sip", rt.g.SIPAddr(), "status", httpAddr, "ports", rt.numbers)
 	}
@@ -613,6 +669,9 @@ type configHost struct {
 	// check finds what would stop the gateway from starting on a
 	// configuration (set once the builder exists).
 	check func(provisioning.Config) error
+	// tls holds the device certificate; onTLS hears a new one installed.
+	tls   *certstore.Store
+	onTLS func()
 	autoupdate.DirStore
 }
 

@@ -35,6 +35,8 @@ type gw struct {
 	path              string // the ini file it runs on
 	rtpBase, rtpCount int
 	stop              func()
+	// flags, when set, changes the flags the gateway runs with.
+	flags func(*gatewayFlags)
 }
 
 // startGateway runs the gateway on ini (the embedded default when ""),
@@ -47,10 +49,16 @@ func startGateway(t *testing.T, ini string, after ...string) *gw {
 // startGatewayIn is startGateway with the state directory given.
 func startGatewayIn(t *testing.T, state, ini string, after ...string) *gw {
 	t.Helper()
+	return startGatewayFlags(t, state, ini, nil, after...)
+}
+
+// startGatewayFlags is startGatewayIn with flags changed by flags.
+func startGatewayFlags(t *testing.T, state, ini string, flags func(*gatewayFlags), after ...string) *gw {
+	t.Helper()
 	if ini == "" {
 		ini = string(defaultIni)
 	}
-	g := &gw{rtpBase: 20000 + 2*int(time.Now().UnixNano()%5000), rtpCount: 1000}
+	g := &gw{rtpBase: 20000 + 2*int(time.Now().UnixNano()%5000), rtpCount: 1000, flags: flags}
 	sasPort := peer.FreeUDPPort(t)
 	ini += fmt.Sprintf("\nLocalSIPPort = %d\nBaseUDPPort = %d\nRTPPortCount = %d\nSASLocalSIPUDPPort = %d\nProxyIP = '127.0.0.1:%d'\n",
 		peer.FreeUDPPort(t), g.rtpBase, g.rtpCount, sasPort, sasPort)
@@ -71,8 +79,12 @@ func (g *gw) runAt(t *testing.T, path, state string) {
 	up := make(chan running, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	flags := gatewayFlags{config: path, http: "127.0.0.1:0", tones: "us", state: state}
+	if g.flags != nil {
+		g.flags(&flags)
+	}
 	go func() {
-		done <- runGateway(ctx, gatewayFlags{config: path, http: "127.0.0.1:0", tones: "us", state: state}, log, func(r running) { up <- r })
+		done <- runGateway(ctx, flags, log, func(r running) { up <- r })
 	}()
 	select {
 	case g.running = <-up:

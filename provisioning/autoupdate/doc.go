@@ -21,6 +21,12 @@
 // it (ResetNow = 1, a restart-required parameter, staged firmware) the host
 // is restarted once, after all files.
 //
+// The three TLS files (TLSRootFileUrl, TLSCertFileUrl, TLSPkeyFileUrl) go
+// to a host that implements [TLSInstaller] as one set, after the last of
+// them, so that a new certificate and its key are validated together and
+// a set that does not validate is refused whole (see
+// provisioning/certstore).
+//
 // # Triggers
 //
 // [Updater.Run] runs a cycle at start-up, then every AutoUpdateFrequency

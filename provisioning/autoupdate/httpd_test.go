@@ -27,6 +27,7 @@ type testPKI struct {
 	caPEM      []byte
 	serverPEM  []byte // certificate and key, as lighttpd's ssl.pemfile wants
 	clientCert tls.Certificate
+	clientPEM  []byte // clientCert's certificate and key
 }
 
 func newTestPKI(t *testing.T) *testPKI {
@@ -76,7 +77,8 @@ func newTestPKI(t *testing.T) *testPKI {
 	sDER, sKey := leaf(2, "127.0.0.1", x509.ExtKeyUsageServerAuth)
 	p.serverPEM = pemOf(sDER, sKey)
 	cDER, cKey := leaf(3, "gateway 00908f000001", x509.ExtKeyUsageClientAuth)
-	p.clientCert, err = tls.X509KeyPair(pemOf(cDER, cKey), pemOf(cDER, cKey))
+	p.clientPEM = pemOf(cDER, cKey)
+	p.clientCert, err = tls.X509KeyPair(p.clientPEM, p.clientPEM)
 	if err != nil {
 		t.Fatal(err)
 	}

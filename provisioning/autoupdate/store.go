@@ -9,6 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/potsgate/potsgate/provisioning/certstore"
 )
 
 // DirStore keeps what an update cycle downloads in a directory: auxiliary
@@ -50,42 +53,29 @@ func (s DirStore) StageFirmware(_ context.Context, fw *Firmware) error {
 	return writeFileAtomic(s.StagedFirmwarePath(), img)
 }
 
-// TLS returns the trusted roots and the client certificate installed from
-// TLSRootFileUrl, TLSCertFileUrl and TLSPkeyFileUrl. Either is nil when its
-// files are absent; a file that is present but unusable is an error.
+// TLS returns the trusted roots and the device certificate installed from
+// TLSRootFileUrl, TLSCertFileUrl and TLSPkeyFileUrl, validated as a set
+// (see provisioning/certstore). Either is nil when its files are absent;
+// files that are present but unusable are an error naming the file.
 func (s DirStore) TLS() (*x509.CertPool, *tls.Certificate, error) {
-	read := func(kind FileKind) ([]byte, error) {
-		b, err := os.ReadFile(s.FilePath(kind))
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+	files, err := certstore.ReadFiles(s.TLSPaths())
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := certstore.Load(files, time.Now())
+	if err != nil {
+		return nil, nil, fmt.Errorf("installed TLS files: %w", err)
+	}
+	return set.Roots(), set.Certificate(), nil
+}
+
+// TLSPaths are the installed TLS files that exist ("" for the others).
+func (s DirStore) TLSPaths() certstore.Paths {
+	exists := func(kind FileKind) string {
+		if _, err := os.Stat(s.FilePath(kind)); errors.Is(err, fs.ErrNotExist) {
+			return ""
 		}
-		return b, err
+		return s.FilePath(kind)
 	}
-	var pool *x509.CertPool
-	roots, err := read(FileTLSRoot)
-	if err != nil {
-		return nil, nil, err
-	}
-	if roots != nil {
-		pool = x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(roots) {
-			return nil, nil, fmt.Errorf("%s holds no PEM certificate", s.FilePath(FileTLSRoot))
-		}
-	}
-	certPEM, err := read(FileTLSCert)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyPEM, err := read(FileTLSKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	if certPEM == nil || keyPEM == nil {
-		return pool, nil, nil
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return nil, nil, fmt.Errorf("installed device certificate: %w", err)
-	}
-	return pool, &cert, nil
+	return certstore.Paths{Roots: exists(FileTLSRoot), Cert: exists(FileTLSCert), Key: exists(FileTLSKey)}
 }

@@ -46,6 +46,22 @@ type Host interface {
 	Restart(ctx context.Context, reason string) error
 }
 
+// TLSInstaller is a Host that installs the TLS files (TLSRootFileUrl,
+// TLSCertFileUrl, TLSPkeyFileUrl) as one set. A new certificate and its
+// key arrive in the same cycle and only make sense together, so instead
+// of InstallFile for each, the updater calls InstallTLS once, after the
+// last of them, with those that changed. When it fails, every file of
+// the set fails with its error and none is recorded as installed: the
+// next cycle downloads them all again, so a set completed on the server
+// later (the key uploaded after the certificate) is then installed
+// whole.
+type TLSInstaller interface {
+	// InstallTLS validates the running TLS files with changed put in
+	// place (kinds FileTLSRoot, FileTLSCert, FileTLSKey) and installs the
+	// result, or installs nothing and says what is wrong.
+	InstallTLS(ctx context.Context, changed map[FileKind][]byte) error
+}
+
 // Identity is how the device describes itself to provisioning servers.
 type Identity struct {
 	Model   string // <NAME>
@@ -111,6 +127,12 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// ClientCert is presented when a server asks for one.
 	ClientCert *tls.Certificate
+	// InstalledTLS, when set, is asked at each cycle for the trusted
+	// roots and the device certificate installed now (TLSRootFileUrl,
+	// TLSCertFileUrl, TLSPkeyFileUrl); a nil one leaves RootCAs or
+	// ClientCert in place. So a set installed by a cycle verifies the
+	// servers of the next.
+	InstalledTLS func() (*x509.CertPool, *tls.Certificate)
 	// Transport is cloned for each cycle (nil = http.DefaultTransport's
 	// settings); its TLS settings are replaced from the configuration.
 	Transport *http.Transport
@@ -296,11 +318,21 @@ func (u *Updater) httpClient(cfg provisioning.Config) *http.Client {
 	} else {
 		tr = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: u.opts.RootCAs}
+	roots, cert := u.opts.RootCAs, u.opts.ClientCert
+	if u.opts.InstalledTLS != nil {
+		r, c := u.opts.InstalledTLS()
+		if r != nil {
+			roots = r
+		}
+		if c != nil {
+			cert = c
+		}
+	}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
 	if !cfg.Bool(provisioning.ParamAUPDVerifyCertificates) {
 		tlsConf.InsecureSkipVerify = true // the operator turned verification off
 	}
-	if cert := u.opts.ClientCert; cert != nil {
+	if cert != nil {
 		tlsConf.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
 	}
 	tr.TLSClientConfig = tlsConf
@@ -319,10 +351,31 @@ type cycle struct {
 	client         *http.Client
 	restartReasons []string
 	name           string // redacted URL of the file being processed
+	// tls are the TLS files of this cycle waiting to be installed as a
+	// set (when the host is a TLSInstaller).
+	tls []pendingTLS
 }
+
+// pendingTLS is a downloaded TLS file not yet installed.
+type pendingTLS struct {
+	kind   FileKind
+	body   []byte
+	sha256 string
+	us     *urlState
+	start  time.Time
+	result int // index in the report's Files
+}
+
+func isTLS(k FileKind) bool { return k == FileTLSRoot || k == FileTLSCert || k == FileTLSKey }
 
 func (c *cycle) run(ctx context.Context, rep *Report) {
 	for k := FileKind(0); k < numFileKinds; k++ {
+		if ctx.Err() != nil {
+			return
+		}
+		if k == FileTLSKey+1 {
+			c.installTLS(ctx, rep)
+		}
 		raw := c.cfg.String(k.Param())
 		if raw == "" {
 			continue
@@ -330,11 +383,32 @@ func (c *cycle) run(ctx context.Context, rep *Report) {
 		if k == FileAutoFirmware && !c.cfg.Bool(provisioning.ParamAutoUpdateCmpFile) {
 			continue
 		}
-		if ctx.Err() != nil {
-			return
-		}
 		rep.Files = append(rep.Files, c.file(ctx, k, raw))
+		if n := len(c.tls); n > 0 && c.tls[n-1].kind == k && c.tls[n-1].result < 0 {
+			c.tls[n-1].result = len(rep.Files) - 1
+		}
 	}
+}
+
+// installTLS hands the cycle's changed TLS files to the host as one set.
+func (c *cycle) installTLS(ctx context.Context, rep *Report) {
+	if len(c.tls) == 0 {
+		return
+	}
+	changed := make(map[FileKind][]byte, len(c.tls))
+	for _, p := range c.tls {
+		changed[p.kind] = p.body
+	}
+	err := c.u.opts.Host.(TLSInstaller).InstallTLS(ctx, changed)
+	for _, p := range c.tls {
+		if err != nil {
+			rep.Files[p.result].Outcome = Failed
+			rep.Files[p.result].Err = fmt.Errorf("install %s: %w", p.kind, err)
+			continue
+		}
+		p.us.SHA256, p.us.LastDownload = p.sha256, p.start
+	}
+	c.tls = nil
 }
 
 func (c *cycle) file(ctx context.Context, kind FileKind, raw string) FileResult {
@@ -359,7 +433,10 @@ func (c *cycle) file(ctx context.Context, kind FileKind, raw string) FileResult 
 		return res
 	}
 	res.Outcome, res.Err = c.process(ctx, kind, body, us)
-	if res.Err == nil {
+	switch n := len(c.tls); {
+	case n > 0 && c.tls[n-1].us == us && c.tls[n-1].result < 0:
+		c.tls[n-1].start = start // recorded once the set is installed
+	case res.Err == nil:
 		us.LastDownload = start
 	}
 	return res
@@ -437,6 +514,11 @@ func (c *cycle) process(ctx context.Context, kind FileKind, body []byte, us *url
 	hexSum := hex.EncodeToString(sum[:])
 	if hexSum == us.SHA256 {
 		return Unchanged, nil
+	}
+	if _, ok := c.u.opts.Host.(TLSInstaller); ok && isTLS(kind) {
+		// Applied if the set installs; installTLS says otherwise.
+		c.tls = append(c.tls, pendingTLS{kind: kind, body: body, sha256: hexSum, us: us, result: -1})
+		return Applied, nil
 	}
 	if err := c.u.opts.Host.InstallFile(ctx, kind, body); err != nil {
 		return Failed, fmt.Errorf("install %s: %w", kind, err)

@@ -87,6 +87,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(QoSParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(HTTPSParams()...); err != nil {
+		return nil, err
+	}
 	if err := reg.RegisterTable(RoutingTables()...); err != nil {
 		return nil, err
 	}
