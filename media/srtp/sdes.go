@@ -142,7 +142,7 @@ func ParseCrypto(v string) (Crypto, error) {
 	var c Crypto
 	f := strings.Fields(v)
 	if len(f) < 3 {
-		return c, fmt.Errorf("%w: %q: want <tag> <crypto-suite> <key-params> [session-params]", ErrSDES, clip(v))
+		return c, fmt.Errorf("%w: %d fields, want <tag> <crypto-suite> <key-params> [session-params]", ErrSDES, len(f))
 	}
 	tag, err := strconv.Atoi(f[0])
 	if err != nil || tag < 0 || tag > MaxTag || len(f[0]) > 9 {
@@ -189,7 +189,10 @@ func validToken(s string) bool {
 func parseKeyParam(kp string, suite Suite) (KeyParam, error) {
 	var k KeyParam
 	method, info, ok := strings.Cut(kp, ":")
-	if !ok || !strings.EqualFold(method, "inline") {
+	if !ok {
+		return k, errors.New("no key method: want inline:<key||salt>")
+	}
+	if !strings.EqualFold(method, "inline") {
 		return k, fmt.Errorf("key method %q: only inline is defined for SRTP", clip(method))
 	}
 	parts := strings.Split(info, "|")
@@ -202,7 +205,8 @@ func parseKeyParam(kp string, suite Suite) (KeyParam, error) {
 		key, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(parts[0], "="))
 	}
 	if err != nil {
-		return k, fmt.Errorf("key||salt is not base64: %q", clip(parts[0]))
+		// The key itself stays out of the message: it is a secret.
+		return k, fmt.Errorf("key||salt is not base64 (%d characters)", len(parts[0]))
 	}
 	if want := suite.KeyLen() + suite.SaltLen(); want != 0 && len(key) != want {
 		return k, fmt.Errorf("key||salt is %d bytes, %s needs %d", len(key), suite, want)

@@ -62,8 +62,9 @@ func TestParseCrypto(t *testing.T) {
 func TestParseCryptoErrors(t *testing.T) {
 	key30 := "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
 	tests := []struct{ in, mention string }{
-		{"", "want <tag>"},
-		{"1 AES_CM_128_HMAC_SHA1_80", "want <tag>"},
+		{"", "0 fields"},
+		{"1 AES_CM_128_HMAC_SHA1_80", "2 fields"},
+		{"1 AES_CM_128_HMAC_SHA1_80 " + key30, "no key method"},
 		{"x AES_CM_128_HMAC_SHA1_80 inline:" + key30, "tag"},
 		{"1234567890 AES_CM_128_HMAC_SHA1_80 inline:" + key30, "tag"},
 		{"1 AES-CM inline:" + key30, "crypto-suite"},
@@ -86,8 +87,8 @@ func TestParseCryptoErrors(t *testing.T) {
 			t.Errorf("%q parsed", tt.in)
 			continue
 		}
-		if !errors.Is(err, ErrSDES) || !strings.Contains(err.Error(), tt.mention) {
-			t.Errorf("%q: error %q should wrap ErrSDES and mention %q", tt.in, err, tt.mention)
+		if !errors.Is(err, ErrSDES) || !strings.Contains(err.Error(), tt.mention) || strings.Contains(err.Error(), key30[:8]) {
+			t.Errorf("%q: error %q should wrap ErrSDES, mention %q and not the key", tt.in, err, tt.mention)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/potsgate/potsgate/media/srtp"
 )
 
 // ErrNoCommonCodec is returned when an offer has no format we support: the
@@ -25,6 +27,9 @@ type Choice struct {
 	Direction Direction // our direction
 	// PacketTime is the remote's a=ptime (0 = not given).
 	PacketTime time.Duration
+	// SRTP is the SDES keying (Security.AnswerOffer, AcceptAnswer); zero
+	// for plain RTP.
+	SRTP SRTP
 }
 
 // HasDTMF reports whether RFC 4733 events were negotiated.
@@ -109,6 +114,9 @@ func Answer(offer *Session, c Choice, local netip.Addr, port int, version uint64
 			}
 			am.Direction = c.Direction
 			am.PacketTime = ptime
+			if c.SRTP.Enabled() {
+				am.Crypto = []srtp.Crypto{cryptoLine(c.SRTP.Tag, c.SRTP.Send)}
+			}
 		} else {
 			// Streams we do not take are refused with port 0 and keep the
 			// offer's formats, as RFC 3264 section 6 asks.
