@@ -48,7 +48,7 @@ func SRTPParams() []provisioning.Param {
 		{Name: ParamEnableMediaSecurity, Kind: provisioning.KindBool, Default: "0",
 			Description: "SRTP (RFC 3711) with SDES keys in SDP (RFC 4568)"},
 		{Name: ParamMediaSecurityBehaviour, Kind: provisioning.KindEnum, Default: "0",
-			Enum: []provisioning.EnumValue{{Value: MediaSecurityPreferable, Name: "preferable"}, {Value: MediaSecurityMandatory, Name: "mandatory"}},
+			Enum:        []provisioning.EnumValue{{Value: MediaSecurityPreferable, Name: "preferable"}, {Value: MediaSecurityMandatory, Name: "mandatory"}},
 			Description: "preferable: offer SRTP, take plain RTP from a peer without it; mandatory: refuse a plain offer (488) and end a call answered without SRTP"},
 		{Name: ParamSRTPofferedSuites, Kind: provisioning.KindString, Default: "0", MaxLen: 200, Check: checkSRTPSuites,
 			Description: "crypto suites offered and accepted: a bitmask (0 all, 1 AES_CM_128_HMAC_SHA1_32, 2 AES_CM_128_HMAC_SHA1_80, 16 AES_256_CM_HMAC_SHA1_32, 32 AES_256_CM_HMAC_SHA1_80) or suite names in order of preference"},
@@ -82,7 +82,7 @@ func parseSRTPSuites(v string) ([]srtp.Suite, error) {
 			return nil, fmt.Errorf("bitmask %d: bits 1, 2, 16 and 32 are suites (4 and 8 are ARIA, not implemented)", mask)
 		}
 		if len(out) == 0 {
-			return nil, fmt.Errorf("bitmask %d selects no implemented suite", mask)
+			return nil, fmt.Errorf("bitmask %d selects no implemented suite (4 and 8 are ARIA, not implemented)", mask)
 		}
 		return out, nil
 	}
