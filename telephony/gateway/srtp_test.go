@@ -198,7 +198,9 @@ func TestSRTPPreferable(t *testing.T) {
 		})
 		_ = c.Hangup(r.ctx)
 		r.phones[0].HangUp()
-		waitFor(t, "101 idle", func() bool { return r.g.ports[0].idle() && r.g.Status().Ports[0].Call == nil && r.g.Status().ActiveCalls == 0 })
+		waitFor(t, "101 idle", func() bool {
+			return r.g.ports[0].idle() && r.g.Status().Ports[0].Call == nil && r.g.Status().ActiveCalls == 0
+		})
 	}
 }
 
