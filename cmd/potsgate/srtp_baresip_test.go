@@ -232,4 +232,7 @@ func TestBaresipSRTPCallsPort(t *testing.T) {
 	if !recordedTone(t, dir, rec, 1000, 700) {
 		t.Fatalf("baresip's recordings hold no 1 kHz from the phone\n%s", bs.Output())
 	}
+	if st := g.status(t); st.Counters["srtp_auth_failed"] != 0 {
+		t.Errorf("%d SRTP packets failed authentication", st.Counters["srtp_auth_failed"])
+	}
 }

@@ -273,3 +273,92 @@ func TestSRTPParams(t *testing.T) {
 		t.Errorf("defaults: %+v", sc.MediaSecurity)
 	}
 }
+
+// TestSRTPG729AndDTMF: a G.729 call with RFC 4733 events over SRTP: the
+// tone crosses both ways through G.729, a digit the phone presses reaches
+// the far end as an event, one the far end sends is played to the phone.
+func TestSRTPG729AndDTMF(t *testing.T) {
+	g729 := sdp.Format{PayloadType: 18, Name: "G729", ClockRate: 8000, Params: "annexb=no"}
+	r := newRig(t, srtpMandatoryIni+"DTMFTransportType = 3\n", 1, rtpFactory(t), func(o *Options) {
+		sc, err := SIPConfig(o.Config, "potsgate/test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc.ListenAddr = "127.0.0.1:0"
+		sc.Codecs, sc.DTMFPayloadType = []sdp.Format{g729}, 101
+		o.SIP = sc
+	})
+	ua, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{g729}, DTMFPayloadType: 101,
+		MediaSecurity: sdp.Security{Mode: sdp.SecurityMandatory}, SDESOverInsecureTransport: true}, refuseAll{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ua.Serve(r.ctx)
+	t.Cleanup(func() { ua.Close() })
+	digits := make(chan byte, 8)
+	leg, err := rtpFactory(t).Open(func(d byte) { digits <- d })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leg.Close()
+	c, err := ua.Dial(r.ctx, sip.Dial{To: "101", Host: r.g.SIPAddr(), From: "555", LocalPort: leg.Port()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone := r.phones[0]
+	waitFor(t, "101 rings", phone.Ringing)
+	phone.PickUp()
+	ch := events{t, c}.next(sip.EventAnswered).Choice
+	if !ch.SRTP.Enabled() || ch.Codec.Name != "G729" || !ch.HasDTMF() {
+		t.Fatalf("media %+v", ch)
+	}
+	if err := leg.Start(ch); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Hangup(r.ctx) }()
+	phone.Heard()
+	phone.Say(srtpSine(440, 8000*2))
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	tone := srtpSine(1000, 8000*4)
+	frame := make([]int16, 80)
+	var heard []int16
+	for i := 0; i+80 <= len(tone); i += 80 {
+		<-tick.C
+		switch i {
+		case 8000 * 2:
+			phone.DialDTMF("7")
+		case 8000 * 3:
+			leg.SendDigit('3')
+		}
+		leg.WriteFrame(tone[i : i+80])
+		leg.ReadFrame(frame)
+		heard = append(heard, frame...)
+	}
+	if h := heard[4000:16000]; goertzel(h, 440) < 30*goertzel(h, 1000) {
+		t.Errorf("G.729 over SRTP: the far end does not hear the phone's 440 Hz (%.3g, 1 kHz %.3g)", goertzel(h, 440), goertzel(h, 1000))
+	}
+	ph := phone.Heard()
+	if len(ph) < 16000 || goertzel(ph[4000:16000], 1000) < 30*goertzel(ph[4000:16000], 440) {
+		t.Errorf("G.729 over SRTP: the phone does not hear the far end's 1 kHz")
+	}
+	select {
+	case d := <-digits:
+		if d != '7' {
+			t.Errorf("far end got digit %q, want 7", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the phone's digit did not reach the far end as an RFC 4733 event over SRTP")
+	}
+	// The far end's 3 is played to the phone: 697 + 1477 Hz.
+	// Measured against the second before any digit, same far-end tone.
+	before, last := ph[8000:16000], ph[len(ph)-8000:]
+	for _, f := range []float64{697, 1477} {
+		if goertzel(last, f) < 20*goertzel(before, f) {
+			t.Errorf("the far end's digit was not played to the phone: %.0f Hz %.3g, before the digit %.3g", f, goertzel(last, f), goertzel(before, f))
+		}
+	}
+	if st, _ := leg.(*rtpLeg).Stats(); st.SRTPAuthFailed != 0 || st.DTMFReceived != 1 {
+		t.Errorf("far end: auth failures %d, digits %d", st.SRTPAuthFailed, st.DTMFReceived)
+	}
+}
