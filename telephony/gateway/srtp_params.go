@@ -24,10 +24,13 @@ const (
 	ParamEnableSDESOverInsecureTransport = "EnableSDESOverInsecureTransport"
 )
 
-// MediaSecurityBehaviour values.
+// MediaSecurityBehaviour values. The device's 3, "preferable - single
+// media" (one m= line, RTP/AVP with a=crypto), is what our preferable does
+// anyway: it is taken as 0. Its 2 (disable) belongs to IP profiles.
 const (
-	MediaSecurityPreferable = 0
-	MediaSecurityMandatory  = 1
+	MediaSecurityPreferable            = 0
+	MediaSecurityMandatory             = 1
+	MediaSecurityPreferableSingleMedia = 3
 )
 
 // SRTPofferedSuites bits, as the vendor's later manuals give them
@@ -48,7 +51,8 @@ func SRTPParams() []provisioning.Param {
 		{Name: ParamEnableMediaSecurity, Kind: provisioning.KindBool, Default: "0",
 			Description: "SRTP (RFC 3711) with SDES keys in SDP (RFC 4568)"},
 		{Name: ParamMediaSecurityBehaviour, Kind: provisioning.KindEnum, Default: "0",
-			Enum:        []provisioning.EnumValue{{Value: MediaSecurityPreferable, Name: "preferable"}, {Value: MediaSecurityMandatory, Name: "mandatory"}},
+			Enum: []provisioning.EnumValue{{Value: MediaSecurityPreferable, Name: "preferable"}, {Value: MediaSecurityMandatory, Name: "mandatory"},
+				{Value: MediaSecurityPreferableSingleMedia, Name: "preferable, single media (as 0)"}},
 			Description: "preferable: offer SRTP, take plain RTP from a peer without it; mandatory: refuse a plain offer (488) and end a call answered without SRTP"},
 		{Name: ParamSRTPofferedSuites, Kind: provisioning.KindString, Default: "0", MaxLen: 200, Check: checkSRTPSuites,
 			Description: "crypto suites offered and accepted: a bitmask (0 all, 1 AES_CM_128_HMAC_SHA1_32, 2 AES_CM_128_HMAC_SHA1_80, 16 AES_256_CM_HMAC_SHA1_32, 32 AES_256_CM_HMAC_SHA1_80) or suite names in order of preference"},

@@ -269,6 +269,13 @@ func TestSRTPParams(t *testing.T) {
 	if sc.MediaSecurity.Mode != sdp.SecurityMandatory || !sc.SDESOverInsecureTransport || len(sc.MediaSecurity.Suites) != 1 || sc.MediaSecurity.Suites[0] != srtp.AES_CM_128_HMAC_SHA1_32 {
 		t.Errorf("SIP config %+v", sc.MediaSecurity)
 	}
+	res, err = reg.ApplyText(reg.Defaults(), "gw.ini", []byte("EnableMediaSecurity = 1\nMediaSecurityBehaviour = 3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc, _ = SIPConfig(res.Config, "x"); sc.MediaSecurity.Mode != sdp.SecurityPreferable {
+		t.Errorf("MediaSecurityBehaviour = 3: %v, want preferable", sc.MediaSecurity.Mode)
+	}
 	if sc, _ = SIPConfig(reg.Defaults(), "x"); sc.MediaSecurity.Mode != sdp.SecurityOff || sc.SDESOverInsecureTransport {
 		t.Errorf("defaults: %+v", sc.MediaSecurity)
 	}
