@@ -492,12 +492,9 @@ func (u *UA) negotiate(req *sipmsg.Request, tx sipmsg.ServerTransaction, cur sdp
 	}
 	var choice sdp.Choice
 	if err == nil {
-		choice, err = sdp.Negotiate(offer, u.cfg.Codecs, u.cfg.DTMFPayloadType != 0)
-	}
-	if err == nil {
 		var sec sdp.Security
 		if sec, err = u.mediaSecurity(secureTransport(req.Transport())); err == nil {
-			err = sec.AnswerOffer(offer, &choice, cur)
+			choice, err = sec.Negotiate(offer, u.cfg.Codecs, u.cfg.DTMFPayloadType != 0, cur)
 		}
 	}
 	if err != nil {

@@ -147,10 +147,10 @@ func cryptoLine(tag int, k srtp.Keying) srtp.Crypto {
 // already uses, ours is kept too (a session refresh), otherwise a re-offer
 // gets a fresh key of ours (rekeying). The error wraps ErrSecurity.
 func (sec Security) AnswerOffer(offer *Session, c *Choice, cur SRTP) error {
-	m, ok := offer.Audio()
-	if !ok {
+	if c.Media < 0 || c.Media >= len(offer.Media) || offer.Media[c.Media].Type != "audio" {
 		return ErrNoAudio
 	}
+	m := &offer.Media[c.Media]
 	c.SRTP = SRTP{}
 	secure := isSecureProfile(m.Proto)
 	if sec.Mode == SecurityOff {
@@ -235,4 +235,48 @@ func (sec Security) AcceptAnswer(offer, answer *Session, c *Choice) error {
 		return fmt.Errorf("%w: the answer has no a=crypto line and SRTP is mandatory", ErrSecurity)
 	}
 	return nil
+}
+
+// Negotiate answers an offer under the policy: Negotiate and AnswerOffer
+// on the audio stream to take. An offer may carry the same stream twice,
+// RTP/SAVP and RTP/AVP (best-effort SRTP): unless security is off, the
+// first audio line we can key is taken, whatever the order; the others
+// are refused (port 0) in the answer.
+func (sec Security) Negotiate(offer *Session, supported []Format, dtmf bool, cur SRTP) (Choice, error) {
+	first := offer.audioIndex()
+	if first < 0 {
+		return Choice{}, ErrNoAudio
+	}
+	if sec.Mode != SecurityOff {
+		for i := range offer.Media {
+			m := &offer.Media[i]
+			if m.Type != "audio" || m.Port == 0 || len(m.Crypto) == 0 {
+				continue
+			}
+			c, err := negotiateMedia(offer, i, supported, dtmf)
+			if err == nil && sec.AnswerOffer(offer, &c, cur) == nil && c.SRTP.Enabled() {
+				return c, nil
+			}
+		}
+	}
+	// Otherwise the first line the policy accepts (a plain one when
+	// security is off); the first line's error when none.
+	var firstErr error
+	for i := range offer.Media {
+		m := &offer.Media[i]
+		if m.Type != "audio" || m.Port == 0 {
+			continue
+		}
+		c, err := negotiateMedia(offer, i, supported, dtmf)
+		if err == nil {
+			err = sec.AnswerOffer(offer, &c, cur)
+		}
+		if err == nil {
+			return c, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return Choice{}, firstErr
 }

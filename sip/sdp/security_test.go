@@ -231,3 +231,47 @@ func FuzzSecurity(f *testing.F) {
 		}
 	})
 }
+
+// TestTwoMediaLines: an offer carrying the stream twice, RTP/AVP then
+// RTP/SAVP: with security on, the SAVP line is answered and the other
+// refused (port 0); with security off, the plain one.
+func TestTwoMediaLines(t *testing.T) {
+	b := "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n" +
+		"m=audio 4000 RTP/AVP 0\r\n" +
+		"m=audio 4002 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + key1 + "\r\n"
+	offer, err := Parse([]byte(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		mode  SecurityMode
+		index int
+		port  uint16
+	}{{SecurityPreferable, 1, 4002}, {SecurityMandatory, 1, 4002}, {SecurityOff, 0, 4000}} {
+		c, err := Security{Mode: tc.mode}.Negotiate(offer, ours, true, SRTP{})
+		if err != nil {
+			t.Fatalf("%v: %v", tc.mode, err)
+		}
+		if c.Media != tc.index || c.Remote.Port() != tc.port || c.SRTP.Enabled() != (tc.index == 1) {
+			t.Fatalf("%v: line %d, remote %v, SRTP %v", tc.mode, c.Media, c.Remote, c.SRTP.Enabled())
+		}
+		ans := Answer(offer, c, netip.MustParseAddr("192.0.2.9"), 5000, 2, 0)
+		if len(ans.Media) != 2 || ans.Media[tc.index].Port != 5000 || ans.Media[1-tc.index].Port != 0 {
+			t.Fatalf("%v: answer %s", tc.mode, ans.Marshal())
+		}
+		if tc.index == 1 && (ans.Media[1].Proto != ProfileSAVP || len(ans.Media[1].Crypto) != 1) {
+			t.Fatalf("%v: answer %s", tc.mode, ans.Marshal())
+		}
+	}
+	// Security off, SAVP first: the plain alternative is answered.
+	rev, _ := Parse([]byte("v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n" +
+		"m=audio 4002 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + key1 + "\r\nm=audio 4000 RTP/AVP 0\r\n"))
+	if c, err := (Security{}).Negotiate(rev, ours, true, SRTP{}); err != nil || c.Media != 1 || c.SRTP.Enabled() {
+		t.Fatalf("off, SAVP then AVP: line %d, %v", c.Media, err)
+	}
+	// Mandatory with no line we can key: refused.
+	plain, _ := Parse([]byte("v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nm=audio 4002 RTP/AVP 8\r\n"))
+	if _, err := (Security{Mode: SecurityMandatory}).Negotiate(plain, ours, true, SRTP{}); !errors.Is(err, ErrSecurity) {
+		t.Fatalf("mandatory, two plain lines: %v", err)
+	}
+}
