@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"math"
 	"net"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +127,11 @@ func TestSRTPCallThroughGateway(t *testing.T) {
 	defer conn.Close()
 	conn.WriteToUDPAddrPort(forged, answered.Remote)
 	waitFor(t, "the forged packet counted", func() bool { return r.g.Status().Counters["srtp_auth_failed"] == 1 })
+	rec := httptest.NewRecorder()
+	NewMetrics(func() *Gateway { return r.g }).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), "\npotsgate_srtp_auth_failures_total 1\n") {
+		t.Errorf("metrics do not count the forged packet:\n%s", rec.Body.String())
+	}
 
 	// Rekey: the far end re-INVITEs with a new key of its own.
 	ch, err := c.Rekey(r.ctx)
