@@ -141,7 +141,7 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, rtcpSocket bool) {
 		// an unauthenticated source must not move our media.
 		var err error
 		if b, err = s.srtp.UnprotectRTP(s.plain[:0], b); err != nil {
-			s.countSRTPErrorLocked(err)
+			s.countSRTPErrorLocked(err, false)
 			s.mu.Unlock()
 			return
 		}
@@ -195,9 +195,11 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, rtcpSocket bool) {
 	}
 }
 
-// countSRTPErrorLocked counts a packet SRTP refused.
-func (s *Session) countSRTPErrorLocked(err error) {
+// countSRTPErrorLocked counts a packet SRTP (or SRTCP) refused.
+func (s *Session) countSRTPErrorLocked(err error, rtcp bool) {
 	switch {
+	case errors.Is(err, srtp.ErrAuth) && rtcp:
+		s.st.SRTCPAuthFailed++
 	case errors.Is(err, srtp.ErrAuth):
 		s.st.SRTPAuthFailed++
 	case errors.Is(err, srtp.ErrReplay):

@@ -125,7 +125,7 @@ func (s *Session) handleRTCP(b []byte, from netip.AddrPort, rtcpSocket bool) {
 		var err error
 		// RTCP is rare: a fresh buffer keeps the RTP one to RTP.
 		if b, err = s.srtp.UnprotectRTCP(make([]byte, 0, len(b)), b); err != nil {
-			s.countSRTPErrorLocked(err)
+			s.countSRTPErrorLocked(err, true)
 			s.mu.Unlock()
 			return
 		}

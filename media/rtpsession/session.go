@@ -111,12 +111,15 @@ type Stats struct {
 	Latched        uint64 // remote address changes by symmetric RTP
 
 	// Secure is set while SRTP protects the session. SRTPAuthFailed counts
-	// SRTP and SRTCP packets whose authentication failed (tampered, or
-	// under a key we do not hold) and SRTPReplayed packets seen before:
-	// both are dropped before anything reads them, never played.
-	Secure         bool
-	SRTPAuthFailed uint64
-	SRTPReplayed   uint64
+	// SRTP packets whose authentication failed (tampered, under a key we
+	// do not hold, or plain RTP), SRTCPAuthFailed the same for RTCP (some
+	// peers send their last RTCP BYE unprotected), SRTPReplayed packets
+	// of either seen before: all are dropped before anything reads them,
+	// never played.
+	Secure          bool
+	SRTPAuthFailed  uint64
+	SRTCPAuthFailed uint64
+	SRTPReplayed    uint64
 
 	DTMFSent, DTMFReceived uint64 // digits (end of event)
 

@@ -185,7 +185,9 @@ func TestSRTCP(t *testing.T) {
 	relayConn.WriteTo(bad, to)
 	relayConn.WriteTo(pkt, to)
 	relayConn.WriteTo(pkt, to)
-	waitStat(t, b, func(st Stats) bool { return st.RTCPReceived == 1 && st.SRTPAuthFailed == 1 && st.SRTPReplayed == 1 })
+	waitStat(t, b, func(st Stats) bool {
+		return st.RTCPReceived == 1 && st.SRTCPAuthFailed == 1 && st.SRTPAuthFailed == 0 && st.SRTPReplayed == 1
+	})
 }
 
 // TestSRTPRekey: new keys both ways mid-call (a re-INVITE); the audio goes

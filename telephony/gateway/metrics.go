@@ -80,7 +80,7 @@ var (
 	descRTPSessions   = desc("rtp_sessions_total", "RTP sessions ended.")
 	descRTPActive     = desc("rtp_sessions_active", "RTP sessions open.")
 	descRTPJitter     = desc("rtp_jitter_seconds", "Largest interarrival jitter (RFC 3550 A.8) among the open RTP sessions.")
-	descSRTPAuth      = desc("srtp_auth_failures_total", "SRTP and SRTCP packets dropped because their authentication failed (tampered, or under a key we do not hold).")
+	descSRTPAuth      = desc("srtp_auth_failures_total", "SRTP (protocol rtp) and SRTCP (rtcp) packets dropped because their authentication failed (tampered, under a key we do not hold, or sent in clear).", "protocol")
 	descSRTPReplayed  = desc("srtp_replayed_total", "SRTP and SRTCP packets dropped as replays.")
 	descRTPJitterMax  = desc("rtp_jitter_buffer_delay_seconds", "Largest jitter buffer target delay among the open RTP sessions.")
 	descUpdates       = desc("autoupdate_files_total", "Automatic Update file results by file and outcome.", "file", "result")
@@ -198,7 +198,8 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		gauge(descRTPActive, float64(r.Active))
 		gauge(descRTPJitter, r.MaxJitter.Seconds())
 		gauge(descRTPJitterMax, r.MaxJitterDelay.Seconds())
-		counter(descSRTPAuth, float64(r.SRTPAuthFailed))
+		counter(descSRTPAuth, float64(r.SRTPAuthFailed), "rtp")
+		counter(descSRTPAuth, float64(r.SRTCPAuthFailed), "rtcp")
 		counter(descSRTPReplayed, float64(r.SRTPReplayed))
 	}
 
@@ -242,7 +243,7 @@ type RTPCounters struct {
 	PacketsSent, PacketsReceived, BytesSent, BytesReceived uint64
 	Lost, Late, Concealed                                  uint64
 	Ended, Active                                          uint64 // sessions
-	SRTPAuthFailed, SRTPReplayed                           uint64 // packets dropped
+	SRTPAuthFailed, SRTCPAuthFailed, SRTPReplayed          uint64 // packets dropped
 	MaxJitter, MaxJitterDelay                              time.Duration
 }
 
@@ -290,6 +291,7 @@ func addStats(c *RTPCounters, st rtpsession.Stats) {
 	c.Late += st.Late
 	c.Concealed += st.Concealed
 	c.SRTPAuthFailed += st.SRTPAuthFailed
+	c.SRTCPAuthFailed += st.SRTCPAuthFailed
 	c.SRTPReplayed += st.SRTPReplayed
 }
 

@@ -129,7 +129,7 @@ func TestSRTPCallThroughGateway(t *testing.T) {
 	waitFor(t, "the forged packet counted", func() bool { return r.g.Status().Counters["srtp_auth_failed"] == 1 })
 	rec := httptest.NewRecorder()
 	NewMetrics(func() *Gateway { return r.g }).Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if !strings.Contains(rec.Body.String(), "\npotsgate_srtp_auth_failures_total 1\n") {
+	if !strings.Contains(rec.Body.String(), "\npotsgate_srtp_auth_failures_total{protocol=\"rtp\"} 1\n") {
 		t.Errorf("metrics do not count the forged packet:\n%s", rec.Body.String())
 	}
 

@@ -194,6 +194,7 @@ func (g *Gateway) Status() Status {
 	if rc, ok := g.opts.Media.(interface{ RTPCounters() RTPCounters }); ok {
 		r := rc.RTPCounters()
 		s.Counters["srtp_auth_failed"] = int64(r.SRTPAuthFailed)
+		s.Counters["srtcp_auth_failed"] = int64(r.SRTCPAuthFailed)
 		s.Counters["srtp_replayed"] = int64(r.SRTPReplayed)
 	}
 	return s
