@@ -98,6 +98,7 @@ type Call struct {
 	refreshed       int           // generation of the session timer
 	ackedCh         chan struct{}
 	ackOnce         sync.Once
+	transport       string // of the INVITE: "UDP", "TCP", "TLS"
 }
 
 func newCall(u *UA, id string, outgoing bool) *Call {
@@ -108,6 +109,17 @@ func newCall(u *UA, id string, outgoing bool) *Call {
 
 // ID is the call's Call-ID.
 func (c *Call) ID() string { return c.id }
+
+// Transport is the signalling transport of the call's INVITE ("UDP",
+// "TCP", "TLS").
+func (c *Call) Transport() string { return c.transport }
+
+// Secure reports whether the call's signalling is encrypted (TLS): only
+// then do SDES keys travel hidden.
+func (c *Call) Secure() bool { return secureTransport(c.transport) }
+
+// MediaSecure reports whether the negotiated media is SRTP.
+func (c *Call) MediaSecure() bool { return c.Choice().SRTP.Enabled() }
 
 // Outgoing reports whether we placed the call.
 func (c *Call) Outgoing() bool { return c.outgoing }
@@ -304,8 +316,14 @@ func (c *Call) Hangup(ctx context.Context) error {
 	if c.outgoing && !c.answered.Load() {
 		return c.cancel(ctx)
 	}
+	return c.bye(ctx, 0, "local hangup")
+}
+
+// bye ends an answered call with a BYE; the call's end event carries code
+// and reason.
+func (c *Call) bye(ctx context.Context, code int, reason string) error {
 	bye := c.inDialog(sipmsg.BYE)
-	defer c.end(EventEnded, 0, "local hangup")
+	defer c.end(EventEnded, code, reason)
 	res, err := c.u.cli.Do(ctx, bye, sipgo.ClientRequestAddVia)
 	if err != nil {
 		return fmt.Errorf("sip: BYE: %w", err)
@@ -421,7 +439,15 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 	}
 	c := newCall(u, "", true)
 	c.from, c.to, c.localPort = d.From, d.To, d.LocalPort
+	c.transport = req.Transport()
+	sec, err := u.mediaSecurity(c.Secure())
+	if err != nil {
+		return nil, err
+	}
 	c.localOffer = sdp.Offer(u.cfg.MediaAddr, d.LocalPort, c.sdpVersion, u.cfg.Codecs, u.cfg.DTMFPayloadType, u.cfg.PacketTime, sdp.SendRecv)
+	if err := sec.SecureOffer(c.localOffer); err != nil {
+		return nil, fmt.Errorf("sip: %w", err)
+	}
 	req.SetBody(c.localOffer.Marshal())
 	if err := sipgo.ClientRequestBuild(u.cli, req); err != nil {
 		return nil, fmt.Errorf("sip: %w", err)
@@ -524,7 +550,24 @@ func (c *Call) accept(res *sipmsg.Response) (sdp.Choice, error) {
 	if err != nil {
 		return sdp.Choice{}, err
 	}
-	return sdp.Accept(c.localOffer, ans)
+	return c.acceptAnswer(c.localOffer, ans)
+}
+
+// acceptAnswer reads the answer to our offer, SRTP keys included.
+func (c *Call) acceptAnswer(offer, ans *sdp.Session) (sdp.Choice, error) {
+	choice, err := sdp.Accept(offer, ans)
+	if err != nil {
+		return sdp.Choice{}, err
+	}
+	// The policy our offer was made under: what it offered tells.
+	sec, err := c.u.mediaSecurity(c.Secure())
+	if err != nil {
+		return sdp.Choice{}, err
+	}
+	if err := sec.AcceptAnswer(offer, ans, &choice); err != nil {
+		return sdp.Choice{}, err
+	}
+	return choice, nil
 }
 
 func (c *Call) answeredBy(res *sipmsg.Response) {
@@ -543,9 +586,14 @@ func (c *Call) answeredBy(res *sipmsg.Response) {
 		c.u.log.Warn("sip: ACK not sent", "call", c.id, "error", werr)
 	}
 	if err != nil {
-		// An answer we cannot use: end the call it set up.
+		// An answer we cannot use (no common codec, no SRTP while it is
+		// mandatory): end the call it set up, saying why.
 		c.answered.Store(true)
-		_ = c.Hangup(context.Background())
+		c.u.stats.Failed.Add(1)
+		c.u.log.Info("sip: answer refused", "call", c.id, "error", err)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.bye(ctx, 488, "answer not acceptable: "+err.Error())
 		return
 	}
 	c.answered.Store(true)

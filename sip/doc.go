@@ -13,6 +13,21 @@
 // [Config.DSCP] marks the SIP socket with a DiffServ code point
 // (media/diffserv), once, when [Listen] binds it.
 //
+// # Media security
+//
+// [Config.MediaSecurity] is the SRTP policy ([sdp.Security]): off,
+// preferable (our offers are RTP/AVP with a=crypto, a plain answer is
+// plain RTP) or mandatory (RTP/SAVP; a plain offer is refused with 488
+// and a Warning saying why, a plain answer ends the call with a BYE and
+// code 488 on its end event). Keys go in the SDP only when the call's
+// signalling is encrypted ([Call.Secure]: TLS) or
+// [Config.SDESOverInsecureTransport] allows them in clear; otherwise a
+// mandatory call is refused ([ErrInsecureSignalling], before any INVITE
+// leaves) and a preferable one is plain. The negotiated keys travel in
+// [sdp.Choice].SRTP; a re-INVITE bringing a new key gets a new one of
+// ours ([Call.Rekey] starts one), and the media leg rekeys on the
+// EventModified that follows.
+//
 // # sipgo's package-level settings
 //
 // sipgo keeps a default logger, timers and parser settings as package

@@ -2,11 +2,13 @@ package sip
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 
 	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
 
+	"github.com/potsgate/potsgate/media/srtp"
 	"github.com/potsgate/potsgate/sip/sdp"
 )
 
@@ -14,16 +16,25 @@ import (
 // sendonly (RFC 3264 8.4), so the far end stops sending and we may send a
 // hold tone. It returns the media choice the answer gives.
 func (c *Call) Hold(ctx context.Context) (sdp.Choice, error) {
-	return c.redirect(ctx, sdp.SendOnly)
+	return c.redirect(ctx, sdp.SendOnly, false)
 }
 
 // Resume takes the call off hold (sendrecv again).
 func (c *Call) Resume(ctx context.Context) (sdp.Choice, error) {
-	return c.redirect(ctx, sdp.SendRecv)
+	return c.redirect(ctx, sdp.SendRecv, false)
 }
 
-// redirect re-offers the session with a new direction.
-func (c *Call) redirect(ctx context.Context, dir sdp.Direction) (sdp.Choice, error) {
+// Rekey renews our SRTP key with a re-INVITE (RFC 4568 section 7.1.4):
+// the same suite and tag, a fresh master key; the far end answers with
+// one of its own. The media leg takes the returned choice. A call
+// without SRTP is re-offered as it is.
+func (c *Call) Rekey(ctx context.Context) (sdp.Choice, error) {
+	return c.redirect(ctx, c.Choice().Direction, true)
+}
+
+// redirect re-offers the session with a new direction, and a new key of
+// ours when fresh is set.
+func (c *Call) redirect(ctx context.Context, dir sdp.Direction, fresh bool) (sdp.Choice, error) {
 	select {
 	case <-c.done:
 		return sdp.Choice{}, ErrCallEnded
@@ -39,6 +50,15 @@ func (c *Call) redirect(ctx context.Context, dir sdp.Direction) (sdp.Choice, err
 	}
 	c.reinvitePending = true
 	cur := c.choice
+	if fresh && cur.SRTP.Enabled() {
+		k, err := srtp.NewKey(cur.SRTP.Send.Suite, rand.Reader)
+		if err != nil {
+			c.reinvitePending = false
+			c.mu.Unlock()
+			return sdp.Choice{}, fmt.Errorf("sip: rekey: %w", err)
+		}
+		cur.SRTP.Send = srtp.Crypto{Suite: cur.SRTP.Send.Suite, Keys: []srtp.KeyParam{k}}.Keying()
+	}
 	formats := []sdp.Format{cur.Codec}
 	var dtmf uint8
 	if cur.HasDTMF() {
@@ -46,6 +66,8 @@ func (c *Call) redirect(ctx context.Context, dir sdp.Direction) (sdp.Choice, err
 	}
 	c.sdpVersion++
 	offer := sdp.Offer(c.u.cfg.MediaAddr, c.localPort, c.sdpVersion, formats, dtmf, c.u.cfg.PacketTime, dir)
+	// Our key stays; the far end may answer with a new one of its own.
+	sdp.Reoffer(offer, cur.SRTP)
 	c.mu.Unlock()
 	defer func() { c.mu.Lock(); c.reinvitePending = false; c.mu.Unlock() }()
 
@@ -64,7 +86,7 @@ func (c *Call) redirect(ctx context.Context, dir sdp.Direction) (sdp.Choice, err
 	if err != nil {
 		return sdp.Choice{}, fmt.Errorf("sip: answer to our re-INVITE: %w", err)
 	}
-	choice, err := sdp.Accept(offer, ans)
+	choice, err := c.acceptAnswer(offer, ans)
 	if err != nil {
 		return sdp.Choice{}, fmt.Errorf("sip: answer to our re-INVITE: %w", err)
 	}

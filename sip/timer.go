@@ -9,6 +9,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
+
+	"github.com/potsgate/potsgate/sip/sdp"
 )
 
 // Session timers (RFC 4028). Answering side: a call that asks for a
@@ -252,10 +254,43 @@ func (c *Call) refreshOnce(interval time.Duration) (time.Duration, string, int, 
 	case err != nil:
 		return 0, "", 0, err
 	case res.StatusCode < 300:
+		if method == sipmsg.INVITE {
+			c.refreshAnswer(res)
+		}
 		granted, refresher, _ := sessionExpires(res)
 		return granted, refresher, res.StatusCode, nil
 	case res.StatusCode == 491:
 		return 0, "", 491, nil
 	}
 	return 0, "", res.StatusCode, &StatusError{Method: string(method), Code: res.StatusCode, Reason: res.Reason}
+}
+
+// refreshAnswer reads the answer to a refreshing re-INVITE: a far end that
+// answers with a new SRTP key (or moves its media) is followed, so the
+// media leg rekeys instead of refusing every packet.
+func (c *Call) refreshAnswer(res *sipmsg.Response) {
+	if len(res.Body()) == 0 {
+		return
+	}
+	ans, err := sdp.Parse(res.Body())
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	offer := c.localOffer
+	c.mu.Unlock()
+	choice, err := c.acceptAnswer(offer, ans)
+	if err != nil {
+		c.u.log.Info("sip: answer to a session refresh not usable", "call", c.id, "error", err)
+		return
+	}
+	// Only the keys are taken: the rest of the session is what it was.
+	c.mu.Lock()
+	changed := choice.SRTP != c.choice.SRTP
+	c.choice.SRTP = choice.SRTP
+	cur := c.choice
+	c.mu.Unlock()
+	if changed {
+		c.emit(Event{Kind: EventModified, Choice: cur})
+	}
 }

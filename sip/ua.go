@@ -63,6 +63,15 @@ type Config struct {
 	// DSCP, when not 0, is the DiffServ code point of the SIP packets
 	// (media/diffserv; PremiumServiceClassControlDiffServ).
 	DSCP int
+	// MediaSecurity is the SRTP policy (EnableMediaSecurity,
+	// MediaSecurityBehaviour, SRTPofferedSuites): SDES keys in the SDP.
+	MediaSecurity sdp.Security
+	// SDESOverInsecureTransport allows SDES keys in the SDP of a call whose
+	// signalling is not encrypted (UDP, TCP): anyone who sees the INVITE
+	// can decrypt the media. When false, such a call gets no SRTP: a
+	// mandatory policy refuses it (ErrInsecureSignalling; 488 to an
+	// offer), a preferable one carries it in plain RTP.
+	SDESOverInsecureTransport bool
 }
 
 // Handler is what the gateway does with what the network asks.
@@ -83,6 +92,11 @@ var (
 	ErrNotAnswered  = errors.New("sip: call not answered yet")
 	// ErrPending is a re-INVITE asked for while another is in progress.
 	ErrPending = errors.New("sip: a re-INVITE is in progress")
+	// ErrInsecureSignalling is a call that must carry SRTP keys over
+	// signalling that is not encrypted while Config.SDESOverInsecureTransport
+	// is off: it is refused rather than sent with the keys in clear or
+	// carried in plain RTP.
+	ErrInsecureSignalling = errors.New("sip: SRTP is mandatory and the signalling is not encrypted (keys would travel in clear)")
 )
 
 // UA is the gateway's SIP user agent.
@@ -320,11 +334,12 @@ func (u *UA) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		_ = tx.Respond(res)
 		return
 	}
-	offer, choice, ok := u.negotiate(req, tx)
+	offer, choice, ok := u.negotiate(req, tx, sdp.SRTP{})
 	if !ok {
 		return
 	}
 	c := newCall(u, id, false)
+	c.transport = req.Transport()
 	c.reliable = reliable
 	if timed {
 		c.sessionInterval = interval
@@ -376,7 +391,7 @@ func (u *UA) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	c.reinvitePending = true
 	c.mu.Unlock()
 	defer func() { c.mu.Lock(); c.reinvitePending = false; c.mu.Unlock() }()
-	offer, choice, ok := u.negotiate(req, tx)
+	offer, choice, ok := u.negotiate(req, tx, c.Choice().SRTP)
 	if !ok {
 		return
 	}
@@ -468,15 +483,59 @@ func (u *UA) trusted(source string) bool {
 	return u.cfg.EnableRemoteReset && hostIn(source, u.cfg.TrustedHosts)
 }
 
-// negotiate answers the SDP offer of an INVITE, or refuses it with 488.
-func (u *UA) negotiate(req *sipmsg.Request, tx sipmsg.ServerTransaction) (*sdp.Session, sdp.Choice, bool) {
+// negotiate answers the SDP offer of an INVITE, or refuses it with 488
+// and a Warning saying why. cur is the call's SRTP keying so far.
+func (u *UA) negotiate(req *sipmsg.Request, tx sipmsg.ServerTransaction, cur sdp.SRTP) (*sdp.Session, sdp.Choice, bool) {
 	offer, err := sdp.Parse(req.Body())
-	if err == nil && len(req.Body()) > 0 {
-		var choice sdp.Choice
-		if choice, err = sdp.Negotiate(offer, u.cfg.Codecs, u.cfg.DTMFPayloadType != 0); err == nil {
-			return offer, choice, true
+	if err == nil && len(req.Body()) == 0 {
+		err = errors.New("no SDP offer")
+	}
+	var choice sdp.Choice
+	if err == nil {
+		var sec sdp.Security
+		if sec, err = u.mediaSecurity(secureTransport(req.Transport())); err == nil {
+			choice, err = sec.Negotiate(offer, u.cfg.Codecs, u.cfg.DTMFPayloadType != 0, cur)
 		}
 	}
-	u.respond(tx, req, 488, "Not Acceptable Here")
-	return nil, sdp.Choice{}, false
+	if err != nil {
+		u.log.Info("sip: offer refused", "call", req.CallID().Value(), "error", err)
+		res := sipmsg.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil)
+		res.AppendHeader(sipmsg.NewHeader("Server", u.cfg.UserAgent))
+		res.AppendHeader(warning(u.addr.Addr().String(), err))
+		_ = tx.Respond(res)
+		return nil, sdp.Choice{}, false
+	}
+	return offer, choice, true
+}
+
+// warning is a Warning header (RFC 3261 20.43) with code 399 carrying
+// err's text.
+func warning(host string, err error) sipmsg.Header {
+	text := strings.Map(func(r rune) rune {
+		if r == '"' || r == '\\' || r < ' ' {
+			return '\''
+		}
+		return r
+	}, err.Error())
+	return sipmsg.NewHeader("Warning", fmt.Sprintf("399 %s \"%s\"", host, text))
+}
+
+// secureTransport reports whether a transport encrypts the signalling.
+func secureTransport(t string) bool {
+	return strings.EqualFold(t, "TLS") || strings.EqualFold(t, "WSS")
+}
+
+// mediaSecurity is the SRTP policy of a call whose signalling is (or is
+// not) encrypted: without encryption and without
+// SDESOverInsecureTransport no keys go in the SDP.
+func (u *UA) mediaSecurity(secure bool) (sdp.Security, error) {
+	sec := u.cfg.MediaSecurity
+	if sec.Mode == sdp.SecurityOff || secure || u.cfg.SDESOverInsecureTransport {
+		return sec, nil
+	}
+	if sec.Mode == sdp.SecurityMandatory {
+		return sec, fmt.Errorf("%w: %w", sdp.ErrSecurity, ErrInsecureSignalling)
+	}
+	sec.Mode = sdp.SecurityOff
+	return sec, nil
 }

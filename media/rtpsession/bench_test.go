@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtp/codecs"
 
 	"github.com/potsgate/potsgate/media/g711"
+	"github.com/potsgate/potsgate/media/srtp"
 )
 
 // The send benchmarks compare, per 20 ms G.711 packet, our path (encode,
@@ -90,4 +91,69 @@ func BenchmarkUDPLoopback(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(r.Stats().PacketsReceived)/float64(b.N), "received/op")
+}
+
+// lastPacket is a PacketConn that keeps the last packet written.
+type lastPacket struct {
+	discard
+	buf []byte
+}
+
+func (l *lastPacket) WriteTo(b []byte, _ net.Addr) (int, error) {
+	l.buf = append(l.buf[:0], b...)
+	return len(b), nil
+}
+
+// BenchmarkSRTPOverhead measures, in the same run, one 20 ms G.711 packet
+// sent by one session and received by another (encode, header, write;
+// parse, jitter buffer, decode two 10 ms frames, without sockets) in
+// plain RTP and in SRTP (AES_CM_128_HMAC_SHA1_80, protect and
+// unprotect added), and reports the SRTP/RTP ratio.
+func BenchmarkSRTPOverhead(b *testing.B) {
+	ka, kb := newKeying(b, srtp.AES_CM_128_HMAC_SHA1_80), newKeying(b, srtp.AES_CM_128_HMAC_SHA1_80)
+	type leg struct {
+		clk      *clock
+		out      *lastPacket
+		tx, rx   *Session
+		elapsed  time.Duration
+		from     netip.AddrPort
+		received func() uint64
+	}
+	mk := func(secure bool) *leg {
+		l := &leg{clk: newClock(), out: &lastPacket{discard: newDiscard()}, from: netip.MustParseAddrPort("127.0.0.1:9")}
+		cfg := Config{Conn: l.out, Remote: l.from, Now: l.clk.Now, RTCPInterval: -1}
+		rcfg := Config{Conn: newDiscard(), Now: l.clk.Now, RTCPInterval: -1}
+		if secure {
+			cfg.SRTPSend, cfg.SRTPReceive = ka, kb
+			rcfg.SRTPSend, rcfg.SRTPReceive = kb, ka
+		}
+		l.tx, l.rx = newSession(b, cfg), newSession(b, rcfg)
+		return l
+	}
+	plain, secure := mk(false), mk(true)
+	frame := toneFrame(make([]int16, 80), 0, 440, 8000)
+	round := func(l *leg) {
+		start := time.Now()
+		l.tx.WriteFrame(frame)
+		l.tx.WriteFrame(frame)
+		l.rx.handlePacket(l.out.buf, l.from, false)
+		l.rx.ReadFrame(frame)
+		l.rx.ReadFrame(frame)
+		l.elapsed += time.Since(start)
+		l.clk.Advance(20 * time.Millisecond)
+	}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		round(plain)
+		round(secure)
+		n++
+	}
+	b.StopTimer()
+	if p, s := plain.rx.Stats(), secure.rx.Stats(); p.PacketsReceived != uint64(n) || s.PacketsReceived != uint64(n) || s.SRTPAuthFailed != 0 {
+		b.Fatalf("received plain %d, SRTP %d (auth failed %d) of %d", p.PacketsReceived, s.PacketsReceived, s.SRTPAuthFailed, n)
+	}
+	b.ReportMetric(float64(plain.elapsed.Nanoseconds())/float64(n), "rtp-ns/pkt")
+	b.ReportMetric(float64(secure.elapsed.Nanoseconds())/float64(n), "srtp-ns/pkt")
+	b.ReportMetric(float64(secure.elapsed)/float64(plain.elapsed), "srtp/rtp")
 }

@@ -56,6 +56,20 @@
 // RFC 3550 A.8, LSR and DLSR) and an SDES CNAME. Reports received about
 // our stream fill the Remote fields of [Stats], and the round-trip time.
 //
+// # SRTP
+//
+// With [Config.SRTPSend] and [Config.SRTPReceive] set (keys from SDES,
+// media/srtp) the session sends SRTP and SRTCP (RFC 3711) and accepts
+// only packets that authenticate under the far end's key: a packet that
+// fails is dropped before anything reads it (symmetric latching
+// included) and counted in Stats.SRTPAuthFailed, a replayed one in
+// Stats.SRTPReplayed; neither is ever played. Protection works in buffers
+// the session reuses: SRTP adds no allocation per packet.
+// [Session.SetKeys] rekeys (a re-INVITE with new a=crypto lines); a
+// direction whose key is unchanged keeps its rollover counter and replay
+// window, and the previous receiving key is honoured until the first
+// packet under the new one authenticates.
+//
 // # Ports
 //
 // [PortAllocator] hands out even/odd RTP/RTCP port pairs from a range and

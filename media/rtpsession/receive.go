@@ -8,6 +8,7 @@ import (
 
 	"github.com/potsgate/potsgate/media"
 	"github.com/potsgate/potsgate/media/jitter"
+	"github.com/potsgate/potsgate/media/srtp"
 )
 
 // recvStats are the receiver statistics of RFC 3550 A.1 and A.8.
@@ -135,6 +136,16 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, rtcpSocket bool) {
 	}
 	now := s.now()
 	s.mu.Lock()
+	if s.srtp != nil {
+		// Authenticate before anything reads the packet, latching included:
+		// an unauthenticated source must not move our media.
+		var err error
+		if b, err = s.srtp.UnprotectRTP(s.plain[:0], b); err != nil {
+			s.countSRTPErrorLocked(err, false)
+			s.mu.Unlock()
+			return
+		}
+	}
 	if err := s.rx.Unmarshal(b); err != nil || s.rx.Version != 2 {
 		s.st.Malformed++
 		s.mu.Unlock()
@@ -181,6 +192,20 @@ func (s *Session) handlePacket(b []byte, from netip.AddrPort, rtcpSocket bool) {
 	s.mu.Unlock()
 	if fire && cb != nil {
 		cb(digit, end)
+	}
+}
+
+// countSRTPErrorLocked counts a packet SRTP (or SRTCP) refused.
+func (s *Session) countSRTPErrorLocked(err error, rtcp bool) {
+	switch {
+	case errors.Is(err, srtp.ErrAuth) && rtcp:
+		s.st.SRTCPAuthFailed++
+	case errors.Is(err, srtp.ErrAuth):
+		s.st.SRTPAuthFailed++
+	case errors.Is(err, srtp.ErrReplay):
+		s.st.SRTPReplayed++
+	default:
+		s.st.Malformed++
 	}
 }
 

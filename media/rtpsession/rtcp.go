@@ -99,6 +99,9 @@ func (s *Session) sendRTCPLocked(now time.Time, bye bool) {
 		pkts = append(pkts, &rtcp.Goodbye{Sources: []uint32{s.hdr.SSRC}})
 	}
 	b, err := rtcp.Marshal(pkts)
+	if err == nil && s.srtp != nil {
+		b, err = s.srtp.ProtectRTCP(nil, b)
+	}
 	if err != nil {
 		s.st.SendErrors++
 		return
@@ -117,6 +120,17 @@ func (s *Session) sendRTCPLocked(now time.Time, bye bool) {
 // handleRTCP processes a received compound RTCP packet.
 func (s *Session) handleRTCP(b []byte, from netip.AddrPort, rtcpSocket bool) {
 	now := s.now()
+	s.mu.Lock()
+	if s.srtp != nil {
+		var err error
+		// RTCP is rare: a fresh buffer keeps the RTP one to RTP.
+		if b, err = s.srtp.UnprotectRTCP(make([]byte, 0, len(b)), b); err != nil {
+			s.countSRTPErrorLocked(err, true)
+			s.mu.Unlock()
+			return
+		}
+	}
+	s.mu.Unlock()
 	pkts, err := rtcp.Unmarshal(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()

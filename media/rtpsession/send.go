@@ -150,7 +150,15 @@ func (s *Session) sendRTPLocked(pt uint8, marker bool, ts uint32, payload []byte
 	if !s.remote.IsValid() {
 		return
 	}
-	if err := s.writeTo(s.conn, s.out[:n], s.remote, s.remoteAddr); err != nil {
+	pkt := s.out[:n]
+	if s.srtp != nil {
+		var err error
+		if pkt, err = s.srtp.ProtectRTP(s.sout[:0], pkt); err != nil {
+			s.st.SendErrors++
+			return
+		}
+	}
+	if err := s.writeTo(s.conn, pkt, s.remote, s.remoteAddr); err != nil {
 		s.st.SendErrors++
 		return
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/potsgate/potsgate/media"
 	"github.com/potsgate/potsgate/media/jitter"
+	"github.com/potsgate/potsgate/media/srtp"
 )
 
 // Errors callers can test with errors.Is.
@@ -24,6 +25,9 @@ var (
 	ErrNoDTMF       = errors.New("rtpsession: no telephone-event payload type")
 	ErrInvalidDigit = errors.New("rtpsession: invalid DTMF digit")
 	ErrDTMFBusy     = errors.New("rtpsession: DTMF queue full")
+	// ErrKeys is a keying SRTP cannot use (media/srtp.ErrKeying), or one
+	// direction keyed without the other.
+	ErrKeys = errors.New("rtpsession: invalid SRTP keys")
 )
 
 // DefaultRTCPInterval is the period of RTCP reports.
@@ -72,6 +76,10 @@ type Config struct {
 	// RTCPInterval is the report period: 0 means 5 s, negative disables
 	// periodic reports.
 	RTCPInterval time.Duration
+	// SRTPSend and SRTPReceive key SRTP and SRTCP (RFC 3711): SRTPSend
+	// protects what we send, SRTPReceive checks what we receive. Both zero
+	// is plain RTP; one without the other is an error.
+	SRTPSend, SRTPReceive srtp.Keying
 	// Logger receives rare events (never per packet); nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -101,6 +109,17 @@ type Stats struct {
 	Inactive       uint64 // RTP dropped while not receiving
 	SendErrors     uint64
 	Latched        uint64 // remote address changes by symmetric RTP
+
+	// Secure is set while SRTP protects the session. SRTPAuthFailed counts
+	// SRTP packets whose authentication failed (tampered, under a key we
+	// do not hold, or plain RTP), SRTCPAuthFailed the same for RTCP (some
+	// peers send their last RTCP BYE unprotected), SRTPReplayed packets
+	// of either seen before: all are dropped before anything reads them,
+	// never played.
+	Secure          bool
+	SRTPAuthFailed  uint64
+	SRTCPAuthFailed uint64
+	SRTPReplayed    uint64
 
 	DTMFSent, DTMFReceived uint64 // digits (end of event)
 
@@ -140,6 +159,11 @@ type Session struct {
 	remoteAddr net.Addr
 	rtcpRemote netip.AddrPort
 	st         Stats
+
+	// srtp protects the session when keyed; nil for plain RTP.
+	srtp  *srtp.Context
+	sout  []byte // protected packet being sent
+	plain []byte // unprotected packet received
 
 	// frames is the codec's DTX side (G.729 Annex B), nil for others.
 	frames frameCodec
@@ -233,6 +257,9 @@ func New(cfg Config) (*Session, error) {
 		fifo:         make([]int16, 0, 4*ptime),
 		talkspurt:    true,
 	}
+	if err := s.setKeysLocked(cfg.SRTPSend, cfg.SRTPReceive); err != nil {
+		return nil, err
+	}
 	s.frames, _ = cfg.Codec.(frameCodec)
 	s.hdr = rtp.Header{Version: 2, SSRC: rand.Uint32(), SequenceNumber: uint16(rand.Uint32())}
 	s.st.SSRC = s.hdr.SSRC
@@ -270,6 +297,43 @@ func (s *Session) setRemoteLocked(addr netip.AddrPort) {
 			s.rtcpRemote = addr
 		}
 	}
+}
+
+// SetKeys changes the SRTP keys (a re-INVITE with new a=crypto lines). A
+// direction whose key did not change keeps its state; the previous
+// receiving key is honoured until a packet authenticates under the new
+// one. Both zero turns SRTP off.
+func (s *Session) SetKeys(send, receive srtp.Keying) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.setKeysLocked(send, receive)
+}
+
+func (s *Session) setKeysLocked(send, receive srtp.Keying) error {
+	switch {
+	case send.IsZero() && receive.IsZero():
+		s.srtp = nil
+		s.st.Secure = false
+		return nil
+	case send.IsZero() || receive.IsZero():
+		return fmt.Errorf("%w: one direction keyed, the other not", ErrKeys)
+	case s.srtp != nil:
+		if err := s.srtp.Rekey(send, receive); err != nil {
+			return fmt.Errorf("%w: %w", ErrKeys, err)
+		}
+		return nil
+	}
+	c, err := srtp.NewContext(send, receive)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrKeys, err)
+	}
+	s.srtp = c
+	if s.sout == nil {
+		s.sout = make([]byte, 0, 1600)
+		s.plain = make([]byte, 0, 2048)
+	}
+	s.st.Secure = true
+	return nil
 }
 
 // Remote returns where RTP goes now.

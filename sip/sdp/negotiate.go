@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/potsgate/potsgate/media/srtp"
 )
 
 // ErrNoCommonCodec is returned when an offer has no format we support: the
@@ -25,6 +27,11 @@ type Choice struct {
 	Direction Direction // our direction
 	// PacketTime is the remote's a=ptime (0 = not given).
 	PacketTime time.Duration
+	// SRTP is the SDES keying (Security.AnswerOffer, AcceptAnswer); zero
+	// for plain RTP.
+	SRTP SRTP
+	// Media is the index of the offer's m= line answered.
+	Media int
 }
 
 // HasDTMF reports whether RFC 4733 events were negotiated.
@@ -34,12 +41,29 @@ func (c Choice) HasDTMF() bool { return c.DTMF.Name != "" }
 // supported (compared by name and clock rate, the offer's order wins), and
 // telephone-event if offered and wanted. supported lists our formats in
 // preference order; their payload types matter only for our own offers.
+// It answers the first audio stream.
 func Negotiate(offer *Session, supported []Format, dtmf bool) (Choice, error) {
-	m, ok := offer.Audio()
-	if !ok {
+	i := offer.audioIndex()
+	if i < 0 {
 		return Choice{}, ErrNoAudio
 	}
-	c := Choice{Remote: offer.RemoteAddr(m), Direction: m.Direction.Reverse(), PacketTime: m.PacketTime}
+	return negotiateMedia(offer, i, supported, dtmf)
+}
+
+// audioIndex is the index of the first audio stream with a non-zero port.
+func (s *Session) audioIndex() int {
+	for i := range s.Media {
+		if s.Media[i].Type == "audio" && s.Media[i].Port != 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// negotiateMedia answers the offer's m= line i.
+func negotiateMedia(offer *Session, i int, supported []Format, dtmf bool) (Choice, error) {
+	m := &offer.Media[i]
+	c := Choice{Remote: offer.RemoteAddr(m), Direction: m.Direction.Reverse(), PacketTime: m.PacketTime, Media: i}
 	for _, f := range m.Formats {
 		if strings.EqualFold(f.Name, TelephoneEvent) && f.ClockRate == 8000 {
 			if dtmf && !c.HasDTMF() {
@@ -99,9 +123,9 @@ func AnnexB(f Format) bool {
 // Answer is our answer to an offer for which Negotiate chose c.
 func Answer(offer *Session, c Choice, local netip.Addr, port int, version uint64, ptime time.Duration) *Session {
 	ans := &Session{Version: version, Addr: local}
-	for _, m := range offer.Media {
+	for i, m := range offer.Media {
 		am := Media{Type: m.Type, Proto: m.Proto, Direction: Inactive}
-		if m.Type == "audio" && m.Port != 0 && !ans.hasActiveAudio() {
+		if i == c.Media && m.Type == "audio" && m.Port != 0 {
 			am.Port = port
 			am.Formats = []Format{c.Codec}
 			if c.HasDTMF() {
@@ -109,6 +133,9 @@ func Answer(offer *Session, c Choice, local netip.Addr, port int, version uint64
 			}
 			am.Direction = c.Direction
 			am.PacketTime = ptime
+			if c.SRTP.Enabled() {
+				am.Crypto = []srtp.Crypto{cryptoLine(c.SRTP.Tag, c.SRTP.Send)}
+			}
 		} else {
 			// Streams we do not take are refused with port 0 and keep the
 			// offer's formats, as RFC 3264 section 6 asks.
@@ -117,15 +144,6 @@ func Answer(offer *Session, c Choice, local netip.Addr, port int, version uint64
 		ans.Media = append(ans.Media, am)
 	}
 	return ans
-}
-
-func (s *Session) hasActiveAudio() bool {
-	for _, m := range s.Media {
-		if m.Type == "audio" && m.Port != 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // Offer is our offer: one audio stream with formats in preference order and

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/potsgate/potsgate/media/srtp"
 )
 
 // ErrSyntax is wrapped by every parse error.
@@ -78,6 +80,8 @@ type Media struct {
 	PacketTime time.Duration // a=ptime, 0 when absent
 	// Addr is the media line's c= address, when it has its own.
 	Addr netip.Addr
+	// Crypto are the SDES a=crypto lines (RFC 4568), in order.
+	Crypto []srtp.Crypto
 }
 
 // Session is a session description.
@@ -173,7 +177,7 @@ func Parse(b []byte) (*Session, error) {
 			cur = &s.Media[len(s.Media)-1]
 		case 'a':
 			if err := parseAttribute(s, cur, val); err != nil {
-				return nil, bad("%v", err)
+				return nil, fmt.Errorf("%w: line %d %q: %w", ErrSyntax, n+1, truncate(line), err)
 			}
 		}
 	}
@@ -184,6 +188,11 @@ func Parse(b []byte) (*Session, error) {
 }
 
 func truncate(s string) string {
+	if strings.HasPrefix(s, "a=crypto:") {
+		// Keys are secrets: keep the tag and suite only.
+		f := strings.Fields(s)
+		return strings.Join(f[:min(len(f), 2)], " ") + " ..."
+	}
 	if len(s) > 60 {
 		return s[:60] + "..."
 	}
@@ -252,6 +261,23 @@ func parseAttribute(s *Session, m *Media, val string) error {
 			return fmt.Errorf("ptime %q", rest)
 		}
 		m.PacketTime = time.Duration(ms * float64(time.Millisecond))
+	case "crypto":
+		if m == nil {
+			return errors.New("crypto outside a media section")
+		}
+		c, err := srtp.ParseCrypto(rest)
+		if err != nil {
+			return err
+		}
+		for _, o := range m.Crypto {
+			if o.Tag == c.Tag {
+				return fmt.Errorf("crypto tag %d twice", c.Tag)
+			}
+		}
+		if len(m.Crypto) >= 32 {
+			return errors.New("too many crypto lines")
+		}
+		m.Crypto = append(m.Crypto, c)
 	case "rtpmap", "fmtp":
 		if m == nil {
 			return fmt.Errorf("%s outside a media section", name)
@@ -334,6 +360,9 @@ func (s *Session) Marshal() []byte {
 		}
 		if m.PacketTime > 0 {
 			fmt.Fprintf(&b, "a=ptime:%d\r\n", m.PacketTime.Milliseconds())
+		}
+		for _, c := range m.Crypto {
+			fmt.Fprintf(&b, "a=crypto:%s\r\n", c)
 		}
 		fmt.Fprintf(&b, "a=%s\r\n", m.Direction)
 	}

@@ -80,6 +80,8 @@ var (
 	descRTPSessions   = desc("rtp_sessions_total", "RTP sessions ended.")
 	descRTPActive     = desc("rtp_sessions_active", "RTP sessions open.")
 	descRTPJitter     = desc("rtp_jitter_seconds", "Largest interarrival jitter (RFC 3550 A.8) among the open RTP sessions.")
+	descSRTPAuth      = desc("srtp_auth_failures_total", "SRTP (protocol rtp) and SRTCP (rtcp) packets dropped because their authentication failed (tampered, under a key we do not hold, or sent in clear).", "protocol")
+	descSRTPReplayed  = desc("srtp_replayed_total", "SRTP and SRTCP packets dropped as replays.")
 	descRTPJitterMax  = desc("rtp_jitter_buffer_delay_seconds", "Largest jitter buffer target delay among the open RTP sessions.")
 	descUpdates       = desc("autoupdate_files_total", "Automatic Update file results by file and outcome.", "file", "result")
 	descSASBindings   = desc("sas_bindings", "Phones registered with the SAS registrar.")
@@ -92,7 +94,7 @@ var (
 var allDescs = []*prometheus.Desc{descInfo, descCalls, descCallsAttempt, descCallsForward, descCallsTransfer, descCallsActive,
 	descPorts, descPortsInCall, descPortsOOS, descLocked, descRegs, descAlarms, descAlarmsRaised,
 	descRTPPackets, descRTPBytes, descRTPLost, descRTPLate, descRTPConcealed, descRTPSessions, descRTPActive, descRTPJitter, descRTPJitterMax,
-	descUpdates, descSASBindings, descSASEmergency, descSASRegister, descSASRouted, descSASExpired}
+	descSRTPAuth, descSRTPReplayed, descUpdates, descSASBindings, descSASEmergency, descSASRegister, descSASRouted, descSASExpired}
 
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
@@ -196,6 +198,9 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		gauge(descRTPActive, float64(r.Active))
 		gauge(descRTPJitter, r.MaxJitter.Seconds())
 		gauge(descRTPJitterMax, r.MaxJitterDelay.Seconds())
+		counter(descSRTPAuth, float64(r.SRTPAuthFailed), "rtp")
+		counter(descSRTPAuth, float64(r.SRTCPAuthFailed), "rtcp")
+		counter(descSRTPReplayed, float64(r.SRTPReplayed))
 	}
 
 	if g.sas != nil {
@@ -240,6 +245,7 @@ type RTPCounters struct {
 	PacketsSent, PacketsReceived, BytesSent, BytesReceived uint64
 	Lost, Late, Concealed                                  uint64
 	Ended, Active                                          uint64 // sessions
+	SRTPAuthFailed, SRTCPAuthFailed, SRTPReplayed          uint64 // packets dropped
 	MaxJitter, MaxJitterDelay                              time.Duration
 }
 
@@ -286,6 +292,9 @@ func addStats(c *RTPCounters, st rtpsession.Stats) {
 	}
 	c.Late += st.Late
 	c.Concealed += st.Concealed
+	c.SRTPAuthFailed += st.SRTPAuthFailed
+	c.SRTCPAuthFailed += st.SRTCPAuthFailed
+	c.SRTPReplayed += st.SRTPReplayed
 }
 
 // RTPCounters returns the RTP counters of every session, ended or open.

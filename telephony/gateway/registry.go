@@ -90,6 +90,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(HTTPSParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(startOnly(SRTPParams())...); err != nil {
+		return nil, err
+	}
 	if err := reg.RegisterTable(RoutingTables()...); err != nil {
 		return nil, err
 	}

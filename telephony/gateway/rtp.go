@@ -89,14 +89,14 @@ func (l *rtpLeg) Start(c sdp.Choice) error {
 		return rtpsession.ErrClosed
 	}
 	if l.s != nil { // early media already started it: the answer may move it
-		l.apply(c)
-		return nil
+		return l.apply(c)
 	}
 	ptime := c.PacketTime
 	if ptime <= 0 || ptime > 60*time.Millisecond || ptime%(10*time.Millisecond) != 0 {
 		ptime = l.m.packetTime
 	}
-	cfg := rtpsession.Config{Conn: l.rtp, RTCPConn: l.rtcp, Remote: c.Remote, Codec: codec, PacketTime: ptime, Symmetric: true}
+	cfg := rtpsession.Config{Conn: l.rtp, RTCPConn: l.rtcp, Remote: c.Remote, Codec: codec, PacketTime: ptime, Symmetric: true,
+		SRTPSend: c.SRTP.Send, SRTPReceive: c.SRTP.Receive}
 	if c.HasDTMF() {
 		cfg.DTMFPayloadType = c.DTMF.PayloadType
 		cfg.OnDTMF = func(d byte, end bool) {
@@ -110,12 +110,15 @@ func (l *rtpLeg) Start(c sdp.Choice) error {
 		return err
 	}
 	l.s = s
-	l.apply(c)
-	return nil
+	return l.apply(c)
 }
 
-// apply sets direction and remote address; l.mu is held.
-func (l *rtpLeg) apply(c sdp.Choice) {
+// apply sets keys, direction and remote address; l.mu is held. New SRTP
+// keys (a re-INVITE's) rekey the session.
+func (l *rtpLeg) apply(c sdp.Choice) error {
+	if err := l.s.SetKeys(c.SRTP.Send, c.SRTP.Receive); err != nil {
+		return err
+	}
 	l.s.SetRemote(c.Remote)
 	switch c.Direction {
 	case sdp.SendOnly:
@@ -127,6 +130,7 @@ func (l *rtpLeg) apply(c sdp.Choice) {
 	default:
 		l.s.SetDirection(true, true)
 	}
+	return nil
 }
 
 func (l *rtpLeg) Update(c sdp.Choice) error {
@@ -135,8 +139,7 @@ func (l *rtpLeg) Update(c sdp.Choice) error {
 	if l.s == nil {
 		return nil
 	}
-	l.apply(c)
-	return nil
+	return l.apply(c)
 }
 
 func (l *rtpLeg) session() *rtpsession.Session {

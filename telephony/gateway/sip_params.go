@@ -141,6 +141,9 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 		SessionRefreshByUpdate: c.Int(ParamSessionExpiresMethod) == 1,
 		DSCP:                   controlDSCP(c),
 	}
+	if err := applyMediaSecurity(c, &sc); err != nil {
+		return sip.Config{}, err
+	}
 	if c.Int(ParamDTMFTransportType) == DTMFRFC2833 {
 		sc.DTMFPayloadType = uint8(c.Int(ParamRFC2833PayloadType))
 	}

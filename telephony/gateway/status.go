@@ -10,6 +10,7 @@ import (
 
 	"github.com/potsgate/potsgate/media/echo"
 	"github.com/potsgate/potsgate/provisioning"
+	"github.com/potsgate/potsgate/sip"
 )
 
 // MaxPorts is the most ports a gateway numbers. The vendor's largest analog
@@ -72,6 +73,31 @@ type PortStatus struct {
 	// Echo is the port's echo canceller; nil when it has none
 	// (IsEchoCancellerEnabled = 0).
 	Echo *EchoStatus `json:"echo,omitempty"`
+	// Call is how the port's call in progress is protected; nil when the
+	// port has no SIP call.
+	Call *CallSecurity `json:"call,omitempty"`
+}
+
+// CallSecurity says whether a call's signalling and media are encrypted.
+type CallSecurity struct {
+	// Transport is the SIP transport of the call: UDP, TCP or TLS.
+	Transport           string `json:"transport"`
+	SignallingEncrypted bool   `json:"signalling_encrypted"`
+	// MediaEncrypted: the media is SRTP, with SRTPSuite.
+	MediaEncrypted bool   `json:"media_encrypted"`
+	SRTPSuite      string `json:"srtp_suite,omitempty"`
+}
+
+func callSecurity(c *sip.Call) *CallSecurity {
+	if c == nil {
+		return nil
+	}
+	ch := c.Choice()
+	cs := &CallSecurity{Transport: c.Transport(), SignallingEncrypted: c.Secure(), MediaEncrypted: ch.SRTP.Enabled()}
+	if cs.MediaEncrypted {
+		cs.SRTPSuite = ch.SRTP.Send.Suite.String()
+	}
+	return cs
 }
 
 // EchoStatus is a port's echo canceller in Status: its state and, over
@@ -149,7 +175,9 @@ func (g *Gateway) Status() Status {
 		}
 		p.mu.Lock()
 		ps.InCall = p.call != nil || p.peer != nil
+		call := p.call
 		p.mu.Unlock()
+		ps.Call = callSecurity(call)
 		s.Ports = append(s.Ports, ps)
 	}
 	active, _ := g.Alarms()
@@ -162,6 +190,12 @@ func (g *Gateway) Status() Status {
 		"attempted": c.Attempted.Load(), "established": c.Established.Load(), "busy": c.Busy.Load(),
 		"no_answer": c.NoAnswer.Load(), "no_route": c.NoRoute.Load(), "failed": c.Failed.Load(),
 		"forwarded": c.Forwarded.Load(), "transferred": c.Transferred.Load(),
+	}
+	if rc, ok := g.opts.Media.(interface{ RTPCounters() RTPCounters }); ok {
+		r := rc.RTPCounters()
+		s.Counters["srtp_auth_failed"] = int64(r.SRTPAuthFailed)
+		s.Counters["srtcp_auth_failed"] = int64(r.SRTCPAuthFailed)
+		s.Counters["srtp_replayed"] = int64(r.SRTPReplayed)
 	}
 	return s
 }

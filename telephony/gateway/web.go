@@ -47,8 +47,8 @@ const pageStyle = `<style>body{font-family:sans-serif;margin:2em;max-width:70em}
 // the management interface's home page.
 const statusBody = `{{define "statusBody"}}<p>SIP {{.SIP}}{{with .SAS}} &middot; SAS {{.Addr}}: {{.State}}, {{.Bindings}} bindings{{end}} &middot; {{.ActiveCalls}} active calls</p>
 <h2>Ports</h2>
-<table><tr><th>Port</th><th>Number</th><th>Type</th><th>Line</th><th>In call</th><th>Registration</th><th>Echo canceller</th><th>ERL dB</th><th>ERLE dB</th></tr>
-{{range .Ports}}<tr><td>{{.Port}}</td><td>{{.Number}}</td><td>{{.Type}}</td><td>{{.State}}</td><td>{{if .InCall}}yes{{end}}</td><td>{{.Registration}}</td>{{with .Echo}}<td>{{.State}}</td><td>{{printf "%.1f" .ERL}}</td><td>{{printf "%.1f" .ERLE}}</td>{{else}}<td>off</td><td></td><td></td>{{end}}</tr>
+<table><tr><th>Port</th><th>Number</th><th>Type</th><th>Line</th><th>In call</th><th>Registration</th><th>Echo canceller</th><th>ERL dB</th><th>ERLE dB</th><th>Signalling</th><th>Media</th></tr>
+{{range .Ports}}<tr><td>{{.Port}}</td><td>{{.Number}}</td><td>{{.Type}}</td><td>{{.State}}</td><td>{{if .InCall}}yes{{end}}</td><td>{{.Registration}}</td>{{with .Echo}}<td>{{.State}}</td><td>{{printf "%.1f" .ERL}}</td><td>{{printf "%.1f" .ERLE}}</td>{{else}}<td>off</td><td></td><td></td>{{end}}{{with .Call}}<td>{{.Transport}}{{if .SignallingEncrypted}} (encrypted){{else}} (clear){{end}}</td><td>{{if .MediaEncrypted}}SRTP {{.SRTPSuite}}{{else}}RTP (clear){{end}}</td>{{else}}<td></td><td></td>{{end}}</tr>
 {{end}}</table>
 <h2>Counters</h2>
 <table>{{range $k, $v := .Counters}}<tr><th>{{$k}}</th><td class="n">{{$v}}</td></tr>{{end}}</table>
