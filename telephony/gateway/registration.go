@@ -62,7 +62,7 @@ func registrations(c provisioning.Config, numbers []string) []sip.Registration {
 		return nil
 	}
 	base := sip.Registration{
-		Registrar: c.String(ParamRegistrarIP),
+		Registrar: registrarTarget(c), // transport_params.go
 		Expires:   time.Duration(c.Int(ParamRegistrationTime)) * time.Second,
 		Divider:   int(c.Int(ParamRegistrationTimeDivider)),
 		Retry:     time.Duration(c.Int(ParamRegistrationRetryTime)) * time.Second,

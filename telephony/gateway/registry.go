@@ -84,6 +84,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(QoSParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(TransportParams()...); err != nil {
+		return nil, err
+	}
 	if err := reg.RegisterTable(RoutingTables()...); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,108 @@
+package gateway
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/potsgate/potsgate/hal/sim"
+	"github.com/potsgate/potsgate/internal/peer"
+	"github.com/potsgate/potsgate/internal/testcert"
+	"github.com/potsgate/potsgate/media/tone"
+	"github.com/potsgate/potsgate/sip"
+	"github.com/potsgate/potsgate/sip/sdp"
+)
+
+type callRecorder chan *sip.Call
+
+func (r callRecorder) IncomingCall(c *sip.Call)            { r <- c }
+func (callRecorder) CheckSync(context.Context, bool) error { return nil }
+
+// TestGatewayOverTLS: with SIPTransportType = 2 a phone's call leaves over
+// TLS (its signalling secure at the far end) and a call over TLS to the
+// gateway rings a port; the far end's certificate is verified.
+func TestGatewayOverTLS(t *testing.T) {
+	ca := testcert.NewCA(t)
+	leaf := ca.Issue(t, testcert.Localhost())
+	far := make(callRecorder, 4)
+	farLeaf := ca.Issue(t, testcert.Localhost())
+	farS := sip.TLSSettings{Roots: ca.Pool, Certificate: &farLeaf.TLS, PeerName: sip.PeerNameServer}
+	farUA, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", TLSListenAddr: "127.0.0.1:0", Transport: sip.TransportTLS,
+		TLSServer: farS.Server(), TLSClient: farS.Client(), Codecs: []sdp.Format{pcmu}}, far, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go farUA.Serve(ctx)
+	defer farUA.Close()
+	farTLS, _ := farUA.Listening(sip.TransportTLS)
+
+	reg, _ := NewRegistry()
+	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(fmt.Sprintf(`
+SIPTransportType = 2
+TLSLocalSIPPort = %d
+EnableSIPS = 1
+[ PREFIX ]
+FORMAT PREFIX_Index = PREFIX_DestinationPrefix, PREFIX_DestAddress;
+PREFIX 0 = 9, %s;
+[ \PREFIX ]
+`, peer.FreeTCPPort(t), farTLS)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := sim.NewPhone(), sim.NewPhone()
+	us, _ := tone.Country("US")
+	opts := Options{Config: res.Config, Ports: []Port{{Number: "101", FXS: a}, {Number: "102", FXS: b}}, Tones: us,
+		SIP: sip.Config{ListenAddr: "127.0.0.1:0", Codecs: []sdp.Format{pcmu}}, Media: rtpFactory(t), Paced: true}
+
+	// Without certificate material TLS is refused at start, clearly.
+	if _, err := New(opts); !errors.Is(err, ErrNoTLSCertificate) {
+		t.Fatalf("TLS without a certificate: %v", err)
+	}
+	opts.TLS = TLSMaterial{Roots: ca.Pool, GetCertificate: func() (*tls.Certificate, error) { return &leaf.TLS, nil }}
+	g, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	gwTLS, ok := g.SIPListening(sip.TransportTLS)
+	if !ok {
+		t.Fatal("the gateway does not listen on TLS")
+	}
+	if _, ok := g.SIPListening(sip.TransportTCP); ok {
+		t.Fatal("the gateway listens on TCP, which nothing asked for")
+	}
+
+	a.PickUp()
+	a.Wait(300 * time.Millisecond)
+	a.DialDTMF("95551")
+	select {
+	case c := <-far:
+		if !c.SignalingSecure() || c.Transport() != sip.TransportTLS {
+			t.Fatalf("the far end got the call over %v", c.Transport())
+		}
+		_ = c.Reject(486, "Busy Here")
+	case <-time.After(20 * time.Second):
+		t.Fatal("the call never reached the far end over TLS")
+	}
+
+	c, err := farUA.Dial(ctx, sip.Dial{To: "102", Host: gwTLS.String() + ";transport=tls", From: "777", LocalPort: 39300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "102 rings", b.Ringing)
+	if !c.SignalingSecure() {
+		t.Fatal("call to the gateway not over TLS")
+	}
+	b.PickUp()
+	events{t, c}.next(sip.EventAnswered)
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatalf("BYE over TLS: %v", err)
+	}
+}
