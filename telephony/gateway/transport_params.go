@@ -64,7 +64,7 @@ func TransportParams() []provisioning.Param {
 		// The device's default is 0; ours checks the server's name, so a
 		// certificate for another host is refused unless asked otherwise.
 		{Name: ParamPeerHostNameVerify, Kind: provisioning.KindEnum, Default: "1", RestartRequired: true,
-			Enum: []provisioning.EnumValue{{Value: 0, Name: "disable (chain only)"}, {Value: 1, Name: "server only"}, {Value: 2, Name: "server and client"}},
+			Enum:        []provisioning.EnumValue{{Value: 0, Name: "disable (chain only)"}, {Value: 1, Name: "server only"}, {Value: 2, Name: "server and client"}},
 			Description: "whether a TLS peer's certificate must name its address (the chain is always verified)"},
 		{Name: ParamRegistrarTransportType, Kind: provisioning.KindEnum, Default: "-1", RestartRequired: true,
 			Enum:        append([]provisioning.EnumValue{{Value: TransportNotSet, Name: "SIPTransportType"}}, transportEnum...),
