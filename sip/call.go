@@ -488,7 +488,7 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 	tx, err := cli.TransactionRequest(ctx, req, noBuild)
 	if err != nil {
 		u.forget(c)
-		return nil, fmt.Errorf("sip: INVITE to %s: %w", target, tlsError(err))
+		return nil, fmt.Errorf("sip: INVITE to %s: %w", target, streamError(target.Transport, err))
 	}
 	u.wg.Add(1)
 	go func() {
@@ -518,7 +518,7 @@ func (c *Call) runInvite(ctx context.Context, tx sipmsg.ClientTransaction, d Dia
 				c.u.stats.Failed.Add(1)
 				if errors.Is(err, sipmsg.ErrTransactionTransport) {
 					// RFC 3261 8.1.3.1: a transport failure is a 503.
-					c.end(EventEnded, 503, "transport failed: "+tlsError(err).Error())
+					c.end(EventEnded, 503, "transport failed: "+streamError(c.transport, err).Error())
 					return
 				}
 				c.end(EventEnded, 408, "no answer: "+tlsError(err).Error())

@@ -64,6 +64,20 @@ var ErrTransportNotListening = errors.New("sip: transport not enabled")
 // or call over TLS fails with an error wrapping it, never silently.
 var ErrTLSPeer = errors.New("sip: TLS peer not verified")
 
+// ErrTLSPeerClosed is a TLS peer that closed the connection under a
+// request, as a server does that refuses our certificate (TLS 1.3 tells
+// the client only after the handshake) or demands one we lack.
+var ErrTLSPeerClosed = errors.New("sip: TLS peer closed the connection (did it refuse our certificate?)")
+
+// streamError says what a transport error means on t.
+func streamError(t Transport, err error) error {
+	err = tlsError(err)
+	if t == TransportTLS && errors.Is(err, sipmsg.ErrTransactionTransport) && !errors.Is(err, ErrTLSPeer) {
+		return fmt.Errorf("%w: %w", ErrTLSPeerClosed, err)
+	}
+	return err
+}
+
 // Target is where a request goes: an address and the transport to reach
 // it by.
 type Target struct {
