@@ -16,7 +16,7 @@ import (
 
 type phoneCalls chan *sip.Call
 
-func (p phoneCalls) IncomingCall(c *sip.Call)              { p <- c }
+func (p phoneCalls) IncomingCall(c *sip.Call)            { p <- c }
 func (phoneCalls) CheckSync(context.Context, bool) error { return nil }
 
 var pcmu = []sdp.Format{{PayloadType: 0, Name: "PCMU", ClockRate: 8000}}
