@@ -210,6 +210,10 @@ func New(opts Options) (*Gateway, error) {
 		if opts.SAS.SASDefaultGatewayIP == "" {
 			opts.SAS.SASDefaultGatewayIP = ua.Addr().String()
 		}
+		if err := sasTransportConfig(opts.Config, &opts.SAS, opts.TLS); err != nil {
+			ua.Close()
+			return nil, err
+		}
 		s, err := sas.New(opts.SAS, sas.WithLogger(g.log.With("component", "sas")))
 		if err != nil {
 			ua.Close()

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/sip"
+	"github.com/potsgate/potsgate/sip/sas"
 )
 
 // SIP transport parameters, as the device names them. The user agent
@@ -32,6 +34,10 @@ const (
 	// on TCP and TLS flows, every PingPongKeepAliveTime seconds.
 	ParamUsePingPongKeepAlive  = "UsePingPongKeepAlive"
 	ParamPingPongKeepAliveTime = "PingPongKeepAliveTime"
+	// ParamSASLocalSIPTCPPort and ParamSASLocalSIPTLSPort are SAS's TCP
+	// and TLS ports (0 = SAS on UDP alone, our default).
+	ParamSASLocalSIPTCPPort = "SASLocalSIPTCPPort"
+	ParamSASLocalSIPTLSPort = "SASLocalSIPTLSPort"
 	// ProxySetTransportColumn is the ProxySet table's per-proxy transport
 	// (the vendor's ProxyIp_TransportType; -1 = SIPTransportType).
 	ProxySetTransportColumn = "TransportType"
@@ -69,6 +75,10 @@ func TransportParams() []provisioning.Param {
 		{Name: ParamRegistrarTransportType, Kind: provisioning.KindEnum, Default: "-1", RestartRequired: true,
 			Enum:        append([]provisioning.EnumValue{{Value: TransportNotSet, Name: "SIPTransportType"}}, transportEnum...),
 			Description: "transport to the registrar"},
+		{Name: ParamSASLocalSIPTCPPort, Kind: provisioning.KindInt, Min: 0, Max: 65535, Default: "0", RestartRequired: true,
+			Description: "TCP port of the SAS registrar/proxy (0 = none)"},
+		{Name: ParamSASLocalSIPTLSPort, Kind: provisioning.KindInt, Min: 0, Max: 65535, Default: "0", RestartRequired: true,
+			Description: "TLS port of the SAS registrar/proxy (0 = none; needs the TLS certificate files)"},
 		{Name: ParamUsePingPongKeepAlive, Kind: provisioning.KindBool, Default: "0", RestartRequired: true,
 			Description: "CRLF keep-alive (RFC 5626) on TCP and TLS connections to the proxies and the registrar"},
 		{Name: ParamPingPongKeepAliveTime, Kind: provisioning.KindInt, Min: 5, Max: 2000000, Default: "120", RestartRequired: true,
@@ -174,6 +184,31 @@ func transportConfig(c provisioning.Config, sc *sip.Config, m TLSMaterial) error
 			sc.TLSVerifyClientHost = s.PeerName == sip.PeerNameBoth && s.RequireClientCertificate
 		}
 	}
+	return nil
+}
+
+// sasTransportConfig adds SAS's TCP and TLS ports, and its TLS from the
+// same material and policy as the user agent's.
+func sasTransportConfig(c provisioning.Config, sc *sas.Config, m TLSMaterial) error {
+	sc.SASLocalSIPTCPPort = int(c.Int(ParamSASLocalSIPTCPPort))
+	sc.SASLocalSIPTLSPort = int(c.Int(ParamSASLocalSIPTLSPort))
+	needTLS := sc.SASLocalSIPTLSPort != 0
+	for _, p := range sc.SASProxySet {
+		needTLS = needTLS || strings.Contains(strings.ToLower(p), "transport=tls")
+	}
+	if !needTLS || sc.TLSServer != nil && sc.TLSClient != nil {
+		return nil
+	}
+	if m.GetCertificate == nil {
+		return fmt.Errorf("SAS: %w", ErrNoTLSCertificate)
+	}
+	s := sip.TLSSettings{
+		Roots:                    m.Roots,
+		GetCertificate:           m.GetCertificate,
+		RequireClientCertificate: c.Bool(ParamSIPSRequireClientCert),
+		PeerName:                 sip.PeerNameCheck(c.Int(ParamPeerHostNameVerify)),
+	}
+	sc.TLSServer, sc.TLSClient = s.Server(), s.Client()
 	return nil
 }
 

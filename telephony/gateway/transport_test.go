@@ -106,3 +106,52 @@ PREFIX 0 = 9, %s;
 		t.Fatalf("BYE over TLS: %v", err)
 	}
 }
+
+// TestGatewaySASOverTLS: SAS listens on TLS with the gateway's
+// certificate; a phone registers to it over TLS and calls port 101
+// through it.
+func TestGatewaySASOverTLS(t *testing.T) {
+	ca := testcert.NewCA(t)
+	leaf := ca.Issue(t, testcert.Localhost())
+	tlsPort := peer.FreeTCPPort(t)
+	r := newRig(t, fmt.Sprintf("EnableSAS = 1\nSASLocalSIPUDPPort = %d\nSASLocalSIPTLSPort = %d\n", peer.FreeUDPPort(t), tlsPort), 1,
+		captureMedia{&captureLeg{}}, func(o *Options) {
+			o.TLS = TLSMaterial{Roots: ca.Pool, GetCertificate: func() (*tls.Certificate, error) { return &leaf.TLS, nil }}
+			o.SAS = SASConfig(o.Config)
+		})
+	phoneLeaf := ca.Issue(t, testcert.Localhost())
+	s := sip.TLSSettings{Roots: ca.Pool, Certificate: &phoneLeaf.TLS, PeerName: sip.PeerNameServer}
+	ph, err := sip.Listen(sip.Config{ListenAddr: "127.0.0.1:0", TLSListenAddr: "127.0.0.1:0", Transport: sip.TransportTLS,
+		TLSServer: s.Server(), TLSClient: s.Client(), Codecs: []sdp.Format{pcmu}}, refuseAll{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ph.Serve(r.ctx)
+	t.Cleanup(func() { ph.Close() })
+	sasTLS := fmt.Sprintf("127.0.0.1:%d", tlsPort)
+	peer.WaitListening(t, sasTLS, 10*time.Second) // SAS starts with Run
+	registered := make(chan error, 4)
+	go ph.Register(r.ctx, sip.Registration{Registrar: sasTLS, User: "201", Expires: time.Minute, Retry: time.Hour},
+		func(st sip.RegState, _ time.Duration, err error) {
+			if st != sip.Unregistered {
+				registered <- err
+			}
+		})
+	select {
+	case err := <-registered:
+		if err != nil {
+			t.Fatalf("register to SAS over TLS: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no registration to SAS")
+	}
+	if st := r.g.Status().SAS; st == nil || st.Bindings != 1 {
+		t.Fatalf("SAS status %+v", st)
+	}
+	c, err := ph.Dial(r.ctx, sip.Dial{To: "101", From: "201", Host: sasTLS, LocalPort: 39400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "101 rings through SAS", r.phones[0].Ringing)
+	_ = c.Hangup(r.ctx)
+}
