@@ -140,3 +140,19 @@ func (g *Gateway) registrationState(user string) string {
 	}
 	return s.String()
 }
+
+// credentials answer a digest challenge to a call placed from user: the
+// ones its registration uses (per endpoint), or the gateway's (per
+// gateway).
+func (g *Gateway) credentials(user string) (authUser, password string) {
+	for _, r := range g.regs {
+		if r.User == user || len(g.regs) == 1 && g.opts.Config.Int(ParamAuthenticationMode) == PerGateway {
+			authUser = r.AuthUser
+			if authUser == "" {
+				authUser = r.User
+			}
+			return authUser, r.Password
+		}
+	}
+	return "", ""
+}
