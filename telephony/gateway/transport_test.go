@@ -155,3 +155,67 @@ func TestGatewaySASOverTLS(t *testing.T) {
 	waitFor(t, "101 rings through SAS", r.phones[0].Ringing)
 	_ = c.Hangup(r.ctx)
 }
+
+// TestTransportParams: the documented ini (docs/sip-transports.md) gives
+// the user agent TLS by default, sips:, a proxy on UDP of its own, and
+// listeners for what is used; the default configuration stays UDP alone.
+func TestTransportParams(t *testing.T) {
+	reg, _ := NewRegistry()
+	def := reg.Defaults()
+	sc, err := SIPConfig(def, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := transportConfig(def, &sc, TLSMaterial{}); err != nil || sc.Transport != sip.TransportUDP || sc.TCPListenAddr != "" || sc.TLSListenAddr != "" {
+		t.Fatalf("defaults: %v, transport %v, tcp %q, tls %q", err, sc.Transport, sc.TCPListenAddr, sc.TLSListenAddr)
+	}
+	res, err := reg.ApplyText(def, "gw.ini", []byte(`
+SIPTransportType = 2
+TLSLocalSIPPort = 5061
+EnableSIPS = 1
+SIPSRequireClientCertificate = 1
+PeerHostNameVerificationMode = 2
+IsRegisterNeeded = 1
+RegistrarIP = '192.0.2.10:5061'
+RegistrarTransportType = 1
+ProxyIP = '192.0.2.10:5061'
+UsePingPongKeepAlive = 1
+PingPongKeepAliveTime = 60
+[ ProxySet ]
+FORMAT ProxySet_Index = ProxySet_IpAddress, ProxySet_TransportType;
+ProxySet 0 = 192.0.2.11:5060, 0;
+[ \ProxySet ]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Config
+	sc, err = SIPConfig(c, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := transportConfig(c, &sc, TLSMaterial{}); !errors.Is(err, ErrNoTLSCertificate) {
+		t.Fatalf("TLS without material: %v", err)
+	}
+	ca := testcert.NewCA(t)
+	leaf := ca.Issue(t, testcert.Localhost())
+	if err := transportConfig(c, &sc, TLSMaterial{Roots: ca.Pool, GetCertificate: func() (*tls.Certificate, error) { return &leaf.TLS, nil }}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"192.0.2.10:5061", "192.0.2.11:5060;transport=udp"}
+	if fmt.Sprint(sc.Proxies) != fmt.Sprint(want) {
+		t.Fatalf("proxies %v, want %v", sc.Proxies, want)
+	}
+	if sc.Transport != sip.TransportTLS || !sc.EnableSIPS || sc.CRLFKeepAlive != time.Minute || !sc.TLSVerifyClientHost {
+		t.Fatalf("config %+v", sc)
+	}
+	if sc.TLSListenAddr != "127.0.0.1:5061" || sc.TCPListenAddr != "127.0.0.1:5060" { // TCP: the registrar's
+		t.Fatalf("listeners tls %q tcp %q", sc.TLSListenAddr, sc.TCPListenAddr)
+	}
+	if sc.TLSServer.ClientAuth != tls.RequireAndVerifyClientCert || sc.TLSServer.MinVersion != tls.VersionTLS12 {
+		t.Fatalf("TLS server: client auth %v, min version %x", sc.TLSServer.ClientAuth, sc.TLSServer.MinVersion)
+	}
+	if regs := registrations(c, []string{"101"}); len(regs) != 1 || regs[0].Registrar != "192.0.2.10:5061;transport=tcp" {
+		t.Fatalf("registrations %+v", regs)
+	}
+}
