@@ -488,7 +488,7 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 	tx, err := cli.TransactionRequest(ctx, req, noBuild)
 	if err != nil {
 		u.forget(c)
-		return nil, fmt.Errorf("sip: INVITE to %s: %w", target, streamError(target.Transport, err))
+		return nil, fmt.Errorf("sip: INVITE to %s: %w", target, u.streamError(target.Transport, target.Addr.String(), err))
 	}
 	u.wg.Add(1)
 	go func() {
@@ -516,12 +516,13 @@ func (c *Call) runInvite(ctx context.Context, tx sipmsg.ClientTransaction, d Dia
 		case <-tx.Done():
 			if err := tx.Err(); err != nil {
 				c.u.stats.Failed.Add(1)
-				if errors.Is(err, sipmsg.ErrTransactionTransport) {
+				err = c.u.streamError(c.transport, c.invite.Destination(), err)
+				if errors.Is(err, sipmsg.ErrTransactionTransport) || errors.Is(err, ErrTLSPeerClosed) || errors.Is(err, ErrTLSPeer) {
 					// RFC 3261 8.1.3.1: a transport failure is a 503.
-					c.end(EventEnded, 503, "transport failed: "+streamError(c.transport, err).Error())
+					c.end(EventEnded, 503, "transport failed: "+err.Error())
 					return
 				}
-				c.end(EventEnded, 408, "no answer: "+tlsError(err).Error())
+				c.end(EventEnded, 408, "no answer: "+err.Error())
 			}
 			return
 		case res, ok := <-tx.Responses():

@@ -165,12 +165,12 @@ func (u *UA) register(ctx context.Context, req *sipmsg.Request, r Registration, 
 		err = errors.New("transaction ended without a response")
 	}
 	if err != nil {
-		return 0, streamError(t, err)
+		return 0, u.streamError(t, req.Destination(), err)
 	}
 	if (res.StatusCode == 401 || res.StatusCode == 407) && r.Password != "" {
 		res, err = cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: r.AuthUser, Password: r.Password})
 		if err != nil {
-			return 0, streamError(t, err)
+			return 0, u.streamError(t, req.Destination(), err)
 		}
 	}
 	if res.StatusCode != 200 {

@@ -69,12 +69,19 @@ var ErrTLSPeer = errors.New("sip: TLS peer not verified")
 // the client only after the handshake) or demands one we lack.
 var ErrTLSPeerClosed = errors.New("sip: TLS peer closed the connection (did it refuse our certificate?)")
 
-// streamError says what a transport error means on t.
-func streamError(t Transport, err error) error {
+// streamError says what the failure of a request to dest over t means:
+// a certificate refused (ErrTLSPeer), or, when the TLS connection it
+// went on is gone, a peer that hung up on us (ErrTLSPeerClosed).
+func (u *UA) streamError(t Transport, dest string, err error) error {
 	err = tlsError(err)
-	if t == TransportTLS && errors.Is(err, sipmsg.ErrTransactionTransport) && !errors.Is(err, ErrTLSPeer) {
+	if t != TransportTLS || errors.Is(err, ErrTLSPeer) || dest == "" {
+		return err
+	}
+	conn, gerr := u.ua.TransportLayer().GetConnection(t.network(), dest)
+	if gerr != nil {
 		return fmt.Errorf("%w: %w", ErrTLSPeerClosed, err)
 	}
+	_, _ = conn.TryClose()
 	return err
 }
 

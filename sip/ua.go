@@ -191,10 +191,11 @@ func Listen(cfg Config, h Handler, log *slog.Logger) (*UA, error) {
 	u.ua, err = sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(u.addr.Addr().String()),
 		sipgo.WithUserAgenTLSConfig(cfg.TLSClient),
 		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log), sipmsg.WithTransportLayerReadFilter(u.readFilter)),
-		// A stream that closes under a transaction (a TLS peer refusing
-		// our certificate after the handshake, a proxy going away) fails
-		// it at once instead of after Timer B.
-		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(log), sipmsg.WithTransactionLayerTerminateOnConnClose()))
+		// Not WithTransactionLayerTerminateOnConnClose: sipgo 1.7.3 can
+		// spin a transaction not yet initialised when its connection
+		// closes (a nil FSM: the process crashes). A stream closed under
+		// a request fails it at its timer instead (streamError says why).
+		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(log)))
 	if err == nil {
 		u.srv, err = sipgo.NewServer(u.ua, sipgo.WithServerLogger(log))
 	}
