@@ -39,7 +39,8 @@ type Config struct {
 	// Proxy receives calls dialled without a host ("host:port").
 	Proxy string
 	// Proxies, when set, is the proxy set in order of preference (it
-	// replaces Proxy); with KeepAlive > 0 each proxy gets an OPTIONS every
+	// replaces Proxy); an entry may choose its transport
+	// ("host:port;transport=tls", see ParseTarget); with KeepAlive > 0 each proxy gets an OPTIONS every
 	// KeepAlive and calls go to the first one that answers (failover).
 	Proxies   []string
 	KeepAlive time.Duration
