@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,7 +97,11 @@ type Call struct {
 	refreshed       int           // generation of the session timer
 	ackedCh         chan struct{}
 	ackOnce         sync.Once
-	transport       string // of the INVITE: "UDP", "TCP", "TLS"
+	// transport is what the call's signalling travels on; flow, for an
+	// incoming call over TCP or TLS, the connection it came on (the
+	// peer's address), which in-dialog requests reuse while it is open.
+	transport Transport
+	flow      string
 }
 
 func newCall(u *UA, id string, outgoing bool) *Call {
@@ -107,16 +110,39 @@ func newCall(u *UA, id string, outgoing bool) *Call {
 		ackedCh: make(chan struct{}), sdpVersion: uint64(time.Now().Unix()), rseq: firstRSeq()}
 }
 
+// Transport is the transport of the call's signalling.
+func (c *Call) Transport() Transport { return c.transport }
+
+// SignalingSecure reports whether the call's signalling is encrypted
+// (TLS): the condition for offering SRTP keys in SDP (RFC 4568 8.3).
+func (c *Call) SignalingSecure() bool { return c.transport == TransportTLS }
+
+// setTransport records the transport and flow of an incoming INVITE.
+func (c *Call) setTransport(req *sipmsg.Request) {
+	if t, err := ParseTransport(req.Transport()); err == nil {
+		c.transport = t
+	}
+	if c.transport.Reliable() {
+		c.flow = req.Source()
+	}
+}
+
+// cli is the client that sends the call's requests.
+func (c *Call) cli() *sipgo.Client {
+	cl, err := c.u.client(c.transport)
+	if err != nil { // the INVITE came on a transport we listen on
+		cl, _ = c.u.client(TransportUDP)
+	}
+	return cl
+}
+
+// contact is our Contact in the call.
+func (c *Call) contact() *sipmsg.ContactHeader {
+	return c.u.contactFor(c.localUser(), c.transport)
+}
+
 // ID is the call's Call-ID.
 func (c *Call) ID() string { return c.id }
-
-// Transport is the signalling transport of the call's INVITE ("UDP",
-// "TCP", "TLS").
-func (c *Call) Transport() string { return c.transport }
-
-// Secure reports whether the call's signalling is encrypted (TLS): only
-// then do SDES keys travel hidden.
-func (c *Call) Secure() bool { return secureTransport(c.transport) }
 
 // MediaSecure reports whether the negotiated media is SRTP.
 func (c *Call) MediaSecure() bool { return c.Choice().SRTP.Enabled() }
@@ -196,7 +222,7 @@ func (c *Call) provisional(code int, reason string) error {
 	}
 	res := sipmsg.NewResponseFromRequest(c.invite, code, reason, nil)
 	res.To().Params.Add("tag", c.localTag)
-	res.AppendHeader(c.u.contact(c.to))
+	res.AppendHeader(c.contact())
 	if c.reliable {
 		return c.reliableProvisional(res)
 	}
@@ -216,7 +242,7 @@ func (c *Call) Answer(localPort int) error {
 	body := c.answerSDPLocked(c.remoteOffer, c.choice)
 	res := sipmsg.NewResponseFromRequest(c.invite, 200, "OK", body)
 	res.To().Params.Add("tag", c.localTag)
-	res.AppendHeader(c.u.contact(c.to))
+	res.AppendHeader(c.contact())
 	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
 	res.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK, UPDATE, REFER"))
 	interval := c.sessionInterval
@@ -324,7 +350,7 @@ func (c *Call) Hangup(ctx context.Context) error {
 func (c *Call) bye(ctx context.Context, code int, reason string) error {
 	bye := c.inDialog(sipmsg.BYE)
 	defer c.end(EventEnded, code, reason)
-	res, err := c.u.cli.Do(ctx, bye, sipgo.ClientRequestAddVia)
+	res, err := c.cli().Do(ctx, bye, sipgo.ClientRequestAddVia)
 	if err != nil {
 		return fmt.Errorf("sip: BYE: %w", err)
 	}
@@ -381,7 +407,17 @@ func (c *Call) inDialog(method sipmsg.RequestMethod) *sipmsg.Request {
 			req.AppendHeader(sipmsg.NewHeader("Route", routes[i]))
 		}
 	}
-	req.SetTransport("UDP")
+	req.SetTransport(c.transport.String())
+	req.SetBody(nil) // Content-Length: 0 until a body is set: streams need it
+	if c.flow != "" && c.transport.Reliable() {
+		// Reuse the connection the call came on while it is open (RFC
+		// 5923's aim): the peer may not accept new ones (a phone behind
+		// NAT, SIPp).
+		if conn, err := c.u.ua.TransportLayer().GetConnection(c.transport.network(), c.flow); err == nil {
+			_, _ = conn.TryClose()
+			req.SetDestination(c.flow)
+		}
+	}
 	return req
 }
 
@@ -411,17 +447,23 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 	if host == "" {
 		return nil, errors.New("sip: no host to call and no proxy configured")
 	}
-	hp, err := netip.ParseAddrPort(host)
+	target, err := ParseTarget(host, u.cfg.Transport)
 	if err != nil {
-		return nil, fmt.Errorf("sip: host %q: %w", host, err)
+		return nil, err
 	}
-	recipient := sipmsg.Uri{Scheme: "sip", User: d.To, Host: hp.Addr().String(), Port: int(hp.Port())}
-	req := sipmsg.NewRequest(sipmsg.INVITE, recipient)
-	from := &sipmsg.FromHeader{DisplayName: d.FromName, Address: sipmsg.Uri{Scheme: "sip", User: d.From, Host: u.addr.Addr().String()}}
+	cli, err := u.client(target.Transport)
+	if err != nil {
+		return nil, err
+	}
+	hp := target.Addr
+	scheme := u.scheme(target.Transport)
+	req := sipmsg.NewRequest(sipmsg.INVITE, u.uri(d.To, hp, target.Transport))
+	req.SetTransport(target.Transport.String())
+	from := &sipmsg.FromHeader{DisplayName: d.FromName, Address: sipmsg.Uri{Scheme: scheme, User: d.From, Host: u.addr.Addr().String()}}
 	from.Params.Add("tag", sipmsg.GenerateTagN(16))
 	req.AppendHeader(from)
-	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: "sip", User: d.To, Host: hp.Addr().String()}})
-	req.AppendHeader(u.contact(d.From))
+	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: scheme, User: d.To, Host: hp.Addr().String()}})
+	req.AppendHeader(u.contactFor(d.From, target.Transport))
 	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
 	req.AppendHeader(sipmsg.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS, NOTIFY, PRACK, UPDATE, REFER"))
 	var supported []string
@@ -438,9 +480,9 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 		req.AppendHeader(sipmsg.NewHeader("Supported", strings.Join(supported, ", ")))
 	}
 	c := newCall(u, "", true)
+	c.transport = target.Transport
 	c.from, c.to, c.localPort = d.From, d.To, d.LocalPort
-	c.transport = req.Transport()
-	sec, err := u.mediaSecurity(c.Secure())
+	sec, err := u.mediaSecurity(c.SignalingSecure())
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +491,7 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 		return nil, fmt.Errorf("sip: %w", err)
 	}
 	req.SetBody(c.localOffer.Marshal())
-	if err := sipgo.ClientRequestBuild(u.cli, req); err != nil {
+	if err := sipgo.ClientRequestBuild(cli, req); err != nil {
 		return nil, fmt.Errorf("sip: %w", err)
 	}
 	c.id = req.CallID().Value()
@@ -458,10 +500,11 @@ func (u *UA) Dial(ctx context.Context, d Dial) (*Call, error) {
 	u.calls[c.id] = c
 	u.mu.Unlock()
 	u.stats.OutgoingCalls.Add(1)
-	tx, err := u.cli.TransactionRequest(ctx, req, noBuild)
+	u.flows.track(target)
+	tx, err := cli.TransactionRequest(ctx, req, noBuild)
 	if err != nil {
 		u.forget(c)
-		return nil, fmt.Errorf("sip: INVITE: %w", err)
+		return nil, fmt.Errorf("sip: INVITE to %s: %w", target, u.streamError(target.Transport, target.Addr.String(), err))
 	}
 	u.wg.Add(1)
 	go func() {
@@ -489,6 +532,12 @@ func (c *Call) runInvite(ctx context.Context, tx sipmsg.ClientTransaction, d Dia
 		case <-tx.Done():
 			if err := tx.Err(); err != nil {
 				c.u.stats.Failed.Add(1)
+				err = c.u.streamError(c.transport, c.invite.Destination(), err)
+				if errors.Is(err, sipmsg.ErrTransactionTransport) || errors.Is(err, ErrTLSPeerClosed) || errors.Is(err, ErrTLSPeer) {
+					// RFC 3261 8.1.3.1: a transport failure is a 503.
+					c.end(EventEnded, 503, "transport failed: "+err.Error())
+					return
+				}
 				c.end(EventEnded, 408, "no answer: "+err.Error())
 			}
 			return
@@ -522,7 +571,7 @@ func (c *Call) runInvite(ctx context.Context, tx sipmsg.ClientTransaction, d Dia
 				tx = ntx
 			case (res.StatusCode == 401 || res.StatusCode == 407) && d.Username != "" && !authTried:
 				authTried = true
-				ntx, err := c.u.cli.TransactionDigestAuth(ctx, c.invite, res, sipgo.DigestAuth{Username: d.Username, Password: d.Password})
+				ntx, err := c.cli().TransactionDigestAuth(ctx, c.invite, res, sipgo.DigestAuth{Username: d.Username, Password: d.Password})
 				if err != nil {
 					c.end(EventEnded, res.StatusCode, "authentication failed: "+err.Error())
 					return
@@ -560,7 +609,7 @@ func (c *Call) acceptAnswer(offer, ans *sdp.Session) (sdp.Choice, error) {
 		return sdp.Choice{}, err
 	}
 	// The policy our offer was made under: what it offered tells.
-	sec, err := c.u.mediaSecurity(c.Secure())
+	sec, err := c.u.mediaSecurity(c.SignalingSecure())
 	if err != nil {
 		return sdp.Choice{}, err
 	}
@@ -582,7 +631,7 @@ func (c *Call) answeredBy(res *sipmsg.Response) {
 	c.choice = choice
 	c.mu.Unlock()
 	ack := c.inDialog(sipmsg.ACK)
-	if werr := c.u.cli.WriteRequest(ack, sipgo.ClientRequestAddVia); werr != nil {
+	if werr := c.cli().WriteRequest(ack, sipgo.ClientRequestAddVia); werr != nil {
 		c.u.log.Warn("sip: ACK not sent", "call", c.id, "error", werr)
 	}
 	if err != nil {
@@ -616,11 +665,12 @@ func (c *Call) cancel(ctx context.Context) error {
 	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sipmsg.CANCEL})
 	mf := sipmsg.MaxForwardsHeader(70)
 	req.AppendHeader(&mf)
+	req.SetBody(nil)
 	req.SetTransport(inv.Transport())
 	req.SetDestination(inv.Destination())
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	_, err := c.u.cli.Do(ctx, req, noBuild)
+	_, err := c.cli().Do(ctx, req, noBuild)
 	c.end(EventEnded, 487, "cancelled")
 	return err
 }

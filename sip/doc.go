@@ -28,6 +28,22 @@
 // ours ([Call.Rekey] starts one), and the media leg rekeys on the
 // EventModified that follows.
 //
+// # Transports
+//
+// The user agent listens on UDP always and on TCP and TLS when
+// [Config.TCPListenAddr] and [Config.TLSListenAddr] are set;
+// [Config.Transport] is what requests use when their target does not say
+// (a target may: "host:port;transport=tls", see [ParseTarget]). Contact
+// and Via name our listener for the transport; with [Config.EnableSIPS]
+// TLS URIs are sips:. TCP and TLS connections are reused: requests to a
+// target ride its open connection, and in-dialog requests of an incoming
+// call go back on the connection it came on. [Config.CRLFKeepAlive] pings
+// the flows we open (RFC 5626). [TLSSettings] builds the TLS configs: TLS
+// 1.2 at least, peer chains always verified, names per [PeerNameCheck],
+// client certificates when asked. A refused certificate fails the request
+// with [ErrTLSPeer]; [Call.SignalingSecure] says whether a call's
+// signalling is on TLS.
+//
 // # sipgo's package-level settings
 //
 // sipgo keeps a default logger, timers and parser settings as package

@@ -72,7 +72,7 @@ func (c *Call) redirect(ctx context.Context, dir sdp.Direction, fresh bool) (sdp
 	defer func() { c.mu.Lock(); c.reinvitePending = false; c.mu.Unlock() }()
 
 	req := c.inDialog(sipmsg.INVITE)
-	req.AppendHeader(c.u.contact(c.localUser()))
+	req.AppendHeader(c.contact())
 	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
 	req.SetBody(offer.Marshal())
 	res, err := c.transact(ctx, req)
@@ -99,7 +99,7 @@ func (c *Call) redirect(ctx context.Context, dir sdp.Direction, fresh bool) (sdp
 // transact sends an in-dialog request and waits for its final response;
 // a 2xx to an INVITE is acknowledged here.
 func (c *Call) transact(ctx context.Context, req *sipmsg.Request) (*sipmsg.Response, error) {
-	tx, err := c.u.cli.TransactionRequest(ctx, req, sipgo.ClientRequestAddVia)
+	tx, err := c.cli().TransactionRequest(ctx, req, sipgo.ClientRequestAddVia)
 	if err != nil {
 		return nil, fmt.Errorf("sip: %s: %w", req.Method, err)
 	}
@@ -122,7 +122,7 @@ func (c *Call) transact(ctx context.Context, req *sipmsg.Request) (*sipmsg.Respo
 			if req.Method == sipmsg.INVITE && res.StatusCode < 300 {
 				ack := c.inDialog(sipmsg.ACK)
 				ack.CSeq().SeqNo = req.CSeq().SeqNo // the ACK of this re-INVITE
-				if err := c.u.cli.WriteRequest(ack, sipgo.ClientRequestAddVia); err != nil {
+				if err := c.cli().WriteRequest(ack, sipgo.ClientRequestAddVia); err != nil {
 					c.u.log.Warn("sip: ACK of a re-INVITE not sent", "call", c.id, "error", err)
 				}
 			}

@@ -109,7 +109,7 @@ func (c *Call) prack(res *sipmsg.Response) {
 		defer c.u.wg.Done()
 		ctx, cancel := context.WithTimeout(c.u.ctx, 32*time.Second)
 		defer cancel()
-		if _, err := c.u.cli.Do(ctx, req, sipgo.ClientRequestAddVia); err != nil {
+		if _, err := c.cli().Do(ctx, req, sipgo.ClientRequestAddVia); err != nil {
 			c.u.log.Debug("sip: PRACK not answered", "call", c.id, "error", err)
 		}
 	}()

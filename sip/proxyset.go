@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -62,15 +61,21 @@ func (u *UA) Proxies() []ProxyState {
 func (u *UA) keepAlive(ctx context.Context, every time.Duration) {
 	probe := func() {
 		for i, a := range u.proxies.addrs {
-			ap, err := netip.ParseAddrPort(a)
+			target, err := ParseTarget(a, u.cfg.Transport)
+			var cli *sipgo.Client
+			if err == nil {
+				cli, err = u.client(target.Transport)
+			}
 			if err != nil {
 				u.proxies.alive[i].Store(false)
 				continue
 			}
-			req := sipmsg.NewRequest(sipmsg.OPTIONS, sipmsg.Uri{Scheme: "sip", Host: ap.Addr().String(), Port: int(ap.Port())})
+			req := sipmsg.NewRequest(sipmsg.OPTIONS, u.uri("", target.Addr, target.Transport))
+			req.SetTransport(target.Transport.String())
 			req.AppendHeader(sipmsg.NewHeader("User-Agent", u.cfg.UserAgent))
+			u.flows.track(target)
 			pctx, cancel := context.WithTimeout(ctx, min(every, 4*time.Second))
-			_, err = u.cli.Do(pctx, req, sipgo.ClientRequestBuild)
+			_, err = cli.Do(pctx, req, sipgo.ClientRequestBuild)
 			cancel()
 			was := u.proxies.alive[i].Swap(err == nil)
 			if was != (err == nil) {

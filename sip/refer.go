@@ -72,7 +72,7 @@ func (c *Call) refer(ctx context.Context, referTo string) (<-chan string, error)
 	c.referFinal = final
 	c.mu.Unlock()
 	req := c.inDialog(sipmsg.REFER)
-	req.AppendHeader(c.u.contact(c.localUser()))
+	req.AppendHeader(c.contact())
 	req.AppendHeader(sipmsg.NewHeader("Refer-To", "<"+referTo+">"))
 	req.AppendHeader(sipmsg.NewHeader("Referred-By", "<sip:"+c.localUser()+"@"+c.u.addr.Addr().String()+">"))
 	res, err := c.transact(ctx, req)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"time"
 
@@ -15,7 +14,8 @@ import (
 // Registration is one registration binding: the gateway as a whole, or one
 // endpoint (port) with its own credentials.
 type Registration struct {
-	// Registrar is "host:port" (RegistrarIP).
+	// Registrar is "host:port" (RegistrarIP), reached by the user
+	// agent's transport, or "host:port;transport=tls" (or tcp, udp).
 	Registrar string
 	// User is the address-of-record user; Domain its host (default: the
 	// registrar's host).
@@ -79,14 +79,18 @@ func (u *UA) Register(ctx context.Context, r Registration, onState func(RegState
 	if r.AuthUser == "" {
 		r.AuthUser = r.User
 	}
-	hp, err := netip.ParseAddrPort(r.Registrar)
+	target, err := ParseTarget(r.Registrar, u.cfg.Transport)
 	if err != nil {
-		return fmt.Errorf("sip: registrar %q: %w", r.Registrar, err)
+		return fmt.Errorf("sip: registrar: %w", err)
+	}
+	if _, err := u.client(target.Transport); err != nil {
+		return fmt.Errorf("sip: registrar %s: %w", target, err)
 	}
 	if r.Domain == "" {
-		r.Domain = hp.Addr().String()
+		r.Domain = target.Addr.Addr().String()
 	}
-	req := u.registerRequest(r, hp)
+	req := u.registerRequest(r, target)
+	u.flows.track(target)
 	report := func(s RegState, granted time.Duration, err error) {
 		if onState != nil {
 			onState(s, granted, err)
@@ -121,20 +125,22 @@ func (u *UA) Register(ctx context.Context, r Registration, onState func(RegState
 	return err
 }
 
-func (u *UA) registerRequest(r Registration, hp netip.AddrPort) *sipmsg.Request {
-	req := sipmsg.NewRequest(sipmsg.REGISTER, sipmsg.Uri{Scheme: "sip", Host: hp.Addr().String(), Port: int(hp.Port())})
-	aor := sipmsg.Uri{Scheme: "sip", User: r.User, Host: r.Domain}
+func (u *UA) registerRequest(r Registration, target Target) *sipmsg.Request {
+	req := sipmsg.NewRequest(sipmsg.REGISTER, u.uri("", target.Addr, target.Transport))
+	req.SetTransport(target.Transport.String())
+	aor := sipmsg.Uri{Scheme: u.scheme(target.Transport), User: r.User, Host: r.Domain}
 	from := &sipmsg.FromHeader{Address: aor}
 	from.Params.Add("tag", sipmsg.GenerateTagN(16))
 	req.AppendHeader(from)
 	req.AppendHeader(&sipmsg.ToHeader{Address: aor})
-	req.AppendHeader(u.contact(r.User))
+	req.AppendHeader(u.contactFor(r.User, target.Transport))
 	// One Call-ID for every refresh of this binding (RFC 3261 10.2.4).
 	req.AppendHeader(sipmsg.NewHeader("Call-ID", sipmsg.GenerateTagN(24)+"@"+u.addr.Addr().String()))
 	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: 0, MethodName: sipmsg.REGISTER})
 	mf := sipmsg.MaxForwardsHeader(70)
 	req.AppendHeader(&mf)
 	req.AppendHeader(sipmsg.NewHeader("User-Agent", u.cfg.UserAgent))
+	req.SetBody(nil) // Content-Length: 0, which a stream needs to frame it
 	return req
 }
 
@@ -149,14 +155,22 @@ func (u *UA) register(ctx context.Context, req *sipmsg.Request, r Registration, 
 	req.CSeq().SeqNo++
 	ctx, cancel := context.WithTimeout(ctx, 32*time.Second)
 	defer cancel()
-	res, err := u.cli.Do(ctx, req, sipgo.ClientRequestAddVia)
+	t, _ := ParseTransport(req.Transport())
+	cli, err := u.client(t)
 	if err != nil {
 		return 0, err
 	}
+	res, err := cli.Do(ctx, req, sipgo.ClientRequestAddVia)
+	if err == nil && res == nil {
+		err = errors.New("transaction ended without a response")
+	}
+	if err != nil {
+		return 0, u.streamError(t, req.Destination(), err)
+	}
 	if (res.StatusCode == 401 || res.StatusCode == 407) && r.Password != "" {
-		res, err = u.cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: r.AuthUser, Password: r.Password})
+		res, err = cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: r.AuthUser, Password: r.Password})
 		if err != nil {
-			return 0, err
+			return 0, u.streamError(t, req.Destination(), err)
 		}
 	}
 	if res.StatusCode != 200 {

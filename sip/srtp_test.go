@@ -120,8 +120,8 @@ func TestSRTPCallBetweenUAs(t *testing.T) {
 	if a.Send.Suite != srtp.AES_CM_128_HMAC_SHA1_32 || a.Profile != sdp.ProfileSAVP {
 		t.Errorf("suite %v on %s", a.Send.Suite, a.Profile)
 	}
-	if out.Secure() || !out.MediaSecure() || out.Transport() != "UDP" {
-		t.Errorf("caller: signalling secure %v (%s), media secure %v", out.Secure(), out.Transport(), out.MediaSecure())
+	if out.SignalingSecure() || !out.MediaSecure() || out.Transport() != TransportUDP {
+		t.Errorf("caller: signalling secure %v (%s), media secure %v", out.SignalingSecure(), out.Transport(), out.MediaSecure())
 	}
 	// Hold keeps the keys on the holder's side; the held side, seeing its
 	// far end's key unchanged, keeps its own.

@@ -145,7 +145,7 @@ func (c *Call) retryWithMinSE(ctx context.Context, res *sipmsg.Response) (sipmsg
 	inv.CSeq().SeqNo++
 	inv.RemoveHeader("Via")
 	c.mu.Unlock()
-	tx, err := c.u.cli.TransactionRequest(ctx, inv, sipgo.ClientRequestAddVia)
+	tx, err := c.cli().TransactionRequest(ctx, inv, sipgo.ClientRequestAddVia)
 	if err != nil {
 		c.u.log.Warn("sip: INVITE not re-sent after 422", "call", c.id, "error", err)
 		return nil, false
@@ -237,7 +237,7 @@ func (c *Call) refreshOnce(interval time.Duration) (time.Duration, string, int, 
 	}
 	c.mu.Unlock()
 	req := c.inDialog(method)
-	req.AppendHeader(c.u.contact(c.localUser()))
+	req.AppendHeader(c.contact())
 	req.AppendHeader(sipmsg.NewHeader("Session-Expires", strconv.Itoa(int(interval/time.Second))+";refresher=uac"))
 	req.AppendHeader(sipmsg.NewHeader("Supported", "timer"))
 	if method == sipmsg.INVITE {

@@ -2,8 +2,10 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -37,7 +39,8 @@ type Config struct {
 	// Proxy receives calls dialled without a host ("host:port").
 	Proxy string
 	// Proxies, when set, is the proxy set in order of preference (it
-	// replaces Proxy); with KeepAlive > 0 each proxy gets an OPTIONS every
+	// replaces Proxy); an entry may choose its transport
+	// ("host:port;transport=tls", see ParseTarget); with KeepAlive > 0 each proxy gets an OPTIONS every
 	// KeepAlive and calls go to the first one that answers (failover).
 	Proxies   []string
 	KeepAlive time.Duration
@@ -72,6 +75,32 @@ type Config struct {
 	// mandatory policy refuses it (ErrInsecureSignalling; 488 to an
 	// offer), a preferable one carries it in plain RTP.
 	SDESOverInsecureTransport bool
+
+	// Transport is how the requests we start travel when their target
+	// does not say (SIPTransportType); UDP by default. The user agent
+	// always listens on UDP (ListenAddr) and, when set, on TCP and TLS.
+	Transport Transport
+	// TCPListenAddr, when set, is the TCP address to listen on
+	// (TCPLocalSIPPort). It must be set for TCP requests.
+	TCPListenAddr string
+	// TLSListenAddr, when set, is the TLS address to listen on
+	// (TLSLocalSIPPort), with TLSServer; TLS requests are dialled with
+	// TLSClient. Build both with TLSSettings. TLS 1.2 is the minimum
+	// whatever the configs say.
+	TLSListenAddr string
+	TLSServer     *tls.Config
+	TLSClient     *tls.Config
+	// TLSVerifyClientHost refuses a TLS client whose certificate does not
+	// name the address it connects from (PeerHostNameVerificationMode 2;
+	// TLSServer must require client certificates).
+	TLSVerifyClientHost bool
+	// EnableSIPS puts sips: URIs in the requests and Contacts of TLS
+	// (EnableSIPS).
+	EnableSIPS bool
+	// CRLFKeepAlive, when set, pings each TCP or TLS flow we open with a
+	// double CRLF every interval (RFC 5626), so NAT bindings live and a
+	// dead flow is noticed.
+	CRLFKeepAlive time.Duration
 }
 
 // Handler is what the gateway does with what the network asks.
@@ -106,9 +135,13 @@ type UA struct {
 	log     *slog.Logger
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
-	cli     *sipgo.Client
+	clis    [3]*sipgo.Client // by Transport
 	conn    net.PacketConn
+	tcp     net.Listener // nil unless TCPListenAddr
+	tls     net.Listener // nil unless TLSListenAddr
 	addr    netip.AddrPort
+	addrs   [3]netip.AddrPort // listening address by Transport
+	flows   flows
 	mu      sync.Mutex
 	calls   map[string]*Call // by Call-ID
 	proxies *proxySet
@@ -124,6 +157,12 @@ type Stats struct {
 	IncomingCalls, OutgoingCalls atomic.Int64
 	Answered, Failed             atomic.Int64
 	RemoteResetsRefused          atomic.Int64
+	// TLSHandshakeFailures counts TLS clients refused (bad or missing
+	// certificate, no common version).
+	TLSHandshakeFailures atomic.Int64
+	// KeepAlivePings, KeepAlivePongs and KeepAliveFailures count the CRLF
+	// keep-alive of TCP and TLS flows (a failure closes the flow).
+	KeepAlivePings, KeepAlivePongs, KeepAliveFailures atomic.Int64
 }
 
 // Listen binds the UDP socket and returns a user agent ready to Serve.
@@ -143,37 +182,53 @@ func Listen(cfg Config, h Handler, log *slog.Logger) (*UA, error) {
 	if len(cfg.Codecs) == 0 {
 		return nil, errors.New("sip: no codecs configured")
 	}
-	conn, err := net.ListenPacket("udp", cfg.ListenAddr)
-	if err != nil {
-		return nil, fmt.Errorf("sip: listen: %w", err)
+	if cfg.Transport == TransportTCP && cfg.TCPListenAddr == "" || cfg.Transport == TransportTLS && cfg.TLSListenAddr == "" {
+		return nil, fmt.Errorf("%w: %s is the transport but has no listening address", ErrTransportNotListening, cfg.Transport)
 	}
-	if err := markDSCP(conn, cfg.DSCP); err != nil {
-		conn.Close()
+	if cfg.TLSListenAddr != "" && (cfg.TLSServer == nil || cfg.TLSClient == nil) {
+		return nil, errors.New("sip: TLS needs TLSServer and TLSClient configurations")
+	}
+	cfg.TLSServer, cfg.TLSClient = minTLS12(cfg.TLSServer), minTLS12(cfg.TLSClient)
+	u := &UA{cfg: cfg, h: h, log: log, calls: map[string]*Call{}, proxies: newProxySet(cfg)}
+	u.ctx, u.cancel = context.WithCancel(context.Background())
+	if err := u.listen(); err != nil {
+		u.cancel()
+		u.closeSockets()
 		return nil, err
 	}
-	addr := conn.LocalAddr().(*net.UDPAddr).AddrPort()
 	if !cfg.MediaAddr.IsValid() {
-		cfg.MediaAddr = addr.Addr().Unmap()
+		u.cfg.MediaAddr = u.addr.Addr()
 	}
-	u := &UA{cfg: cfg, h: h, log: log, conn: conn, addr: netip.AddrPortFrom(addr.Addr().Unmap(), addr.Port()), calls: map[string]*Call{}, proxies: newProxySet(cfg)}
-	u.ctx, u.cancel = context.WithCancel(context.Background())
 	// sipgo's layers log to its package default unless given ours; the
 	// transport logs whole malformed messages, so it gets a logger that
 	// only speaks at debug level.
+	var err error
 	u.ua, err = sipgo.NewUA(sipgo.WithUserAgent(cfg.UserAgent), sipgo.WithUserAgentHostname(u.addr.Addr().String()),
-		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log)),
+		sipgo.WithUserAgenTLSConfig(cfg.TLSClient),
+		sipgo.WithUserAgentTransportLayerOptions(sipmsg.WithTransportLayerLogger(log), sipmsg.WithTransportLayerReadFilter(u.readFilter)),
+		// Not WithTransactionLayerTerminateOnConnClose: sipgo 1.7.3 can
+		// spin a transaction not yet initialised when its connection
+		// closes (a nil FSM: the process crashes). A stream closed under
+		// a request fails it at its timer instead (streamError says why).
 		sipgo.WithUserAgentTransactionLayerOptions(sipmsg.WithTransactionLayerLogger(log)))
 	if err == nil {
 		u.srv, err = sipgo.NewServer(u.ua, sipgo.WithServerLogger(log))
 	}
-	if err == nil {
-		// Requests we send leave from the listening socket, so replies and
-		// in-dialog requests come back to it.
-		u.cli, err = sipgo.NewClient(u.ua, sipgo.WithClientLogger(log),
-			sipgo.WithClientHostname(u.addr.Addr().String()), sipgo.WithClientPort(int(u.addr.Port())))
+	for t := range u.clis {
+		a := u.addrs[t]
+		if err != nil || !a.IsValid() {
+			continue
+		}
+		// Requests we send say in their Via the port we listen on for
+		// their transport, so replies (over UDP) and the peer's new
+		// requests come back to it; over TCP and TLS replies follow the
+		// connection the request left on.
+		u.clis[t], err = sipgo.NewClient(u.ua, sipgo.WithClientLogger(log),
+			sipgo.WithClientHostname(a.Addr().String()), sipgo.WithClientPort(int(a.Port())))
 	}
 	if err != nil {
-		conn.Close()
+		u.cancel()
+		u.closeSockets()
 		return nil, fmt.Errorf("sip: %w", err)
 	}
 	u.srv.OnInvite(u.wellFormed(u.onInvite))
@@ -194,8 +249,30 @@ func (u *UA) Serve(ctx context.Context) error {
 	if u.closed.Load() {
 		return ErrClosed
 	}
-	done := make(chan error, 1)
+	done := make(chan error, 3)
+	serving := 1
 	go func() { done <- u.srv.ServeUDP(u.conn) }()
+	if u.tcp != nil {
+		serving++
+		go func() { done <- u.srv.ServeTCP(u.tcp) }()
+	}
+	if u.tls != nil {
+		serving++
+		go func() { done <- u.srv.ServeTLS(tlsListener{Listener: u.tls, u: u}) }()
+	}
+	// Every listener's loop ends when Close releases the sockets.
+	drain := func(n int) {
+		for range n {
+			<-done
+		}
+	}
+	if u.cfg.CRLFKeepAlive > 0 {
+		u.wg.Add(1)
+		go func() {
+			defer u.wg.Done()
+			u.crlfKeepAlive(u.ctx, u.cfg.CRLFKeepAlive)
+		}()
+	}
 	if u.cfg.KeepAlive > 0 && len(u.proxies.addrs) > 0 {
 		u.wg.Add(1)
 		go func() {
@@ -206,12 +283,15 @@ func (u *UA) Serve(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		u.Close()
-		<-done
+		drain(serving)
 		return ctx.Err()
 	case <-u.ctx.Done():
-		<-done
+		drain(serving)
 		return ErrClosed
 	case err := <-done:
+		// One listener failed: stop the others too.
+		u.Close()
+		drain(serving - 1)
 		return err
 	}
 }
@@ -243,9 +323,67 @@ func (u *UA) Close() error {
 	for _, c := range u.Calls() {
 		c.end(EventEnded, 0, "user agent closed")
 	}
-	err := u.conn.Close()
+	err := u.closeSockets()
 	u.ua.Close()
 	return err
+}
+
+// listen binds the UDP socket and the TCP and TLS listeners configured.
+func (u *UA) listen() error {
+	conn, err := net.ListenPacket("udp", u.cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("sip: listen: %w", err)
+	}
+	u.conn = conn
+	if err := markDSCP(conn, u.cfg.DSCP); err != nil {
+		return err
+	}
+	a := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	u.addr = netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+	u.addrs[TransportUDP] = u.addr
+	stream := func(addr string) (net.Listener, netip.AddrPort, error) {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, netip.AddrPort{}, fmt.Errorf("sip: listen: %w", err)
+		}
+		if err := markDSCP(l, u.cfg.DSCP); err != nil {
+			l.Close()
+			return nil, netip.AddrPort{}, err
+		}
+		a := l.Addr().(*net.TCPAddr).AddrPort()
+		return l, netip.AddrPortFrom(a.Addr().Unmap(), a.Port()), nil
+	}
+	if u.cfg.TCPListenAddr != "" {
+		if u.tcp, u.addrs[TransportTCP], err = stream(u.cfg.TCPListenAddr); err != nil {
+			return err
+		}
+	}
+	if u.cfg.TLSListenAddr != "" {
+		var l net.Listener
+		if l, u.addrs[TransportTLS], err = stream(u.cfg.TLSListenAddr); err != nil {
+			return err
+		}
+		u.tls = tls.NewListener(l, u.cfg.TLSServer)
+	}
+	return nil
+}
+
+func (u *UA) closeSockets() error {
+	var errs []error
+	for _, c := range []io.Closer{u.conn, u.tcp, u.tls} {
+		if c != nil {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// client is the sipgo client that sends requests over t.
+func (u *UA) client(t Transport) (*sipgo.Client, error) {
+	if int(t) < 0 || int(t) >= len(u.clis) || u.clis[t] == nil {
+		return nil, fmt.Errorf("%w: %s", ErrTransportNotListening, t)
+	}
+	return u.clis[t], nil
 }
 
 // Calls returns the calls in progress.
@@ -282,10 +420,6 @@ func (u *UA) respond(tx sipmsg.ServerTransaction, req *sipmsg.Request, code int,
 	if err := tx.Respond(res); err != nil {
 		u.log.Debug("sip: response not sent", "code", code, "error", err)
 	}
-}
-
-func (u *UA) contact(user string) *sipmsg.ContactHeader {
-	return &sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: user, Host: u.addr.Addr().String(), Port: int(u.addr.Port())}}
 }
 
 // wellFormed refuses, with 400, a request without the header fields every
@@ -339,7 +473,7 @@ func (u *UA) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	c := newCall(u, id, false)
-	c.transport = req.Transport()
+	c.setTransport(req)
 	c.reliable = reliable
 	if timed {
 		c.sessionInterval = interval
@@ -398,7 +532,7 @@ func (u *UA) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	body := c.answerSDP(offer, choice)
 	res := sipmsg.NewResponseFromRequest(req, 200, "OK", body)
 	res.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
-	res.AppendHeader(u.contact(c.localUser()))
+	res.AppendHeader(c.contact())
 	if interval, _, ok := sessionExpires(req); ok && interval >= u.minSE() {
 		addSessionHeaders(res, interval)
 		c.sessionTimer(interval) // a re-INVITE refreshes the session

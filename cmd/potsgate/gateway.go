@@ -513,7 +513,7 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 		OnCDR: onCDR,
 		// DAHDI ports are paced by the card; simulated ones by a ticker.
 		Config: cfg, Ports: ports, Tones: tones, SIP: sipCfg, Media: media, Paced: b.f.hal != halDAHDI, Logger: log,
-		SAS: gateway.SASConfig(cfg),
+		SAS: gateway.SASConfig(cfg), TLS: sipTLS(b.host.tls),
 		OnAlarm: func(al gateway.Alarm, raised bool) {
 			a := agent.Load()
 			if a == nil {
@@ -829,4 +829,22 @@ func (h *configHost) Restart(_ context.Context, reason string) error {
 	default: // one is already pending
 	}
 	return nil
+}
+
+// sipTLS is the certificate store as SIP over TLS takes it: the device
+// certificate is read from the store at each new connection, so a set
+// Automatic Update installs serves the next connection while calls on open
+// ones go on; the roots are those of the set at this build (a new root
+// bundle verifies peers from the next restart on).
+func sipTLS(certs *certstore.Store) gateway.TLSMaterial {
+	set := certs.Current()
+	if set == nil || set.Certificate() == nil {
+		return gateway.TLSMaterial{} // TLS asked for without a certificate fails the build by name
+	}
+	return gateway.TLSMaterial{Roots: set.Roots(), GetCertificate: func() (*tls.Certificate, error) {
+		if cur := certs.Current(); cur != nil && cur.Certificate() != nil {
+			return cur.Certificate(), nil
+		}
+		return set.Certificate(), nil
+	}}
 }

@@ -204,3 +204,23 @@ func create(tb TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer 
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// Localhost is the options of a certificate naming 127.0.0.1 and
+// localhost, for a server or a client: what the loopback peers present.
+func Localhost() Options {
+	return Options{IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"}}
+}
+
+// WriteFile writes the CA's certificate as PEM into dir, a roots file for
+// a real peer, and returns its path.
+func (ca *CA) WriteFile(tb TB, dir, name string) string {
+	tb.Helper()
+	return WriteFile(tb, dir, name, ca.CertPEM)
+}
+
+// WriteFiles writes the leaf's certificate (with its chain) and key as PEM
+// into dir under the names given and returns their paths.
+func (l *Leaf) WriteFiles(tb TB, dir, certName, keyName string) (certPath, keyPath string) {
+	tb.Helper()
+	return WriteFile(tb, dir, certName, l.CertPEM), WriteFile(tb, dir, keyName, l.KeyPEM)
+}

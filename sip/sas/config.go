@@ -1,10 +1,12 @@
 package sas
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -116,6 +118,17 @@ type Config struct {
 	// DSCP, when not 0, is the DiffServ code point of the packets of the
 	// socket ListenAndServe binds (media/diffserv).
 	DSCP int
+
+	// SASLocalSIPTCPPort and SASLocalSIPTLSPort, when not 0, are the TCP
+	// and TLS ports ListenAndServe also binds, on the UDP address's host.
+	// TLS needs TLSServer (our certificate, client verification) and
+	// TLSClient (verification of the hops SAS dials). Phones that register
+	// over TCP or TLS are reached back over the connection they registered
+	// on; proxies in SASProxySet may say ";transport=tcp" or ";transport=tls".
+	SASLocalSIPTCPPort int
+	SASLocalSIPTLSPort int
+	TLSServer          *tls.Config
+	TLSClient          *tls.Config
 }
 
 // WithDefaults returns c with zero values replaced by defaults.
@@ -171,9 +184,24 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: negative limit", ErrConfig)
 	}
 	for _, p := range c.SASProxySet {
-		if _, _, err := splitHostPort(p, 5060); err != nil {
+		hp, tr, err := splitTransport(p)
+		if err != nil {
 			return fmt.Errorf("%w: SASProxySet entry %q: %v", ErrConfig, p, err)
 		}
+		if tr == "TLS" && c.TLSClient == nil {
+			return fmt.Errorf("%w: SASProxySet entry %q: TLS without TLSClient", ErrConfig, p)
+		}
+		if _, _, err := splitHostPort(hp, 5060); err != nil {
+			return fmt.Errorf("%w: SASProxySet entry %q: %v", ErrConfig, p, err)
+		}
+	}
+	for _, p := range []int{c.SASLocalSIPTCPPort, c.SASLocalSIPTLSPort} {
+		if p < 0 || p > 65535 {
+			return fmt.Errorf("%w: SAS TCP/TLS port %d out of range", ErrConfig, p)
+		}
+	}
+	if c.SASLocalSIPTLSPort != 0 && (c.TLSServer == nil || c.TLSClient == nil) {
+		return fmt.Errorf("%w: SASLocalSIPTLSPort needs TLSServer and TLSClient", ErrConfig)
 	}
 	if c.SASDefaultGatewayIP != "" {
 		if _, _, err := splitHostPort(c.SASDefaultGatewayIP, DefaultGatewayPort); err != nil {
@@ -213,4 +241,27 @@ func containsColon(s string) bool {
 		}
 	}
 	return false
+}
+
+// splitTransport splits "host:port;transport=tls" into the address and
+// the transport ("UDP", "TCP" or "TLS"; UDP when absent).
+func splitTransport(s string) (string, string, error) {
+	hp, params, _ := strings.Cut(s, ";")
+	tr := "UDP"
+	for p := range strings.SplitSeq(params, ";") {
+		k, v, _ := strings.Cut(p, "=")
+		if !strings.EqualFold(strings.TrimSpace(k), "transport") {
+			continue
+		}
+		switch strings.ToUpper(strings.TrimSpace(v)) {
+		case "UDP":
+		case "TCP":
+			tr = "TCP"
+		case "TLS":
+			tr = "TLS"
+		default:
+			return "", "", fmt.Errorf("transport %q: want udp, tcp or tls", v)
+		}
+	}
+	return strings.TrimSpace(hp), tr, nil
 }

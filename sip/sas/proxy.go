@@ -39,9 +39,10 @@ func (k targetKind) String() string {
 
 // decision is where an initial request goes.
 type decision struct {
-	kind targetKind
-	dest string  // host:port
-	ruri sip.Uri // new Request-URI
+	kind      targetKind
+	dest      string  // host:port
+	transport string  // UDP, TCP or TLS
+	ruri      sip.Uri // new Request-URI
 }
 
 // decide routes an initial request for user. fromProxy is true when the
@@ -54,7 +55,8 @@ func (s *Service) decide(ruri sip.Uri, fromProxy bool, st State, now time.Time) 
 	}
 	local := s.cfg.standalone() || st == StateEmergency || fromProxy
 	if !local && !s.cfg.SASRedundant {
-		return decision{kind: targetProxy, dest: s.activeProxy(), ruri: ruri}
+		p := s.activeProxy()
+		return decision{kind: targetProxy, dest: p, transport: s.proxyTr[p], ruri: ruri}
 	}
 	if user != "" {
 		for _, c := range s.bindings.Lookup(user, now) {
@@ -66,12 +68,18 @@ func (s *Service) decide(ruri sip.Uri, fromProxy bool, st State, now time.Time) 
 			if port == 0 {
 				port = 5060
 			}
-			return decision{kind: targetBinding, dest: net.JoinHostPort(u.Host, strconv.Itoa(port)), ruri: u}
+			tr := uriTransport(u)
+			dest := net.JoinHostPort(u.Host, strconv.Itoa(port))
+			if flow := s.flowFor(tr, u); flow != "" {
+				dest = flow
+			}
+			return decision{kind: targetBinding, dest: dest, transport: tr, ruri: u}
 		}
 	}
 	if !local {
 		// redundant mode with the proxy up: numbers SAS does not know
-		return decision{kind: targetProxy, dest: s.activeProxy(), ruri: ruri}
+		p := s.activeProxy()
+		return decision{kind: targetProxy, dest: p, transport: s.proxyTr[p], ruri: ruri}
 	}
 	if user != "" && s.gateway != "" {
 		return s.gatewayDecision(user)
@@ -89,7 +97,11 @@ func (s *Service) isSelf(host string, port int) bool {
 	if port == 0 {
 		port = 5060
 	}
-	if port != s.port {
+	ours := port == s.port
+	for _, p := range s.ports {
+		ours = ours || p == port
+	}
+	if !ours {
 		return false
 	}
 	if host == s.advHost {
@@ -205,9 +217,10 @@ func (s *Service) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	// Our own Route entry (outbound proxy or Record-Route) is consumed.
-	if r := req.Route(); r != nil && s.isSelf(r.Address.Host, r.Address.Port) {
+	// Double record-routing (RFC 5658) puts two of ours on top.
+	for r := req.Route(); r != nil && s.isSelf(r.Address.Host, r.Address.Port); r = req.Route() {
 		req = req.Clone()
-		req.RemoveHeader("Route")
+		req.RemoveHeader("Route") // the first one
 	}
 	to := req.To()
 	_, inDialog := to.Params.Get("tag")
@@ -218,7 +231,7 @@ func (s *Service) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 			port = 5060
 		}
 		s.c.inDialog.Add(1)
-		s.forward(req, tx, net.JoinHostPort(r.Address.Host, strconv.Itoa(port)), nil, false, nil)
+		s.forward(req, tx, net.JoinHostPort(r.Address.Host, strconv.Itoa(port)), uriTransport(r.Address), nil, false, nil)
 		return
 	}
 	if !s.isSelf(req.Recipient.Host, req.Recipient.Port) {
@@ -228,7 +241,12 @@ func (s *Service) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 				port = 5060
 			}
 			s.c.inDialog.Add(1)
-			s.forward(req, tx, net.JoinHostPort(req.Recipient.Host, strconv.Itoa(port)), nil, false, nil)
+			tr := uriTransport(req.Recipient)
+			dest := net.JoinHostPort(req.Recipient.Host, strconv.Itoa(port))
+			if flow := s.flowFor(tr, req.Recipient); flow != "" {
+				dest = flow
+			}
+			s.forward(req, tx, dest, tr, nil, false, nil)
 			return
 		}
 	} else if req.Recipient.User == "" {
@@ -269,7 +287,7 @@ func (s *Service) handleRequest(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	rr := !inDialog && (req.Method == sip.INVITE || req.Method == sip.SUBSCRIBE || req.Method == sip.REFER)
 	ruri := d.ruri
-	s.forward(req, tx, d.dest, &ruri, rr, nil)
+	s.forward(req, tx, d.dest, d.transport, &ruri, rr, nil)
 }
 
 // authorize checks digest credentials; on failure it answers (challenge or
@@ -318,7 +336,18 @@ func noBuild(*sipgo.Client, *sip.Request) error { return nil }
 // forward relays req statefully to dest (host:port), with ruri as the new
 // Request-URI when not nil, and relays the responses back through tx.
 // onFinal sees the final response before it is relayed.
-func (s *Service) forward(req *sip.Request, tx sip.ServerTransaction, dest string, ruri *sip.Uri, recordRoute bool, onFinal func(*sip.Response)) {
+func (s *Service) forward(req *sip.Request, tx sip.ServerTransaction, dest, tr string, ruri *sip.Uri, recordRoute bool, onFinal func(*sip.Response)) {
+	if tr == "" {
+		tr = "UDP"
+	}
+	if _, ok := s.ports[tr]; !ok {
+		// A hop on a transport SAS does not serve: say so, never fall
+		// back to another one.
+		s.c.unreachable.Add(1)
+		s.log.Warn("sas: next hop's transport not served", "dest", dest, "transport", tr)
+		s.respond(req, tx, 503, "Service Unavailable")
+		return
+	}
 	lh := loopHash(req)
 	fwd := req.Clone()
 	if ruri != nil {
@@ -326,7 +355,15 @@ func (s *Service) forward(req *sip.Request, tx sip.ServerTransaction, dest strin
 	}
 	fwd.SetDestination(dest)
 	fwd.SetSource("")
-	fwd.Laddr = s.laddr
+	fwd.SetTransport(tr)
+	if tr == "UDP" {
+		fwd.Laddr = s.laddr // from the listening socket
+	} else {
+		fwd.Laddr = sip.Addr{} // a stream of its own (or the one open to dest)
+		if fwd.ContentLength() == nil {
+			fwd.SetBody(fwd.Body())
+		}
+	}
 	mf := sip.MaxForwardsHeader(70)
 	if m := req.MaxForwards(); m != nil {
 		mf = sip.MaxForwardsHeader(m.Val() - 1)
@@ -334,8 +371,11 @@ func (s *Service) forward(req *sip.Request, tx sip.ServerTransaction, dest strin
 	fwd.RemoveHeader("Max-Forwards")
 	fwd.AppendHeader(&mf)
 	if recordRoute {
-		fwd.PrependHeader(&sip.RecordRouteHeader{Address: sip.Uri{Scheme: "sip", Host: s.advHost, Port: s.port,
-			UriParams: sip.HeaderParams{{K: "lr", V: ""}}}})
+		in := strings.ToUpper(req.Transport())
+		if _, ok := s.ports[in]; ok && in != tr {
+			fwd.PrependHeader(s.recordRoute(in))
+		}
+		fwd.PrependHeader(s.recordRoute(tr))
 	}
 	// received/rport on the previous hop's Via (RFC 3581)
 	if v := fwd.Via(); v != nil {
@@ -348,7 +388,7 @@ func (s *Service) forward(req *sip.Request, tx sip.ServerTransaction, dest strin
 			}
 		}
 	}
-	via := &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: "UDP", Host: s.advHost, Port: s.port,
+	via := &sip.ViaHeader{ProtocolName: "SIP", ProtocolVersion: "2.0", Transport: tr, Host: s.advHost, Port: s.ports[tr],
 		Params: sip.HeaderParams{{K: "branch", V: sip.GenerateBranchN(16) + "." + lh}}}
 	fwd.PrependHeader(via)
 
@@ -481,7 +521,9 @@ func (s *Service) strayResponse(res *sip.Response) {
 // parses them: requests get 513 when their Via can be read, everything
 // else is dropped.
 func (s *Service) readFilter(info sip.TransportReadProps, data []byte) ([]byte, error) {
-	if len(data) <= s.cfg.MaxMessageSize {
+	// A stream's read may hold several messages (or part of one): the
+	// limit is for datagrams.
+	if len(data) <= s.cfg.MaxMessageSize || info.Transport != "UDP" {
 		return data, nil
 	}
 	s.c.tooLarge.Add(1)

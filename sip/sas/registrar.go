@@ -37,7 +37,7 @@ func (s *Service) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	dest := s.activeProxy()
 	s.c.registerRelayed.Add(1)
-	s.forward(req, tx, dest, nil, false, func(res *sip.Response) {
+	s.forward(req, tx, dest, s.proxyTr[dest], nil, false, func(res *sip.Response) {
 		if res.StatusCode >= 200 && res.StatusCode < 300 {
 			s.recordFromResponse(req, res, user)
 		}
@@ -125,6 +125,7 @@ func (s *Service) registerLocal(req *sip.Request, tx sip.ServerTransaction, user
 		}
 		s.bindings.RemoveAll(user)
 	}
+	s.rememberFlow(req, list)
 	for _, c := range list {
 		ttl := min(requestedExpiry(c, req, s.cfg.SASRegistrationTime), s.cfg.SASRegistrationTime)
 		key := contactKey(c)

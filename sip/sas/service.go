@@ -2,6 +2,7 @@ package sas
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -101,8 +102,10 @@ type Service struct {
 
 	auth     *authenticator
 	bindings Bindings
-	proxies  []string // host:port, resolved to IP where possible
-	gateway  string   // host:port or ""
+	proxies  []string          // host:port, resolved to IP where possible
+	proxyTr  map[string]string // proxy host:port -> "UDP", "TCP" or "TLS"
+	flows    sync.Map          // binding contact -> the stream it registered on (network, source)
+	gateway  string            // host:port or ""
 	gwHost   string
 	gwPort   int
 	emerg    map[string]bool
@@ -123,8 +126,10 @@ type Service struct {
 	srv       *sipgo.Server
 	cli       *sipgo.Client
 	pc        net.PacketConn
+	streams   [2]net.Listener // TCP, TLS (nil: not served)
 	laddr     sip.Addr
 	port      int
+	ports     map[string]int // listening port by transport ("UDP", "TCP", "TLS")
 	handlers  sync.WaitGroup
 	handlerMu sync.Mutex // guards handlers.Add against Wait
 	stopping  bool
@@ -139,7 +144,7 @@ func New(cfg Config, opts ...Option) (*Service, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
-	s := &Service{cfg: cfg, now: time.Now, emerg: map[string]bool{}}
+	s := &Service{cfg: cfg, now: time.Now, emerg: map[string]bool{}, proxyTr: map[string]string{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -153,8 +158,11 @@ func New(cfg Config, opts ...Option) (*Service, error) {
 		s.emerg[n] = true
 	}
 	for _, p := range cfg.SASProxySet {
-		h, port, _ := splitHostPort(p, 5060)
-		s.proxies = append(s.proxies, net.JoinHostPort(resolveHost(h), strconv.Itoa(port)))
+		hp, tr, _ := splitTransport(p)
+		h, port, _ := splitHostPort(hp, 5060)
+		a := net.JoinHostPort(resolveHost(h), strconv.Itoa(port))
+		s.proxies = append(s.proxies, a)
+		s.proxyTr[a] = tr
 	}
 	if cfg.SASDefaultGatewayIP != "" {
 		h, port, _ := splitHostPort(cfg.SASDefaultGatewayIP, DefaultGatewayPort)
@@ -267,23 +275,63 @@ func (s *Service) ListenAndServe(ctx context.Context, addr string) error {
 			return fmt.Errorf("sas: %w", err)
 		}
 	}
-	return s.Serve(ctx, pc)
+	host, _, _ := net.SplitHostPort(pc.LocalAddr().String())
+	var tcpL, tlsL net.Listener
+	closeAll := func() {
+		pc.Close()
+		for _, l := range []net.Listener{tcpL, tlsL} {
+			if l != nil {
+				l.Close()
+			}
+		}
+	}
+	if s.cfg.SASLocalSIPTCPPort != 0 {
+		if tcpL, err = net.Listen("tcp4", net.JoinHostPort(host, strconv.Itoa(s.cfg.SASLocalSIPTCPPort))); err != nil {
+			closeAll()
+			return fmt.Errorf("sas: listen: %w", err)
+		}
+	}
+	if s.cfg.SASLocalSIPTLSPort != 0 {
+		l, err := net.Listen("tcp4", net.JoinHostPort(host, strconv.Itoa(s.cfg.SASLocalSIPTLSPort)))
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("sas: listen: %w", err)
+		}
+		tlsL = tls.NewListener(l, s.cfg.TLSServer)
+	}
+	return s.ServeStreams(ctx, pc, tcpL, tlsL)
 }
 
 // Serve serves SIP on pc until ctx is done or Close is called; it closes
 // pc. It returns nil after Close, ctx.Err() when ctx ends it.
 func (s *Service) Serve(ctx context.Context, pc net.PacketConn) error {
+	return s.ServeStreams(ctx, pc, nil, nil)
+}
+
+// ServeStreams is Serve with TCP and TLS listeners too (either may be nil;
+// tlsL hands out *tls.Conn, as tls.NewListener does). It closes them all.
+func (s *Service) ServeStreams(ctx context.Context, pc net.PacketConn, tcpL, tlsL net.Listener) error {
+	closeStreams := func() {
+		for _, l := range []net.Listener{tcpL, tlsL} {
+			if l != nil {
+				l.Close()
+			}
+		}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		pc.Close()
+		closeStreams()
 		return ErrClosed
 	}
 	if s.serving {
 		s.mu.Unlock()
 		pc.Close()
+		closeStreams()
 		return ErrServing
 	}
+	s.streams = [2]net.Listener{tcpL, tlsL}
 	s.serving = true
 	s.done = make(chan struct{})
 	ctx, cancel := context.WithCancel(ctx)
@@ -296,15 +344,24 @@ func (s *Service) Serve(ctx context.Context, pc net.PacketConn) error {
 	err := s.setup(ctx, pc)
 	if err != nil {
 		pc.Close()
+		closeStreams()
 		return err
 	}
 	s.log.Info("sas serving", "addr", pc.LocalAddr().String(), "mode", s.cfg.SASSurvivabilityMode.String(),
 		"redundant", s.cfg.SASRedundant, "proxies", s.proxies, "gateway", s.gateway, "state", s.State().String())
 
 	var serving, loops sync.WaitGroup
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 3)
 	serving.Add(1)
 	go func() { defer serving.Done(); serveErr <- s.srv.ServeUDP(pc) }()
+	if tcpL != nil {
+		serving.Add(1)
+		go func() { defer serving.Done(); serveErr <- s.srv.ServeTCP(tcpL) }()
+	}
+	if tlsL != nil {
+		serving.Add(1)
+		go func() { defer serving.Done(); serveErr <- s.srv.ServeTLS(tlsL) }()
+	}
 	loops.Add(2)
 	go func() { defer loops.Done(); s.keepAlive(ctx) }()
 	go func() { defer loops.Done(); s.expiry(ctx) }()
@@ -318,6 +375,7 @@ func (s *Service) Serve(ctx context.Context, pc net.PacketConn) error {
 	}
 	cancel()
 	pc.Close()
+	closeStreams()
 	s.handlerMu.Lock()
 	s.stopping = true
 	s.handlerMu.Unlock()
@@ -358,6 +416,13 @@ func (s *Service) setup(ctx context.Context, pc net.PacketConn) error {
 		return fmt.Errorf("sas: local address: %w", err)
 	}
 	s.port, _ = strconv.Atoi(portStr)
+	s.ports = map[string]int{"UDP": s.port}
+	for i, tr := range []string{"TCP", "TLS"} {
+		if l := s.streams[i]; l != nil {
+			_, ps, _ := net.SplitHostPort(l.Addr().String())
+			s.ports[tr], _ = strconv.Atoi(ps)
+		}
+	}
 	ip := net.ParseIP(host)
 	if s.advHost == "" {
 		if ip == nil || ip.IsUnspecified() {
@@ -371,6 +436,7 @@ func (s *Service) setup(ctx context.Context, pc net.PacketConn) error {
 
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent("potsgate-sas"),
+		sipgo.WithUserAgenTLSConfig(s.cfg.TLSClient),
 		sipgo.WithUserAgentHostname(s.advHost),
 		sipgo.WithUserAgentTransportLayerOptions(
 			sip.WithTransportLayerLogger(s.stackLog),
@@ -555,7 +621,12 @@ func (s *Service) probe(ctx context.Context, proxy string) probeResult {
 	req.AppendHeader(from)
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", Host: host, Port: port}})
 	req.SetDestination(proxy)
-	req.Laddr = s.laddr
+	if tr := s.proxyTr[proxy]; tr != "" && tr != "UDP" {
+		req.SetTransport(tr)
+		req.SetBody(nil)
+	} else {
+		req.Laddr = s.laddr
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.KeepAliveTimeout)
 	defer cancel()
 	tx, err := s.cli.TransactionRequest(ctx, req)

@@ -63,6 +63,9 @@ type Options struct {
 	// SAS, when enabled, runs the embedded registrar and proxy on the
 	// same address as the user agent, on its own port.
 	SAS sas.Config
+	// TLS is the certificate material of SIP over TLS (transport_params.go);
+	// needed only when SIPTransportType, the registrar or a proxy is TLS.
+	TLS TLSMaterial
 	// CheckSync runs a configuration update (or a restart) when a trusted
 	// check-sync NOTIFY arrives.
 	CheckSync func(ctx context.Context, reboot bool) error
@@ -195,6 +198,9 @@ func New(opts Options) (*Gateway, error) {
 	opts.SIP.OnProxyState = func(addr string, alive bool) {
 		g.alarms.set(AlarmProxyLost, "proxy "+addr, "the proxy does not answer keep-alive OPTIONS", !alive)
 	}
+	if err := transportConfig(opts.Config, &opts.SIP, opts.TLS); err != nil {
+		return nil, err
+	}
 	ua, err := sip.Listen(opts.SIP, (*sipHandler)(g), g.log.With("component", "sip"))
 	if err != nil {
 		return nil, err
@@ -203,6 +209,10 @@ func New(opts Options) (*Gateway, error) {
 	if opts.SAS.EnableSAS {
 		if opts.SAS.SASDefaultGatewayIP == "" {
 			opts.SAS.SASDefaultGatewayIP = ua.Addr().String()
+		}
+		if err := sasTransportConfig(opts.Config, &opts.SAS, opts.TLS); err != nil {
+			ua.Close()
+			return nil, err
 		}
 		s, err := sas.New(opts.SAS, sas.WithLogger(g.log.With("component", "sas")))
 		if err != nil {

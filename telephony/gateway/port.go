@@ -183,7 +183,9 @@ func (p *port) dialSIP(number, from, fromName string, attach func(*sip.Call, Med
 		defer g.wg.Done()
 		ctx, cancel := context.WithTimeout(g.ctx, 3*time.Minute)
 		defer cancel()
-		c, err := g.ua.Dial(ctx, sip.Dial{To: number, Host: host, From: from, FromName: fromName, LocalPort: leg.Port()})
+		authUser, password := g.credentials(from)
+		c, err := g.ua.Dial(ctx, sip.Dial{To: number, Host: host, From: from, FromName: fromName, LocalPort: leg.Port(),
+			Username: authUser, Password: password})
 		if err != nil {
 			g.log.Warn("call not placed", "port", p.index, "number", number, "error", err)
 			_ = leg.Close()

@@ -62,7 +62,7 @@ func registrations(c provisioning.Config, numbers []string) []sip.Registration {
 		return nil
 	}
 	base := sip.Registration{
-		Registrar: c.String(ParamRegistrarIP),
+		Registrar: registrarTarget(c), // transport_params.go
 		Expires:   time.Duration(c.Int(ParamRegistrationTime)) * time.Second,
 		Divider:   int(c.Int(ParamRegistrationTimeDivider)),
 		Retry:     time.Duration(c.Int(ParamRegistrationRetryTime)) * time.Second,
@@ -139,4 +139,20 @@ func (g *Gateway) registrationState(user string) string {
 		return ""
 	}
 	return s.String()
+}
+
+// credentials answer a digest challenge to a call placed from user: the
+// ones its registration uses (per endpoint), or the gateway's (per
+// gateway).
+func (g *Gateway) credentials(user string) (authUser, password string) {
+	for _, r := range g.regs {
+		if r.User == user || len(g.regs) == 1 && g.opts.Config.Int(ParamAuthenticationMode) == PerGateway {
+			authUser = r.AuthUser
+			if authUser == "" {
+				authUser = r.User
+			}
+			return authUser, r.Password
+		}
+	}
+	return "", ""
 }

@@ -93,6 +93,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(startOnly(SRTPParams())...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(TransportParams()...); err != nil {
+		return nil, err
+	}
 	if err := reg.RegisterTable(RoutingTables()...); err != nil {
 		return nil, err
 	}

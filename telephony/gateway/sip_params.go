@@ -105,6 +105,7 @@ func SIPTables() []provisioning.TableDef {
 		Name: TableProxySet, MaxRows: 15,
 		Columns: []provisioning.Column{
 			{Name: "IpAddress", Kind: provisioning.KindHostPort},
+			transportColumn(), // transport_params.go
 		},
 	}, {
 		Name: TableCodersGroup0, MaxRows: 10,
@@ -173,7 +174,7 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 	}
 	for _, r := range c.Table(TableProxySet) {
 		if a := r.String("IpAddress"); a != "" {
-			sc.Proxies = append(sc.Proxies, a)
+			sc.Proxies = append(sc.Proxies, withTransport(a, r.Int(ProxySetTransportColumn), c.Int(ParamSIPTransportType)))
 		}
 	}
 	if c.Int(ParamEnableProxyKeepAlive) == 1 {
@@ -182,6 +183,7 @@ func SIPConfig(c provisioning.Config, userAgent string) (sip.Config, error) {
 	// Remote control (check-sync) and message waiting are trusted from the
 	// proxies and the registrar only.
 	for _, hp := range append(append([]string(nil), sc.Proxies...), c.String(ParamRegistrarIP)) {
+		hp, _, _ = strings.Cut(hp, ";")
 		host, _, _ := strings.Cut(hp, ":")
 		if a, err := netip.ParseAddr(host); err == nil {
 			sc.TrustedHosts = append(sc.TrustedHosts, a)

@@ -93,7 +93,7 @@ func callSecurity(c *sip.Call) *CallSecurity {
 		return nil
 	}
 	ch := c.Choice()
-	cs := &CallSecurity{Transport: c.Transport(), SignallingEncrypted: c.Secure(), MediaEncrypted: ch.SRTP.Enabled()}
+	cs := &CallSecurity{Transport: c.Transport().String(), SignallingEncrypted: c.SignalingSecure(), MediaEncrypted: ch.SRTP.Enabled()}
 	if cs.MediaEncrypted {
 		cs.SRTPSuite = ch.SRTP.Send.Suite.String()
 	}
