@@ -21,8 +21,10 @@ const srtpIni = "EnableMediaSecurity = 1\nMediaSecurityBehaviour = 1\nEnableSDES
 // baresipSRTP writes a baresip configuration with SRTP mandatory
 // (mediaenc=srtp-mand), a 440 Hz source and a recording folder, and
 // returns the folder, its SIP address, the recording folder and its first
-// RTP port (it uses 20 from there).
-func baresipSRTP(t *testing.T) (dir, sipAddr, rec string, rtpBase int) {
+// RTP port (it uses 20 from there). With tlsFiles, baresip speaks TLS
+// (it listens for it on the UDP port + 1, the address returned then) with
+// that certificate and key file and those roots.
+func baresipSRTP(t *testing.T, tlsFiles ...string) (dir, sipAddr, rec string, rtpBase int) {
 	t.Helper()
 	peer.Require(t, "baresip")
 	peer.Require(t, "sox")
@@ -35,14 +37,22 @@ func baresipSRTP(t *testing.T) (dir, sipAddr, rec string, rtpBase int) {
 	if out, err := peer.Run(t, time.Minute, dir, "sox", "-n", "-r", "8000", "-b", "16", "-c", "1", src, "synth", "20", "sine", "440", "vol", "0.3"); err != nil {
 		t.Fatalf("sox: %v\n%s", err, out)
 	}
-	sipAddr = fmt.Sprintf("127.0.0.1:%d", peer.FreeUDPPort(t))
+	udpPort := peer.FreeUDPPort(t)
+	sipAddr = fmt.Sprintf("127.0.0.1:%d", udpPort)
 	rtpBase = 43000 + 2*int(time.Now().UnixNano()%1000)
+	trans, uri := "udp", sipAddr
+	tlsConf := ""
+	if len(tlsFiles) == 2 {
+		trans, sipAddr = "tls", fmt.Sprintf("127.0.0.1:%d", udpPort+1)
+		uri = sipAddr + ";transport=tls"
+		tlsConf = fmt.Sprintf("sip_certificate\t\t%s\nsip_cafile\t\t%s\n", tlsFiles[0], tlsFiles[1])
+	}
 	// The recipe of ../shared/peers/baresip/config, with the srtp module.
 	conf := fmt.Sprintf(`poll_method		epoll
 sip_listen		%s
 net_interface		127.0.0.1
-sip_trans_def		udp
-call_local_timeout	120
+sip_trans_def		%s
+%scall_local_timeout	120
 call_max_calls		4
 audio_player		alsa,null
 audio_alert		alsa,null
@@ -63,11 +73,11 @@ module_tmp		account.so
 module_app		menu.so
 snd_path		%s
 cons_listen		127.0.0.1:%d
-`, sipAddr, src, rtpBase, rtpBase+20, rec, peer.FreeUDPPort(t))
+`, fmt.Sprintf("127.0.0.1:%d", udpPort), trans, tlsConf, src, rtpBase, rtpBase+20, rec, peer.FreeUDPPort(t))
 	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	account := fmt.Sprintf("<sip:201@%s>;regint=0;answermode=auto;audio_codecs=PCMU;mediaenc=srtp-mand\n", sipAddr)
+	account := fmt.Sprintf("<sip:201@%s>;regint=0;answermode=auto;audio_codecs=PCMU;mediaenc=srtp-mand\n", uri)
 	if err := os.WriteFile(filepath.Join(dir, "accounts"), []byte(account), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -119,12 +129,16 @@ func toneShare(x []int16, f float64) float64 {
 
 // capture starts tshark on the packets between the gateway's RTP range
 // and baresip's (other tests on the machine use loopback too).
-func capture(t *testing.T, g *gw, baresipRTP int) (*peer.Process, string) {
+func capture(t *testing.T, g *gw, baresipRTP int, orFilter ...string) (*peer.Process, string) {
 	t.Helper()
 	peer.Require(t, "tshark")
 	dir := t.TempDir()
 	pcap := filepath.Join(dir, "cap.pcap")
-	p := peer.Start(t, dir, "tshark", "-i", "lo", "-f", fmt.Sprintf("udp portrange %d-%d and udp portrange %d-%d", g.rtpBase, g.rtpBase+g.rtpCount-1, baresipRTP, baresipRTP+20), "-w", pcap)
+	filter := fmt.Sprintf("(udp portrange %d-%d and udp portrange %d-%d)", g.rtpBase, g.rtpBase+g.rtpCount-1, baresipRTP, baresipRTP+20)
+	for _, f := range orFilter {
+		filter += " or (" + f + ")"
+	}
+	p := peer.Start(t, dir, "tshark", "-i", "lo", "-f", filter, "-w", pcap)
 	peer.WaitFor(t, 15*time.Second, "tshark capturing", func() bool { return strings.Contains(p.Output(), "Capturing on") })
 	return p, pcap
 }
