@@ -90,9 +90,16 @@ type Canceller struct {
 	// reversed to match, so both run forward over memory.
 	hist []float64
 
-	fg, bg   []float64 // foreground (output) and background (adapting) filters
-	gain     []float64 // proportionate gains, recomputed once per frame
-	norm     float64   // sum of squares over the current window
+	// sq holds the squares of hist, for the IPNLMS normaliser.
+	sq []float64
+
+	fg, bg []float64 // foreground (output) and background (adapting) filters
+	gain   []float64 // proportionate gains, recomputed once per frame
+	// The foreground and the gains change only between frames, so the
+	// foreground's output and the normaliser of every sample of a frame
+	// are computed in one blocked pass each, before the per-sample loop.
+	yf, xgx  [FrameSamples]float64
+	norm     float64 // sum of squares over the current window
 	rinHP    highpass
 	sinHP    highpass
 	maxRin   []float64 // |rin| peak per frame over the tail, for Geigel
@@ -122,6 +129,7 @@ func New(cfg Config) (*Canceller, error) {
 		cfg:    cfg,
 		taps:   taps,
 		hist:   make([]float64, taps+FrameSamples),
+		sq:     make([]float64, taps+FrameSamples),
 		fg:     make([]float64, taps),
 		bg:     make([]float64, taps),
 		gain:   make([]float64, taps),
@@ -138,6 +146,7 @@ func (c *Canceller) Taps() int { return c.taps }
 // call begins.
 func (c *Canceller) Reset() {
 	clear(c.hist)
+	clear(c.sq)
 
 	clear(c.fg)
 	clear(c.bg)
@@ -177,6 +186,7 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 	taps := c.taps
 	// The oldest frame of the window leaves.
 	copy(c.hist, c.hist[FrameSamples:])
+	copy(c.sq, c.sq[FrameSamples:])
 
 	// The Geigel detector looks at the largest |rin| over the tail, kept
 	// per frame so the update costs one pass over the frame.
@@ -184,6 +194,7 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 	for i := range FrameSamples {
 		x := c.rinHP.step(float64(rin[i]))
 		c.hist[taps+i] = x
+		c.sq[taps+i] = x * x
 		if a := math.Abs(x); a > peak {
 			peak = a
 		}
@@ -213,7 +224,16 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		// The gains follow the background, which only adapts (or is
 		// copied) in frames that are not quiet.
 		c.updateGains()
+		// Window of sample i: hist[i+1 : i+1+taps].
+		corr(c.fg, c.hist[1:], c.yf[:])
+		corr(c.gain, c.sq[1:], c.xgx[:])
 	}
+	// The background's update of an adapting sample is applied in the
+	// pass that computes the next sample's background output: one pass
+	// over the coefficients per sample instead of two.
+	pending := false
+	var pendStep float64
+	var pendWin []float64
 	dtFrame := false
 	var eFgFrame, eBgFrame, sinFrame, rinFrame float64
 	// The foreground cancels well: a Geigel alarm then needs a residual
@@ -238,11 +258,17 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		case quiet:
 			ef, eb, active = s, s, false
 		case active:
-			var yf, yb float64
-			yf, yb, xgx = dot3(c.fg, win, c.bg, win, c.gain)
-			ef, eb = s-yf, s-yb
+			var yb float64
+			if pending {
+				yb = adaptDot(c.bg, c.gain, pendWin, win, pendStep)
+				pending = false
+			} else {
+				yb = dot(c.bg, win)
+			}
+			xgx = c.xgx[i]
+			ef, eb = s-c.yf[i], s-yb
 		default:
-			ef = s - dot(c.fg, win)
+			ef = s - c.yf[i]
 			eb = ef
 		}
 
@@ -271,7 +297,10 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 			if dt {
 				step /= 8
 			}
-			axpyGain(c.bg, c.gain, win, step)
+			if pending { // not flushed by an active sample: cannot happen, as adapting samples are active
+				axpyGain(c.bg, c.gain, pendWin, pendStep)
+			}
+			pending, pendStep, pendWin = true, step, win
 		}
 		eFgFrame += ef * ef
 		eBgFrame += eb * eb
@@ -283,6 +312,9 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 			e = c.nlp(e, dt, c.norm/float64(taps))
 		}
 		out[i] = clamp16(e)
+	}
+	if pending {
+		axpyGain(c.bg, c.gain, pendWin, pendStep)
 	}
 	// Two-path: the background replaces the foreground when it cancels
 	// clearly better over the frame (by far, in double talk, where a
@@ -403,44 +435,75 @@ func (c *Canceller) publish(s State) {
 	c.stats.state.Store(int32(s))
 }
 
-// dot3 returns the outputs of two filters, f over x and b over w, and
-// the gain-weighted energy of w (the IPNLMS normaliser w'Gw), in one pass.
-func dot3(f, x, b, w, g []float64) (yf, yb, wgw float64) {
-	x = x[:len(f)]
-	b = b[:len(f)]
-	w = w[:len(f)]
-	g = g[:len(f)]
-	var f0, f1, b0, b1, n0, n1 float64
+// corr writes to every y[j] the output of filter f over x[j:], four
+// outputs per pass over f, which loads each coefficient once for four
+// products. x holds len(f)+len(y)-1 samples or more.
+func corr(f, x, y []float64) {
+	n := len(f)
+	j := 0
+	for ; j+3 < len(y); j += 4 {
+		x0 := x[j : j+n]
+		x1 := x[j+1 : j+1+n]
+		x2 := x[j+2 : j+2+n]
+		x3 := x[j+3 : j+3+n]
+		var y0, y1, y2, y3 float64
+		for i, h := range f {
+			y0 += h * x0[i]
+			y1 += h * x1[i]
+			y2 += h * x2[i]
+			y3 += h * x3[i]
+		}
+		y[j], y[j+1], y[j+2], y[j+3] = y0, y1, y2, y3
+	}
+	for ; j < len(y); j++ {
+		y[j] = dot(f, x[j:])
+	}
+}
+
+// adaptDot adds step*g[i]*p[i] to h[i] (the update of the previous
+// adapting sample, whose window was p) and returns the output of the
+// updated h over w, in one pass.
+func adaptDot(h, g, p, w []float64, step float64) float64 {
+	g = g[:len(h)]
+	p = p[:len(h)]
+	w = w[:len(h)]
+	var a0, a1, a2, a3 float64
 	i := 0
-	for ; i+1 < len(f); i += 2 {
-		f0 += f[i] * x[i]
-		f1 += f[i+1] * x[i+1]
-		b0 += b[i] * w[i]
-		b1 += b[i+1] * w[i+1]
-		n0 += g[i] * w[i] * w[i]
-		n1 += g[i+1] * w[i+1] * w[i+1]
+	// The i < len-3 form lets the compiler drop the bounds checks.
+	for ; i < len(h)-3; i += 4 {
+		b0 := h[i] + step*g[i]*p[i]
+		b1 := h[i+1] + step*g[i+1]*p[i+1]
+		b2 := h[i+2] + step*g[i+2]*p[i+2]
+		b3 := h[i+3] + step*g[i+3]*p[i+3]
+		h[i], h[i+1], h[i+2], h[i+3] = b0, b1, b2, b3
+		a0 += b0 * w[i]
+		a1 += b1 * w[i+1]
+		a2 += b2 * w[i+2]
+		a3 += b3 * w[i+3]
 	}
-	for ; i < len(f); i++ {
-		f0 += f[i] * x[i]
-		b0 += b[i] * w[i]
-		n0 += g[i] * w[i] * w[i]
+	for ; i < len(h); i++ {
+		b0 := h[i] + step*g[i]*p[i]
+		h[i] = b0
+		a0 += b0 * w[i]
 	}
-	return f0 + f1, b0 + b1, n0 + n1
+	return (a0 + a1) + (a2 + a3)
 }
 
 // dot returns the output of filter f over x.
 func dot(f, x []float64) float64 {
 	x = x[:len(f)]
-	var f0, f1 float64
+	var f0, f1, f2, f3 float64
 	i := 0
-	for ; i+1 < len(f); i += 2 {
+	for ; i < len(f)-3; i += 4 {
 		f0 += f[i] * x[i]
 		f1 += f[i+1] * x[i+1]
+		f2 += f[i+2] * x[i+2]
+		f3 += f[i+3] * x[i+3]
 	}
 	for ; i < len(f); i++ {
 		f0 += f[i] * x[i]
 	}
-	return f0 + f1
+	return (f0 + f1) + (f2 + f3)
 }
 
 // axpyGain adds step*g[i]*x[i] to h[i].
