@@ -74,6 +74,14 @@ const (
 	// the filters are not run at all: idle calls and silent far ends cost
 	// little, which matters on many-port gateways.
 	quietPeak = 1.5
+	// settledERLE: a foreground that cancels this well (dB, over about
+	// 200 ms and in the last frame with far end) leaves the background
+	// little to learn: it then adapts on every settledStride-th sample
+	// only, which costs a fraction of the full rate and still follows
+	// slow changes; a change of the echo path drops the frame's ERLE and
+	// the full rate returns at the next frame.
+	settledERLE   = 35
+	settledStride = 1
 	// disabledHold: the disabler releases after this long of silence
 	// on both sides (G.164: 250 ms +/- 150).
 	disabledHold = 250 * 8
@@ -114,7 +122,8 @@ type Canceller struct {
 	sinLong, resLong, erleLong float64 // the foreground's ERLE over about 200 ms of far end
 	bgAvg, fgAvg, sinAvg       float64 // frame energies over about 40 ms, for the two-path choice
 	nlpHold                    int
-	sinQuiet                   int // samples of silent near end, up to the tail and a frame
+	settled                    bool // see settledERLE
+	sinQuiet                   int  // samples of silent near end, up to the tail and a frame
 
 	stats statsCell
 }
@@ -154,6 +163,7 @@ func (c *Canceller) Reset() {
 	c.norm = 0
 	c.rinHP, c.sinHP = newHighpass(), newHighpass()
 	c.dtHold, c.nlpHold, c.sinQuiet = 0, 0, 0
+	c.settled = false
 	c.disabler = disabler{}
 	c.noise = 0x2545f491
 	// The noise floor starts high (about -42 dBm0) and falls to the
@@ -220,22 +230,28 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		c.sinQuiet = 0
 	}
 	quiet := rinMax < quietPeak || c.sinQuiet >= taps+FrameSamples
+	stride := 1
+	if c.settled {
+		stride = settledStride
+	}
 	if !quiet {
 		// The gains follow the background, which only adapts (or is
 		// copied) in frames that are not quiet.
 		c.updateGains()
 		// Window of sample i: hist[i+1 : i+1+taps].
-		corr(c.fg, c.hist[1:], c.yf[:])
-		corr(c.gain, c.sq[1:], c.xgx[:])
+		corr(c.fg, c.hist[1:], c.yf[:], 1)
+		corr(c.gain, c.sq[1:], c.xgx[:], stride)
 	}
 	// The background's update of an adapting sample is applied in the
 	// pass that computes the next sample's background output: one pass
 	// over the coefficients per sample instead of two.
-	pending := false
+	pending := -1 // the sample whose update is pending, or -1
 	var pendStep float64
-	var pendWin []float64
 	dtFrame := false
 	var eFgFrame, eBgFrame, sinFrame, rinFrame float64
+	// The background's error is known on the samples it runs on: eFgRun
+	// is the foreground's on the same samples, for a fair comparison.
+	var eFgRun float64
 	// The foreground cancels well: a Geigel alarm then needs a residual
 	// that rose toward Sin before it counts as the near end speaking.
 	fgGood := c.erleLong > 12
@@ -257,14 +273,18 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		switch {
 		case quiet:
 			ef, eb, active = s, s, false
-		case active:
+		case active && i%stride == 0:
 			var yb float64
-			if pending {
-				yb = adaptDot(c.bg, c.gain, pendWin, win, pendStep)
-				pending = false
-			} else {
+			switch pending {
+			case -1:
 				yb = dot(c.bg, win)
+			case i - 1:
+				// The usual case: the window moved by one sample.
+				yb = adaptDotNext(c.bg, c.gain, c.hist[i:], pendStep)
+			default:
+				yb = adaptDot(c.bg, c.gain, c.hist[pending+1:], win, pendStep)
 			}
+			pending = -1
 			xgx = c.xgx[i]
 			ef, eb = s-c.yf[i], s-yb
 		default:
@@ -286,7 +306,7 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		}
 		dt := c.dtHold > 0
 		dtFrame = dtFrame || dt
-		if active && c.pSin > 2*c.pNoise {
+		if active && i%stride == 0 && c.pSin > 2*c.pNoise {
 			// Proportionate NLMS. Its step shrinks as Sin nears the near
 			// end's noise floor: the tail of the far end's speech leaves
 			// old samples in the window and little echo to learn from,
@@ -297,13 +317,13 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 			if dt {
 				step /= 8
 			}
-			if pending { // not flushed by an active sample: cannot happen, as adapting samples are active
-				axpyGain(c.bg, c.gain, pendWin, pendStep)
-			}
-			pending, pendStep, pendWin = true, step, win
+			pending, pendStep = i, step
 		}
 		eFgFrame += ef * ef
-		eBgFrame += eb * eb
+		if i%stride == 0 {
+			eFgRun += ef * ef
+			eBgFrame += eb * eb
+		}
 		sinFrame += s * s
 		rinFrame += xNew * xNew
 
@@ -313,13 +333,16 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		}
 		out[i] = clamp16(e)
 	}
-	if pending {
-		axpyGain(c.bg, c.gain, pendWin, pendStep)
+	if pending >= 0 {
+		axpyGain(c.bg, c.gain, c.hist[pending+1:], pendStep)
 	}
 	// Two-path: the background replaces the foreground when it cancels
 	// clearly better over the frame (by far, in double talk, where a
 	// background that adapts to the near end could look better by
 	// chance); a diverged background is reset from the foreground.
+	if stride > 1 && eFgRun > 0 {
+		eBgFrame *= eFgFrame / eFgRun
+	}
 	farEnd := rinFrame > activePower*FrameSamples
 	suspect := false
 	if farEnd {
@@ -354,6 +377,9 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		c.sinLong += b * (sinFrame - c.sinLong)
 		c.resLong += b * (eFgFrame - c.resLong)
 		c.erleLong = ratioDB(c.sinLong, c.resLong)
+	}
+	if farEnd {
+		c.settled = c.erleLong > settledERLE && ratioDB(sinFrame, eFgFrame) > settledERLE-6
 	}
 	var state State
 	switch {
@@ -435,29 +461,58 @@ func (c *Canceller) publish(s State) {
 	c.stats.state.Store(int32(s))
 }
 
-// corr writes to every y[j] the output of filter f over x[j:], four
-// outputs per pass over f, which loads each coefficient once for four
-// products. x holds len(f)+len(y)-1 samples or more.
-func corr(f, x, y []float64) {
+// corr writes to y[j], for every stride-th j, the output of filter f
+// over x[j:], four outputs per pass over f, which loads each coefficient
+// once for four products. x holds len(f)+len(y)-1 samples or more;
+// len(f) is even and len(y) a multiple of 4*stride.
+func corr(f, x, y []float64, stride int) {
 	n := len(f)
-	j := 0
-	for ; j+3 < len(y); j += 4 {
-		x0 := x[j : j+n]
-		x1 := x[j+1 : j+1+n]
-		x2 := x[j+2 : j+2+n]
-		x3 := x[j+3 : j+3+n]
+	for j := 0; j+3*stride < len(y); j += 4 * stride {
+		x0 := x[j:][:n]
+		x1 := x[j+stride:][:n]
+		x2 := x[j+2*stride:][:n]
+		x3 := x[j+3*stride:][:n]
 		var y0, y1, y2, y3 float64
-		for i, h := range f {
-			y0 += h * x0[i]
-			y1 += h * x1[i]
-			y2 += h * x2[i]
-			y3 += h * x3[i]
+		// Two taps per step: fewer loop instructions, and the i < len-1
+		// form lets the compiler drop the bounds checks.
+		for i := 0; i < len(f)-1; i += 2 {
+			h0, h1 := f[i], f[i+1]
+			y0 += h0*x0[i] + h1*x0[i+1]
+			y1 += h0*x1[i] + h1*x1[i+1]
+			y2 += h0*x2[i] + h1*x2[i+1]
+			y3 += h0*x3[i] + h1*x3[i+1]
 		}
-		y[j], y[j+1], y[j+2], y[j+3] = y0, y1, y2, y3
+		y[j], y[j+stride], y[j+2*stride], y[j+3*stride] = y0, y1, y2, y3
 	}
-	for ; j < len(y); j++ {
-		y[j] = dot(f, x[j:])
+}
+
+// adaptDotNext is adaptDot for windows one sample apart, the usual case:
+// p is x[:len(h)] and w is x[1:len(h)+1], so each sample is loaded once
+// for both.
+func adaptDotNext(h, g, x []float64, step float64) float64 {
+	g = g[:len(h)]
+	w := x[1:][:len(h)]
+	prev := x[0]
+	var a0, a1, a2, a3 float64
+	for i := 0; i < len(h)-3; i += 4 {
+		w0, w1, w2, w3 := w[i], w[i+1], w[i+2], w[i+3]
+		b0 := h[i] + step*g[i]*prev
+		b1 := h[i+1] + step*g[i+1]*w0
+		b2 := h[i+2] + step*g[i+2]*w1
+		b3 := h[i+3] + step*g[i+3]*w2
+		prev = w3
+		h[i], h[i+1], h[i+2], h[i+3] = b0, b1, b2, b3
+		a0 += b0 * w0
+		a1 += b1 * w1
+		a2 += b2 * w2
+		a3 += b3 * w3
 	}
+	for i := len(h) &^ 3; i < len(h); i++ {
+		b0 := h[i] + step*g[i]*x[i]
+		h[i] = b0
+		a0 += b0 * x[i+1]
+	}
+	return (a0 + a1) + (a2 + a3)
 }
 
 // adaptDot adds step*g[i]*p[i] to h[i] (the update of the previous
