@@ -74,14 +74,16 @@ const (
 	// the filters are not run at all: idle calls and silent far ends cost
 	// little, which matters on many-port gateways.
 	quietPeak = 1.5
-	// settledERLE: a foreground that cancels this well (dB, over about
-	// 200 ms and in the last frame with far end) leaves the background
-	// little to learn: it then adapts on every settledStride-th sample
-	// only, which costs a fraction of the full rate and still follows
-	// slow changes; a change of the echo path drops the frame's ERLE and
-	// the full rate returns at the next frame.
-	settledERLE   = 35
-	settledStride = 1
+	// settledERLE: while the output cancels this well (dB, over about
+	// 200 ms, and at most 6 dB less in the last frame with far end),
+	// without double talk, and the background is no worse than the
+	// foreground, the canceller runs on one path: the foreground is the
+	// background's copy at the start of each frame and the output is the
+	// background's own (a priori) estimate, so the foreground's pass over
+	// the tail is saved. The first frame that falls short (double talk, a
+	// changed echo path, a residual that rose) returns to the two paths,
+	// with that frame's starting copy as the foreground.
+	settledERLE = 30
 	// disabledHold: the disabler releases after this long of silence
 	// on both sides (G.164: 250 ms +/- 150).
 	disabledHold = 250 * 8
@@ -122,7 +124,7 @@ type Canceller struct {
 	sinLong, resLong, erleLong float64 // the foreground's ERLE over about 200 ms of far end
 	bgAvg, fgAvg, sinAvg       float64 // frame energies over about 40 ms, for the two-path choice
 	nlpHold                    int
-	settled                    bool // see settledERLE
+	single                     bool // one path, see settledERLE
 	sinQuiet                   int  // samples of silent near end, up to the tail and a frame
 
 	stats statsCell
@@ -163,7 +165,7 @@ func (c *Canceller) Reset() {
 	c.norm = 0
 	c.rinHP, c.sinHP = newHighpass(), newHighpass()
 	c.dtHold, c.nlpHold, c.sinQuiet = 0, 0, 0
-	c.settled = false
+	c.single = false
 	c.disabler = disabler{}
 	c.noise = 0x2545f491
 	// The noise floor starts high (about -42 dBm0) and falls to the
@@ -230,17 +232,18 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		c.sinQuiet = 0
 	}
 	quiet := rinMax < quietPeak || c.sinQuiet >= taps+FrameSamples
-	stride := 1
-	if c.settled {
-		stride = settledStride
-	}
+	single := c.single && !quiet
 	if !quiet {
 		// The gains follow the background, which only adapts (or is
 		// copied) in frames that are not quiet.
 		c.updateGains()
 		// Window of sample i: hist[i+1 : i+1+taps].
-		corr(c.fg, c.hist[1:], c.yf[:], 1)
-		corr(c.gain, c.sq[1:], c.xgx[:], stride)
+		corr(c.gain, c.sq[1:], c.xgx[:])
+		if single {
+			copy(c.fg, c.bg)
+		} else {
+			corr(c.fg, c.hist[1:], c.yf[:])
+		}
 	}
 	// The background's update of an adapting sample is applied in the
 	// pass that computes the next sample's background output: one pass
@@ -249,9 +252,6 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 	var pendStep float64
 	dtFrame := false
 	var eFgFrame, eBgFrame, sinFrame, rinFrame float64
-	// The background's error is known on the samples it runs on: eFgRun
-	// is the foreground's on the same samples, for a fair comparison.
-	var eFgRun float64
 	// The foreground cancels well: a Geigel alarm then needs a residual
 	// that rose toward Sin before it counts as the near end speaking.
 	fgGood := c.erleLong > 12
@@ -273,7 +273,7 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		switch {
 		case quiet:
 			ef, eb, active = s, s, false
-		case active && i%stride == 0:
+		case active || single:
 			var yb float64
 			switch pending {
 			case -1:
@@ -286,7 +286,12 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 			}
 			pending = -1
 			xgx = c.xgx[i]
-			ef, eb = s-c.yf[i], s-yb
+			eb = s - yb
+			if single {
+				ef = eb
+			} else {
+				ef = s - c.yf[i]
+			}
 		default:
 			ef = s - c.yf[i]
 			eb = ef
@@ -306,7 +311,7 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		}
 		dt := c.dtHold > 0
 		dtFrame = dtFrame || dt
-		if active && i%stride == 0 && c.pSin > 2*c.pNoise {
+		if active && c.pSin > 2*c.pNoise {
 			// Proportionate NLMS. Its step shrinks as Sin nears the near
 			// end's noise floor: the tail of the far end's speech leaves
 			// old samples in the window and little echo to learn from,
@@ -320,10 +325,7 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 			pending, pendStep = i, step
 		}
 		eFgFrame += ef * ef
-		if i%stride == 0 {
-			eFgRun += ef * ef
-			eBgFrame += eb * eb
-		}
+		eBgFrame += eb * eb
 		sinFrame += s * s
 		rinFrame += xNew * xNew
 
@@ -340,9 +342,6 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 	// clearly better over the frame (by far, in double talk, where a
 	// background that adapts to the near end could look better by
 	// chance); a diverged background is reset from the foreground.
-	if stride > 1 && eFgRun > 0 {
-		eBgFrame *= eFgFrame / eFgRun
-	}
 	farEnd := rinFrame > activePower*FrameSamples
 	suspect := false
 	if farEnd {
@@ -360,6 +359,8 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		suspect = c.erleLong > 12 && eFgFrame*c.sinLong > 16*sinFrame*c.resLong
 		better := c.bgAvg < 0.7*c.fgAvg && eBgFrame < eFgFrame && !dtFrame && !suspect
 		switch {
+		case single:
+			// One path: the foreground is the copy from the frame's start.
 		case c.bgAvg < 0.5*c.sinAvg && (better || c.bgAvg < 0.25*c.fgAvg && eBgFrame < 0.25*eFgFrame):
 			copy(c.fg, c.bg)
 			eFgFrame, c.fgAvg = eBgFrame, c.bgAvg
@@ -378,8 +379,12 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		c.resLong += b * (eFgFrame - c.resLong)
 		c.erleLong = ratioDB(c.sinLong, c.resLong)
 	}
-	if farEnd {
-		c.settled = c.erleLong > settledERLE && ratioDB(sinFrame, eFgFrame) > settledERLE-6
+	switch {
+	case dtFrame || suspect:
+		c.single = false
+	case farEnd:
+		c.single = c.erleLong > settledERLE && ratioDB(sinFrame, eFgFrame) > settledERLE-6 &&
+			(single || eBgFrame <= 1.25*eFgFrame && c.bgAvg <= 1.25*c.fgAvg)
 	}
 	var state State
 	switch {
@@ -461,17 +466,17 @@ func (c *Canceller) publish(s State) {
 	c.stats.state.Store(int32(s))
 }
 
-// corr writes to y[j], for every stride-th j, the output of filter f
-// over x[j:], four outputs per pass over f, which loads each coefficient
-// once for four products. x holds len(f)+len(y)-1 samples or more;
-// len(f) is even and len(y) a multiple of 4*stride.
-func corr(f, x, y []float64, stride int) {
+// corr writes to every y[j] the output of filter f over x[j:], four
+// outputs per pass over f, which loads each coefficient once for four
+// products. x holds len(f)+len(y)-1 samples or more; len(f) is even and
+// len(y) a multiple of 4.
+func corr(f, x, y []float64) {
 	n := len(f)
-	for j := 0; j+3*stride < len(y); j += 4 * stride {
+	for j := 0; j+3 < len(y); j += 4 {
 		x0 := x[j:][:n]
-		x1 := x[j+stride:][:n]
-		x2 := x[j+2*stride:][:n]
-		x3 := x[j+3*stride:][:n]
+		x1 := x[j+1:][:n]
+		x2 := x[j+2:][:n]
+		x3 := x[j+3:][:n]
 		var y0, y1, y2, y3 float64
 		// Two taps per step: fewer loop instructions, and the i < len-1
 		// form lets the compiler drop the bounds checks.
@@ -482,7 +487,7 @@ func corr(f, x, y []float64, stride int) {
 			y2 += h0*x2[i] + h1*x2[i+1]
 			y3 += h0*x3[i] + h1*x3[i+1]
 		}
-		y[j], y[j+stride], y[j+2*stride], y[j+3*stride] = y0, y1, y2, y3
+		y[j], y[j+1], y[j+2], y[j+3] = y0, y1, y2, y3
 	}
 }
 
