@@ -105,6 +105,12 @@ type Canceller struct {
 
 	fg, bg []float64 // foreground (output) and background (adapting) filters
 	gain   []float64 // proportionate gains, recomputed once per frame
+	// gmax[j] is max(gain[j-1], gain[j]) (gain[-1] = gain[taps] = 0), with
+	// a zero after: on one path, the normaliser of samples m and m+1 is
+	// bounded above by gmax over the window of m and one sample more
+	// (sample m+1 sees gain[j-1] where m sees gain[j]), which halves its
+	// pass for a step at most a little smaller.
+	gmax []float64
 	// The foreground and the gains change only between frames, so the
 	// foreground's output and the normaliser of every sample of a frame
 	// are computed in one blocked pass each, before the per-sample loop.
@@ -140,10 +146,11 @@ func New(cfg Config) (*Canceller, error) {
 		cfg:    cfg,
 		taps:   taps,
 		hist:   make([]float64, taps+FrameSamples),
-		sq:     make([]float64, taps+FrameSamples),
+		sq:     make([]float64, taps+FrameSamples+1), // the last stays 0 (see gmax)
 		fg:     make([]float64, taps),
 		bg:     make([]float64, taps),
 		gain:   make([]float64, taps),
+		gmax:   make([]float64, taps+2),
 		maxRin: make([]float64, taps/FrameSamples+2),
 	}
 	c.Reset()
@@ -238,10 +245,12 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		// copied) in frames that are not quiet.
 		c.updateGains()
 		// Window of sample i: hist[i+1 : i+1+taps].
-		corr(c.gain, c.sq[1:], c.xgx[:])
 		if single {
+			c.boundGains()
+			corrPairs(c.gmax, c.sq[1:], c.xgx[:])
 			copy(c.fg, c.bg)
 		} else {
+			corr(c.gain, c.sq[1:], c.xgx[:])
 			corr(c.fg, c.hist[1:], c.yf[:])
 		}
 	}
@@ -462,6 +471,18 @@ func (c *Canceller) updateGains() {
 	}
 }
 
+// boundGains fills gmax from gain.
+func (c *Canceller) boundGains() {
+	prev := 0.0
+	g := c.gmax[:len(c.gain)]
+	for j, v := range c.gain {
+		g[j] = max(prev, v)
+		prev = v
+	}
+	c.gmax[len(c.gain)] = prev
+	c.gmax[len(c.gain)+1] = 0
+}
+
 func (c *Canceller) publish(s State) {
 	c.stats.state.Store(int32(s))
 }
@@ -488,6 +509,30 @@ func corr(f, x, y []float64) {
 			y3 += h0*x3[i] + h1*x3[i+1]
 		}
 		y[j], y[j+1], y[j+2], y[j+3] = y0, y1, y2, y3
+	}
+}
+
+// corrPairs writes to y[j] and y[j+1], for every even j, the output of
+// filter f over x[j:], four pairs per pass over f. x holds
+// len(f)+len(y)-2 samples or more; len(f) is even and len(y) a multiple
+// of 8.
+func corrPairs(f, x, y []float64) {
+	n := len(f)
+	for j := 0; j+7 < len(y); j += 8 {
+		x0 := x[j:][:n]
+		x1 := x[j+2:][:n]
+		x2 := x[j+4:][:n]
+		x3 := x[j+6:][:n]
+		var y0, y1, y2, y3 float64
+		for i := 0; i < len(f)-1; i += 2 {
+			h0, h1 := f[i], f[i+1]
+			y0 += h0*x0[i] + h1*x0[i+1]
+			y1 += h0*x1[i] + h1*x1[i+1]
+			y2 += h0*x2[i] + h1*x2[i+1]
+			y3 += h0*x3[i] + h1*x3[i+1]
+		}
+		y[j], y[j+1], y[j+2], y[j+3] = y0, y0, y1, y1
+		y[j+4], y[j+5], y[j+6], y[j+7] = y2, y2, y3, y3
 	}
 }
 
