@@ -145,7 +145,7 @@ func benchSignals() []benchSignal {
 // over frames of a canceller that runs the signal in a loop), and the
 // ratio to spandsp's echo_can_update over the same frames in the same run.
 // For the ratio both run the whole signal with a new canceller (NLP and
-// comfort noise on), one pass each, alternately, five times, timed in the
+// comfort noise on), one pass each, alternately, seven times, timed in the
 // thread's CPU time; each side's fastest pass counts (best-ns/frame,
 // spandsp-ns/frame; x-spandsp is their ratio, below 1 is faster than
 // spandsp). CPU time, alternation and the fastest pass keep other load on
@@ -182,7 +182,7 @@ func BenchmarkProcess(b *testing.B) {
 				var ours, theirs float64
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
-				for round := range 5 {
+				for round := range 7 {
 					c := newCanceller(b, cfg)
 					start := threadCPU()
 					for off := 0; off < frames*echo.FrameSamples; off += echo.FrameSamples {
