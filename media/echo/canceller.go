@@ -74,6 +74,16 @@ const (
 	// the filters are not run at all: idle calls and silent far ends cost
 	// little, which matters on many-port gateways.
 	quietPeak = 1.5
+	// settledERLE: while the output cancels this well (dB, over about
+	// 200 ms, and at most 6 dB less in the last frame with far end),
+	// without double talk, and the background is no worse than the
+	// foreground, the canceller runs on one path: the foreground is the
+	// background's copy at the start of each frame and the output is the
+	// background's own (a priori) estimate, so the foreground's pass over
+	// the tail is saved. The first frame that falls short (double talk, a
+	// changed echo path, a residual that rose) returns to the two paths,
+	// with that frame's starting copy as the foreground.
+	settledERLE = 30
 	// disabledHold: the disabler releases after this long of silence
 	// on both sides (G.164: 250 ms +/- 150).
 	disabledHold = 250 * 8
@@ -90,9 +100,22 @@ type Canceller struct {
 	// reversed to match, so both run forward over memory.
 	hist []float64
 
-	fg, bg   []float64 // foreground (output) and background (adapting) filters
-	gain     []float64 // proportionate gains, recomputed once per frame
-	norm     float64   // sum of squares over the current window
+	// sq holds the squares of hist, for the IPNLMS normaliser.
+	sq []float64
+
+	fg, bg []float64 // foreground (output) and background (adapting) filters
+	gain   []float64 // proportionate gains, recomputed once per frame
+	// gmax[j] is max(gain[j-1], gain[j]) (gain[-1] = gain[taps] = 0), with
+	// a zero after: on one path, the normaliser of samples m and m+1 is
+	// bounded above by gmax over the window of m and one sample more
+	// (sample m+1 sees gain[j-1] where m sees gain[j]), which halves its
+	// pass for a step at most a little smaller.
+	gmax []float64
+	// The foreground and the gains change only between frames, so the
+	// foreground's output and the normaliser of every sample of a frame
+	// are computed in one blocked pass each, before the per-sample loop.
+	yf, xgx  [FrameSamples]float64
+	norm     float64 // sum of squares over the current window
 	rinHP    highpass
 	sinHP    highpass
 	maxRin   []float64 // |rin| peak per frame over the tail, for Geigel
@@ -107,7 +130,8 @@ type Canceller struct {
 	sinLong, resLong, erleLong float64 // the foreground's ERLE over about 200 ms of far end
 	bgAvg, fgAvg, sinAvg       float64 // frame energies over about 40 ms, for the two-path choice
 	nlpHold                    int
-	sinQuiet                   int // samples of silent near end, up to the tail and a frame
+	single                     bool // one path, see settledERLE
+	sinQuiet                   int  // samples of silent near end, up to the tail and a frame
 
 	stats statsCell
 }
@@ -122,9 +146,11 @@ func New(cfg Config) (*Canceller, error) {
 		cfg:    cfg,
 		taps:   taps,
 		hist:   make([]float64, taps+FrameSamples),
+		sq:     make([]float64, taps+FrameSamples+1), // the last stays 0 (see gmax)
 		fg:     make([]float64, taps),
 		bg:     make([]float64, taps),
 		gain:   make([]float64, taps),
+		gmax:   make([]float64, taps+2),
 		maxRin: make([]float64, taps/FrameSamples+2),
 	}
 	c.Reset()
@@ -138,6 +164,7 @@ func (c *Canceller) Taps() int { return c.taps }
 // call begins.
 func (c *Canceller) Reset() {
 	clear(c.hist)
+	clear(c.sq)
 
 	clear(c.fg)
 	clear(c.bg)
@@ -145,6 +172,7 @@ func (c *Canceller) Reset() {
 	c.norm = 0
 	c.rinHP, c.sinHP = newHighpass(), newHighpass()
 	c.dtHold, c.nlpHold, c.sinQuiet = 0, 0, 0
+	c.single = false
 	c.disabler = disabler{}
 	c.noise = 0x2545f491
 	// The noise floor starts high (about -42 dBm0) and falls to the
@@ -177,6 +205,7 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 	taps := c.taps
 	// The oldest frame of the window leaves.
 	copy(c.hist, c.hist[FrameSamples:])
+	copy(c.sq, c.sq[FrameSamples:])
 
 	// The Geigel detector looks at the largest |rin| over the tail, kept
 	// per frame so the update costs one pass over the frame.
@@ -184,6 +213,7 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 	for i := range FrameSamples {
 		x := c.rinHP.step(float64(rin[i]))
 		c.hist[taps+i] = x
+		c.sq[taps+i] = x * x
 		if a := math.Abs(x); a > peak {
 			peak = a
 		}
@@ -209,11 +239,26 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		c.sinQuiet = 0
 	}
 	quiet := rinMax < quietPeak || c.sinQuiet >= taps+FrameSamples
+	single := c.single && !quiet
 	if !quiet {
 		// The gains follow the background, which only adapts (or is
 		// copied) in frames that are not quiet.
 		c.updateGains()
+		// Window of sample i: hist[i+1 : i+1+taps].
+		if single {
+			c.boundGains()
+			corrPairs(c.gmax, c.sq[1:], c.xgx[:])
+			copy(c.fg, c.bg)
+		} else {
+			corr(c.gain, c.sq[1:], c.xgx[:])
+			corr(c.fg, c.hist[1:], c.yf[:])
+		}
 	}
+	// The background's update of an adapting sample is applied in the
+	// pass that computes the next sample's background output: one pass
+	// over the coefficients per sample instead of two.
+	pending := -1 // the sample whose update is pending, or -1
+	var pendStep float64
 	dtFrame := false
 	var eFgFrame, eBgFrame, sinFrame, rinFrame float64
 	// The foreground cancels well: a Geigel alarm then needs a residual
@@ -237,12 +282,27 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		switch {
 		case quiet:
 			ef, eb, active = s, s, false
-		case active:
-			var yf, yb float64
-			yf, yb, xgx = dot3(c.fg, win, c.bg, win, c.gain)
-			ef, eb = s-yf, s-yb
+		case active || single:
+			var yb float64
+			switch pending {
+			case -1:
+				yb = dot(c.bg, win)
+			case i - 1:
+				// The usual case: the window moved by one sample.
+				yb = adaptDotNext(c.bg, c.gain, c.hist[i:], pendStep)
+			default:
+				yb = adaptDot(c.bg, c.gain, c.hist[pending+1:], win, pendStep)
+			}
+			pending = -1
+			xgx = c.xgx[i]
+			eb = s - yb
+			if single {
+				ef = eb
+			} else {
+				ef = s - c.yf[i]
+			}
 		default:
-			ef = s - dot(c.fg, win)
+			ef = s - c.yf[i]
 			eb = ef
 		}
 
@@ -271,7 +331,7 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 			if dt {
 				step /= 8
 			}
-			axpyGain(c.bg, c.gain, win, step)
+			pending, pendStep = i, step
 		}
 		eFgFrame += ef * ef
 		eBgFrame += eb * eb
@@ -283,6 +343,9 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 			e = c.nlp(e, dt, c.norm/float64(taps))
 		}
 		out[i] = clamp16(e)
+	}
+	if pending >= 0 {
+		axpyGain(c.bg, c.gain, c.hist[pending+1:], pendStep)
 	}
 	// Two-path: the background replaces the foreground when it cancels
 	// clearly better over the frame (by far, in double talk, where a
@@ -305,6 +368,8 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		suspect = c.erleLong > 12 && eFgFrame*c.sinLong > 16*sinFrame*c.resLong
 		better := c.bgAvg < 0.7*c.fgAvg && eBgFrame < eFgFrame && !dtFrame && !suspect
 		switch {
+		case single:
+			// One path: the foreground is the copy from the frame's start.
 		case c.bgAvg < 0.5*c.sinAvg && (better || c.bgAvg < 0.25*c.fgAvg && eBgFrame < 0.25*eFgFrame):
 			copy(c.fg, c.bg)
 			eFgFrame, c.fgAvg = eBgFrame, c.bgAvg
@@ -322,6 +387,13 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		c.sinLong += b * (sinFrame - c.sinLong)
 		c.resLong += b * (eFgFrame - c.resLong)
 		c.erleLong = ratioDB(c.sinLong, c.resLong)
+	}
+	switch {
+	case dtFrame || suspect:
+		c.single = false
+	case farEnd:
+		c.single = c.erleLong > settledERLE && ratioDB(sinFrame, eFgFrame) > settledERLE-6 &&
+			(single || eBgFrame <= 1.25*eFgFrame && c.bgAvg <= 1.25*c.fgAvg)
 	}
 	var state State
 	switch {
@@ -399,48 +471,144 @@ func (c *Canceller) updateGains() {
 	}
 }
 
+// boundGains fills gmax from gain.
+func (c *Canceller) boundGains() {
+	prev := 0.0
+	g := c.gmax[:len(c.gain)]
+	for j, v := range c.gain {
+		g[j] = max(prev, v)
+		prev = v
+	}
+	c.gmax[len(c.gain)] = prev
+	c.gmax[len(c.gain)+1] = 0
+}
+
 func (c *Canceller) publish(s State) {
 	c.stats.state.Store(int32(s))
 }
 
-// dot3 returns the outputs of two filters, f over x and b over w, and
-// the gain-weighted energy of w (the IPNLMS normaliser w'Gw), in one pass.
-func dot3(f, x, b, w, g []float64) (yf, yb, wgw float64) {
-	x = x[:len(f)]
-	b = b[:len(f)]
-	w = w[:len(f)]
-	g = g[:len(f)]
-	var f0, f1, b0, b1, n0, n1 float64
+// corr writes to every y[j] the output of filter f over x[j:], four
+// outputs per pass over f, which loads each coefficient once for four
+// products. x holds len(f)+len(y)-1 samples or more; len(f) is even and
+// len(y) a multiple of 4.
+func corr(f, x, y []float64) {
+	n := len(f)
+	for j := 0; j+3 < len(y); j += 4 {
+		x0 := x[j:][:n]
+		x1 := x[j+1:][:n]
+		x2 := x[j+2:][:n]
+		x3 := x[j+3:][:n]
+		var y0, y1, y2, y3 float64
+		// Two taps per step: fewer loop instructions, and the i < len-1
+		// form lets the compiler drop the bounds checks.
+		for i := 0; i < len(f)-1; i += 2 {
+			h0, h1 := f[i], f[i+1]
+			y0 += h0*x0[i] + h1*x0[i+1]
+			y1 += h0*x1[i] + h1*x1[i+1]
+			y2 += h0*x2[i] + h1*x2[i+1]
+			y3 += h0*x3[i] + h1*x3[i+1]
+		}
+		y[j], y[j+1], y[j+2], y[j+3] = y0, y1, y2, y3
+	}
+}
+
+// corrPairs writes to y[j] and y[j+1], for every even j, the output of
+// filter f over x[j:], four pairs per pass over f. x holds
+// len(f)+len(y)-2 samples or more; len(f) is even and len(y) a multiple
+// of 8.
+func corrPairs(f, x, y []float64) {
+	n := len(f)
+	for j := 0; j+7 < len(y); j += 8 {
+		x0 := x[j:][:n]
+		x1 := x[j+2:][:n]
+		x2 := x[j+4:][:n]
+		x3 := x[j+6:][:n]
+		var y0, y1, y2, y3 float64
+		for i := 0; i < len(f)-1; i += 2 {
+			h0, h1 := f[i], f[i+1]
+			y0 += h0*x0[i] + h1*x0[i+1]
+			y1 += h0*x1[i] + h1*x1[i+1]
+			y2 += h0*x2[i] + h1*x2[i+1]
+			y3 += h0*x3[i] + h1*x3[i+1]
+		}
+		y[j], y[j+1], y[j+2], y[j+3] = y0, y0, y1, y1
+		y[j+4], y[j+5], y[j+6], y[j+7] = y2, y2, y3, y3
+	}
+}
+
+// adaptDotNext is adaptDot for windows one sample apart, the usual case:
+// p is x[:len(h)] and w is x[1:len(h)+1], so each sample is loaded once
+// for both.
+func adaptDotNext(h, g, x []float64, step float64) float64 {
+	g = g[:len(h)]
+	w := x[1:][:len(h)]
+	prev := x[0]
+	var a0, a1, a2, a3 float64
+	for i := 0; i < len(h)-3; i += 4 {
+		w0, w1, w2, w3 := w[i], w[i+1], w[i+2], w[i+3]
+		b0 := h[i] + step*g[i]*prev
+		b1 := h[i+1] + step*g[i+1]*w0
+		b2 := h[i+2] + step*g[i+2]*w1
+		b3 := h[i+3] + step*g[i+3]*w2
+		prev = w3
+		h[i], h[i+1], h[i+2], h[i+3] = b0, b1, b2, b3
+		a0 += b0 * w0
+		a1 += b1 * w1
+		a2 += b2 * w2
+		a3 += b3 * w3
+	}
+	for i := len(h) &^ 3; i < len(h); i++ {
+		b0 := h[i] + step*g[i]*x[i]
+		h[i] = b0
+		a0 += b0 * x[i+1]
+	}
+	return (a0 + a1) + (a2 + a3)
+}
+
+// adaptDot adds step*g[i]*p[i] to h[i] (the update of the previous
+// adapting sample, whose window was p) and returns the output of the
+// updated h over w, in one pass.
+func adaptDot(h, g, p, w []float64, step float64) float64 {
+	g = g[:len(h)]
+	p = p[:len(h)]
+	w = w[:len(h)]
+	var a0, a1, a2, a3 float64
 	i := 0
-	for ; i+1 < len(f); i += 2 {
-		f0 += f[i] * x[i]
-		f1 += f[i+1] * x[i+1]
-		b0 += b[i] * w[i]
-		b1 += b[i+1] * w[i+1]
-		n0 += g[i] * w[i] * w[i]
-		n1 += g[i+1] * w[i+1] * w[i+1]
+	// The i < len-3 form lets the compiler drop the bounds checks.
+	for ; i < len(h)-3; i += 4 {
+		b0 := h[i] + step*g[i]*p[i]
+		b1 := h[i+1] + step*g[i+1]*p[i+1]
+		b2 := h[i+2] + step*g[i+2]*p[i+2]
+		b3 := h[i+3] + step*g[i+3]*p[i+3]
+		h[i], h[i+1], h[i+2], h[i+3] = b0, b1, b2, b3
+		a0 += b0 * w[i]
+		a1 += b1 * w[i+1]
+		a2 += b2 * w[i+2]
+		a3 += b3 * w[i+3]
 	}
-	for ; i < len(f); i++ {
-		f0 += f[i] * x[i]
-		b0 += b[i] * w[i]
-		n0 += g[i] * w[i] * w[i]
+	for ; i < len(h); i++ {
+		b0 := h[i] + step*g[i]*p[i]
+		h[i] = b0
+		a0 += b0 * w[i]
 	}
-	return f0 + f1, b0 + b1, n0 + n1
+	return (a0 + a1) + (a2 + a3)
 }
 
 // dot returns the output of filter f over x.
 func dot(f, x []float64) float64 {
 	x = x[:len(f)]
-	var f0, f1 float64
+	var f0, f1, f2, f3 float64
 	i := 0
-	for ; i+1 < len(f); i += 2 {
+	for ; i < len(f)-3; i += 4 {
 		f0 += f[i] * x[i]
 		f1 += f[i+1] * x[i+1]
+		f2 += f[i+2] * x[i+2]
+		f3 += f[i+3] * x[i+3]
 	}
 	for ; i < len(f); i++ {
 		f0 += f[i] * x[i]
 	}
-	return f0 + f1
+	return (f0 + f1) + (f2 + f3)
 }
 
 // axpyGain adds step*g[i]*x[i] to h[i].

@@ -20,7 +20,13 @@
 // over about 40 ms. A diverging background (double talk the detector
 // missed) never reaches the output, and is reset from the foreground; a new
 // echo path (an extension picked up) is learnt by the background and taken
-// over as soon as it beats the old one.
+// over as soon as it beats the old one. Once the output cancels by 30 dB
+// or more without double talk, the canceller runs on one path: the
+// foreground is the background's copy at the start of each frame and the
+// output is the background's own estimate, which saves the foreground's
+// pass over the tail and cancels a little better (the background is ahead);
+// the first frame of double talk, of a changed path or of a rising residual
+// returns to two paths with that copy as the foreground.
 //
 // # Double talk
 //
@@ -52,7 +58,11 @@
 //
 // # Allocation
 //
-// New allocates the filters; Process allocates nothing, costs about three
-// multiply-adds per tap per sample, and its output is bounded (no NaN, no
-// wrap-around, whatever the input).
+// New allocates the filters; Process allocates nothing and its output is
+// bounded (no NaN, no wrap-around, whatever the input). Per sample of far
+// end it makes one pass over the tail for the background (its update for
+// the previous sample fused with its output for this one); per frame, one
+// blocked pass for the proportionate normalisers and, on two paths, one
+// for the foreground's output (the foreground and the gains change only
+// between frames). Frames whose tail holds no far end skip the filters.
 package echo

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -114,51 +115,110 @@ func TestVersusSpandsp(t *testing.T) {
 	t.Log("ERLE in dB, without NLP, 6 dB ERL (white-noise ERL of the model), 40-sample flat delay:" + table.String())
 }
 
-// spandspNs is spandsp's time per frame on the benchmark's signal,
-// measured once per tail by its driver.
-var spandspNs = map[int]float64{}
+// benchSignal is a far end and a near end for BenchmarkProcess.
+type benchSignal struct {
+	name      string
+	rin, near []int16
+}
 
-// BenchmarkProcess: ns per 10 ms frame of one channel, and the ratio to
-// spandsp's echo_can_update over the same frames in the same run
-// (spandsp-ns/frame, x-spandsp; below 1 is faster than spandsp).
-func BenchmarkProcess(b *testing.B) {
-	for _, tail := range []time.Duration{echo.Tail64, echo.Tail128} {
-		b.Run(tail.String(), func(b *testing.B) {
-			c := newCanceller(b, echo.Config{Tail: tail})
-			rin := css(10*second, -10, 1)
-			p := newPath(b, sim.G168D4, 6, 40)
-			sin := make([]int16, len(rin))
-			for off := 0; off < len(rin); off += echo.FrameSamples {
-				p.Add(rin[off:off+echo.FrameSamples], sin[off:off+echo.FrameSamples])
-			}
-			ns, ok := spandspNs[c.Taps()]
-			if !ok {
-				tool := spandspTool(b)
-				out, err := peer.Run(b, 5*time.Minute, "", tool, "time", strconv.Itoa(c.Taps()), "nlp", writePairs(b, rin, sin), "3")
-				if err != nil {
-					b.Fatalf("spandspec: %v\n%s", err, out)
-				}
-				f := strings.Fields(out)
-				if len(f) < 2 {
-					b.Fatalf("spandspec said %q", out)
-				}
-				if ns, err = strconv.ParseFloat(f[1], 64); err != nil {
-					b.Fatal(err)
-				}
-				spandspNs[c.Taps()] = ns
-			}
-			out := make([]int16, echo.FrameSamples)
-			frames := len(rin) / echo.FrameSamples
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				off := (i % frames) * echo.FrameSamples
-				c.Process(rin[off:off+echo.FrameSamples], sin[off:off+echo.FrameSamples], out)
-			}
-			b.StopTimer()
-			per := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-			b.ReportMetric(ns, "spandsp-ns/frame")
-			b.ReportMetric(per/ns, "x-spandsp")
-		})
+// benchSignals are 10 s each. farend: the composite source without
+// pause in the far end's talk, no near end (the canceller adapts in every
+// frame with far end: its dearest case). call: a conversation, the far end
+// 0-3.5 s and 6.5-9 s, the near end 3-6 s and 7.5-8 s (1 s of double talk,
+// 1.5 s of silence on both sides).
+func benchSignals() []benchSignal {
+	n := 10 * second
+	far, near := css(n, -10, 1), nearCSS(n, -15, 2)
+	farCall, nearCall := make([]int16, n), make([]int16, n)
+	span := func(dst, src []int16, from, to float64) {
+		a, z := int(from*second), int(to*second)
+		copy(dst[a:z], src[a:z])
 	}
+	span(farCall, far, 0, 3.5)
+	span(farCall, far, 6.5, 9)
+	span(nearCall, near, 3, 6)
+	span(nearCall, near, 7.5, 8)
+	return []benchSignal{{"farend", far, nil}, {"call", farCall, nearCall}}
+}
+
+// BenchmarkProcess: ns per 10 ms frame of one channel (ns/op: the mean
+// over frames of a canceller that runs the signal in a loop), and the
+// ratio to spandsp's echo_can_update over the same frames in the same run.
+// For the ratio both run the whole signal with a new canceller (NLP and
+// comfort noise on), one pass each, alternately, seven times, timed in the
+// thread's CPU time; each side's fastest pass counts (best-ns/frame,
+// spandsp-ns/frame; x-spandsp is their ratio, below 1 is faster than
+// spandsp). CPU time, alternation and the fastest pass keep other load on
+// the machine out of the ratio.
+func BenchmarkProcess(b *testing.B) {
+	tool := spandspTool(b)
+	for _, sig := range benchSignals() {
+		for _, tail := range []time.Duration{echo.Tail64, echo.Tail128} {
+			b.Run(sig.name+"/"+tail.String(), func(b *testing.B) {
+				cfg := echo.Config{Tail: tail}
+				c := newCanceller(b, cfg)
+				p := newPath(b, sim.G168D4, 6, 40)
+				rin := sig.rin
+				sin := make([]int16, len(rin))
+				if sig.near != nil {
+					copy(sin, sig.near)
+				}
+				for off := 0; off < len(rin); off += echo.FrameSamples {
+					p.Add(rin[off:off+echo.FrameSamples], sin[off:off+echo.FrameSamples])
+				}
+				out := make([]int16, echo.FrameSamples)
+				frames := len(rin) / echo.FrameSamples
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := range b.N {
+					off := (i % frames) * echo.FrameSamples
+					c.Process(rin[off:off+echo.FrameSamples], sin[off:off+echo.FrameSamples], out)
+				}
+				b.StopTimer()
+				if b.N == 1 {
+					return // the first, sizing call
+				}
+				pairs := writePairs(b, rin, sin)
+				var ours, theirs float64
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				for round := range 7 {
+					c := newCanceller(b, cfg)
+					start := threadCPU()
+					for off := 0; off < frames*echo.FrameSamples; off += echo.FrameSamples {
+						c.Process(rin[off:off+echo.FrameSamples], sin[off:off+echo.FrameSamples], out)
+					}
+					ns := float64((threadCPU() - start).Nanoseconds()) / float64(frames)
+					sp := spandspTime(b, tool, c.Taps(), pairs)
+					if round == 0 || ns < ours {
+						ours = ns
+					}
+					if round == 0 || sp < theirs {
+						theirs = sp
+					}
+				}
+				b.ReportMetric(ours, "best-ns/frame")
+				b.ReportMetric(theirs, "spandsp-ns/frame")
+				b.ReportMetric(ours/theirs, "x-spandsp")
+			})
+		}
+	}
+}
+
+// spandspTime is spandsp's ns per frame over the pairs, one pass.
+func spandspTime(b *testing.B, tool string, taps int, pairs string) float64 {
+	b.Helper()
+	out, err := peer.Run(b, 5*time.Minute, "", tool, "time", strconv.Itoa(taps), "nlp", pairs, "1")
+	if err != nil {
+		b.Fatalf("spandspec: %v\n%s", err, out)
+	}
+	f := strings.Fields(out)
+	if len(f) < 2 {
+		b.Fatalf("spandspec said %q", out)
+	}
+	ns, err := strconv.ParseFloat(f[1], 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ns
 }
