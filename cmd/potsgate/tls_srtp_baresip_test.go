@@ -128,7 +128,6 @@ func TestBaresipTLSSRTPCallsPort(t *testing.T) {
 	}
 }
 
-
 // tsharkLines are the lines of tshark's output without its warning about
 // running as root (peer.Run mixes stderr in).
 func tsharkLines(out string) []string {
