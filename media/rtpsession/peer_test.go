@@ -34,8 +34,16 @@ func TestTsharkCleanStream(t *testing.T) {
 	frame := make([]int16, 80)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	for i := range 2 * packets {
-		<-tick.C
+	// "Capturing on" can come before the filter sees packets: the stream
+	// goes on until tshark has its count (up to twice as long), and loss
+	// is counted by sequence number within what it captured.
+stream:
+	for i := range 4 * packets {
+		select {
+		case <-cap.Done():
+			break stream
+		case <-tick.C:
+		}
 		a.WriteFrame(toneFrame(frame, i*80, 1000, 8000))
 		b.ReadFrame(frame)
 	}
