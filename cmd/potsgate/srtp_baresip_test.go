@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -37,7 +39,7 @@ func baresipSRTP(t *testing.T, tlsFiles ...string) (dir, sipAddr, rec string, rt
 	if out, err := peer.Run(t, time.Minute, dir, "sox", "-n", "-r", "8000", "-b", "16", "-c", "1", src, "synth", "20", "sine", "440", "vol", "0.3"); err != nil {
 		t.Fatalf("sox: %v\n%s", err, out)
 	}
-	udpPort := peer.FreeUDPPort(t)
+	udpPort := baresipPort(t)
 	sipAddr = fmt.Sprintf("127.0.0.1:%d", udpPort)
 	rtpBase = 43000 + 2*int(time.Now().UnixNano()%1000)
 	trans, uri := "udp", sipAddr
@@ -255,4 +257,35 @@ func TestBaresipSRTPCallsPort(t *testing.T) {
 	if st := g.status(t); st.Counters["srtp_auth_failed"] != 0 {
 		t.Errorf("%d SRTP packets failed authentication (SRTCP: %d)", st.Counters["srtp_auth_failed"], st.Counters["srtcp_auth_failed"])
 	}
+}
+
+// baresipPort is a port baresip can listen on: free for UDP and TCP, with
+// the next one free for TCP too (its TLS listener).
+func baresipPort(t *testing.T) int {
+	t.Helper()
+	for range 100 {
+		p := peer.FreeUDPPort(t)
+		var held []io.Closer
+		ok := true
+		if c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+			held = append(held, c)
+		} else {
+			ok = false
+		}
+		for _, tp := range []int{p, p + 1} {
+			if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", tp)); err == nil {
+				held = append(held, l)
+			} else {
+				ok = false
+			}
+		}
+		for _, c := range held {
+			c.Close()
+		}
+		if ok {
+			return p
+		}
+	}
+	t.Fatal("no port free for baresip's UDP, TCP and TLS listeners")
+	return 0
 }
