@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/emiago/sipgo"
@@ -22,8 +23,32 @@ func (c *Call) Resume(ctx context.Context) (sdp.Choice, error) {
 	return c.redirect(ctx, sdp.SendRecv)
 }
 
+// ErrNoFormats is a re-offer without formats.
+var ErrNoFormats = errors.New("sip: no formats to offer")
+
+// Reoffer re-INVITEs the far end offering formats instead of the call's
+// codec, keeping the direction: how a call moves to G.711 when fax is
+// detected on a compressed coder. It returns the media choice the answer
+// gives; a refusal is a *StatusError (488 when the far end has none of
+// them), and the call goes on as before.
+func (c *Call) Reoffer(ctx context.Context, formats []sdp.Format) (sdp.Choice, error) {
+	if len(formats) == 0 {
+		return sdp.Choice{}, fmt.Errorf("sip: re-offer: %w", ErrNoFormats)
+	}
+	c.mu.Lock()
+	dir := c.choice.Direction
+	c.mu.Unlock()
+	return c.reoffer(ctx, dir, formats)
+}
+
 // redirect re-offers the session with a new direction.
 func (c *Call) redirect(ctx context.Context, dir sdp.Direction) (sdp.Choice, error) {
+	return c.reoffer(ctx, dir, nil)
+}
+
+// reoffer re-INVITEs with direction dir and formats (nil: the call's
+// codec).
+func (c *Call) reoffer(ctx context.Context, dir sdp.Direction, formats []sdp.Format) (sdp.Choice, error) {
 	select {
 	case <-c.done:
 		return sdp.Choice{}, ErrCallEnded
@@ -39,7 +64,9 @@ func (c *Call) redirect(ctx context.Context, dir sdp.Direction) (sdp.Choice, err
 	}
 	c.reinvitePending = true
 	cur := c.choice
-	formats := []sdp.Format{cur.Codec}
+	if formats == nil {
+		formats = []sdp.Format{cur.Codec}
+	}
 	var dtmf uint8
 	if cur.HasDTMF() {
 		dtmf = cur.DTMF.PayloadType

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -89,6 +90,7 @@ type Machine struct {
 	wait     sync.Once
 	waitErr  error
 	closeIn  sync.Once
+	ended    atomic.Bool
 	exitCode int
 }
 
@@ -176,6 +178,24 @@ func (m *Machine) Write(x []int16) error {
 	_, err := m.in.Write(b)
 	return err
 }
+
+// Exchange lets the machine be equipment on a simulated line (hal/sim's
+// Device): said gets the frame it sends, then it hears heard. Both are
+// Frame samples. Once it has ended it is silent.
+func (m *Machine) Exchange(heard, said []int16) {
+	if m.ended.Load() {
+		clear(said)
+		return
+	}
+	if m.Read(said) != nil || m.Write(heard) != nil {
+		m.ended.Store(true)
+		clear(said)
+	}
+}
+
+// Ended reports whether the machine stopped exchanging audio (Exchange
+// saw it end).
+func (m *Machine) Ended() bool { return m.ended.Load() }
 
 // CloseInput ends the audio the machine hears: it stops at its next read.
 func (m *Machine) CloseInput() { m.closeIn.Do(func() { m.in.Close() }) }

@@ -249,3 +249,12 @@ func (b *Buffer) clear() {
 	b.held = 0
 	b.lateRun = 0
 }
+
+// Fix stops the adaptation, for fax and modem calls, whose demodulators
+// lose their timing when the delay moves: the target delay stays where
+// it is, or at least minDelay, from now on. Reset keeps it fixed.
+func (b *Buffer) Fix(minDelay time.Duration) {
+	b.target = max(b.target, min(b.samples(minDelay), b.maxD))
+	b.minD, b.maxD = b.target, b.target
+	b.need = float64(b.target - b.margin())
+}
