@@ -418,6 +418,9 @@ func TestFix(t *testing.T) {
 	if r.stats.Target != 60*ms {
 		t.Errorf("fixed: target %v, want 60 ms", r.stats.Target)
 	}
+	if r.stats.Holds != 0 || r.stats.Skipped != 0 {
+		t.Errorf("fixed: %d holds, %d skips; want none", r.stats.Holds, r.stats.Skipped)
+	}
 	if adaptive.stats.Target <= 60*ms {
 		t.Errorf("adaptive: target %v, want it to grow past 60 ms with 80 ms spikes", adaptive.stats.Target)
 	}

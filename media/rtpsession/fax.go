@@ -9,7 +9,7 @@ import (
 
 // FaxJitterDelay is the least delay a session in fax mode holds: room for
 // the jitter of a loaded network, fixed so that the modems' timing holds.
-const FaxJitterDelay = 60 * time.Millisecond
+const FaxJitterDelay = 100 * time.Millisecond
 
 // SetCodec switches the session to codec, as a re-INVITE may (to G.711
 // for fax): audio is coded with it from the next frame, packets of its

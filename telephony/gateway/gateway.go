@@ -94,6 +94,9 @@ type Gateway struct {
 	plan      atomic.Pointer[plan]                // routing compiled from cfg
 	hunt      hunter
 	counters  Counters
+	// faxReinvites counts calls moved to G.711 for fax; faxReinviteFailed
+	// those the far end refused or never answered.
+	faxReinvites, faxReinviteFailed atomic.Int64
 	reg       registrar
 	alarms    alarms
 	regs      []sip.Registration

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/potsgate/potsgate/hal"
@@ -36,6 +37,8 @@ type port struct {
 	conf      confState
 	leaving   []leavingCall
 	mix       mixer // the line goroutine's only
+	fax       faxWatch    // the line goroutine's only
+	faxState  atomic.Pointer[FaxStatus] // the call's fax handling, for other goroutines; nil: none
 }
 
 func (p *port) step() error {
@@ -398,6 +401,7 @@ func (p *port) ReadAudio(dst []int16) {
 		clear(dst)
 	case leg != nil:
 		leg.ReadFrame(dst)
+		p.watchFax(leg, dst, false)
 	case peer != nil:
 		p.inbox.read(dst)
 	default:
@@ -422,6 +426,7 @@ func (p *port) WriteAudio(src []int16) {
 	case mixing && bleg != nil && (leg != nil || peer != nil):
 		p.mix.write(src, p.confC(leg, peer), bleg)
 	case leg != nil:
+		p.watchFax(leg, src, true)
 		leg.WriteFrame(src)
 	case peer != nil:
 		peer.hear(p, src)

@@ -36,6 +36,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(EchoParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(FaxParams()...); err != nil {
+		return nil, err
+	}
 	if err := reg.RegisterTable(TelephonyTables()...); err != nil {
 		return nil, err
 	}

@@ -114,8 +114,14 @@ func (l *rtpLeg) Start(c sdp.Choice) error {
 	return nil
 }
 
-// apply sets direction and remote address; l.mu is held.
+// apply sets codec, direction and remote address; l.mu is held.
 func (l *rtpLeg) apply(c sdp.Choice) {
+	if c.Codec.Name != "" && !strings.EqualFold(c.Codec.Name, l.s.Codec().Name()) {
+		// A re-INVITE changed the coder (to G.711 for fax, say).
+		if codec, err := codecFor(c.Codec); err == nil {
+			_ = l.s.SetCodec(codec)
+		}
+	}
 	l.s.SetRemote(c.Remote)
 	switch c.Direction {
 	case sdp.SendOnly:
@@ -137,6 +143,21 @@ func (l *rtpLeg) Update(c sdp.Choice) error {
 	}
 	l.apply(c)
 	return nil
+}
+
+// SetFaxMode fixes the jitter buffer and plays loss as silence (fax.go).
+func (l *rtpLeg) SetFaxMode() {
+	if s := l.session(); s != nil {
+		s.SetFaxMode()
+	}
+}
+
+// CodecName is the name of the codec in use ("" before the media starts).
+func (l *rtpLeg) CodecName() string {
+	if s := l.session(); s != nil {
+		return s.Codec().Name()
+	}
+	return ""
 }
 
 func (l *rtpLeg) session() *rtpsession.Session {
