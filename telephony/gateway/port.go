@@ -36,8 +36,8 @@ type port struct {
 	hangingUp bool
 	conf      confState
 	leaving   []leavingCall
-	mix       mixer // the line goroutine's only
-	fax       faxWatch    // the line goroutine's only
+	mix       mixer                     // the line goroutine's only
+	fax       faxWatch                  // the line goroutine's only
 	faxState  atomic.Pointer[FaxStatus] // the call's fax handling, for other goroutines; nil: none
 }
 

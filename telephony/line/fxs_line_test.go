@@ -11,8 +11,8 @@ import (
 
 	"github.com/potsgate/potsgate/hal"
 	"github.com/potsgate/potsgate/hal/sim"
-	"github.com/potsgate/potsgate/media/echo"
 	"github.com/potsgate/potsgate/media/callerid"
+	"github.com/potsgate/potsgate/media/echo"
 	"github.com/potsgate/potsgate/media/tone"
 )
 
