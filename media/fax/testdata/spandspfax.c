@@ -8,6 +8,15 @@
  *   spandspfax mkimage OUT.tif PAGES
  *       writes a PAGES-page TIFF-F (1728 pels, 204x98 dpi, T.4 1-D), each
  *       page different, for a fax to send.
+ *   spandspfax t38rx
+ *       reads IFP packets, one per line in hex, and hands each to
+ *       t38_core_rx_ifp_packet (T.38 version 2); prints what spandsp's
+ *       handlers get: "ind N", "data TYPE FIELD HEX" (HEX "-" for none),
+ *       then "end RC" for each packet.
+ *   spandspfax t38tx
+ *       reads "ind N" or "data TYPE FIELD HEX [FIELD HEX ...]" lines and
+ *       prints, in hex, the IFP packet t38_core_send_indicator or
+ *       t38_core_send_data_multi_field makes of each ("-" for none).
  *   spandspfax send|receive FILE.tif [-ecm] [-modems v17,v29,v27ter]
  *                                    [-timeout SECONDS] [-frame SAMPLES] [-v]
  *       runs a fax machine as audio: 8 kHz 16-bit little-endian PCM, the
@@ -112,6 +121,108 @@ static int mkimage(const char *path, int pages) {
 	return 0;
 }
 
+static int t38_ind(t38_core_state_t *s, void *user_data, int indicator) {
+	(void)s;
+	(void)user_data;
+	printf("ind %d\n", indicator);
+	return 0;
+}
+
+static void print_hex(const uint8_t *buf, int len) {
+	if (len <= 0) {
+		printf("-");
+		return;
+	}
+	for (int i = 0; i < len; i++)
+		printf("%02x", buf[i]);
+}
+
+static int t38_data(t38_core_state_t *s, void *user_data, int data_type, int field_type, const uint8_t *buf, int len) {
+	(void)s;
+	(void)user_data;
+	printf("data %d %d ", data_type, field_type);
+	print_hex(buf, len);
+	printf("\n");
+	return 0;
+}
+
+static int t38_missing(t38_core_state_t *s, void *user_data, int rx_seq_no, int expected_seq_no) {
+	(void)s;
+	(void)user_data;
+	printf("missing %d %d\n", rx_seq_no, expected_seq_no);
+	return 0;
+}
+
+static int t38_sent;
+
+static int t38_tx(t38_core_state_t *s, void *user_data, const uint8_t *buf, int len, int count) {
+	(void)s;
+	(void)user_data;
+	(void)count;
+	print_hex(buf, len);
+	printf("\n");
+	t38_sent = 1;
+	return 0;
+}
+
+static int unhex(const char *h, uint8_t *out, int max) {
+	int n = 0;
+	if (strcmp(h, "-") == 0)
+		return 0;
+	for (; h[0] && h[1] && n < max; h += 2) {
+		unsigned v;
+		if (sscanf(h, "%2x", &v) != 1)
+			return -1;
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+static int t38_mode(int rx) {
+	t38_core_state_t *t = t38_core_init(NULL, t38_ind, t38_data, t38_missing, NULL, t38_tx, NULL);
+	if (!t)
+		return 1;
+	t38_set_t38_version(t, 2);
+	static char line[70000];
+	static uint8_t buf[35000];
+	uint16_t seq = 0;
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (rx) {
+			int n = unhex(line, buf, sizeof(buf));
+			int rc = n < 0 ? -2 : t38_core_rx_ifp_packet(t, buf, n, seq++);
+			printf("end %d\n", rc);
+			fflush(stdout);
+			continue;
+		}
+		t38_sent = 0;
+		char *tok = strtok(line, " ");
+		if (tok && strcmp(tok, "ind") == 0) {
+			char *v = strtok(NULL, " ");
+			t38_core_send_indicator(t, v ? atoi(v) : 0);
+		} else if (tok && strcmp(tok, "data") == 0) {
+			char *v = strtok(NULL, " ");
+			int type = v ? atoi(v) : 0;
+			static t38_data_field_t fields[16];
+			static uint8_t data[16][4096];
+			int nf = 0;
+			char *ft, *fh;
+			while (nf < 16 && (ft = strtok(NULL, " ")) && (fh = strtok(NULL, " "))) {
+				fields[nf].field_type = atoi(ft);
+				fields[nf].field_len = unhex(fh, data[nf], sizeof(data[nf]));
+				fields[nf].field = data[nf];
+				nf++;
+			}
+			t38_core_send_data_multi_field(t, type, fields, nf, T38_PACKET_CATEGORY_IMAGE_DATA);
+		}
+		if (!t38_sent)
+			printf("-\n");
+		fflush(stdout);
+	}
+	t38_core_free(t);
+	return 0;
+}
+
 static int modems_of(const char *list) {
 	int m = 0;
 	if (strstr(list, "v17"))
@@ -143,6 +254,10 @@ static int read_full(int16_t *buf, size_t n) {
 int main(int argc, char **argv) {
 	if (argc >= 4 && strcmp(argv[1], "mkimage") == 0)
 		return mkimage(argv[2], atoi(argv[3]));
+	if (argc == 2 && strcmp(argv[1], "t38rx") == 0)
+		return t38_mode(1);
+	if (argc == 2 && strcmp(argv[1], "t38tx") == 0)
+		return t38_mode(0);
 	if (argc < 3)
 		return usage();
 	int calling;
