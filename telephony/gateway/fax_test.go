@@ -209,3 +209,27 @@ func TestFaxParams(t *testing.T) {
 		}
 	}
 }
+
+// TestFaxCNGBothSides: with CNGDetectorMode = 2 gateway A hears the
+// calling fax's CNG on its port while B hears the answering fax's CED
+// on its own: both start fax handling from their port and both may
+// re-INVITE at about the same time. The collision (491) is resolved,
+// the call ends up in G.711 and the fax goes through.
+func TestFaxCNGBothSides(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 1)
+	codecs := []sdp.Format{g729Format, pcmu, pcmaFormatT}
+	o := faxpeer.Options{ECM: true}
+	rs, rr, rx := faxCall(t, tool, img, "IsFaxUsed = 2\nCNGDetectorMode = 2\n", codecs, o, func(a, b *Gateway) {
+		sa, ca, ra, fa := a.FaxStatus(0)
+		sb, cb, rb, fb := b.FaxStatus(0)
+		t.Logf("A: %+v on %s, %d re-INVITEs; B: %+v on %s, %d re-INVITEs", sa, ca, ra, sb, cb, rb)
+		if !sa.Active || !sb.Active || !sb.FromLine {
+			t.Errorf("fax handling: A %+v, B %+v", sa, sb)
+		}
+		if !isG711(ca) || !isG711(cb) || ca != cb || ra+rb < 1 || fa+fb != 0 {
+			t.Errorf("codecs %s/%s, re-INVITEs %d, failed %d", ca, cb, ra+rb, fa+fb)
+		}
+	})
+	checkFax(t, img, rx, rs, rr, 14400, true)
+}
