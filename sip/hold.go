@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 
 	"github.com/emiago/sipgo"
@@ -16,12 +17,12 @@ import (
 // sendonly (RFC 3264 8.4), so the far end stops sending and we may send a
 // hold tone. It returns the media choice the answer gives.
 func (c *Call) Hold(ctx context.Context) (sdp.Choice, error) {
-	return c.redirect(ctx, sdp.SendOnly, false)
+	return c.redirect(ctx, sdp.SendOnly)
 }
 
 // Resume takes the call off hold (sendrecv again).
 func (c *Call) Resume(ctx context.Context) (sdp.Choice, error) {
-	return c.redirect(ctx, sdp.SendRecv, false)
+	return c.redirect(ctx, sdp.SendRecv)
 }
 
 // Rekey renews our SRTP key with a re-INVITE (RFC 4568 section 7.1.4):
@@ -29,12 +30,35 @@ func (c *Call) Resume(ctx context.Context) (sdp.Choice, error) {
 // one of its own. The media leg takes the returned choice. A call
 // without SRTP is re-offered as it is.
 func (c *Call) Rekey(ctx context.Context) (sdp.Choice, error) {
-	return c.redirect(ctx, c.Choice().Direction, true)
+	return c.reoffer(ctx, c.Choice().Direction, nil, true)
 }
 
-// redirect re-offers the session with a new direction, and a new key of
-// ours when fresh is set.
-func (c *Call) redirect(ctx context.Context, dir sdp.Direction, fresh bool) (sdp.Choice, error) {
+// ErrNoFormats is a re-offer without formats.
+var ErrNoFormats = errors.New("sip: no formats to offer")
+
+// Reoffer re-INVITEs the far end offering formats instead of the call's
+// codec, keeping the direction: how a call moves to G.711 when fax is
+// detected on a compressed coder. It returns the media choice the answer
+// gives; a refusal is a *StatusError (488 when the far end has none of
+// them), and the call goes on as before.
+func (c *Call) Reoffer(ctx context.Context, formats []sdp.Format) (sdp.Choice, error) {
+	if len(formats) == 0 {
+		return sdp.Choice{}, fmt.Errorf("sip: re-offer: %w", ErrNoFormats)
+	}
+	c.mu.Lock()
+	dir := c.choice.Direction
+	c.mu.Unlock()
+	return c.reoffer(ctx, dir, formats, false)
+}
+
+// redirect re-offers the session with a new direction.
+func (c *Call) redirect(ctx context.Context, dir sdp.Direction) (sdp.Choice, error) {
+	return c.reoffer(ctx, dir, nil, false)
+}
+
+// reoffer re-INVITEs with direction dir and formats (nil: the call's
+// codec), with a new key of ours when fresh is set.
+func (c *Call) reoffer(ctx context.Context, dir sdp.Direction, formats []sdp.Format, fresh bool) (sdp.Choice, error) {
 	select {
 	case <-c.done:
 		return sdp.Choice{}, ErrCallEnded
@@ -59,7 +83,9 @@ func (c *Call) redirect(ctx context.Context, dir sdp.Direction, fresh bool) (sdp
 		}
 		cur.SRTP.Send = srtp.Crypto{Suite: cur.SRTP.Send.Suite, Keys: []srtp.KeyParam{k}}.Keying()
 	}
-	formats := []sdp.Format{cur.Codec}
+	if formats == nil {
+		formats = []sdp.Format{cur.Codec}
+	}
 	var dtmf uint8
 	if cur.HasDTMF() {
 		dtmf = cur.DTMF.PayloadType

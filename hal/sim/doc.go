@@ -5,6 +5,12 @@
 // pulses, flash, hang up, play audio (samples, or an 8 kHz WAV file with
 // [Phone.SayWAV] and [Line.PlayWAV]), record what it hears.
 //
+// # Devices
+//
+// [Phone.Attach] puts a [Device] on the line, such as a fax machine run by
+// a test: it hears what the gateway sends and talks back, one frame per
+// Exchange, in simulated time.
+//
 // # Echo
 //
 // [Line.SetEcho] and [Phone.SetHybrid] put a 2-wire/4-wire hybrid on the

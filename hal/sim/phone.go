@@ -37,6 +37,33 @@ type Phone struct {
 	mwi        bool
 	hear       func(frame []int16)
 	hybrid     *EchoPath
+	device     Device
+	said       []int16 // the device's frame
+}
+
+// Device is equipment on a simulated line that talks and listens in step
+// with simulated time: a fax machine or a modem in a test. Exchange is
+// called once a frame while the phone is off hook, with what the gateway
+// sends (heard) and a frame to fill with what the device sends (said);
+// it runs on the goroutine that exchanges frames, with the phone locked,
+// so it must not script the phone.
+type Device interface {
+	Exchange(heard, said []int16)
+}
+
+// DeviceFunc adapts a function to a Device.
+type DeviceFunc func(heard, said []int16)
+
+// Exchange calls f.
+func (f DeviceFunc) Exchange(heard, said []int16) { f(heard, said) }
+
+// Attach connects d to the line (nil disconnects it): from the next frame
+// on, while off hook, what it says is added to what the phone sends, and
+// it hears what the gateway sends.
+func (p *Phone) Attach(d Device) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.device = d
 }
 
 var _ hal.FXSPort = (*Phone)(nil)
@@ -75,6 +102,17 @@ func (p *Phone) exchange(out, in []int16, events []hal.Event) ([]hal.Event, func
 	})
 	clear(in)
 	p.tl.mix(in)
+	if p.device != nil && p.offHook {
+		if cap(p.said) < len(in) {
+			p.said = make([]int16, len(in))
+		}
+		said := p.said[:len(in)]
+		clear(said)
+		p.device.Exchange(out, said)
+		for i, v := range said {
+			in[i] = sat(int32(in[i]) + int32(v))
+		}
+	}
 	switch {
 	case !p.offHook:
 		clear(in) // an on-hook phone sends nothing; its scheduled audio is lost

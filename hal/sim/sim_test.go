@@ -173,3 +173,47 @@ func TestClosedPorts(t *testing.T) {
 		t.Fatalf("line: %v", err)
 	}
 }
+
+// TestPhoneDevice: an attached device hears what the gateway sends and
+// its audio reaches the gateway, mixed with what the script says, only
+// while off hook, frame by frame in simulated time.
+func TestPhoneDevice(t *testing.T) {
+	p := NewPhone()
+	var heard []int16
+	frames := 0
+	p.Attach(DeviceFunc(func(h, said []int16) {
+		frames++
+		heard = append(heard, h...)
+		for i := range said {
+			said[i] = 1000
+		}
+	}))
+	out, in := make([]int16, hal.FrameSamples), make([]int16, hal.FrameSamples)
+	for i := range out {
+		out[i] = int16(i)
+	}
+	if _, err := p.Exchange(out, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	if frames != 0 || in[0] != 0 {
+		t.Fatalf("on hook: device called %d times, the gateway heard %d", frames, in[0])
+	}
+	p.PickUp()
+	p.Say([]int16{5, 5, 5})
+	if _, err := p.Exchange(out, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	if frames != 1 || len(heard) != hal.FrameSamples || heard[7] != 7 {
+		t.Fatalf("off hook: %d calls, heard %v", frames, heard[:8])
+	}
+	if in[0] != 1005 || in[3] != 1000 {
+		t.Fatalf("the gateway heard %v, want the device mixed with the script", in[:4])
+	}
+	p.Attach(nil)
+	if _, err := p.Exchange(out, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	if frames != 1 || in[0] != 0 {
+		t.Fatalf("detached: %d calls, the gateway heard %d", frames, in[0])
+	}
+}

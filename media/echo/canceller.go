@@ -122,6 +122,7 @@ type Canceller struct {
 	maxPos   int
 	dtHold   int
 	disabler disabler
+	off      bool   // Disable: out of the path until Reset
 	noise    uint32 // comfort noise generator state
 
 	// Power trackers (one-pole mean squares).
@@ -174,6 +175,7 @@ func (c *Canceller) Reset() {
 	c.dtHold, c.nlpHold, c.sinQuiet = 0, 0, 0
 	c.single = false
 	c.disabler = disabler{}
+	c.off = false
 	c.noise = 0x2545f491
 	// The noise floor starts high (about -42 dBm0) and falls to the
 	// residual of the first quiet moment; the residual's tracker starts
@@ -185,6 +187,22 @@ func (c *Canceller) Reset() {
 	c.stats.reset()
 }
 
+// Disable takes the canceller out of the path until Reset, whatever the
+// line carries: Process passes sin through and the state reads disabled.
+// A gateway calls it when it recognises fax or a modem (media/fax) by
+// signals the tone disabler does not act on: CNG, a 2100 Hz tone without
+// phase reversals, V.21 flags. Call it from the goroutine that calls
+// Process.
+func (c *Canceller) Disable() {
+	if !c.off {
+		c.off = true
+		c.publish(StateDisabled)
+	}
+}
+
+// Disabled reports whether Disable took the canceller out of the path.
+func (c *Canceller) Disabled() bool { return c.off }
+
 // Process cancels the echo of rin (the frame sent toward the line) in sin
 // (the frame heard from the line during the same frame) and writes the
 // result to out (which may be sin). All three hold FrameSamples samples;
@@ -194,6 +212,11 @@ func (c *Canceller) Process(rin, sin, out []int16) {
 		return
 	}
 	c.stats.frames.Add(1)
+	if c.off {
+		copy(out, sin)
+		c.publish(StateDisabled)
+		return
+	}
 	if !c.cfg.NoToneDisabler && c.disabler.frame(rin, sin) {
 		if c.disabler.justTripped {
 			c.stats.trips.Add(1)

@@ -105,3 +105,31 @@ func FuzzProcess(f *testing.F) {
 		}
 	})
 }
+
+// TestDisable: a disabled canceller passes Sin through unchanged, reads
+// disabled, and Reset brings it back.
+func TestDisable(t *testing.T) {
+	c := newCanceller(t, echo.Config{Tail: echo.Tail64})
+	p := newPath(t, sim.G168D5, 6, 40)
+	converge := simulate(t, c, p, css(2*second, -10, 1), nil)
+	if erleDB(converge, second, 2*second) < 10 {
+		t.Fatal("the canceller did not converge first")
+	}
+	c.Disable()
+	if !c.Disabled() || c.Stats().State != echo.StateDisabled {
+		t.Fatalf("after Disable: disabled %v, state %v", c.Disabled(), c.Stats().State)
+	}
+	r := simulate(t, c, p, css(second, -10, 2), nil)
+	for i := range r.sin {
+		if r.out[i] != r.sin[i] {
+			t.Fatalf("sample %d: out %d, sin %d", i, r.out[i], r.sin[i])
+		}
+	}
+	c.Reset()
+	if c.Disabled() {
+		t.Fatal("still disabled after Reset")
+	}
+	if r := simulate(t, c, p, css(2*second, -10, 3), nil); erleDB(r, second, 2*second) < 10 {
+		t.Fatal("no cancelling after Reset")
+	}
+}

@@ -148,13 +148,19 @@ func (b *Buffer) Next(now time.Time) Frame {
 			return Frame{Kind: FrameEmpty, Samples: int(n)}
 		}
 		samples := int64(s.samples)
-		if b.delay < float64(b.target-b.lastSamples/2) && b.delay+float64(b.lastSamples) <= float64(b.maxD) {
+		if !b.fixed && b.delay < float64(b.target-b.lastSamples/2) && b.delay+float64(b.lastSamples) <= float64(b.maxD) {
 			// Too little delay: hold for one packet.
 			b.st.Holds++
 			b.delay += float64(b.lastSamples)
 			return Frame{Kind: FrameLost, Samples: int(b.lastSamples)}
 		}
-		if b.delay > float64(b.target+samples) && b.sinceSkip >= b.rate/2 && b.count > 1 {
+		over := b.target + samples
+		if b.fixed {
+			// Fixed: a modem loses its place at every skip, so only a
+			// delay far over the target (a long stall) is cut.
+			over = b.target + b.rate/5
+		}
+		if b.delay > float64(over) && b.sinceSkip >= b.rate/2 && b.count > 1 {
 			nx := &b.ring[idx(b.playSeq+1)]
 			if nx.full && nx.ext == b.playSeq+1 {
 				// Too much delay: drop this packet, the next follows on.

@@ -172,6 +172,7 @@ type Buffer struct {
 	held        int64
 	sinceSkip   int64
 	lateRun     int
+	fixed       bool // Fix: no holds, skips only past 200 ms over the target
 
 	st Stats
 }
@@ -248,4 +249,17 @@ func (b *Buffer) clear() {
 	b.count = 0
 	b.held = 0
 	b.lateRun = 0
+}
+
+// Fix stops the adaptation, for fax and modem calls, whose demodulators
+// lose their place when audio is inserted or dropped: the target delay
+// stays where it is, or at least minDelay, from now on; the buffer no
+// longer holds to grow its delay, and drops a packet only when the delay
+// is more than 200 ms over the target (after a long stall). A late packet
+// still leaves a gap. Reset keeps it fixed.
+func (b *Buffer) Fix(minDelay time.Duration) {
+	b.fixed = true
+	b.target = max(b.target, min(b.samples(minDelay), b.maxD))
+	b.minD, b.maxD = b.target, b.target
+	b.need = float64(b.target - b.margin())
 }

@@ -396,3 +396,33 @@ func BenchmarkPushNext(b *testing.B) {
 		i++
 	}
 }
+
+// TestFix: a fixed buffer keeps its target delay whatever the jitter,
+// where an adaptive one follows it up.
+func TestFix(t *testing.T) {
+	const ms = time.Millisecond
+	// Every tenth packet 80 ms late.
+	arr := stream(200, 20*ms, 10, 0, func(i int) time.Duration {
+		if i%10 == 5 {
+			return 85 * ms
+		}
+		return 5 * ms
+	})
+	adaptive := run(t, newBuffer(t), arr, 4100*ms)
+	fixed := newBuffer(t)
+	fixed.Fix(60 * ms)
+	if got := fixed.Stats().Target; got != 60*ms {
+		t.Fatalf("target after Fix(60 ms): %v", got)
+	}
+	r := run(t, fixed, arr, 4100*ms)
+	if r.stats.Target != 60*ms {
+		t.Errorf("fixed: target %v, want 60 ms", r.stats.Target)
+	}
+	if r.stats.Holds != 0 || r.stats.Skipped != 0 {
+		t.Errorf("fixed: %d holds, %d skips; want none", r.stats.Holds, r.stats.Skipped)
+	}
+	if adaptive.stats.Target <= 60*ms {
+		t.Errorf("adaptive: target %v, want it to grow past 60 ms with 80 ms spikes", adaptive.stats.Target)
+	}
+	t.Logf("adaptive target %v, late %d; fixed late %d", adaptive.stats.Target, adaptive.stats.Late, r.stats.Late)
+}

@@ -264,15 +264,15 @@ func (s *Session) ReadFrame(dst []int16) {
 			before := len(s.fifo)
 			s.fifo, err = s.dec.Decode(s.fifo, f.Payload)
 			if err != nil {
-				s.fifo = s.dec.Conceal(s.fifo[:before], f.Samples)
+				s.fifo = s.concealLocked(s.fifo[:before], f.Samples)
 				s.st.Concealed++
 			}
 		case jitter.FrameLost:
-			s.fifo = s.dec.Conceal(s.fifo, f.Samples)
+			s.fifo = s.concealLocked(s.fifo, f.Samples)
 			s.st.Concealed++
 		default:
 			// Silence; the decoder fades out what it played last.
-			s.fifo = s.dec.Conceal(s.fifo, f.Samples)
+			s.fifo = s.concealLocked(s.fifo, f.Samples)
 		}
 	}
 	n := copy(dst, s.fifo)

@@ -185,6 +185,8 @@ type Session struct {
 	sentSinceRR bool
 	nextRTCP    time.Time
 
+	fax bool // SetFaxMode: fixed jitter buffer, no concealment
+
 	// receive state
 	dec   media.Decoder
 	jb    *jitter.Buffer

@@ -86,29 +86,32 @@ type Counters struct {
 
 // Gateway is a running analog-to-SIP gateway.
 type Gateway struct {
-	opts      Options
-	log       *slog.Logger
-	ua        *sip.UA
-	sas       *sas.Service
-	sasAddr   string
-	ports     []*port
-	byNumber  map[string]*port
-	cfg       atomic.Pointer[provisioning.Config] // the running configuration: Reconfigure swaps it
-	plan      atomic.Pointer[plan]                // routing compiled from cfg
-	hunt      hunter
-	counters  Counters
-	reg       registrar
-	alarms    alarms
-	regs      []sip.Registration
-	regWG     sync.WaitGroup // registrations: they end before the user agent
-	regStop   context.CancelFunc
-	wg        sync.WaitGroup
-	ctx       context.Context
-	cancel    context.CancelFunc
-	closed    atomic.Bool
-	locked    atomic.Bool
-	lockMu    sync.Mutex
-	lockTimer *time.Timer // a graceful lock's deadline
+	opts     Options
+	log      *slog.Logger
+	ua       *sip.UA
+	sas      *sas.Service
+	sasAddr  string
+	ports    []*port
+	byNumber map[string]*port
+	cfg      atomic.Pointer[provisioning.Config] // the running configuration: Reconfigure swaps it
+	plan     atomic.Pointer[plan]                // routing compiled from cfg
+	hunt     hunter
+	counters Counters
+	// faxReinvites counts calls moved to G.711 for fax; faxReinviteFailed
+	// those the far end refused or never answered.
+	faxReinvites, faxReinviteFailed atomic.Int64
+	reg                             registrar
+	alarms                          alarms
+	regs                            []sip.Registration
+	regWG                           sync.WaitGroup // registrations: they end before the user agent
+	regStop                         context.CancelFunc
+	wg                              sync.WaitGroup
+	ctx                             context.Context
+	cancel                          context.CancelFunc
+	closed                          atomic.Bool
+	locked                          atomic.Bool
+	lockMu                          sync.Mutex
+	lockTimer                       *time.Timer // a graceful lock's deadline
 }
 
 // dtmfMode is DTMFTransportType: how digits dialled in a call travel. It

@@ -36,7 +36,9 @@ type port struct {
 	hangingUp bool
 	conf      confState
 	leaving   []leavingCall
-	mix       mixer // the line goroutine's only
+	mix       mixer                     // the line goroutine's only
+	fax       faxWatch                  // the line goroutine's only
+	faxState  atomic.Pointer[FaxStatus] // the call's fax handling, for other goroutines; nil: none
 	// failed: the port's hardware failed and its line stopped.
 	failed atomic.Bool
 }
@@ -406,6 +408,7 @@ func (p *port) ReadAudio(dst []int16) {
 		clear(dst)
 	case leg != nil:
 		leg.ReadFrame(dst)
+		p.watchFax(leg, dst, false)
 	case peer != nil:
 		p.inbox.read(dst)
 	default:
@@ -430,6 +433,7 @@ func (p *port) WriteAudio(src []int16) {
 	case mixing && bleg != nil && (leg != nil || peer != nil):
 		p.mix.write(src, p.confC(leg, peer), bleg)
 	case leg != nil:
+		p.watchFax(leg, src, true)
 		leg.WriteFrame(src)
 	case peer != nil:
 		peer.hear(p, src)

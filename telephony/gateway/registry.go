@@ -39,6 +39,9 @@ func NewRegistry() (*provisioning.Registry, error) {
 	if err := reg.Register(DAHDIParams()...); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(FaxParams()...); err != nil {
+		return nil, err
+	}
 	if err := reg.RegisterTable(TelephonyTables()...); err != nil {
 		return nil, err
 	}

@@ -113,11 +113,17 @@ func (l *rtpLeg) Start(c sdp.Choice) error {
 	return l.apply(c)
 }
 
-// apply sets keys, direction and remote address; l.mu is held. New SRTP
-// keys (a re-INVITE's) rekey the session.
+// apply sets keys, codec, direction and remote address; l.mu is held. New
+// SRTP keys (a re-INVITE's) rekey the session.
 func (l *rtpLeg) apply(c sdp.Choice) error {
 	if err := l.s.SetKeys(c.SRTP.Send, c.SRTP.Receive); err != nil {
 		return err
+	}
+	if c.Codec.Name != "" && !strings.EqualFold(c.Codec.Name, l.s.Codec().Name()) {
+		// A re-INVITE changed the coder (to G.711 for fax, say).
+		if codec, err := codecFor(c.Codec); err == nil {
+			_ = l.s.SetCodec(codec)
+		}
 	}
 	l.s.SetRemote(c.Remote)
 	switch c.Direction {
@@ -140,6 +146,21 @@ func (l *rtpLeg) Update(c sdp.Choice) error {
 		return nil
 	}
 	return l.apply(c)
+}
+
+// SetFaxMode fixes the jitter buffer and plays loss as silence (fax.go).
+func (l *rtpLeg) SetFaxMode() {
+	if s := l.session(); s != nil {
+		s.SetFaxMode()
+	}
+}
+
+// CodecName is the name of the codec in use ("" before the media starts).
+func (l *rtpLeg) CodecName() string {
+	if s := l.session(); s != nil {
+		return s.Codec().Name()
+	}
+	return ""
 }
 
 func (l *rtpLeg) session() *rtpsession.Session {

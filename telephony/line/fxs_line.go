@@ -277,4 +277,15 @@ func callerIDMessage(c CallerID, now time.Time) callerid.Message {
 
 // EchoStats returns the echo canceller's counters; ok is false when the
 // line has none. It may be called from any goroutine.
+// SetFaxMode is called when the call turns out to carry fax or modem
+// audio (media/fax heard CNG, CED or V.21): for the rest of the call the
+// echo canceller is out of the path (echo.Canceller.Disable) and DTMF is
+// neither detected nor muted. Call it only from the line's goroutine:
+// from the Network's ReadAudio or WriteAudio.
+func (l *FXSLine) SetFaxMode() { l.setFaxMode() }
+
+// FaxMode reports whether the present call is in fax mode; read it on
+// the line's goroutine.
+func (l *FXSLine) FaxMode() bool { return l.fax }
+
 func (l *FXSLine) EchoStats() (s echo.Stats, ok bool) { return l.echoStats() }

@@ -12,6 +12,7 @@ import (
 	"github.com/potsgate/potsgate/hal"
 	"github.com/potsgate/potsgate/hal/sim"
 	"github.com/potsgate/potsgate/media/callerid"
+	"github.com/potsgate/potsgate/media/echo"
 	"github.com/potsgate/potsgate/media/tone"
 )
 
@@ -694,5 +695,48 @@ func TestFXSLineConference(t *testing.T) {
 	steps(t, l, 400*time.Millisecond)
 	if want := []string{"place-call 200", "flash", "flash"}; !slices.Equal(rec.actions, want) || l.State() != FXSConnected {
 		t.Fatalf("network asked %v, state %v; want %v, connected", rec.actions, l.State(), want)
+	}
+}
+
+// TestFXSLineFaxMode: in fax mode a digit's tone is neither detected (no
+// digit sent, nothing muted) nor cancelled as echo; the mode ends with
+// the call.
+func TestFXSLineFaxMode(t *testing.T) {
+	us, _ := tone.Country("US")
+	phone, net := sim.NewPhone(), &recordingNetwork{}
+	l, err := NewFXSLine(FXSLineOptions{Port: phone, Network: net, Config: FXSConfig{Hotline: "1"}, Tones: us, Epoch: t0,
+		MuteDTMF: true, Echo: EchoOptions{Enabled: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone.PickUp()
+	steps(t, l, 100*time.Millisecond)
+	if err := l.Deliver(t.Context(), Event{Kind: RemoteAnswered}); err != nil {
+		t.Fatal(err)
+	}
+	steps(t, l, 100*time.Millisecond)
+	if l.FaxMode() {
+		t.Fatal("fax mode before SetFaxMode")
+	}
+	l.SetFaxMode() // as the gateway does from the line's goroutine
+	net.mu.Lock()
+	net.heard = nil
+	net.mu.Unlock()
+	phone.DialDTMF("5")
+	steps(t, l, 300*time.Millisecond)
+	net.mu.Lock()
+	p := power(net.heard, 770) + power(net.heard, 1336)
+	digits := string(net.digits)
+	net.mu.Unlock()
+	if digits != "" || p == 0 {
+		t.Fatalf("fax mode: digits sent %q, tone power %.3g; want none sent, the tone passed", digits, p)
+	}
+	if st, ok := l.EchoStats(); !ok || st.State != echo.StateDisabled {
+		t.Fatalf("fax mode: canceller %+v", st)
+	}
+	phone.HangUp()
+	steps(t, l, 100*time.Millisecond)
+	if l.FaxMode() {
+		t.Fatal("fax mode outlived the call")
 	}
 }

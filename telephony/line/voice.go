@@ -61,6 +61,20 @@ type voice struct {
 	// (nil: no canceller); ecLive is whether it did last frame.
 	ec     *echo.Canceller
 	ecLive bool
+	// fax: the call carries fax or modem audio (SetFaxMode): no echo
+	// canceller, no DTMF detection and so no digit muting, until the
+	// port goes idle.
+	fax bool
+}
+
+// setFaxMode turns the voice path's processing off for fax or modem
+// audio, for the rest of the call. It runs on the line's goroutine.
+func (v *voice) setFaxMode() {
+	v.fax = true
+	v.digitOn = false
+	if v.ec != nil {
+		v.ec.Disable()
+	}
 }
 
 // EchoOptions configure a line's echo canceller (media/echo). It sits
@@ -89,6 +103,9 @@ func (o EchoOptions) canceller() (*echo.Canceller, error) {
 // idle ends the call, and the next one starts learning afresh (a new call
 // may take another path through the exchange).
 func (v *voice) cancelEcho(live bool) {
+	if !live {
+		v.fax = false // the call is over
+	}
 	if v.ec == nil {
 		return
 	}
@@ -277,6 +294,13 @@ func (v *voice) exchanged(err error) error {
 // listen detects DTMF in the frame heard on the line and passes the frame
 // to the network while connected.
 func (v *voice) listen(apply func(Event, time.Time), at time.Time) {
+	if v.fax {
+		// Fax tones are no digits: nothing to detect, nothing to mute.
+		if v.media {
+			v.net.WriteAudio(v.in)
+		}
+		return
+	}
 	for _, d := range v.detector.Process(v.in) {
 		switch d.Kind {
 		case dtmf.DigitStart:
