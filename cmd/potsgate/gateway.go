@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -42,6 +43,7 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	stateDir := fs.String("state", "", "state directory for Automatic Update (default: none kept)")
 	country := fs.String("tones", "us", "call progress tone set: us, gb, de, fr, il")
 	debug := fs.Bool("debug", false, "debug logging")
+	pprofAddr := fs.String("pprof", "", "address of the Go profiler (net/http/pprof; empty = none; keep it on loopback)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -52,7 +54,7 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug}, log, nil); err != nil {
+	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, pprof: *pprofAddr, state: *stateDir, tones: *country, level: level, debug: *debug}, log, nil); err != nil {
 		log.Error("potsgate stopped", "error", err)
 		return 1
 	}
@@ -61,6 +63,9 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 
 type gatewayFlags struct {
 	config, http, state, tones string
+	// pprof serves the Go profiler (scripts/load profiles the gateway
+	// under load through it); "" = none.
+	pprof string
 	// level is the log level GWDebugLevel sets, unless debug forces debug.
 	level *slog.LevelVar
 	debug bool
@@ -215,6 +220,26 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 			_ = srv.Serve(ln)
 		}()
 		defer srv.Close()
+	}
+
+	if f.pprof != "" {
+		ln, err := net.Listen("tcp", f.pprof)
+		if err != nil {
+			return fmt.Errorf("profiler endpoint: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = srv.Serve(ln)
+		}()
+		defer srv.Close()
+		log.Info("profiler ready", "pprof", ln.Addr().String())
 	}
 
 	b := &builder{f: f, log: log, host: host, agent: &agent, store: store}
