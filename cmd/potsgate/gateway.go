@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"errors"
@@ -43,6 +44,7 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	stateDir := fs.String("state", "", "state directory for Automatic Update (default: none kept)")
 	country := fs.String("tones", "us", "call progress tone set: us, gb, de, fr, il")
 	debug := fs.Bool("debug", false, "debug logging")
+	answerRing := fs.Int("sim-answer", 2, "ring at which the simulated phones answer (1 = at once: a load test's set-up rate)")
 	pprofAddr := fs.String("pprof", "", "address of the Go profiler (net/http/pprof; empty = none; keep it on loopback)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -54,7 +56,7 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, pprof: *pprofAddr, state: *stateDir, tones: *country, level: level, debug: *debug}, log, nil); err != nil {
+	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, pprof: *pprofAddr, answerRing: *answerRing, state: *stateDir, tones: *country, level: level, debug: *debug}, log, nil); err != nil {
 		log.Error("potsgate stopped", "error", err)
 		return 1
 	}
@@ -66,6 +68,8 @@ type gatewayFlags struct {
 	// pprof serves the Go profiler (scripts/load profiles the gateway
 	// under load through it); "" = none.
 	pprof string
+	// answerRing is the ring the simulated phones answer at (0 = 2).
+	answerRing int
 	// level is the log level GWDebugLevel sets, unless debug forces debug.
 	level *slog.LevelVar
 	debug bool
@@ -380,7 +384,7 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 	// hears.
 	for len(b.phones) < len(numbers) {
 		ph := sim.NewPhone()
-		ph.AutoAnswer(2)
+		ph.AutoAnswer(cmp.Or(b.f.answerRing, 2))
 		ph.Echo(true)
 		ph.Record(false)
 		if err := hangUpOnBusy(ph, tones); err != nil {
