@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand"
@@ -272,7 +274,7 @@ func impairedCall(t *testing.T, n *impairedNet, sipp string, imp *impairment) (o
 	if err := os.WriteFile(toneFile, ulawTone(toneLen, 1000), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	scen, err := os.ReadFile("testdata/uac_soak.xml")
+	scen, err := os.ReadFile("testdata/uac_impair.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,4 +422,48 @@ func toneSNR(x []int16, f float64) float64 {
 		}
 	}
 	return 10 * math.Log10(sig/noise)
+}
+
+// ulawTone is d of a sine at f Hz, half of full scale, as G.711 mu-law.
+func ulawTone(d time.Duration, f float64) []byte {
+	n := int(d.Seconds() * 8000)
+	lpcm := make([]byte, 2*n)
+	for i := range n {
+		v := int16(16384 * math.Sin(2*math.Pi*f*float64(i)/8000))
+		binary.LittleEndian.PutUint16(lpcm[2*i:], uint16(v))
+	}
+	return g711.EncodeUlaw(lpcm)
+}
+
+type sippCounts struct{ ok, failed int }
+
+// sippStats reads SIPp's final counts from its -trace_stat file.
+func sippStats(t *testing.T, path string) sippCounts {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var header, last []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if header == nil {
+			header = strings.Split(sc.Text(), ";")
+		} else {
+			last = strings.Split(sc.Text(), ";")
+		}
+	}
+	col := func(name string) int {
+		for i, h := range header {
+			if h == name && i < len(last) {
+				n, _ := strconv.Atoi(last[i])
+				return n
+			}
+		}
+		t.Fatalf("no %s column in SIPp's statistics", name)
+		return 0
+	}
+	return sippCounts{ok: col("SuccessfulCall(C)"), failed: col("FailedCall(C)")}
 }
