@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -51,6 +53,8 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	country := fs.String("tones", "us", "call progress tone set: us, gb, de, fr, il")
 	debug := fs.Bool("debug", false, "debug logging")
 	halName := fs.String("hal", "sim", "analog ports: sim (simulated phones) or dahdi (a DAHDI card on Linux; DAHDIChannelMap in the ini, or /proc/dahdi)")
+	answerRing := fs.Int("sim-answer", 2, "ring at which the simulated phones answer (1 = at once: a load test's set-up rate)")
+	pprofAddr := fs.String("pprof", "", "address of the Go profiler (net/http/pprof; empty = none; keep it on loopback)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -65,7 +69,7 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "potsgate: -hal %q: sim or dahdi\n", *halName)
 		return 2
 	}
-	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug, hal: *halName,
+	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug, hal: *halName, pprof: *pprofAddr, answerRing: *answerRing,
 		https: *httpsAddr, tlsCert: *tlsCert, tlsKey: *tlsKey, tlsRoots: *tlsCA}, log, nil); err != nil {
 		log.Error("potsgate stopped", "error", err)
 		return 1
@@ -77,6 +81,11 @@ type gatewayFlags struct {
 	config, http, state, tones string
 	// https is -https; tlsRoots, tlsCert, tlsKey the -tls-* files.
 	https, tlsRoots, tlsCert, tlsKey string
+	// pprof serves the Go profiler (scripts/load profiles the gateway
+	// under load through it); "" = none.
+	pprof string
+	// answerRing is the ring the simulated phones answer at (0 = 2).
+	answerRing int
 	// level is the log level GWDebugLevel sets, unless debug forces debug.
 	level *slog.LevelVar
 	debug bool
@@ -281,6 +290,26 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, up func(r
 	defer web.close()
 	host.onChange(host.Config())
 
+	if f.pprof != "" {
+		ln, err := net.Listen("tcp", f.pprof)
+		if err != nil {
+			return fmt.Errorf("profiler endpoint: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = srv.Serve(ln)
+		}()
+		defer srv.Close()
+		log.Info("profiler ready", "pprof", ln.Addr().String())
+	}
+
 	b := &builder{f: f, log: log, host: host, agent: &agent, store: store}
 	host.check = b.check
 	rt, err := b.build(cfg)
@@ -445,7 +474,7 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 	// echoes what it hears.
 	for b.f.hal != halDAHDI && len(b.phones) < len(numbers) {
 		ph := sim.NewPhone()
-		ph.AutoAnswer(2)
+		ph.AutoAnswer(cmp.Or(b.f.answerRing, 2))
 		ph.Echo(true)
 		ph.Record(false)
 		if err := hangUpOnBusy(ph, tones); err != nil {

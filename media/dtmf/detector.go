@@ -3,6 +3,7 @@ package dtmf
 import (
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/potsgate/potsgate/media"
@@ -108,11 +109,10 @@ type Detector struct {
 	sumW       float64
 	energyNorm float64 // |X|^2 to windowed energy
 
-	win   [blockLen]float64
-	cosT  [8][blockLen]float64 // window * cos for the 8 DTMF frequencies
-	sinT  [8][blockLen]float64
-	hcosT [8][blockLen]float64 // the same for their second harmonics
-	hsinT [8][blockLen]float64
+	// Shared by every detector and never written after they are built:
+	// a gateway runs one detector per line, and a thousand copies of
+	// these 33 KB do not stay in any cache.
+	tab   *detectorTables
 	freqs [8]float64
 
 	buf      [blockLen]float64
@@ -150,27 +150,50 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 	}
 	copy(d.freqs[:4], lowFreqs[:])
 	copy(d.freqs[4:], highFreqs[:])
+	d.tab = sharedTables()
 	var sumW2 float64
-	for n := range d.win {
-		w := 0.5 - 0.5*math.Cos(2*math.Pi*(float64(n)+0.5)/blockLen)
-		d.win[n] = w
+	for _, w := range d.tab.win {
 		d.sumW += w
 		sumW2 += w * w
 	}
 	// A sine of amplitude A gives |X| = A*sumW/2 and windowed energy
 	// A^2*sumW2/2, so energy = |X|^2 * 2*sumW2/sumW^2.
 	d.energyNorm = 2 * sumW2 / (d.sumW * d.sumW)
-	for k, f := range d.freqs {
-		for n := range blockLen {
-			w := d.win[n]
-			a := 2 * math.Pi * f * float64(n) / SampleRate
-			d.cosT[k][n], d.sinT[k][n] = w*math.Cos(a), w*math.Sin(a)
-			a *= 2
-			d.hcosT[k][n], d.hsinT[k][n] = w*math.Cos(a), w*math.Sin(a)
-		}
-	}
 	return d, nil
 }
+
+// detectorTables are the window and the windowed sines of the analysis,
+// which depend on nothing but the DTMF frequencies.
+type detectorTables struct {
+	win [blockLen]float64
+	// group[g][n] holds, for sample n, window*cos of the four frequencies
+	// of group g (0 low, 1 high) then window*sin of them: one pass over
+	// the window finds the four, with independent sums the processor
+	// runs side by side.
+	group [2][blockLen][8]float64
+	// hcos, hsin: window*cos and window*sin of the second harmonics.
+	hcos, hsin [8][blockLen]float64
+}
+
+// sharedTables computes the tables once for the process; they are only
+// read afterwards.
+var sharedTables = sync.OnceValue(func() *detectorTables {
+	t := new(detectorTables)
+	for n := range t.win {
+		t.win[n] = 0.5 - 0.5*math.Cos(2*math.Pi*(float64(n)+0.5)/blockLen)
+	}
+	freqs := append(lowFreqs[:], highFreqs[:]...)
+	for k, f := range freqs {
+		for n := range blockLen {
+			w := t.win[n]
+			a := 2 * math.Pi * f * float64(n) / SampleRate
+			t.group[k/4][n][k%4], t.group[k/4][n][4+k%4] = w*math.Cos(a), w*math.Sin(a)
+			a *= 2
+			t.hcos[k][n], t.hsin[k][n] = w*math.Cos(a), w*math.Sin(a)
+		}
+	}
+	return t
+})
 
 // Config returns the detector's limits.
 func (d *Detector) Config() DetectorConfig { return d.cfg }
@@ -181,7 +204,7 @@ func (d *Detector) Reset() {
 	*d = Detector{
 		cfg: d.cfg, minAmp: d.minAmp, fwdTwist: d.fwdTwist, revTwist: d.revTwist,
 		harmRatio: d.harmRatio, sumW: d.sumW, energyNorm: d.energyNorm,
-		win: d.win, cosT: d.cosT, sinT: d.sinT, hcosT: d.hcosT, hsinT: d.hsinT, freqs: d.freqs,
+		tab: d.tab, freqs: d.freqs,
 		events: ev,
 	}
 }
@@ -232,12 +255,32 @@ func (d *Detector) dft(c, s *[blockLen]float64) (re, im float64) {
 	return re, im
 }
 
+// dftGroup is dft of the four frequencies of table group g in one pass:
+// each sum is added in the same order as dft adds it.
+func (d *Detector) dftGroup(g *[blockLen][8]float64, re, im *[4]float64) {
+	var r0, r1, r2, r3, i0, i1, i2, i3 float64
+	for n, x := range d.buf {
+		t := &g[n]
+		r0 += x * t[0]
+		r1 += x * t[1]
+		r2 += x * t[2]
+		r3 += x * t[3]
+		i0 -= x * t[4]
+		i1 -= x * t[5]
+		i2 -= x * t[6]
+		i3 -= x * t[7]
+	}
+	*re = [4]float64{r0, r1, r2, r3}
+	*im = [4]float64{i0, i1, i2, i3}
+}
+
 // classify analyses the window in buf and returns the digit it holds, or
 // None.
 func (d *Detector) classify() Digit {
 	var re, im, pow [8]float64
+	d.dftGroup(&d.tab.group[0], (*[4]float64)(re[:4]), (*[4]float64)(im[:4]))
+	d.dftGroup(&d.tab.group[1], (*[4]float64)(re[4:]), (*[4]float64)(im[4:]))
 	for k := range 8 {
-		re[k], im[k] = d.dft(&d.cosT[k], &d.sinT[k])
 		pow[k] = re[k]*re[k] + im[k]*im[k]
 	}
 	prevValid := d.prevValid
@@ -267,7 +310,7 @@ func (d *Detector) classify() Digit {
 	// The pair must carry most of the window's energy.
 	var energy float64
 	for n, x := range d.buf {
-		v := x * d.win[n]
+		v := x * d.tab.win[n]
 		energy += v * v
 	}
 	if (pow[lo]+pow[hi])*d.energyNorm < d.cfg.MinPairRatio*energy {
@@ -291,7 +334,7 @@ func (d *Detector) classify() Digit {
 		if math.Abs(2*d.freqs[k]-other) < 2.5*SampleRate/blockLen {
 			continue
 		}
-		hr, hi2 := d.dft(&d.hcosT[k], &d.hsinT[k])
+		hr, hi2 := d.dft(&d.tab.hcos[k], &d.tab.hsin[k])
 		if hr*hr+hi2*hi2 > d.harmRatio*pow[k] {
 			return None
 		}

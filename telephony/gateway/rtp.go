@@ -23,6 +23,9 @@ type RTPMedia struct {
 	ports      *rtpsession.PortAllocator
 	packetTime time.Duration
 	totals     rtpTotals // for RTPCounters (metrics.go)
+	// wrapRTP, when set, stands in front of each RTP socket: a test's
+	// network impairment where the kernel has no netem.
+	wrapRTP func(net.PacketConn) net.PacketConn
 }
 
 // NewRTPMedia reads the RTP port range from the configuration.
@@ -46,6 +49,9 @@ func (m *RTPMedia) Open(onDigit func(byte)) (MediaLeg, error) {
 	rtp, rtcp, port, err := m.ports.Allocate()
 	if err != nil {
 		return nil, err
+	}
+	if m.wrapRTP != nil {
+		rtp = m.wrapRTP(rtp)
 	}
 	l := &rtpLeg{m: m, rtp: rtp, rtcp: rtcp, port: port, onDigit: onDigit}
 	m.totals.opened(l)

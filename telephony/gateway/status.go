@@ -14,8 +14,9 @@ import (
 )
 
 // MaxPorts is the most ports a gateway numbers. The vendor's largest analog
-// box has 24; a software gateway (and its load tests) may have more.
-const MaxPorts = 256
+// box has 24; a software gateway (a dense DAHDI server, say, and the
+// 1,000-call load of scripts/load) may have more.
+const MaxPorts = 1024
 
 // TableTrunkGroup numbers the ports: each row gives ports FirstBChannel to
 // LastBChannel (1-based) numbers from FirstPhoneNumber upward.

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"crypto/tls"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"net"
@@ -121,8 +120,6 @@ func tlsTunnel(t *testing.T, dst string, cfg *tls.Config) (addr string, handshak
 	return l.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return n }
 }
 
-type sippStats struct{ ok, failed int }
-
 func tail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]
@@ -131,7 +128,7 @@ func tail(s string, n int) string {
 }
 
 // sippCalls has SIPp place calls over TCP (one connection) to addr.
-func sippCalls(t *testing.T, addr string, numbers []string, calls, rate, limit int) (st sippStats) {
+func sippCalls(t *testing.T, addr string, numbers []string, calls, rate, limit int) (st sippCounts) {
 	t.Helper()
 	peer.Require(t, "sipp")
 	dir := t.TempDir()
@@ -155,19 +152,6 @@ func sippCalls(t *testing.T, addr string, numbers []string, calls, rate, limit i
 	if err != nil {
 		t.Logf("sipp: %v\n%s", err, out)
 	}
-	f, err := os.Open(stat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comma = ';'
-	r.FieldsPerRecord = -1
-	rows, err := r.ReadAll()
-	if err != nil || len(rows) < 2 {
-		t.Fatalf("SIPp stats: %v (%d rows)", err, len(rows))
-	}
-	last := rows[len(rows)-1]
 	defer func() {
 		if st.failed > 0 { // say why
 			logs, _ := filepath.Glob(filepath.Join(dir, "*_errors.log"))
@@ -177,17 +161,7 @@ func sippCalls(t *testing.T, addr string, numbers []string, calls, rate, limit i
 			}
 		}
 	}()
-	for i, h := range rows[0] {
-		if i >= len(last) {
-			break
-		}
-		switch h {
-		case "SuccessfulCall(C)":
-			st.ok, _ = strconv.Atoi(last[i])
-		case "FailedCall(C)":
-			st.failed, _ = strconv.Atoi(last[i])
-		}
-	}
+	st = sippStats(t, stat)
 	return st
 }
 
