@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -177,33 +176,8 @@ func runSIPp(t *testing.T, sipAddr string, numbers []string, calls, rate, limit 
 
 func readSIPpStats(t *testing.T, path string) sippResult {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var header, last []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		fields := strings.Split(sc.Text(), ";")
-		if header == nil {
-			header = fields
-			continue
-		}
-		last = fields
-	}
-	col := func(name string) int {
-		for i, h := range header {
-			if h == name && i < len(last) {
-				n, _ := strconv.Atoi(last[i])
-				return n
-			}
-		}
-		t.Fatalf("no %s column in SIPp statistics", name)
-		return 0
-	}
-	return sippResult{ok: col("SuccessfulCall(C)"), failed: col("FailedCall(C)")}
+	c := peer.SIPpStats(t, path)
+	return sippResult{ok: c.OK, failed: c.Failed}
 }
 
 // rtpStreams captures the RTP range and the SIP port with tshark while f

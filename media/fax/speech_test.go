@@ -3,44 +3,19 @@ package fax_test
 import (
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/potsgate/potsgate/internal/peer"
 	"github.com/potsgate/potsgate/media/fax"
-	"github.com/potsgate/potsgate/media/wav"
 )
 
 // speech returns sentences spoken by espeak-ng with voice (resampled to
 // 8 kHz by sox), scaled so its active part is at level dBm0.
 func speech(t testing.TB, voice string, level float64, sentences ...string) []int16 {
 	t.Helper()
-	espeak := peer.Require(t, "espeak-ng")
-	sox := peer.Require(t, "sox")
-	dir := t.TempDir()
 	var all []float64
-	for _, s := range sentences {
-		raw, s8 := filepath.Join(dir, "s.wav"), filepath.Join(dir, "s8k.wav")
-		if out, err := peer.Run(t, time.Minute, dir, espeak, "-v", voice, "-w", raw, s); err != nil {
-			t.Fatalf("espeak-ng: %v\n%s", err, out)
-		}
-		if out, err := peer.Run(t, time.Minute, dir, sox, raw, "-r", "8000", "-b", "16", "-c", "1", s8); err != nil {
-			t.Fatalf("sox: %v\n%s", err, out)
-		}
-		f, err := os.Open(s8)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, samples, err := wav.Read(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range samples {
-			all = append(all, float64(v))
-		}
+	for _, v := range peer.Speech(t, voice, sentences...) {
+		all = append(all, float64(v))
 	}
 	var e float64
 	k := 0

@@ -1,7 +1,6 @@
 package gatewaytest_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -271,30 +270,6 @@ type sippCounts struct{ ok, failed int }
 // sippStats reads SIPp's final counts from its -trace_stat file.
 func sippStats(t *testing.T, path string) sippCounts {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var header, last []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if header == nil {
-			header = strings.Split(sc.Text(), ";")
-		} else {
-			last = strings.Split(sc.Text(), ";")
-		}
-	}
-	col := func(name string) int {
-		for i, h := range header {
-			if h == name && i < len(last) {
-				n, _ := strconv.Atoi(last[i])
-				return n
-			}
-		}
-		t.Fatalf("no %s column in SIPp's statistics", name)
-		return 0
-	}
-	return sippCounts{ok: col("SuccessfulCall(C)"), failed: col("FailedCall(C)")}
+	c := peer.SIPpStats(t, path)
+	return sippCounts{ok: c.OK, failed: c.Failed}
 }
