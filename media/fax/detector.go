@@ -104,10 +104,14 @@ func (d *Detector) Process(x []int16) Signal {
 	for len(x) > 0 {
 		n := copy(d.buf[d.fill:], x)
 		if !d.cfg.NoV21 {
-			for _, v := range x[:n] {
-				if d.v21.sample(v) {
-					got |= SignalV21Preamble
+			if d.v21.worth(x[:n]) {
+				for _, v := range x[:n] {
+					if d.v21.sample(v) {
+						got |= SignalV21Preamble
+					}
 				}
+			} else {
+				d.v21.skip(n)
 			}
 		}
 		x = x[n:]
