@@ -401,6 +401,11 @@ func (p *port) ReadAudio(dst []int16) {
 	leg, peer, held := p.leg, p.peer, p.hold.held
 	bleg, mixing := p.conf.heldLeg, p.conf.mixing
 	p.mu.Unlock()
+	if leg == nil {
+		// The fax watch lets go of an ended call's leg: its session and
+		// jitter buffer would stay on the heap until the port's next call.
+		p.fax.leg = nil
+	}
 	switch {
 	case mixing && bleg != nil && (leg != nil || peer != nil):
 		p.mix.read(dst, p.confC(leg, peer), bleg)
