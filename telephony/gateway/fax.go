@@ -80,9 +80,6 @@ func (p *port) watchFax(leg MediaLeg, x []int16, fromLine bool) {
 		w.leg, w.on, w.signal, w.reinvited = leg, false, 0, false
 		p.faxState.Store(nil)
 		w.pol = faxPolicyOf(p.g.config())
-		if w.fromLine == nil {
-			w.fromLine, w.fromNet = fax.New(fax.Config{}), fax.New(fax.Config{NoCNG: true})
-		}
 		w.fromLine.Reset()
 		w.fromNet.Reset()
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/potsgate/potsgate/hal"
+	"github.com/potsgate/potsgate/media/fax"
 	"github.com/potsgate/potsgate/media/tone"
 	"github.com/potsgate/potsgate/provisioning"
 	"github.com/potsgate/potsgate/sip"
@@ -159,6 +160,9 @@ func New(opts Options) (*Gateway, error) {
 	epoch := time.Now()
 	for i, pc := range opts.Ports {
 		p := &port{g: g, index: i + 1, number: pc.Number}
+		// A port's fax detectors are its own for its life, like its line's
+		// DSP: made here, reset at each call.
+		p.fax.fromLine, p.fax.fromNet = fax.New(fax.Config{}), fax.New(fax.Config{NoCNG: true})
 		var err error
 		switch {
 		case pc.FXS != nil:
