@@ -315,8 +315,8 @@ func impairedCall(t *testing.T, n *impairedNet, sipp string, imp *impairment) (o
 	if err != nil {
 		t.Logf("sipp: %v\n%s", err, out)
 	}
-	if r := sippStats(t, stat); r.ok != 1 {
-		t.Fatalf("SIPp: the call did not succeed (%d ok, %d failed)", r.ok, r.failed)
+	if r := peer.SIPpStats(t, stat); r.OK != 1 {
+		t.Fatalf("SIPp: the call did not succeed (%d ok, %d failed)", r.OK, r.Failed)
 	}
 	heard := ph.Heard()
 	st = media.RTPCounters()
@@ -432,13 +432,4 @@ func ulawTone(d time.Duration, f float64) []byte {
 		binary.LittleEndian.PutUint16(lpcm[2*i:], uint16(v))
 	}
 	return g711.EncodeUlaw(lpcm)
-}
-
-type sippCounts struct{ ok, failed int }
-
-// sippStats reads SIPp's final counts from its -trace_stat file.
-func sippStats(t *testing.T, path string) sippCounts {
-	t.Helper()
-	c := peer.SIPpStats(t, path)
-	return sippCounts{ok: c.OK, failed: c.Failed}
 }

@@ -128,7 +128,7 @@ func tail(s string, n int) string {
 }
 
 // sippCalls has SIPp place calls over TCP (one connection) to addr.
-func sippCalls(t *testing.T, addr string, numbers []string, calls, rate, limit int) (st sippCounts) {
+func sippCalls(t *testing.T, addr string, numbers []string, calls, rate, limit int) (st peer.SIPpCounts) {
 	t.Helper()
 	peer.Require(t, "sipp")
 	dir := t.TempDir()
@@ -153,7 +153,7 @@ func sippCalls(t *testing.T, addr string, numbers []string, calls, rate, limit i
 		t.Logf("sipp: %v\n%s", err, out)
 	}
 	defer func() {
-		if st.failed > 0 { // say why
+		if st.Failed > 0 { // say why
 			logs, _ := filepath.Glob(filepath.Join(dir, "*_errors.log"))
 			for _, l := range logs {
 				b, _ := os.ReadFile(l)
@@ -161,7 +161,7 @@ func sippCalls(t *testing.T, addr string, numbers []string, calls, rate, limit i
 			}
 		}
 	}()
-	st = sippStats(t, stat)
+	st = peer.SIPpStats(t, stat)
 	return st
 }
 
@@ -179,8 +179,8 @@ func TestSIPpLoadOverTLS(t *testing.T) {
 	gwTLS, _ := g.SIPListening(sip.TransportTLS)
 	tunnel, handshakes := tlsTunnel(t, gwTLS.String(), &tls.Config{RootCAs: testcert.Pool(ca), ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
 	st := sippCalls(t, tunnel, numbers, 100, 10, 48)
-	if st.ok != 100 || st.failed != 0 {
-		t.Fatalf("SIPp over TLS: %d calls succeeded, %d failed; want 100 and 0", st.ok, st.failed)
+	if st.OK != 100 || st.Failed != 0 {
+		t.Fatalf("SIPp over TLS: %d calls succeeded, %d failed; want 100 and 0", st.OK, st.Failed)
 	}
 	if n := handshakes(); n != 1 {
 		t.Fatalf("%d TLS connections for 100 calls; want 1 (connection reuse)", n)
@@ -201,7 +201,7 @@ func TestSIPpLoadOverTCP(t *testing.T) {
 		t.Fatal("no TCP listener")
 	}
 	st := sippCalls(t, gwTCP.String(), numbers, 100, 10, 48)
-	if st.ok != 100 || st.failed != 0 {
-		t.Fatalf("SIPp over TCP: %d calls succeeded, %d failed; want 100 and 0", st.ok, st.failed)
+	if st.OK != 100 || st.Failed != 0 {
+		t.Fatalf("SIPp over TCP: %d calls succeeded, %d failed; want 100 and 0", st.OK, st.Failed)
 	}
 }

@@ -158,10 +158,10 @@ sampling:
 			t.Fatalf("SIPp did not finish %d calls in %v", calls, dur+5*time.Minute)
 		}
 	}
-	r := sippStats(t, stat)
-	t.Logf("soak of %v: %d calls ok, %d failed (of %d)", time.Since(start).Round(time.Second), r.ok, r.failed, calls)
-	if r.ok != calls || r.failed != 0 {
-		t.Errorf("SIPp: %d calls ok and %d failed, want %d and 0", r.ok, r.failed, calls)
+	r := peer.SIPpStats(t, stat)
+	t.Logf("soak of %v: %d calls ok, %d failed (of %d)", time.Since(start).Round(time.Second), r.OK, r.Failed, calls)
+	if r.OK != calls || r.Failed != 0 {
+		t.Errorf("SIPp: %d calls ok and %d failed, want %d and 0", r.OK, r.Failed, calls)
 	}
 	// The ports re-register every 5 s (half the 10 s granted): at the end
 	// each binding expires less than 10 s ahead, so it was refreshed in
@@ -263,13 +263,4 @@ func ulawTone(d time.Duration, f float64) []byte {
 		binary.LittleEndian.PutUint16(lpcm[2*i:], uint16(v))
 	}
 	return g711.EncodeUlaw(lpcm)
-}
-
-type sippCounts struct{ ok, failed int }
-
-// sippStats reads SIPp's final counts from its -trace_stat file.
-func sippStats(t *testing.T, path string) sippCounts {
-	t.Helper()
-	c := peer.SIPpStats(t, path)
-	return sippCounts{ok: c.OK, failed: c.Failed}
 }
