@@ -121,6 +121,12 @@ type Detector struct {
 
 	prevRe, prevIm [8]float64
 	prevValid      bool
+	// prevQuiet: the last window was too weak to hold a digit and its
+	// transform was skipped; quiet keeps its samples, so the next window's
+	// phase check can still transform it (most windows of a call are
+	// speech pauses or silence, and the transform is most of the cost).
+	prevQuiet bool
+	quiet     [blockLen]float64
 
 	runDigit Digit
 	runLen   int
@@ -257,9 +263,9 @@ func (d *Detector) dft(c, s *[blockLen]float64) (re, im float64) {
 
 // dftGroup is dft of the four frequencies of table group g in one pass:
 // each sum is added in the same order as dft adds it.
-func (d *Detector) dftGroup(g *[blockLen][8]float64, re, im *[4]float64) {
+func dftGroup(buf *[blockLen]float64, g *[blockLen][8]float64, re, im *[4]float64) {
 	var r0, r1, r2, r3, i0, i1, i2, i3 float64
-	for n, x := range d.buf {
+	for n, x := range buf {
 		t := &g[n]
 		r0 += x * t[0]
 		r1 += x * t[1]
@@ -277,11 +283,28 @@ func (d *Detector) dftGroup(g *[blockLen][8]float64, re, im *[4]float64) {
 // classify analyses the window in buf and returns the digit it holds, or
 // None.
 func (d *Detector) classify() Digit {
+	// The window's energy first: |X|^2 <= blockLen * energy (Cauchy-
+	// Schwarz), so a window too weak for a tone at the minimum level is
+	// no digit whatever its transform.
+	var energy float64
+	for n, x := range d.buf {
+		v := x * d.tab.win[n]
+		energy += v * v
+	}
+	if floor := d.minAmp * d.sumW / 2; blockLen*energy < floor*floor {
+		d.quiet, d.prevQuiet, d.prevValid = d.buf, true, false
+		return None
+	}
 	var re, im, pow [8]float64
-	d.dftGroup(&d.tab.group[0], (*[4]float64)(re[:4]), (*[4]float64)(im[:4]))
-	d.dftGroup(&d.tab.group[1], (*[4]float64)(re[4:]), (*[4]float64)(im[4:]))
+	dftGroup(&d.buf, &d.tab.group[0], (*[4]float64)(re[:4]), (*[4]float64)(im[:4]))
+	dftGroup(&d.buf, &d.tab.group[1], (*[4]float64)(re[4:]), (*[4]float64)(im[4:]))
 	for k := range 8 {
 		pow[k] = re[k]*re[k] + im[k]*im[k]
+	}
+	if d.prevQuiet { // the transform skipped, made now that it is needed
+		dftGroup(&d.quiet, &d.tab.group[0], (*[4]float64)(d.prevRe[:4]), (*[4]float64)(d.prevIm[:4]))
+		dftGroup(&d.quiet, &d.tab.group[1], (*[4]float64)(d.prevRe[4:]), (*[4]float64)(d.prevIm[4:]))
+		d.prevQuiet, d.prevValid = false, true
 	}
 	prevValid := d.prevValid
 	prevRe, prevIm := d.prevRe, d.prevIm
@@ -308,11 +331,6 @@ func (d *Detector) classify() Digit {
 		return None
 	}
 	// The pair must carry most of the window's energy.
-	var energy float64
-	for n, x := range d.buf {
-		v := x * d.tab.win[n]
-		energy += v * v
-	}
 	if (pow[lo]+pow[hi])*d.energyNorm < d.cfg.MinPairRatio*energy {
 		return None
 	}

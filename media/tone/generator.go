@@ -14,15 +14,37 @@ func peakAmplitude(dBm0 float64) float64 { return media.SineAmplitude(dBm0) }
 type oscillator struct {
 	inc, phase float64 // cycles per sample, cycles in [0, 1)
 	amp        float64
+	// rotCos, rotSin turn the phasor by one sample: run rotates instead
+	// of calling math.Sin for every sample of every line.
+	rotCos, rotSin float64
 }
 
-func (o *oscillator) next() float64 {
-	v := o.amp * math.Sin(2*math.Pi*o.phase)
-	o.phase += o.inc
-	if o.phase >= 1 {
-		o.phase--
+func newOscillator(freq, amp float64) oscillator {
+	inc := freq / SampleRate
+	return oscillator{inc: inc, amp: amp, rotCos: math.Cos(2 * math.Pi * inc), rotSin: math.Sin(2 * math.Pi * inc)}
+}
+
+// run adds the next len(dst) samples to dst. The phasor starts from the exact phase at each call, so
+// rounding does not build up from frame to frame.
+func (o *oscillator) run(dst []float64) {
+	s, c := math.Sincos(2 * math.Pi * o.phase)
+	s, c = o.amp*s, o.amp*c
+	for i := range dst {
+		dst[i] += s
+		s, c = s*o.rotCos+c*o.rotSin, c*o.rotCos-s*o.rotSin
 	}
-	return v
+	o.skip(len(dst))
+}
+
+// runScaled multiplies each of dst by the next sample.
+func (o *oscillator) runScaled(dst []float64) {
+	s, c := math.Sincos(2 * math.Pi * o.phase)
+	s, c = o.amp*s, o.amp*c
+	for i := range dst {
+		dst[i] *= s
+		s, c = s*o.rotCos+c*o.rotSin, c*o.rotCos-s*o.rotSin
+	}
+	o.skip(len(dst))
 }
 
 func (o *oscillator) skip(n int) {
@@ -38,6 +60,7 @@ type Generator struct {
 	segs      [2 * MaxCadence]int
 	nsegs     int
 	seg       int // current segment; even = on, odd = off
+	work      [160]float64
 	left      int // samples left in it
 	done      bool
 }
@@ -50,12 +73,12 @@ func NewGenerator(def Definition) (*Generator, error) {
 	}
 	g := &Generator{def: def}
 	if def.Modulated {
-		g.low = oscillator{inc: def.AM.Carrier / SampleRate, amp: peakAmplitude(def.AM.Level)}
-		g.mod = oscillator{inc: def.AM.Rate / SampleRate, amp: def.AM.Depth}
+		g.low = newOscillator(def.AM.Carrier, peakAmplitude(def.AM.Level))
+		g.mod = newOscillator(def.AM.Rate, def.AM.Depth)
 	} else {
-		g.low = oscillator{inc: def.Low / SampleRate, amp: peakAmplitude(def.LowLevel)}
+		g.low = newOscillator(def.Low, peakAmplitude(def.LowLevel))
 		if def.High != 0 {
-			g.high = oscillator{inc: def.High / SampleRate, amp: peakAmplitude(def.HighLevel)}
+			g.high = newOscillator(def.High, peakAmplitude(def.HighLevel))
 		}
 	}
 	if def.Form != Continuous {
@@ -124,17 +147,26 @@ func (g *Generator) Generate(dst []int16) []int16 {
 }
 
 func (g *Generator) on(dst []int16) {
-	for i := range dst {
-		var v float64
+	for len(dst) > 0 {
+		n := min(len(dst), len(g.work))
+		w := g.work[:n]
+		clear(w)
 		if g.def.Modulated {
-			v = g.low.next() * (1 + g.mod.next())
+			g.mod.run(w) // the envelope, then the carrier times (1 + it)
+			for i := range w {
+				w[i]++
+			}
+			g.low.runScaled(w)
 		} else {
-			v = g.low.next()
+			g.low.run(w)
 			if g.def.High != 0 {
-				v += g.high.next()
+				g.high.run(w)
 			}
 		}
-		dst[i] = int16(math.Round(max(-32768, min(32767, v))))
+		for i, v := range w {
+			dst[i] = int16(math.Round(max(-32768, min(32767, v))))
+		}
+		dst = dst[n:]
 	}
 }
 
