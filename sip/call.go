@@ -249,7 +249,8 @@ func (c *Call) Answer(localPort int) error {
 	if interval > 0 {
 		addSessionHeaders(res, interval)
 	}
-	err := c.tx.Respond(res)
+	tx := c.tx
+	err := tx.Respond(res)
 	c.tx = nil
 	// Answered before the lock is released: a Hangup racing with the far
 	// end's reaction to our 200 must send BYE, not find neither a
@@ -265,7 +266,46 @@ func (c *Call) Answer(localPort int) error {
 	}
 	c.u.stats.Answered.Add(1)
 	c.emit(Event{Kind: EventAnswered, Choice: choice})
+	c.awaitAck(tx, res)
 	return nil
+}
+
+// awaitAck retransmits our 200 until its ACK arrives, T1 doubling up to
+// T2 (RFC 3261 13.3.1.4: the transaction layer does not, RFC 6026), and
+// ends the call with a BYE when 64*T1 pass without one: a 200 or ACK lost
+// on the way (a loaded UDP peer drops them) would otherwise leave the
+// call, and its port, up for ever.
+func (c *Call) awaitAck(tx sipmsg.ServerTransaction, res *sipmsg.Response) {
+	c.u.wg.Add(1)
+	go func() {
+		defer c.u.wg.Done()
+		wait := c.u.t1
+		retransmit := time.NewTimer(wait)
+		defer retransmit.Stop()
+		giveUp := time.NewTimer(64 * c.u.t1)
+		defer giveUp.Stop()
+		for {
+			select {
+			case <-c.ackedCh:
+				return
+			case <-c.done:
+				return
+			case <-c.u.ctx.Done():
+				return
+			case <-retransmit.C:
+				_ = tx.Respond(res)
+				wait = min(2*wait, c.u.t2)
+				retransmit.Reset(wait)
+			case <-giveUp.C:
+				c.u.stats.AckTimeouts.Add(1)
+				c.u.log.Warn("sip: no ACK for our 200 within 64*T1: ending the call", "call", c.id)
+				ctx, cancel := context.WithTimeout(c.u.ctx, 64*c.u.t1)
+				_ = c.bye(ctx, 408, "no ACK for the 200")
+				cancel()
+				return
+			}
+		}
+	}()
 }
 
 func (c *Call) answerSDP(offer *sdp.Session, choice sdp.Choice) []byte {

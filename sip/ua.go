@@ -150,6 +150,9 @@ type UA struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	stats   Stats
+	// t1, t2: RFC 3261's timers for what this package retransmits itself
+	// (our 200 until its ACK), sipgo's at Listen; tests shorten them.
+	t1, t2 time.Duration
 }
 
 // Stats are the user agent's counters.
@@ -157,6 +160,9 @@ type Stats struct {
 	IncomingCalls, OutgoingCalls atomic.Int64
 	Answered, Failed             atomic.Int64
 	RemoteResetsRefused          atomic.Int64
+	// AckTimeouts counts answered calls ended because no ACK came for the
+	// 200 (RFC 3261 13.3.1.4).
+	AckTimeouts atomic.Int64
 	// TLSHandshakeFailures counts TLS clients refused (bad or missing
 	// certificate, no common version).
 	TLSHandshakeFailures atomic.Int64
@@ -189,7 +195,7 @@ func Listen(cfg Config, h Handler, log *slog.Logger) (*UA, error) {
 		return nil, errors.New("sip: TLS needs TLSServer and TLSClient configurations")
 	}
 	cfg.TLSServer, cfg.TLSClient = minTLS12(cfg.TLSServer), minTLS12(cfg.TLSClient)
-	u := &UA{cfg: cfg, h: h, log: log, calls: map[string]*Call{}, proxies: newProxySet(cfg)}
+	u := &UA{cfg: cfg, h: h, log: log, calls: map[string]*Call{}, proxies: newProxySet(cfg), t1: sipmsg.T1, t2: sipmsg.T2}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	if err := u.listen(); err != nil {
 		u.cancel()
