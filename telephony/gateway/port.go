@@ -58,8 +58,8 @@ func (p *port) run(ctx context.Context) error {
 }
 
 // deliver hands an event to the line; it waits only while the line's
-// queue is full.
-func (p *port) deliver(ev line.Event) {
+// queue is full, at most a second, and reports whether the line got it.
+func (p *port) deliver(ev line.Event) bool {
 	ctx, cancel := context.WithTimeout(p.g.ctx, time.Second)
 	defer cancel()
 	var err error
@@ -70,7 +70,9 @@ func (p *port) deliver(ev line.Event) {
 	}
 	if err != nil {
 		p.g.log.Warn("event not delivered to the line", "port", p.index, "event", ev.Kind.String(), "error", err)
+		return false
 	}
+	return true
 }
 
 // idle reports whether the port can take a call.
@@ -540,7 +542,12 @@ func (h *sipHandler) IncomingCall(c *sip.Call) {
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
-		p.deliver(line.Event{Kind: line.IncomingCall, CallerID: line.CallerID{Number: c.From()}})
+		if !p.deliver(line.Event{Kind: line.IncomingCall, CallerID: line.CallerID{Number: c.From()}}) {
+			// The line is too far behind to ring: say so now rather than
+			// leave the caller waiting on a call that will never ring.
+			g.counters.Failed.Add(1)
+			_ = c.Reject(503, "Service Unavailable")
+		}
 		p.follow(c, false)
 	}()
 }
