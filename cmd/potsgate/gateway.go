@@ -54,6 +54,7 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 	debug := fs.Bool("debug", false, "debug logging")
 	halName := fs.String("hal", "sim", "analog ports: sim (simulated phones) or dahdi (a DAHDI card on Linux; DAHDIChannelMap in the ini, or /proc/dahdi)")
 	answerRing := fs.Int("sim-answer", 2, "ring at which the simulated phones answer (1 = at once: a load test's set-up rate)")
+	simCPC := fs.Bool("sim-cpc", false, "simulated phones hang up on a loop current disconnect (EnableCurrentDisconnect = 1), as PBX trunks and answering machines do, instead of listening for busy tone")
 	pprofAddr := fs.String("pprof", "", "address of the Go profiler (net/http/pprof; empty = none; keep it on loopback)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -69,7 +70,7 @@ func gatewayCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "potsgate: -hal %q: sim or dahdi\n", *halName)
 		return 2
 	}
-	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug, hal: *halName, pprof: *pprofAddr, answerRing: *answerRing,
+	if err := runGateway(ctx, gatewayFlags{config: *configPath, http: *httpAddr, state: *stateDir, tones: *country, level: level, debug: *debug, hal: *halName, pprof: *pprofAddr, answerRing: *answerRing, simCPC: *simCPC,
 		https: *httpsAddr, tlsCert: *tlsCert, tlsKey: *tlsKey, tlsRoots: *tlsCA}, log, nil); err != nil {
 		log.Error("potsgate stopped", "error", err)
 		return 1
@@ -86,6 +87,8 @@ type gatewayFlags struct {
 	pprof string
 	// answerRing is the ring the simulated phones answer at (0 = 2).
 	answerRing int
+	// simCPC: the simulated phones hang up on a loop current disconnect.
+	simCPC bool
 	// level is the log level GWDebugLevel sets, unless debug forces debug.
 	level *slog.LevelVar
 	debug bool
@@ -475,6 +478,7 @@ func (b *builder) build(cfg provisioning.Config) (rt *instance, err error) {
 	for b.f.hal != halDAHDI && len(b.phones) < len(numbers) {
 		ph := sim.NewPhone()
 		ph.AutoAnswer(cmp.Or(b.f.answerRing, 2))
+		ph.HangUpOnDisconnect(b.f.simCPC)
 		ph.Echo(true)
 		ph.Record(false)
 		if err := hangUpOnBusy(ph, tones); err != nil {

@@ -35,10 +35,16 @@ type Phone struct {
 	polarity   bool
 	polLog     []Change
 	mwi        bool
-	hear       func(frame []int16)
-	hybrid     *EchoPath
-	device     Device
-	said       []int16 // the device's frame
+	// currentOff: the port cut the loop current; curLog its changes.
+	currentOff bool
+	curLog     []Change
+	// cpcHangUp: hang up when the loop current is cut (calling party
+	// control), as PBX trunks, answering machines and modems do.
+	cpcHangUp bool
+	hear      func(frame []int16)
+	hybrid    *EchoPath
+	device    Device
+	said      []int16 // the device's frame
 }
 
 // Device is equipment on a simulated line that talks and listens in step
@@ -166,6 +172,43 @@ func (p *Phone) SetPolarity(reversed bool) error {
 		p.polLog = append(p.polLog, Change{duration(p.tl.now), reversed})
 	}
 	return nil
+}
+
+// SetLoopCurrent feeds (on) or cuts the loop current, as a port that can
+// does (line.LoopCurrentPort). A phone set to HangUpOnDisconnect that is
+// off hook puts the handset down when the current is cut.
+func (p *Phone) SetLoopCurrent(on bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return hal.ErrClosed
+	}
+	if on == !p.currentOff {
+		return nil
+	}
+	p.currentOff = !on
+	p.curLog = append(p.curLog, Change{duration(p.tl.now), on})
+	if !on && p.cpcHangUp && p.offHook {
+		p.tl.schedule(p.tl.now, hal.OnHook)
+	}
+	return nil
+}
+
+// HangUpOnDisconnect makes the phone hang up when the port cuts its loop
+// current (a disconnect pulse, EnableCurrentDisconnect): equipment with
+// calling party control rather than a person listening for busy tone.
+func (p *Phone) HangUpOnDisconnect(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cpcHangUp = on
+}
+
+// CurrentChanges lists the loop current changes (On: fed), with their
+// simulated times.
+func (p *Phone) CurrentChanges() []Change {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.curLog)
 }
 
 // SetMWI implements hal.FXSPort.

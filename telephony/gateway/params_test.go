@@ -129,3 +129,36 @@ func TestOffhookDebounceTiming(t *testing.T) {
 		t.Fatalf("600 ms: err = %v, want one problem with %s", err, ParamOffhookDebounceTiming)
 	}
 }
+
+// EnableCurrentDisconnect with CurrentDisconnectDuration reaches the FXS
+// machine as its disconnect pulse; without it there is none.
+func TestCurrentDisconnectParameters(t *testing.T) {
+	reg, err := NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ini  string
+		want time.Duration
+	}{
+		{"", 0},
+		{"CurrentDisconnectDuration = 400\n", 0},
+		{"EnableCurrentDisconnect = 1\n", 900 * time.Millisecond},
+		{"EnableCurrentDisconnect = 1\nCurrentDisconnectDuration = 250\n", 250 * time.Millisecond},
+	} {
+		res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(c.ini))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fxs, err := FXSConfig(res.Config, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fxs.CurrentDisconnect != c.want {
+			t.Errorf("%q: CurrentDisconnect %v, want %v", c.ini, fxs.CurrentDisconnect, c.want)
+		}
+	}
+	if _, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte("CurrentDisconnectDuration = 100\n")); err == nil {
+		t.Fatal("100 ms taken; the range is 200-1500")
+	}
+}

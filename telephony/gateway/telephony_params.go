@@ -29,6 +29,7 @@ const (
 	ParamIsWaitForDialTone             = "IsWaitForDialTone"
 	ParamWaitForDialTime               = "WaitForDialTime"
 	ParamEnableCurrentDisconnect       = "EnableCurrentDisconnect"
+	ParamCurrentDisconnectDuration     = "CurrentDisconnectDuration"
 	ParamDisconnectOnBusyTone          = "DisconnectOnBusyTone"
 	ParamEnableCallWaiting             = "EnableCallWaiting"
 	ParamEnableSilenceDisconnect       = "EnableSilenceDisconnect"
@@ -88,7 +89,9 @@ func TelephonyParams() []provisioning.Param {
 		{Name: ParamWaitForDialTime, Kind: provisioning.KindInt, Min: 0, Max: 20000, Default: "1000",
 			Description: "FXO: ms between seizing and dialling when not waiting for dial tone"},
 		{Name: ParamEnableCurrentDisconnect, Kind: provisioning.KindBool, Default: "0",
-			Description: "FXO: loop current loss means disconnect"},
+			Description: "FXO: loop current loss means disconnect; FXS: the far end's hang-up cuts the loop current for CurrentDisconnectDuration"},
+		{Name: ParamCurrentDisconnectDuration, Kind: provisioning.KindInt, Min: 200, Max: 1500, Default: "900",
+			Description: "FXS: ms the loop current is cut when the far end hangs up (EnableCurrentDisconnect = 1)"},
 		{Name: ParamEnableSilenceDisconnect, Kind: provisioning.KindBool, Default: "0",
 			Description: "FXO: end a call after FarEndDisconnectSilencePeriod without sound on the line"},
 		{Name: ParamFarEndDisconnectSilencePeriod, Kind: provisioning.KindInt, Min: 10, Max: 28800, Default: "120",
@@ -143,6 +146,9 @@ func FXSConfig(c provisioning.Config, port int) (line.FXSConfig, error) {
 		CallWaiting:       c.Bool(ParamEnableCallWaiting),
 		Transfer:          c.Bool(ParamEnableTransfer),
 		Conference:        c.Bool(ParamEnable3WayConference),
+	}
+	if c.Bool(ParamEnableCurrentDisconnect) {
+		lc.CurrentDisconnect = millis(c, ParamCurrentDisconnectDuration)
 	}
 	for _, r := range c.Table(TableTargetOfChannel) {
 		if int(r.Int("Port")) != port || r.Int("Type") == 0 || r.String("Destination") == "" {

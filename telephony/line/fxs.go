@@ -23,6 +23,11 @@ type FXSConfig struct {
 	RingOn, RingOff   time.Duration // RingOnPeriod, RingOffPeriod (2 s, 4 s)
 	CallerID          bool          // EnableCallerID: send caller ID between the first and second ring
 	ReversePolarity   bool          // EnableReversalPolarity: reverse on answer, restore on disconnect
+	// CurrentDisconnect (EnableCurrentDisconnect, CurrentDisconnectDuration)
+	// cuts the loop current this long when the far end hangs up: calling
+	// party control, which PBX trunks, answering machines and modems take
+	// as the end of the call and hang up on. 0: not sent.
+	CurrentDisconnect time.Duration
 	CallWaiting       bool          // EnableCallWaiting: alert a caller in a call to a second call
 	CallWaitingTone   time.Duration // length of the call waiting tone before the CAS (300 ms)
 	Hotline           string        // TargetOfChannel: dial this on off-hook
@@ -144,6 +149,9 @@ type FXS struct {
 	caller   CallerID
 	deadline time.Time
 	timer    timerUse
+	// cpcUntil is when the disconnect pulse of CurrentDisconnect ends;
+	// zero: none sent now.
+	cpcUntil time.Time
 
 	// Hook timing: an on-hook is a pulse, a flash or a hang-up depending on
 	// how long it lasts.
@@ -359,6 +367,10 @@ func (m *FXS) step(acts *[]Action, ev Event, now time.Time) {
 			// (after a transfer the far end leaves: the phone hears it gone)
 			*acts = append(*acts, Action{Kind: Media, On: false})
 			m.disconnect(acts, BusyTone, now)
+			if m.cfg.CurrentDisconnect > 0 {
+				m.setCurrent(acts, false) // busy tone is heard once it is back
+				m.cpcUntil = now.Add(m.cfg.CurrentDisconnect)
+			}
 		}
 	case RemoteDigit:
 		if m.talking() {
@@ -718,6 +730,7 @@ func (m *FXS) hangUp(acts *[]Action) {
 	m.pulses = 0
 	m.waiting, m.cw, m.twoCalls = false, cwNone, false
 	m.setTimer(noTimer, time.Time{})
+	m.cpcUntil = time.Time{}
 	m.setCurrent(acts, !m.cutCurrent())
 }
 
@@ -727,6 +740,10 @@ func (m *FXS) timers(acts *[]Action, now time.Time) {
 		m.onHookSince = time.Time{}
 		m.hangUp(acts)
 		return
+	}
+	if !m.cpcUntil.IsZero() && !now.Before(m.cpcUntil) {
+		m.cpcUntil = time.Time{}
+		m.setCurrent(acts, !m.cutCurrent())
 	}
 	if m.pulses > 0 && m.onHookSince.IsZero() && now.Sub(m.lastMake) >= m.cfg.PulseInterDigit {
 		n := m.pulses

@@ -3,6 +3,7 @@ package line
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -87,6 +88,21 @@ func newTestLine(t *testing.T, cfg FXSConfig) (*FXSLine, *sim.Phone, *recordingN
 		t.Fatal(err)
 	}
 	return l, phone, net
+}
+
+// deliver hands ev to the line and steps it one frame.
+func deliver(t *testing.T, l *FXSLine, ev Event) {
+	t.Helper()
+	if err := l.Deliver(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	steps(t, l, 10*time.Millisecond)
+}
+
+// hears reports a two-frequency tone (dial, busy) well above 1 kHz's
+// power.
+func hears(heard []int16, f1, f2 float64) bool {
+	return power(heard, f1) > 100*power(heard, 1000) && power(heard, f2) > 100*power(heard, 1000)
 }
 
 func steps(t *testing.T, l *FXSLine, d time.Duration) {
@@ -511,17 +527,6 @@ func TestFXSLineOutOfService(t *testing.T) {
 		}
 		return l, phone
 	}
-	deliver := func(t *testing.T, l *FXSLine, ev Event) {
-		t.Helper()
-		if err := l.Deliver(t.Context(), ev); err != nil {
-			t.Fatal(err)
-		}
-		steps(t, l, 10*time.Millisecond)
-	}
-	hears := func(heard []int16, f1, f2 float64) bool {
-		return power(heard, f1) > 100*power(heard, 1000) && power(heard, f2) > 100*power(heard, 1000)
-	}
-
 	t.Run("reorder and polarity", func(t *testing.T) {
 		l, phone := newLine(t)
 		deliver(t, l, Event{Kind: OutOfService, On: true, OOS: OOSReorderPolarity})
@@ -738,5 +743,54 @@ func TestFXSLineFaxMode(t *testing.T) {
 	steps(t, l, 100*time.Millisecond)
 	if l.FaxMode() {
 		t.Fatal("fax mode outlived the call")
+	}
+}
+
+// TestFXSLineCurrentDisconnect: the far end hangs up; equipment with
+// calling party control (a simulated phone set to HangUpOnDisconnect)
+// hangs up on the pulse and the port is idle again within FlashHookPeriod,
+// with no busy tone heard; a person's phone hears the pulse as silence,
+// then busy tone.
+func TestFXSLineCurrentDisconnect(t *testing.T) {
+	cfg := FXSConfig{CurrentDisconnect: 300 * time.Millisecond, FlashHookPeriod: 100 * time.Millisecond}
+	for _, cpc := range []bool{true, false} {
+		t.Run(fmt.Sprintf("cpc=%v", cpc), func(t *testing.T) {
+			l, phone, _ := newTestLine(t, cfg)
+			phone.HangUpOnDisconnect(cpc)
+			phone.AutoAnswer(1)
+			deliver(t, l, Event{Kind: IncomingCall})
+			steps(t, l, 200*time.Millisecond)
+			if l.State() != FXSConnected {
+				t.Fatalf("state %v after auto-answer", l.State())
+			}
+			deliver(t, l, Event{Kind: RemoteHangup}) // its frame was sent before the event
+			phone.Heard()
+			steps(t, l, 250*time.Millisecond)
+			if cpc {
+				if phone.OffHook() || l.State() != FXSIdle || !l.LoopCurrent() {
+					t.Fatalf("off hook %v, state %v, current %v: want the phone down and the port idle and fed",
+						phone.OffHook(), l.State(), l.LoopCurrent())
+				}
+				if hears(phone.Heard(), 480, 620) {
+					t.Fatal("busy tone played to equipment that hung up on the pulse")
+				}
+				return
+			}
+			if !phone.OffHook() || l.LoopCurrent() || l.State() != FXSDisconnected {
+				t.Fatalf("during the pulse: off hook %v, current %v, state %v", phone.OffHook(), l.LoopCurrent(), l.State())
+			}
+			for i, s := range phone.Heard() {
+				if s != 0 {
+					t.Fatalf("sound during the disconnect pulse at sample %d", i)
+				}
+			}
+			steps(t, l, 500*time.Millisecond)
+			if !l.LoopCurrent() || !hears(phone.Heard(), 480, 620) {
+				t.Fatal("no busy tone once the current is back")
+			}
+			if cc := phone.CurrentChanges(); len(cc) != 2 || cc[0].On || !cc[1].On || cc[1].At-cc[0].At != 300*time.Millisecond {
+				t.Fatalf("current changes %v, want off then on 300 ms later", cc)
+			}
+		})
 	}
 }

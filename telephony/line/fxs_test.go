@@ -680,3 +680,37 @@ func TestFXSConsultationTransfer(t *testing.T) {
 	_, log = runScript(conf, time.Second, hangUp)
 	wantLog(t, log, "700ms hangup", "700ms media off")
 }
+
+// TestFXSCurrentDisconnectOnRemoteHangup: with CurrentDisconnect the far
+// end's hang-up cuts the loop current for the pulse, then busy tone is
+// heard; a phone (a PBX trunk, say) that hangs up during the pulse leaves
+// the line idle with current fed; a call the phone ends sends no pulse.
+func TestFXSCurrentDisconnectOnRemoteHangup(t *testing.T) {
+	cfg := FXSConfig{CurrentDisconnect: 900 * ms, FlashHookPeriod: 300 * ms}
+	t.Run("pulse then busy", func(t *testing.T) {
+		_, log := runScript(NewFXS(cfg), 3*time.Second,
+			at{0, Event{Kind: IncomingCall}}, at{100 * ms, ev(HookOff)}, at{time.Second, ev(RemoteHangup)})
+		wantLog(t, log, "0s set-ring on", "100ms set-ring off", "100ms answer", "100ms media on",
+			"1s media off", "1s play-tone busy", "1s set-loop-current off", "1.9s set-loop-current on")
+	})
+	t.Run("hung up during the pulse", func(t *testing.T) {
+		m, log := runScript(NewFXS(cfg), 3*time.Second,
+			at{0, Event{Kind: IncomingCall}}, at{100 * ms, ev(HookOff)}, at{time.Second, ev(RemoteHangup)},
+			at{1100 * ms, ev(HookOn)})
+		wantLog(t, log, "0s set-ring on", "100ms set-ring off", "100ms answer", "100ms media on",
+			"1s media off", "1s play-tone busy", "1s set-loop-current off",
+			"1.4s play-tone none", "1.4s set-loop-current on")
+		if m.State() != FXSIdle || !m.LoopCurrent() {
+			t.Fatalf("after hanging up in the pulse: %v, current %v; want idle with current", m.State(), m.LoopCurrent())
+		}
+	})
+	t.Run("phone hangs up first", func(t *testing.T) {
+		_, log := runScript(NewFXS(cfg), 3*time.Second,
+			at{0, Event{Kind: IncomingCall}}, at{100 * ms, ev(HookOff)}, at{time.Second, ev(HookOn)})
+		for _, l := range log {
+			if strings.Contains(l, "loop-current") {
+				t.Fatalf("a pulse for a call the phone ended: %s", strings.Join(log, " | "))
+			}
+		}
+	})
+}
