@@ -95,8 +95,8 @@ type Receiver struct {
 	index        int
 	mismatches   int
 	gen, descram scrambler
-	weak         int  // symbols in a row far weaker than the training's
-	ended        bool // the signal has faded: no more bits
+	weak         int          // symbols in a row far weaker than the training's
+	ended        bool         // the signal has faded: no more bits
 	pend         [pendLen]int // phase changes not yet given as bits
 	npend        int
 	floor        float64 // the quietest power since the last signal
