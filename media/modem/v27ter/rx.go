@@ -154,11 +154,16 @@ func (rx *Receiver) makeFilters() {
 	// carrier, then mixing down: m(n) = e^-jwn sum h(k) e^jwk x(n-k). The
 	// filter on the real input costs half the mixed one, and only the
 	// few outputs the symbols need are mixed down.
-	rx.tapsI, rx.tapsQ = rx.tapsI[:l], rx.tapsQ[:l]
-	for k := range l {
-		h := rrc((float64(k) - float64(l-1)/2) / T)
-		w := 2 * math.Pi * 9 * float64(k) / carrierPeriod
-		rx.tapsI[l-1-k], rx.tapsQ[l-1-k] = h*math.Cos(w), h*math.Sin(w)
+	// h is even about its centre c, so taking the carrier's phase from
+	// there, samples c+d and c-d share a cosine and, negated, a sine:
+	// their sum and difference need half the multiplies. (The constant
+	// phase this adds is the phase loop's to take out.)
+	c := l / 2
+	rx.tapsI, rx.tapsQ = rx.tapsI[:c+1], rx.tapsQ[:c+1]
+	for d := range c + 1 {
+		h := rrc(float64(d) / T)
+		w := 2 * math.Pi * 9 * float64(d) / carrierPeriod
+		rx.tapsI[d], rx.tapsQ[d] = h*math.Cos(w), h*math.Sin(w)
 	}
 	rx.buf = rx.buf[:2*l]
 	// The line's phase repeats after the samples of a whole number of
@@ -190,7 +195,7 @@ func (rx *Receiver) idle() {
 
 // Receive demodulates the samples in, giving bits and status to the sink.
 func (rx *Receiver) Receive(in []int16) {
-	l := len(rx.tapsI)
+	l := len(rx.buf) / 2
 	for _, s := range in {
 		x := float64(s)
 		rx.power += (x*x - rx.power) * powerShift
@@ -209,7 +214,7 @@ func (rx *Receiver) Receive(in []int16) {
 		if !rx.detect() {
 			continue
 		}
-		mi, mq := dot2(rx.tapsI, rx.tapsQ, rx.buf[rx.pos:rx.pos+l])
+		mi, mq := fold(rx.tapsI, rx.tapsQ, rx.buf[rx.pos:rx.pos+l])
 		rx.aI[n&(mLen-1)], rx.aQ[n&(mLen-1)] = mi, mq
 		e := mi*mi + mq*mq
 		rx.om += (complex(e, 0)*rx.omTab[oi] - rx.om) * complex(rx.omAlpha, 0)
@@ -261,7 +266,7 @@ func (rx *Receiver) clock(n float64) {
 	if !rx.timing {
 		// The line at the symbol rate appears with the first symbol
 		// transitions (segment 3's reversals make it strongest).
-		if rx.upFor < 2*len(rx.tapsI) || cmplx.Abs(rx.om) < 0.25*rx.omPower {
+		if rx.upFor < len(rx.buf) || cmplx.Abs(rx.om) < 0.25*rx.omPower {
 			rx.seekTimeout()
 			return
 		}
@@ -559,21 +564,19 @@ func sign(v float64) complex128 {
 	return 1
 }
 
-// dot2 is the dot products of a and b with x.
-func dot2(a, b, x []float64) (float64, float64) {
-	x = x[:len(a)]
-	b = b[:len(a)]
-	var s0, s1, t0, t1 float64
-	i := 0
-	for ; i+1 < len(a); i += 2 {
-		s0 += a[i] * x[i]
-		t0 += b[i] * x[i]
-		s1 += a[i+1] * x[i+1]
-		t1 += b[i+1] * x[i+1]
+// fold is the filter of taps ci (cosine) and si (sine) from the centre
+// of x outward, on x (odd length): the sums of the samples d before and
+// after the centre go by ci[d], their differences (earlier minus later)
+// by si[d].
+func fold(ci, si, x []float64) (float64, float64) {
+	c := len(x) / 2
+	x = x[:2*c+1]
+	ci, si = ci[:c+1], si[:c+1]
+	re, im := ci[0]*x[c], 0.0
+	for d := 1; d <= c; d++ {
+		a, b := x[c+d], x[c-d]
+		re += ci[d] * (a + b)
+		im += si[d] * (b - a)
 	}
-	if i < len(a) {
-		s0 += a[i] * x[i]
-		t0 += b[i] * x[i]
-	}
-	return s0 + s1, t0 + t1
+	return re, im
 }
