@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/potsgate/potsgate/internal/peer"
+	"github.com/potsgate/potsgate/media/modem"
 	"github.com/potsgate/potsgate/media/modem/v27ter"
 )
 
@@ -223,4 +224,56 @@ func (r spandspReception) check(t *testing.T, whose string, data []int) int {
 		t.Fatalf("%s signal: %d bits after training, want at least %d", whose, len(bits), len(data))
 	}
 	return bitErrors(bits[:len(data)], data)
+}
+
+// TestNoiseMargin puts spandsp's signal through white noise at SNRs where
+// errors begin and compares the bit errors of our receiver with those of
+// spandsp's on the same audio: ours must make no more, summed over the
+// SNRs. (The noise starts with the signal: spandsp's receiver does not
+// recover from a noise it has taken for a carrier before the signal.)
+func TestNoiseMargin(t *testing.T) {
+	tool := spandspTool(t)
+	for _, c := range []struct {
+		rate int
+		snrs []float64
+	}{
+		{4800, []float64{10, 11, 12, 13}},
+		{2400, []float64{4, 5, 6, 7}},
+	} {
+		t.Run(strconv.Itoa(c.rate), func(t *testing.T) {
+			var oursSum, theirsSum int
+			var table strings.Builder
+			for i, snr := range c.snrs {
+				data := randomBits(uint64(400+i), 5*c.rate)
+				sig := spandspTransmit(t, tool, c.rate, -13, data)
+				for len(sig) > 0 && sig[0] == 0 {
+					sig = sig[1:]
+				}
+				audio := channel{phase: 0.3 * float64(i), delay: 0.37, snr: snr, seed: uint64(i)}.audio(t, sig)
+				rec := &recorder{}
+				rx, err := v27ter.NewReceiver(c.rate, rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				receive(rx, audio, 80)
+				ours := len(data)
+				if got, ok := rec.bitsAfter(modem.TrainingSucceeded); ok {
+					ours = bitErrors(got, data) + max(0, len(data)-len(got))
+				}
+				theirs := len(data)
+				sp := spandspReceive(t, tool, c.rate, audio)
+				if k := slices.Index(sp.status, spTrainingSucceeded); k >= 0 {
+					got := sp.bits[sp.at[k]:]
+					theirs = bitErrors(got, data) + max(0, len(data)-len(got))
+				}
+				oursSum += ours
+				theirsSum += theirs
+				fmt.Fprintf(&table, "| %d | %.0f dB | %d | %d |\n", c.rate, snr, ours, theirs)
+			}
+			t.Logf("bit errors in %d bits:\n| rate | SNR | ours | spandsp |\n|---|---|---|---|\n%s", 5*c.rate, table.String())
+			if oursSum > theirsSum {
+				t.Errorf("our receiver made %d bit errors, spandsp's %d", oursSum, theirsSum)
+			}
+		})
+	}
 }
