@@ -112,14 +112,21 @@ func (t *Transmitter) makePulse() {
 		energy += v * v
 	}
 	g := 1 / math.Sqrt(energy/float64(p))
-	var sum float64
 	for i := range t.pulse {
 		t.pulse[i] *= g
-		if (i-span*p)%p == 0 {
+	}
+	// A constant symbol gives the sum of the pulses at every symbol
+	// period, which (the pulse being cut at span symbols) ripples a
+	// little with the instant: scale to the rms over the instants.
+	var ms float64
+	for phase := range p {
+		var sum float64
+		for i := phase; i < len(t.pulse); i += p {
 			sum += t.pulse[i]
 		}
+		ms += sum * sum
 	}
-	t.tepScale = 1 / sum
+	t.tepScale = 1 / math.Sqrt(ms/float64(p))
 }
 
 // SetLevel sets the transmit level in dBm0, by the convention of
