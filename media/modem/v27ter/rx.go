@@ -32,12 +32,12 @@ const (
 	eqLen    = 13 // equaliser taps, half a symbol apart
 	eqCenter = 6  // the tap of the symbol decided (even: a symbol instant)
 
-	hangSamples  = 240 // 30 ms below the off level before carrier-down (segment 2 is 20 ms)
-	seekSymbols  = 1600
-	minReversals = 10 // raw reversals before training starts (short training has 14)
-	mLen         = 64 // matched filter outputs kept for interpolation
-	rxSpan       = 2  // the matched filter's half length in symbols: the equaliser makes up for the rest
-	pendLen      = 5  // data symbols held back until the next are known not to be the fade
+	hangSamples  = 240        // 30 ms below the off level before carrier-down (segment 2 is 20 ms)
+	seekSamples  = sampleRate // a second of carrier without reversals: not V.27ter
+	minReversals = 10         // raw reversals before training starts (short training has 14)
+	mLen         = 64         // matched filter outputs kept for interpolation
+	rxSpan       = 2          // the matched filter's half length in symbols: the equaliser makes up for the rest
+	pendLen      = 5          // data symbols held back until the next are known not to be the fade
 	floorRise    = 1 + 1.0/3500
 	powerShift   = 1.0 / 64
 )
@@ -296,7 +296,7 @@ func (rx *Receiver) instant() float64 {
 }
 
 func (rx *Receiver) seekTimeout() {
-	if rx.upFor > seekSymbols*int(rx.r.symSamples) {
+	if rx.upFor > seekSamples {
 		rx.fail()
 	}
 }

@@ -190,12 +190,12 @@ func (t *Transmitter) symbol() complex128 {
 		t.phase = (t.phase + 4*b) & 7
 	case txOnes, txTurnOff:
 		t.left--
-		t.phase = (t.phase + t.change(1, false)) & 7
+		t.phase = (t.phase + t.change(false)) & 7
 		if t.seg == txTurnOff && t.left == 0 {
 			t.enter(txTail)
 		}
 	case txData:
-		t.phase = (t.phase + t.change(0, true)) & 7
+		t.phase = (t.phase + t.change(true)) & 7
 	case txTail:
 		return 0
 	}
@@ -204,7 +204,7 @@ func (t *Transmitter) symbol() complex128 {
 
 // change scrambles one symbol's bits, from the Source when data is set
 // (ones once it has ended), else ones, and returns its phase change.
-func (t *Transmitter) change(_ int, data bool) int {
+func (t *Transmitter) change(data bool) int {
 	v := 0
 	for range t.r.bits {
 		b := 1

@@ -21,11 +21,12 @@ import (
 // bit sent, unchanged.
 func TestLoop(t *testing.T) {
 	cases := []struct {
-		name  string
-		dBm0  float64
-		ch    channel
-		echo  bool
-		frame int
+		name    string
+		dBm0    float64
+		ch      channel
+		echo    bool
+		frame   int
+		seconds int // of data; 4 unless set
 	}{
 		{name: "clean", dBm0: -13},
 		{name: "echo protection", dBm0: -13, echo: true},
@@ -38,13 +39,19 @@ func TestLoop(t *testing.T) {
 		{name: "clock -100 ppm", dBm0: -13, ch: channel{delay: 19.9, phase: -3, ppm: -100}},
 		{name: "everything +100 ppm", dBm0: -40, ch: channel{delay: 250.5, phase: 0.9, ppm: 100, snr: 25, law: "PCMA"}},
 		{name: "everything -100 ppm", dBm0: -10, ch: channel{delay: 1.7, phase: -1.9, ppm: -100, snr: 25, law: "PCMU"}, frame: 37},
+		{name: "a page: 30 s at +100 ppm", dBm0: -15, ch: channel{delay: 60.1, phase: 2.2, ppm: 100, snr: 25, law: "PCMA"}, seconds: 30},
+		{name: "a page: 30 s at -100 ppm", dBm0: -15, ch: channel{delay: 6.6, phase: -2.2, ppm: -100, snr: 25, law: "PCMU"}, seconds: 30},
 	}
 	for _, rate := range []int{4800, 2400} {
 		for i, c := range cases {
 			t.Run(fmt.Sprintf("%d/%s", rate, c.name), func(t *testing.T) {
-				// About 4 s of data: a clock offset of 100 ppm moves the
-				// symbol instants by more than 3 samples over it.
-				data := randomBits(uint64(i), 4*rate)
+				// 4 s of data: a clock offset of 100 ppm moves the symbol
+				// instants by more than 3 samples over it, 24 over a page.
+				seconds := c.seconds
+				if seconds == 0 {
+					seconds = 4
+				}
+				data := randomBits(uint64(i), seconds*rate)
 				tx, err := v27ter.NewTransmitter(rate, &bitSource{bits: data})
 				if err != nil {
 					t.Fatal(err)
@@ -79,6 +86,9 @@ func checkReception(t *testing.T, rec *recorder, data []int) {
 	want := []modem.Status{modem.CarrierUp, modem.TrainingSucceeded, modem.CarrierDown}
 	if !slices.Equal(rec.status, want) {
 		t.Fatalf("status %v, want %v", rec.status, want)
+	}
+	if rec.at[1] != 0 {
+		t.Errorf("%d bits before training succeeded", rec.at[1])
 	}
 	got, _ := rec.bitsAfter(modem.TrainingSucceeded)
 	if len(got) < len(data) {
