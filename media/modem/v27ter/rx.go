@@ -279,14 +279,21 @@ func (rx *Receiver) clock(n float64) {
 		if rx.state == rxIdle || rx.state == rxFailed {
 			return
 		}
-		// Pull the instants toward the line's, a little each symbol.
-		d := rx.instant() - t
-		d -= T * math.Round(d/T)
-		g := 0.05
-		if rx.state <= rxReversals {
-			g = 0.3
+		// Pull the instants toward the line's: a little each symbol
+		// while training, in data every fourth symbol (the line moves
+		// slowly: 100 ppm is a sample in 10,000).
+		rx.tNext = t + T
+		if rx.state < rxData || rx.symbols&3 == 0 {
+			d := rx.instant() - t
+			d -= T * math.Round(d/T)
+			g := 0.2
+			if rx.state <= rxReversals {
+				g = 0.3
+			} else if rx.state < rxData {
+				g = 0.05
+			}
+			rx.tNext += g * d
 		}
-		rx.tNext = t + T + g*d
 	}
 }
 
@@ -457,8 +464,16 @@ func (rx *Receiver) train() {
 	r := rx.rot * complex(1-dp*dp/2, dp)
 	m := real(r)*real(r) + imag(r)*imag(r)
 	rx.rot = r * complex(1.5-m/2, 0)
-	// LMS, its step normalised by the input's power (1/gain^2).
-	e := (d*rot - z) * complex(rx.mu*rx.gain*rx.gain, 0)
+	// LMS, its step normalised by the input's power (1/gain^2); in data
+	// every other symbol, with twice the step: the channel moves slowly.
+	mu := rx.mu
+	if rx.state == rxData {
+		if rx.symbols&1 == 0 {
+			return
+		}
+		mu *= 2
+	}
+	e := (d*rot - z) * complex(mu*rx.gain*rx.gain, 0)
 	for k := range eqLen {
 		rx.w[eqLen-1-k] += e * cmplx.Conj(x[k])
 	}
