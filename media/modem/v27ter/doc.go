@@ -29,9 +29,13 @@
 // # The receiver
 //
 // Carrier detection has hysteresis: on above -45 dBm0 (so a signal at
-// V.27ter's -43 comes on at once), off 30 ms after falling below -48 or,
-// once trained, 12 dB under the training's level (noise on the line above
-// -48 must not hold it up). The input is filtered by the matched
+// V.27ter's -43 comes on at once), off after falling below -48 for 10 ms
+// before training (T.30 leaves 75 +/- 20 ms between a V.21 message and
+// the training: TestAfterV21) and 30 ms once trained, when 12 dB under
+// the training's level is off too (noise on the line above -48 must not
+// hold it up). After carrier-down a new carrier must also be 9 dB above
+// the quietest level since, so that the fading end of a signal or line
+// noise is not taken for one. The input is filtered by the matched
 // root-raised-cosine filter moved up to the carrier. Symbol timing comes
 // from the spectral line at the symbol rate in the square of the filter's
 // output (Oerder and Meyr), which does not depend on carrier phase or

@@ -273,3 +273,44 @@ func TestNoAllocations(t *testing.T) {
 		}
 	}
 }
+
+// TestAfterV21: in T.30 the training follows a V.21 message (1650/1850
+// Hz at -13 dBm0, here longer than the 1 s in which a carrier must show
+// its training) after 75 +/- 20 ms of silence. The receiver, which has
+// failed the V.21 carrier, must see it end in the gap and then train on
+// the V.27ter signal.
+func TestAfterV21(t *testing.T) {
+	for _, rate := range []int{4800, 2400} {
+		for _, gap := range []int{55, 75, 95} {
+			t.Run(fmt.Sprintf("%d/%d ms", rate, gap), func(t *testing.T) {
+				a := media.SineAmplitude(-13)
+				var audio []int16
+				for i := range 12000 { // 1.5 s swinging between 1650 and 1850 Hz
+					audio = append(audio, int16(a*math.Sin(2*math.Pi*1750*float64(i)/8000+0.4*math.Sin(2*math.Pi*150*float64(i)/8000))))
+				}
+				audio = append(audio, make([]int16, gap*8)...)
+				data := randomBits(uint64(gap), 2*rate)
+				tx, err := v27ter.NewTransmitter(rate, &bitSource{bits: data})
+				if err != nil {
+					t.Fatal(err)
+				}
+				audio = append(audio, transmit(t, tx)...)
+				audio = append(audio, make([]int16, 800)...)
+				rec := &recorder{}
+				rx, err := v27ter.NewReceiver(rate, rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				receive(rx, audio, 80)
+				want := []modem.Status{modem.CarrierUp, modem.TrainingFailed, modem.CarrierDown, modem.CarrierUp, modem.TrainingSucceeded, modem.CarrierDown}
+				if !slices.Equal(rec.status, want) {
+					t.Fatalf("status %v, want %v", rec.status, want)
+				}
+				got, _ := rec.bitsAfter(modem.TrainingSucceeded)
+				if len(got) < len(data) || bitErrors(got[:len(data)], data) != 0 {
+					t.Errorf("%d bits after training, %d of the data wrong", len(got), bitErrors(got, data))
+				}
+			})
+		}
+	}
+}
