@@ -63,8 +63,9 @@
 //     pattern and the guard's details (33 bits, delays 8, 9 and 12), and
 //     ours match them symbol for symbol from segment 3 on;
 //   - TestFromSpandsp: spandsp's signal through levels from -43 to -10
-//     dBm0, G.711 mu-law and A-law, 25 dB SNR and +/-100 ppm of sample
-//     clock: every data bit comes out of our receiver;
+//     dBm0, G.711 mu-law and A-law, 25 dB SNR, +/-100 ppm of sample
+//     clock, a 7 Hz carrier offset, with its echo protection tone: every
+//     data bit comes out of our receiver;
 //   - TestToSpandsp: ours into spandsp's receiver, with spandsp's own
 //     signal through the same channel as the yardstick: it trains, gets
 //     every bit without noise and, with noise, no more errors than on its
@@ -72,8 +73,10 @@
 //   - TestNoiseMargin: bit errors of our receiver and spandsp's on the same
 //     noisy audio, at the SNRs where errors begin: ours make no more.
 //
-// And ours to ours (TestLoop): levels, G.711, noise, clock offsets, frames
-// of odd lengths, both rates, with and without echo protection.
+// And ours to ours (TestLoop): levels, G.711, noise, clock offsets (over
+// 30 s pages too), carrier offsets of +/-7 Hz, frames of odd lengths,
+// both rates, with and without echo protection; TestTrainingFailed (tones,
+// noise, the other rate) and TestAfterV21.
 //
 // # Cost
 //

@@ -39,6 +39,8 @@ func TestLoop(t *testing.T) {
 		{name: "clock -100 ppm", dBm0: -13, ch: channel{delay: 19.9, phase: -3, ppm: -100}},
 		{name: "everything +100 ppm", dBm0: -40, ch: channel{delay: 250.5, phase: 0.9, ppm: 100, snr: 25, law: "PCMA"}},
 		{name: "everything -100 ppm", dBm0: -10, ch: channel{delay: 1.7, phase: -1.9, ppm: -100, snr: 25, law: "PCMU"}, frame: 37},
+		{name: "carrier +7 Hz", dBm0: -20, ch: channel{delay: 14.5, phase: 1.5, shift: 7, snr: 25, law: "PCMA"}},
+		{name: "carrier -7 Hz", dBm0: -20, ch: channel{delay: 2.5, phase: -1.5, shift: -7, snr: 25, law: "PCMU"}},
 		{name: "a page: 30 s at +100 ppm", dBm0: -15, ch: channel{delay: 60.1, phase: 2.2, ppm: 100, snr: 25, law: "PCMA"}, seconds: 30},
 		{name: "a page: 30 s at -100 ppm", dBm0: -15, ch: channel{delay: 6.6, phase: -2.2, ppm: -100, snr: 25, law: "PCMU"}, seconds: 30},
 	}
