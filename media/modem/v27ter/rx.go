@@ -223,7 +223,9 @@ func (rx *Receiver) Receive(in []int16) {
 		rx.om += (complex(e, 0)*rx.omTab[oi] - rx.om) * complex(rx.omAlpha, 0)
 		rx.omPower += (e - rx.omPower) * rx.omAlpha
 		rx.upFor++
-		rx.clock(float64(n))
+		if !rx.timing || rx.tNext <= float64(n)-2 {
+			rx.clock(float64(n))
+		}
 	}
 }
 
