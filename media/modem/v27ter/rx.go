@@ -105,6 +105,7 @@ type Receiver struct {
 	npend        int
 	floor        float64 // the quietest power since the last signal
 	holdoff      int     // samples after carrier-down before another
+	dropPower    float64 // once trained, 12 dB under the training's power: the end
 }
 
 var _ modem.Receiver = (*Receiver)(nil)
@@ -196,6 +197,7 @@ func (rx *Receiver) idle() {
 	rx.prevY = 0
 	rx.energy, rx.ended = [4]float64{1, 1, 1, 1}, false
 	rx.npend = 0
+	rx.dropPower = 0
 }
 
 // Receive demodulates the samples in, giving bits and status to the sink.
@@ -216,7 +218,14 @@ func (rx *Receiver) Receive(in []int16) {
 		}
 		n := rx.n
 		rx.n++
-		if !rx.detect() {
+		// The carrier detector's common case, here without a call: a
+		// carrier that stays.
+		if rx.state != rxIdle && rx.power >= rx.offPower && rx.power >= rx.dropPower {
+			rx.below = 0
+			if rx.state == rxFailed {
+				continue
+			}
+		} else if !rx.detect() {
 			continue
 		}
 		mi, mq := fold(rx.tapsI, rx.tapsQ, rx.buf[rx.pos:rx.pos+l])
@@ -254,7 +263,7 @@ func (rx *Receiver) detect() bool {
 	// Once trained, a fall of 12 dB from the training's level is the
 	// end too: line noise above -48 dBm0 must not hold the carrier up.
 	trained := rx.state == rxOnes || rx.state == rxData
-	if rx.power < rx.offPower || trained && rx.power < rx.refPower/16 {
+	if rx.power < rx.offPower || rx.power < rx.dropPower {
 		rx.below++
 		if rx.below > hangSamples && (!trained || rx.below > trainedHangSamples) {
 			rx.idle()
@@ -448,6 +457,7 @@ func (rx *Receiver) train() {
 			}
 			rx.mu, rx.k1, rx.k2 = 0.008, 0.05, 0.0005
 			rx.omAlpha = 1.0 / 1024
+			rx.dropPower = rx.refPower / 16
 			rx.sink.Status(modem.TrainingSucceeded)
 		}
 	case rxOnes, rxData:
