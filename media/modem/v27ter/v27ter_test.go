@@ -316,3 +316,36 @@ func TestAfterV21(t *testing.T) {
 		}
 	}
 }
+
+// TestNoData: a source that ends at once gives the training and the
+// turn-off only; the receiver trains and gets nothing but the turn-off's
+// ones. The transmitter, ended, writes nothing more until Restart.
+func TestNoData(t *testing.T) {
+	for _, rate := range []int{4800, 2400} {
+		tx, err := v27ter.NewTransmitter(rate, &bitSource{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audio := transmit(t, tx)
+		// Training (0.71 s or 0.94 s) and 20 ms of turn-off.
+		if d := float64(len(audio)) / 8; d < 700 || d > 1000 {
+			t.Errorf("%d bit/s: the signal lasts %.0f ms", rate, d)
+		}
+		if n := tx.Transmit(make([]int16, 80)); n != 0 {
+			t.Errorf("%d bit/s: %d samples after the end", rate, n)
+		}
+		rec := &recorder{}
+		rx, err := v27ter.NewReceiver(rate, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		receive(rx, append(audio, make([]int16, 800)...), 80)
+		checkReception(t, rec, nil)
+		if err := tx.Restart(rate); err != nil {
+			t.Fatal(err)
+		}
+		if tx.Transmit(make([]int16, 80)) != 80 {
+			t.Errorf("%d bit/s: nothing after Restart", rate)
+		}
+	}
+}
