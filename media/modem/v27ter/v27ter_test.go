@@ -349,3 +349,37 @@ func TestNoData(t *testing.T) {
 		}
 	}
 }
+
+// TestBackToBack: two signals 55 ms apart (T.30's shortest gap, as
+// between TCF and a page) are two carriers, each trained, each with its
+// data, without a Restart between them.
+func TestBackToBack(t *testing.T) {
+	for _, rate := range []int{4800, 2400} {
+		first, second := randomBits(21, rate), randomBits(22, 2*rate)
+		tx, err := v27ter.NewTransmitter(rate, &bitSource{bits: first})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audio := append(transmit(t, tx), make([]int16, 55*8)...)
+		tx, err = v27ter.NewTransmitter(rate, &bitSource{bits: second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audio = append(audio, transmit(t, tx)...)
+		audio = append(audio, make([]int16, 800)...)
+		rec := &recorder{}
+		rx, err := v27ter.NewReceiver(rate, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		receive(rx, audio, 80)
+		want := []modem.Status{modem.CarrierUp, modem.TrainingSucceeded, modem.CarrierDown, modem.CarrierUp, modem.TrainingSucceeded, modem.CarrierDown}
+		if !slices.Equal(rec.status, want) {
+			t.Fatalf("%d bit/s: status %v, want %v", rate, rec.status, want)
+		}
+		one, two := rec.bits[rec.at[1]:rec.at[2]], rec.bits[rec.at[4]:]
+		if len(one) < len(first) || bitErrors(one, first) != 0 || len(two) < len(second) || bitErrors(two, second) != 0 {
+			t.Errorf("%d bit/s: %d and %d bits wrong", rate, bitErrors(one, first), bitErrors(two, second))
+		}
+	}
+}
