@@ -76,7 +76,7 @@
 // And ours to ours (TestLoop): levels, G.711, noise, clock offsets (over
 // 30 s pages too), carrier offsets of +/-7 Hz, frames of odd lengths,
 // both rates, with and without echo protection; TestTrainingFailed (tones,
-// noise, the other rate) TestAfterV21, TestBackToBack and TestNoData.
+// noise, the other rate), TestAfterV21, TestBackToBack and TestNoData.
 //
 // # Cost
 //
