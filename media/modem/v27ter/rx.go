@@ -58,7 +58,7 @@ type Receiver struct {
 
 	cos, sin [carrierPeriod]float64
 	points   [8]complex128
-	tapsI    []float64 // the matched filter moved to the carrier, newest sample last
+	tapsI    []float64 // the matched filter moved to the carrier, from its centre out (see fold)
 	tapsQ    []float64
 	buf      []float64 // the input twice over, so a window is one slice
 	pos      int
