@@ -340,6 +340,9 @@ func (r *Receiver) symbol(y complex128) {
 		if r.symIdx&1 == r.aPar {
 			want = r.a
 		}
+		if debugRx {
+			println("alt", r.symIdx, int(real(z)*100), int(imag(z)*100), int(real(want)), int(imag(want)))
+		}
 		dAB := sq(z - want)
 		dCD := min(sq(z-r.c), sq(z-r.d))
 		if dCD < dAB {
@@ -430,6 +433,13 @@ func (r *Receiver) equalise() {
 	default:
 		data = true
 		want = r.decide(z)
+	}
+	if debugRx && idx >= 0 && idx < 40 {
+		d := 0
+		if sq(z-r.d) < sq(z-r.c) {
+			d = 1
+		}
+		println("cd", idx, d, r.train[idx])
 	}
 	err := want - z
 	if debugRx && idx%20 == 0 {

@@ -140,6 +140,19 @@ func TestOursToSpandsp(t *testing.T) {
 	}
 }
 
+func TestSpandspToOurs(t *testing.T) {
+	tool := spandspTool(t)
+	for _, rate := range []int{9600, 7200} {
+		t.Run(strconv.Itoa(rate), func(t *testing.T) {
+			bits := randomBits(8000, uint64(rate)+1)
+			audio := channel{lead: 333, tail: 800}.apply(spandspTx(t, tool, rate, bits))
+			sink := receive(rate, audio)
+			t.Logf("statuses %v at %v, %d bits", sink.statuses, sink.at, len(sink.bits))
+			checkReceived(t, sink, bits)
+		})
+	}
+}
+
 func containsStatus(s []int, v int) bool {
 	for _, x := range s {
 		if x == v {

@@ -103,11 +103,14 @@ func meanEnergy(bitRate int) float64 {
 // trainingSequence fills seq with segment 3's bits: 0 sends C, 1 sends D.
 // The generator is 1 + x^-6 + x^-7 started at 0101010 (V.29 clause 4.3.3).
 func trainingSequence(seq *[seg3Symbols]uint8) {
-	reg := uint8(0x2a)
+	// The register's initial bits go out first, then each bit is the
+	// sum of those 6 and 7 places before it.
 	for i := range seq {
-		bit := (reg ^ reg>>1) & 1
-		reg = reg>>1 | bit<<6
-		seq[i] = bit
+		if i < 7 {
+			seq[i] = uint8(i & 1)
+			continue
+		}
+		seq[i] = seq[i-6] ^ seq[i-7]
 	}
 }
 
