@@ -20,7 +20,7 @@ const (
 	// Carrier detector thresholds (V.29 clause 7's alternative: on above
 	// -43 dBm0, off below -48 dBm0), hysteresis between.
 	onDBm0  = -45.0
-	offDBm0 = -47.5
+	offDBm0 = -48.0
 
 	acqSymbols = 40 // symbols of segment 2 for symbol timing to settle
 	estSymbols = 24 // then symbols to estimate phase and which is A
@@ -76,7 +76,8 @@ type Receiver struct {
 	tInt    float64 // timing loop integrator (samples per symbol)
 	kp, ki  float64
 
-	agc float64
+	agc      float64
+	startPow float64 // block energy that started the demodulator
 
 	// equaliser
 	eqBuf  [2 * eqTaps]complex128
@@ -217,16 +218,32 @@ func (r *Receiver) detect() {
 		}
 		return
 	}
-	if p < r.offPow {
+	// off on 10 ms: a 5 ms block of low-energy symbols of a weak carrier
+	// can dip that far
+	if p+prev < 2*r.offPow {
 		r.carrier = false
 		r.sink.Status(modem.CarrierDown)
 		r.reset()
+		return
+	}
+	// Energy 6 dB above what raised the carrier, before training was
+	// recognised: the signal proper after noise or after the first part
+	// block of it. Start again on it; after a failure, as a new carrier.
+	if r.state <= rxAlt && r.state != rxIdle || r.state == rxFailed {
+		if p > 4*r.startPow {
+			if r.state == rxFailed {
+				r.sink.Status(modem.CarrierDown)
+				r.sink.Status(modem.CarrierUp)
+			}
+			r.start(p / blockLen)
+		}
 	}
 }
 
 // start begins demodulating a carrier whose mean square is pow.
 func (r *Receiver) start(pow float64) {
 	r.state = rxAcquire
+	r.startPow = pow * blockLen
 	r.count, r.symIdx = 0, 0
 	r.tau = 1
 	r.half = false

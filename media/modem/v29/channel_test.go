@@ -1,0 +1,53 @@
+package v29
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestChannel: our transmitter to our receiver through what a fax call's
+// path does to the signal: levels from -10 to -43 dBm0, G.711 mu-law and
+// A-law, white noise 25 dB below the signal, the receiver's sample clock
+// 100 ppm fast or slow, and an arbitrary start (silence, a fraction of a
+// sample, so arbitrary carrier phase and symbol timing). Every data bit
+// must come out, in order, after training succeeded.
+func TestChannel(t *testing.T) {
+	type cond struct {
+		level float64
+		law   string
+		snr   float64
+		ppm   float64
+	}
+	var conds []cond
+	for _, level := range []float64{-10, -26, -43} {
+		for _, law := range []string{"", "ulaw", "alaw"} {
+			conds = append(conds, cond{level, law, 0, 0})
+		}
+	}
+	for _, level := range []float64{-10, -43} {
+		for _, law := range []string{"ulaw", "alaw"} {
+			for _, ppm := range []float64{-100, 100} {
+				conds = append(conds, cond{level, law, 25, ppm})
+			}
+		}
+	}
+	seed := uint64(0)
+	for _, rate := range []int{9600, 7200} {
+		for _, c := range conds {
+			seed++
+			name := fmt.Sprintf("%d/%gdBm0/%s/snr%g/%+gppm", rate, c.level, c.law, c.snr, c.ppm)
+			t.Run(name, func(t *testing.T) {
+				r := rand.New(rand.NewPCG(seed, 9))
+				bits := randomBits(12000, seed)
+				ch := channel{
+					lead: r.IntN(4000), frac: r.Float64(), tail: 800,
+					law: c.law, snrDB: c.snr, ppm: c.ppm, seed: seed,
+				}
+				audio := ch.apply(transmit(rate, c.level, bits))
+				sink := receive(rate, audio)
+				checkReceived(t, sink, bits)
+			})
+		}
+	}
+}
