@@ -86,8 +86,9 @@ type Receiver struct {
 	mu     float64
 
 	// carrier phase (radians) and frequency (radians per symbol)
-	theta, freq float64
-	pk1, pk2    float64
+	rotP     complex128 // e^{-j theta}, theta the carrier phase
+	freq     float64    // radians per symbol
+	pk1, pk2 float64
 
 	state   int
 	count   int // symbols in the state
@@ -109,6 +110,8 @@ type Receiver struct {
 	pq1     [16]uint8
 	npoints int
 	qbits   [4]int
+	grid    *[gridSize * gridSize]uint8 // of the rate, one of grids
+	grids   [2][gridSize * gridSize]uint8
 }
 
 // NewReceiver returns a receiver at bitRate (9600 or 7200) that gives its
@@ -133,6 +136,12 @@ func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
 	r.onPow = levelPower(onDBm0) * blockLen
 	r.offPow = levelPower(offDBm0) * blockLen
 	trainingSequence(&r.train)
+	for i, rate := range []int{9600, 7200} {
+		if err := r.Restart(rate); err != nil {
+			return nil, err
+		}
+		makeGrid(&r.grids[i], r.points[:r.npoints])
+	}
 	if err := r.Restart(bitRate); err != nil {
 		return nil, err
 	}
@@ -159,6 +168,10 @@ func (r *Receiver) Restart(bitRate int) error {
 			r.pq1[r.npoints] = uint8(q1)
 			r.npoints++
 		}
+	}
+	r.grid = &r.grids[0]
+	if r.bits == 3 {
+		r.grid = &r.grids[1]
 	}
 	r.carrier = false
 	r.blockSum, r.blockN = 0, 0
@@ -346,19 +359,17 @@ func (r *Receiver) symbol(y complex128) {
 			r.fail()
 			return
 		}
-		r.theta = cmplx.Phase(ya*cmplx.Conj(r.a) + yb*cmplx.Conj(r.b))
+		p := ya*cmplx.Conj(r.a) + yb*cmplx.Conj(r.b)
+		r.rotP = cmplx.Conj(p) / complex(cmplx.Abs(p)+1e-30, 0)
 		r.freq = 0
 		r.agc *= math.Sqrt(r.es * m * 2 / (r.sumE[0] + r.sumE[1]))
 		r.pk1, r.pk2 = 0.1, 0.003
 		r.state, r.count = rxAlt, 0
 	case rxAlt:
-		z := y * r.rot()
+		z := y * r.rotP
 		want := r.b
 		if r.symIdx&1 == r.aPar {
 			want = r.a
-		}
-		if debugRx {
-			println("alt", r.symIdx, int(real(z)*100), int(imag(z)*100), int(real(want)), int(imag(want)))
 		}
 		dAB := sq(z - want)
 		dCD := min(sq(z-r.c), sq(z-r.d))
@@ -382,22 +393,16 @@ func (r *Receiver) symbol(y complex128) {
 
 func sq(z complex128) float64 { return real(z)*real(z) + imag(z)*imag(z) }
 
-// rot is e^{-j theta}.
-func (r *Receiver) rot() complex128 {
-	s, c := math.Sincos(r.theta)
-	return complex(c, -s)
-}
-
 // track moves the carrier phase and frequency toward want.
 func (r *Receiver) track(z, want complex128) {
 	e := imag(z*cmplx.Conj(want)) / (sq(want) + 1e-9)
 	r.freq += r.pk2 * e
-	r.theta += r.pk1*e + r.freq
-	if r.theta > math.Pi {
-		r.theta -= 2 * math.Pi
-	} else if r.theta < -math.Pi {
-		r.theta += 2 * math.Pi
-	}
+	d := r.pk1*e + r.freq
+	// rotate the phasor by -d (d is small: two terms of the series),
+	// then pull its magnitude back to 1
+	p := r.rotP * complex(1-d*d/2, -d+d*d*d/6)
+	g := 1.5 - 0.5*sq(p)
+	r.rotP = p * complex(g, 0)
 }
 
 func (r *Receiver) fail() {
@@ -425,7 +430,7 @@ func (r *Receiver) equalise() {
 	for k, x := range buf {
 		acc += r.eqCoef[k] * x
 	}
-	rot := r.rot()
+	rot := r.rotP
 	z := acc * rot
 	idx := r.symIdx - eqDelay - r.seg3 // 0: segment 3's first symbol
 	var want complex128
@@ -451,17 +456,7 @@ func (r *Receiver) equalise() {
 		data = true
 		want = r.decide(z)
 	}
-	if debugRx && idx >= 0 && idx < 40 {
-		d := 0
-		if sq(z-r.d) < sq(z-r.c) {
-			d = 1
-		}
-		println("cd", idx, d, r.train[idx])
-	}
 	err := want - z
-	if debugRx && idx%20 == 0 {
-		println(idx, int(sq(err)*1000/r.es), int(r.theta*1000), int(r.freq*1e6), int(r.tau*1000), int(r.tInt*1e6))
-	}
 	if idx >= seg3Symbols-128 && idx < seg3Symbols {
 		r.mse += sq(err)
 	}
@@ -509,15 +504,46 @@ func (r *Receiver) equalise() {
 	}
 }
 
+// The slicer's grid: the nearest constellation point of every cell of
+// 1/8 unit over +/- 6.5 units, looked up instead of measuring 16 distances.
+const (
+	gridStep = 8
+	gridHalf = 52 // cells each side of 0
+	gridSize = 2 * gridHalf
+)
+
+// makeGrid fills grid with the index of the point nearest each cell's
+// centre.
+func makeGrid(grid *[gridSize * gridSize]uint8, points []complex128) {
+	for row := range gridSize {
+		for col := range gridSize {
+			z := complex((float64(col-gridHalf)+0.5)/gridStep, (float64(row-gridHalf)+0.5)/gridStep)
+			best, bd := 0, math.Inf(1)
+			for k, p := range points {
+				if d := sq(z - p); d < bd {
+					best, bd = k, d
+				}
+			}
+			grid[row*gridSize+col] = uint8(best)
+		}
+	}
+}
+
+func gridIndex(v float64) int {
+	i := int(math.Floor(v*gridStep)) + gridHalf
+	if i < 0 {
+		return 0
+	}
+	if i >= gridSize {
+		return gridSize - 1
+	}
+	return i
+}
+
 // decide slices z to the nearest point of the rate's constellation and
 // leaves the point's bits, Q1 first (-1 for 7200's absent Q1), in qbits.
 func (r *Receiver) decide(z complex128) complex128 {
-	best, bd := 0, math.Inf(1)
-	for k := range r.npoints {
-		if d := sq(z - r.points[k]); d < bd {
-			best, bd = k, d
-		}
-	}
+	best := int(r.grid[gridIndex(imag(z))*gridSize+gridIndex(real(z))])
 	s := int(r.pstate[best])
 	q := phaseBits[(s-r.phase)&7]
 	r.phase = s
@@ -528,5 +554,3 @@ func (r *Receiver) decide(z complex128) complex128 {
 	r.qbits[1], r.qbits[2], r.qbits[3] = q>>2&1, q>>1&1, q&1
 	return r.points[best]
 }
-
-const debugRx = false
