@@ -285,13 +285,22 @@ func (r *Receiver) sample() {
 	}
 	c := &r.coef[p]
 	start := r.w + bufLen - rxTaps
-	bi := r.bi[start : start+rxTaps]
-	bq := r.bq[start : start+rxTaps]
-	var yi, yq float64
-	for k, h := range c {
-		yi += bi[k] * h
-		yq += bq[k] * h
+	bi := (*[rxTaps]float64)(r.bi[start:])
+	bq := (*[rxTaps]float64)(r.bq[start:])
+	// four partial sums each: one chain of 24 additions would wait on
+	// the adder's latency
+	var i0, i1, i2, i3, q0, q1, q2, q3 float64
+	for k := 0; k < rxTaps; k += 4 {
+		i0 += bi[k] * c[k]
+		i1 += bi[k+1] * c[k+1]
+		i2 += bi[k+2] * c[k+2]
+		i3 += bi[k+3] * c[k+3]
+		q0 += bq[k] * c[k]
+		q1 += bq[k+1] * c[k+1]
+		q2 += bq[k+2] * c[k+2]
+		q3 += bq[k+3] * c[k+3]
 	}
+	yi, yq := (i0+i1)+(i2+i3), (q0+q1)+(q2+q3)
 	// The instant is rxTaps/2-1 samples before the newest plus mu; the
 	// carrier was removed sample by sample, so nothing more to rotate.
 	y := complex(yi*r.agc, yq*r.agc)
@@ -425,11 +434,16 @@ func (r *Receiver) beginTraining() {
 // equalise runs the equaliser for the symbol eqDelay symbols ago, trains
 // it, decides and gives bits.
 func (r *Receiver) equalise() {
-	buf := r.eqBuf[r.eqW : r.eqW+eqTaps]
-	var acc complex128
-	for k, x := range buf {
-		acc += r.eqCoef[k] * x
+	buf := (*[eqTaps]complex128)(r.eqBuf[r.eqW:])
+	co := &r.eqCoef
+	var a0, a1, a2, a3 complex128
+	for k := 0; k < eqTaps; k += 4 {
+		a0 += co[k] * buf[k]
+		a1 += co[k+1] * buf[k+1]
+		a2 += co[k+2] * buf[k+2]
+		a3 += co[k+3] * buf[k+3]
 	}
+	acc := (a0 + a1) + (a2 + a3)
 	rot := r.rotP
 	z := acc * rot
 	idx := r.symIdx - eqDelay - r.seg3 // 0: segment 3's first symbol
@@ -463,7 +477,7 @@ func (r *Receiver) equalise() {
 	// LMS on the unrotated error
 	ge := err * cmplx.Conj(rot) * complex(r.mu, 0)
 	for k, x := range buf {
-		r.eqCoef[k] += ge * cmplx.Conj(x)
+		co[k] += ge * cmplx.Conj(x)
 	}
 	r.track(z, want)
 	if idx == seg3Symbols-1 {
