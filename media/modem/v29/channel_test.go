@@ -51,3 +51,23 @@ func TestChannel(t *testing.T) {
 		}
 	}
 }
+
+// TestChannelDistortion: a carrier offset of +/-7 Hz (V.29's receiver
+// tolerance) and a telephone line's band edges with their group delay,
+// at 9600 and 7200, G.711 and 25 dB SNR.
+func TestChannelDistortion(t *testing.T) {
+	for _, rate := range []int{9600, 7200} {
+		for _, c := range []struct {
+			name  string
+			shift float64
+			line  bool
+		}{{"+7Hz", 7, false}, {"-7Hz", -7, false}, {"line", 0, true}, {"line+3Hz", 3, true}} {
+			t.Run(fmt.Sprintf("%d/%s", rate, c.name), func(t *testing.T) {
+				bits := randomBits(12000, 5)
+				ch := channel{lead: 1111, frac: 0.3, tail: 800, law: "alaw", snrDB: 25, seed: 4, shift: c.shift, line: c.line}
+				sink := receive(rate, ch.apply(transmit(rate, -20, bits)))
+				checkReceived(t, sink, bits)
+			})
+		}
+	}
+}

@@ -94,6 +94,8 @@ type channel struct {
 	tail   int     // samples of silence after
 	seed   uint64
 	gainDB float64
+	shift  float64 // carrier frequency offset, Hz
+	line   bool    // a telephone line's band-pass (second-order sections)
 }
 
 // apply passes audio through the channel: resampled (fractional delay and
@@ -127,6 +129,12 @@ func (c channel) apply(in []int16) []int16 {
 			y[i] = acc
 		}
 		x = y
+	}
+	if c.shift != 0 {
+		x = freqShift(x, c.shift)
+	}
+	if c.line {
+		x = lineFilter(x)
 	}
 	if c.snrDB != 0 {
 		var p float64
@@ -164,4 +172,62 @@ func roundTrip(law g711.Law, pcm []int16) []int16 {
 		panic(err)
 	}
 	return out
+}
+
+// freqShift moves x's spectrum by hz: the analytic signal (a 127-tap
+// Hilbert transformer) times e^{j 2 pi hz n / 8000}, real part.
+func freqShift(x []float64, hz float64) []float64 {
+	const half = 63
+	var h [2*half + 1]float64
+	for k := -half; k <= half; k++ {
+		if k%2 != 0 {
+			w := 0.54 + 0.46*math.Cos(math.Pi*float64(k)/half)
+			h[k+half] = 2 / (math.Pi * float64(k)) * w
+		}
+	}
+	y := make([]float64, len(x))
+	for n := range x {
+		var q float64
+		for k := -half; k <= half; k++ {
+			if m := n - k; m >= 0 && m < len(x) {
+				q += h[k+half] * x[m]
+			}
+		}
+		s, c := math.Sincos(2 * math.Pi * hz * float64(n) / SampleRate)
+		y[n] = x[n]*c - q*s
+	}
+	return y
+}
+
+// lineFilter is a telephone line's band-pass: second-order high-pass at
+// 300 Hz and low-pass at 3400 Hz (Butterworth, bilinear), whose edges and
+// group delay the equaliser must undo.
+func lineFilter(x []float64) []float64 {
+	biquad := func(x []float64, b0, b1, b2, a1, a2 float64) []float64 {
+		y := make([]float64, len(x))
+		var x1, x2, y1, y2 float64
+		for n, v := range x {
+			o := b0*v + b1*x1 + b2*x2 - a1*y1 - a2*y2
+			x2, x1, y2, y1 = x1, v, y1, o
+			y[n] = o
+		}
+		return y
+	}
+	design := func(fc float64, high bool) (b0, b1, b2, a1, a2 float64) {
+		k := math.Tan(math.Pi * fc / SampleRate)
+		q := 1 / math.Sqrt2
+		norm := 1 / (1 + k/q + k*k)
+		a1 = 2 * (k*k - 1) * norm
+		a2 = (1 - k/q + k*k) * norm
+		if high {
+			b0 = norm
+			return b0, -2 * b0, b0, a1, a2
+		}
+		b0 = k * k * norm
+		return b0, 2 * b0, b0, a1, a2
+	}
+	b0, b1, b2, a1, a2 := design(300, true)
+	x = biquad(x, b0, b1, b2, a1, a2)
+	b0, b1, b2, a1, a2 = design(3400, false)
+	return biquad(x, b0, b1, b2, a1, a2)
 }

@@ -110,6 +110,7 @@ type Receiver struct {
 	pq1     [16]uint8
 	npoints int
 	qbits   [4]int
+	why     string                      // the last training failure's reason
 	grid    *[gridSize * gridSize]uint8 // of the rate, one of grids
 	grids   [2][gridSize * gridSize]uint8
 }
@@ -350,28 +351,29 @@ func (r *Receiver) symbol(y complex128) {
 		if r.count < estSymbols {
 			return
 		}
-		// A is the point of its own energy: at 9600 the smaller of the
-		// two, at 7200 the larger.
-		eA, eB := real(r.a*cmplx.Conj(r.a)), real(r.b*cmplx.Conj(r.b))
-		r.aPar = 0
-		if (r.sumE[1] > r.sumE[0]) == (eA > eB) {
-			r.aPar = 1
-		}
-		ya, yb := r.sumY[r.aPar], r.sumY[1-r.aPar]
-		ratio := r.sumE[r.aPar] / r.sumE[1-r.aPar]
-		want := eA / eB
-		// the alternation must be there: the two energies in about the
-		// ratio of A's and B's, each symbol steady
+		// The two means must be A and B (in one order or the other)
+		// turned and scaled: fit both orders by least squares, keep the
+		// better, and require it to fit and each symbol to be steady.
 		m := float64(estSymbols / 2)
-		steady := (cmplx.Abs(ya) + cmplx.Abs(yb)) / m / (math.Sqrt(r.sumE[0]/m) + math.Sqrt(r.sumE[1]/m))
-		if ratio < want/1.6 || ratio > want*1.6 || steady < 0.8 {
-			r.fail()
+		m0, m1 := r.sumY[0]/complex(m, 0), r.sumY[1]/complex(m, 0)
+		den := complex(sq(r.a)+sq(r.b), 0)
+		g0 := (m0*cmplx.Conj(r.a) + m1*cmplx.Conj(r.b)) / den // A even
+		g1 := (m1*cmplx.Conj(r.a) + m0*cmplx.Conj(r.b)) / den // A odd
+		res0 := sq(m0-g0*r.a) + sq(m1-g0*r.b)
+		res1 := sq(m1-g1*r.a) + sq(m0-g1*r.b)
+		g, res := g0, res0
+		r.aPar = 0
+		if res1 < res0 {
+			g, res, r.aPar = g1, res1, 1
+		}
+		steady := (sq(m0) + sq(m1)) * m / (r.sumE[0] + r.sumE[1])
+		if res > 0.15*(sq(m0)+sq(m1)) || steady < 0.7 {
+			r.fail("no alternation")
 			return
 		}
-		p := ya*cmplx.Conj(r.a) + yb*cmplx.Conj(r.b)
-		r.rotP = cmplx.Conj(p) / complex(cmplx.Abs(p)+1e-30, 0)
+		r.rotP = cmplx.Conj(g) / complex(cmplx.Abs(g)+1e-30, 0)
 		r.freq = 0
-		r.agc *= math.Sqrt(r.es * m * 2 / (r.sumE[0] + r.sumE[1]))
+		r.agc /= cmplx.Abs(g) + 1e-30
 		r.pk1, r.pk2 = 0.1, 0.003
 		r.state, r.count = rxAlt, 0
 	case rxAlt:
@@ -393,7 +395,7 @@ func (r *Receiver) symbol(y complex128) {
 		r.cand = 0
 		r.track(z, want)
 		if r.symIdx > seg2Symbols+40 {
-			r.fail()
+			r.fail("no segment 3")
 		}
 	case rxTrain, rxData:
 		r.equalise()
@@ -414,8 +416,10 @@ func (r *Receiver) track(z, want complex128) {
 	r.rotP = p * complex(g, 0)
 }
 
-func (r *Receiver) fail() {
+// fail gives up on this carrier's training, for why (kept for tests).
+func (r *Receiver) fail(why string) {
 	r.state = rxFailed
+	r.why = why
 	r.sink.Status(modem.TrainingFailed)
 }
 
@@ -483,7 +487,7 @@ func (r *Receiver) equalise() {
 	if idx == seg3Symbols-1 {
 		// the equaliser must have converged by the end of segment 3
 		if r.mse/128 > r.es*0.05 {
-			r.fail()
+			r.fail("equaliser did not converge")
 			return
 		}
 		r.mu = 0.1 / (eqTaps * r.es)
@@ -510,7 +514,7 @@ func (r *Receiver) equalise() {
 	}
 	if idx == seg3Symbols+seg4Symbols-1 {
 		if r.zeros > (seg4Symbols-onesFrom)*r.bits/20 {
-			r.fail()
+			r.fail("segment 4 not ones")
 			return
 		}
 		r.state = rxData

@@ -19,8 +19,8 @@ func TestStressTmp(t *testing.T) {
 				for _, law := range []string{"ulaw", "alaw"} {
 					for _, ppm := range []float64{-100, 100} {
 						r := rand.New(rand.NewPCG(seed, 9))
-						bits := randomBits(40000, seed)
-						ch := channel{lead: r.IntN(4000), frac: r.Float64(), tail: 800, law: law, snrDB: 25, ppm: ppm, seed: seed}
+						bits := randomBits(20000, seed)
+						ch := channel{lead: r.IntN(4000), frac: r.Float64(), tail: 800, law: law, snrDB: 25, ppm: ppm, seed: seed, shift: r.Float64()*4 - 2, line: seed%2 == 0}
 						sink := receive(rate, ch.apply(transmit(rate, level, bits)))
 						total++
 						ok := sink.has(2) && len(sink.bits) >= len(bits)
