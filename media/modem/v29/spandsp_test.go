@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/potsgate/potsgate/internal/peer"
+	"github.com/potsgate/potsgate/media/modem"
 )
 
 func spandspTool(t testing.TB) string {
@@ -185,4 +186,59 @@ func containsStatus(s []int, v int) bool {
 		}
 	}
 	return false
+}
+
+// TestNoiseVersusSpandsp: our transmitter's signal with white noise at
+// 20, 18 and 16 dB SNR (-20 dBm0, linear), into our receiver and
+// spandsp's. Ours must train wherever spandsp's does (at 18 dB and more)
+// and make no more bit errors than spandsp's.
+func TestNoiseVersusSpandsp(t *testing.T) {
+	tool := spandspTool(t)
+	var table strings.Builder
+	table.WriteString("\n| rate | SNR | ours trained | ours bit errors | spandsp trained | spandsp bit errors |\n|---|---|---|---|---|---|\n")
+	for _, rate := range []int{9600, 7200} {
+		for _, snr := range []float64{20, 18, 16} {
+			var ours, theirs, oursTrained, theirsTrained int
+			const runs = 4
+			for seed := uint64(1); seed <= runs; seed++ {
+				bits := randomBits(20000, seed)
+				ch := channel{lead: 500 + int(seed)*37, frac: 0.2 * float64(seed), tail: 800, snrDB: snr, seed: seed}
+				audio := ch.apply(transmit(rate, -20, bits))
+				sink := receive(rate, audio)
+				trained := sink.has(modem.TrainingSucceeded) && len(sink.bits) >= len(bits)
+				if trained {
+					oursTrained++
+					for i, b := range bits {
+						if sink.bits[i] != b {
+							ours++
+						}
+					}
+				} else {
+					ours += len(bits) / 2
+				}
+				r := spandspRx(t, tool, rate, audio)
+				want := bitText(bits)
+				i := strings.Index(r.bits, want[:64])
+				spTrained := containsStatus(r.statuses, sigTrainingSucceeded) && i >= 0 && len(r.bits) >= i+len(want)
+				if spTrained {
+					theirsTrained++
+					for k := range want {
+						if r.bits[i+k] != want[k] {
+							theirs++
+						}
+					}
+				} else {
+					theirs += len(bits) / 2
+				}
+				if spTrained && !trained && snr >= 18 {
+					t.Errorf("%d at %g dB, seed %d: spandsp trained, ours did not (%v)", rate, snr, seed, sink.statuses)
+				}
+			}
+			fmt.Fprintf(&table, "| %d | %g dB | %d/%d | %d | %d/%d | %d |\n", rate, snr, oursTrained, runs, ours, theirsTrained, runs, theirs)
+			if ours > theirs {
+				t.Errorf("%d at %g dB: %d bit errors, spandsp %d", rate, snr, ours, theirs)
+			}
+		}
+	}
+	t.Log("80,000 bits per row; a run not trained counts half its bits as errors:" + table.String())
 }

@@ -283,3 +283,23 @@ type discard struct{}
 
 func (discard) Bit(int)             {}
 func (discard) Status(modem.Status) {}
+
+// TestJoinMidTransmission: a receiver that starts listening in the middle
+// of a transmission's data fails that training, gives no bits, and trains
+// on the next transmission.
+func TestJoinMidTransmission(t *testing.T) {
+	first := transmit(9600, -13, randomBits(20000, 1))
+	second := randomBits(6000, 2)
+	audio := append(append([]int16{}, first[len(first)/2:]...), make([]int16, 800)...)
+	audio = append(audio, transmit(9600, -13, second)...)
+	audio = append(audio, make([]int16, 800)...)
+	sink := receive(9600, audio)
+	want := []modem.Status{modem.CarrierUp, modem.TrainingFailed, modem.CarrierDown, modem.CarrierUp, modem.TrainingSucceeded, modem.CarrierDown}
+	if !slices.Equal(sink.statuses, want) {
+		t.Fatalf("statuses %v, want %v", sink.statuses, want)
+	}
+	if sink.at[4] != 0 {
+		t.Errorf("%d bits before the second training", sink.at[4])
+	}
+	checkReceived(t, sink, second)
+}
