@@ -13,19 +13,21 @@ const (
 	rxPhases = 64 // fractional delays of the matched filter
 	eqTaps   = 24 // T/2 equaliser taps: 12 symbols
 	eqDelay  = 6  // symbols from the newest equaliser input to its centre
-	bufLen   = 64 // input ring (twice written, see push)
+	bufLen   = 64 // input ring, each sample written twice (see Receive)
 
 	blockLen = 40 // carrier detector block: 5 ms
 
-	// Carrier detector thresholds (V.29 clause 7's alternative: on above
-	// -43 dBm0, off below -48 dBm0), hysteresis between.
+	// Carrier detector thresholds, within V.29 clause 7's alternative
+	// (on for signals above -43 dBm0, off below -48 dBm0): -45 leaves a
+	// -43 dBm0 carrier 2 dB for the variance of 5 ms of QAM, and the 3 dB
+	// between on and off are the hysteresis.
 	onDBm0  = -45.0
 	offDBm0 = -48.0
 
 	acqSymbols = 40 // symbols of segment 2 for symbol timing to settle
 	estSymbols = 24 // then symbols to estimate phase and which is A
-	// onesCheck: symbols at the end of segment 4 whose descrambled bits
-	// must be ones (the first 8 fill the descrambler).
+	// onesFrom: the symbols of segment 4 from this one on must descramble
+	// to ones (the first 8 fill the descrambler).
 	onesFrom = 8
 )
 
@@ -53,8 +55,7 @@ type Receiver struct {
 	// front end: baseband ring (I and Q, each sample written twice so a
 	// window is one slice), the matched filter, the carrier table.
 	bi, bq   [2 * bufLen]float64
-	w        int // next write position in [0, bufLen)
-	filled   int
+	w        int                       // next write position in [0, bufLen)
 	coef     [rxPhases][rxTaps]float64 // oldest sample first
 	cos, sin [80]float64
 	n80      int
@@ -124,8 +125,8 @@ func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
 	for p := range rxPhases {
 		mu := (float64(p) + 0.5) / rxPhases
 		for i := range rxTaps {
-			// sample i of the window (oldest first) is at rxTaps/2-1-i+mu
-			// samples before the instant... see Receive.
+			// sample i of the window (oldest first) is rxTaps/2-1-i+mu
+			// samples before the instant (see sample)
 			tau := mu + float64(rxTaps/2-1-i)
 			u := tau / samplesPerSymbol
 			r.coef[p][i] = 2 * rrc(u) * window(u, float64(rxTaps)/2/samplesPerSymbol+0.2) / samplesPerSymbol

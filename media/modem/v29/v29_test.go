@@ -303,3 +303,81 @@ func TestJoinMidTransmission(t *testing.T) {
 	}
 	checkReceived(t, sink, second)
 }
+
+// TestCarrierHysteresis: a carrier that trained at -30 dBm0 and falls to
+// -45.5 dBm0 (under the on threshold, over the off one) stays up; one
+// that falls to -51 dBm0 goes down.
+func TestCarrierHysteresis(t *testing.T) {
+	for _, c := range []struct {
+		drop     float64
+		wantDown bool
+	}{{-15.5, false}, {-21, true}} {
+		audio := transmit(9600, -30, randomBits(24000, 3))
+		// the level falls once the data has run for a while, and stays
+		// down to the end of the signal
+		from := 8000
+		g := math.Pow(10, c.drop/20)
+		for i := from; i < len(audio); i++ {
+			audio[i] = int16(float64(audio[i]) * g)
+		}
+		sink := &bitSink{}
+		rx, err := NewReceiver(9600, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := len(audio) - 400 // before the turn-off ends
+		for off := 0; off+80 <= end; off += 80 {
+			rx.Receive(audio[off : off+80])
+		}
+		if !sink.has(modem.TrainingSucceeded) {
+			t.Fatalf("drop %g dB: no training: %v", c.drop, sink.statuses)
+		}
+		if got := sink.has(modem.CarrierDown); got != c.wantDown {
+			t.Errorf("drop %g dB to %g dBm0: carrier down %v, want %v (%v)", c.drop, -30+c.drop, got, c.wantDown, sink.statuses)
+		}
+	}
+}
+
+// FuzzReceive: any audio, at either rate: no panic, and statuses in a
+// sensible order (up before anything else, down only when up).
+func FuzzReceive(f *testing.F) {
+	f.Add(pcmBytes(transmit(9600, -13, randomBits(2000, 1))[:3000]), true)
+	f.Add(pcmBytes(transmit(7200, -40, randomBits(2000, 1))[:3000]), false)
+	f.Fuzz(func(t *testing.T, data []byte, fast bool) {
+		rate := 7200
+		if fast {
+			rate = 9600
+		}
+		sink := &bitSink{}
+		rx, err := NewReceiver(rate, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pcm := make([]int16, len(data)/2)
+		for i := range pcm {
+			pcm[i] = int16(uint16(data[2*i]) | uint16(data[2*i+1])<<8)
+		}
+		for off := 0; off < len(pcm); off += 80 {
+			rx.Receive(pcm[off:min(off+80, len(pcm))])
+		}
+		up := false
+		for _, s := range sink.statuses {
+			switch s {
+			case modem.CarrierUp:
+				if up {
+					t.Fatalf("carrier up twice: %v", sink.statuses)
+				}
+				up = true
+			case modem.CarrierDown:
+				if !up {
+					t.Fatalf("carrier down while down: %v", sink.statuses)
+				}
+				up = false
+			default:
+				if !up {
+					t.Fatalf("%v without carrier: %v", s, sink.statuses)
+				}
+			}
+		}
+	})
+}
