@@ -117,10 +117,11 @@ const (
 	sigTrainingFailed    = -5
 )
 
-// interopChannels: the path between the two modems in the interop
-// tests: clean, then G.711 with noise 25 dB down and a clock offset, at a
-// level each receiver must take (spandsp's carrier detector is at -26
-// dBm0 by default, so ours sends it no weaker than -24).
+// interopCases: the paths between the two modems in the interop tests:
+// clean; G.711 with noise 25 dB down and a clock offset, at a level each
+// receiver must take (spandsp's carrier detector is at -26 dBm0 by
+// default, so ours sends it no weaker than -24); a telephone line's band
+// edges with a 5 Hz carrier offset.
 type interopCase struct {
 	name  string
 	level float64 // of the sender
@@ -132,6 +133,7 @@ func interopCases(weakest float64) []interopCase {
 		{"clean", -13, channel{lead: 333, tail: 800}},
 		{"ulaw/snr25/+100ppm", -13, channel{lead: 1234, frac: 0.4, tail: 800, law: "ulaw", snrDB: 25, ppm: 100, seed: 1}},
 		{"alaw/snr25/-100ppm", weakest, channel{lead: 777, frac: 0.8, tail: 800, law: "alaw", snrDB: 25, ppm: -100, seed: 2}},
+		{"line/+5Hz/alaw/snr25", -20, channel{lead: 555, frac: 0.5, tail: 800, law: "alaw", snrDB: 25, seed: 3, shift: 5, line: true}},
 	}
 }
 
