@@ -3,7 +3,10 @@ package v29
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"github.com/potsgate/potsgate/media/modem"
 )
 
 // TestChannel: our transmitter to our receiver through what a fax call's
@@ -69,5 +72,26 @@ func TestChannelDistortion(t *testing.T) {
 				checkReceived(t, sink, bits)
 			})
 		}
+	}
+}
+
+// TestNoiseBeforeSignal: line noise loud enough to raise the carrier
+// (-44 dBm0) before and under the signal: the receiver keeps looking for
+// segment 2, trains when the signal comes, gives every bit, and reports no
+// failed training for the noise.
+func TestNoiseBeforeSignal(t *testing.T) {
+	for _, rate := range []int{9600, 7200} {
+		t.Run(fmt.Sprint(rate), func(t *testing.T) {
+			bits := randomBits(6000, 21)
+			ch := channel{lead: 1500, frac: 0.25, tail: 800, law: "ulaw", floorDBm0: -44, seed: 5}
+			sink := receive(rate, ch.apply(transmit(rate, -13, bits)))
+			want := []modem.Status{modem.CarrierUp, modem.TrainingSucceeded}
+			if !slices.Equal(sink.statuses, want) {
+				t.Fatalf("statuses %v, want %v (the noise keeps the carrier up)", sink.statuses, want)
+			}
+			if len(sink.bits) < len(bits) || !slices.Equal(sink.bits[:len(bits)], bits) {
+				t.Fatalf("bits differ")
+			}
+		})
 	}
 }

@@ -21,7 +21,9 @@
 //
 // [Receiver] detects the carrier on 5 ms blocks (on above -45 dBm0, off
 // below -48 dBm0 over 10 ms: V.29's -43/-48 option with hysteresis),
-// recovers symbol timing with Gardner's detector on the matched filter's
+// looks for segment 2 for up to 300 ms after the carrier comes (so a
+// talker echo protection tone or noise before the training is not a
+// failed training), recovers symbol timing with Gardner's detector on the matched filter's
 // T/2 samples (a 64-phase polyphase filter), finds gain, carrier phase
 // and which symbol is A on segment 2, takes the jump to segment 3 as its
 // start, trains a 24-tap T/2 equaliser on the known segments 2 and 3,
@@ -39,7 +41,8 @@
 // bits (clean; mu-law with 25 dB SNR and +100 ppm; A-law at -24 dBm0 with
 // 25 dB SNR and -100 ppm; a telephone line's 300-3400 Hz band edges with
 // a 5 Hz carrier offset, A-law, 25 dB SNR), and ours gives exactly
-// spandsp's transmitter's bits the same ways (A-law case at -43 dBm0).
+// spandsp's transmitter's bits the same ways (A-law case at -43 dBm0),
+// also after spandsp's talker echo protection tone.
 // With white noise at 20, 18 and 16 dB SNR on our signal, ours makes no
 // more bit errors than spandsp's receiver (TestNoiseVersusSpandsp). Ours to ours: levels -10,
 // -26, -43 dBm0, linear, mu-law and A-law; with 25 dB SNR and +/-100 ppm

@@ -86,16 +86,17 @@ func receive(rate int, audio []int16) *bitSink {
 
 // channel is what the tests put between transmitter and receiver.
 type channel struct {
-	lead   int     // samples of silence before
-	frac   float64 // fractional delay in samples
-	ppm    float64 // receiver's clock against the sender's
-	snrDB  float64 // 0: no noise
-	law    string  // "", "ulaw", "alaw"
-	tail   int     // samples of silence after
-	seed   uint64
-	gainDB float64
-	shift  float64 // carrier frequency offset, Hz
-	line   bool    // a telephone line's band-pass (second-order sections)
+	lead      int     // samples of silence before
+	frac      float64 // fractional delay in samples
+	ppm       float64 // receiver's clock against the sender's
+	snrDB     float64 // 0: no noise; else white noise this far below the signal while it is on
+	floorDBm0 float64 // 0: none; else white noise at this level throughout
+	law       string  // "", "ulaw", "alaw"
+	tail      int     // samples of silence after
+	seed      uint64
+	gainDB    float64
+	shift     float64 // carrier frequency offset, Hz
+	line      bool    // a telephone line's band-pass (second-order sections)
 }
 
 // apply passes audio through the channel: resampled (fractional delay and
@@ -144,7 +145,19 @@ func (c channel) apply(in []int16) []int16 {
 		p /= float64(len(in))
 		p *= math.Pow(10, c.gainDB/10)
 		sigma := math.Sqrt(p / math.Pow(10, c.snrDB/10))
+		// while the signal is on: noise that stayed above the carrier
+		// detector's off threshold would keep the carrier up for ever
+		step := 1 + c.ppm*1e-6
+		from, to := int(float64(c.lead)/step), min(len(x), int(float64(c.lead+len(in))/step))
 		r := rand.New(rand.NewPCG(c.seed, 7))
+		for i := from; i < to; i++ {
+			x[i] += r.NormFloat64() * sigma
+		}
+	}
+	if c.floorDBm0 != 0 {
+		// noise everywhere at an absolute level
+		sigma := math.Sqrt(levelPower(c.floorDBm0))
+		r := rand.New(rand.NewPCG(c.seed, 8))
 		for i := range x {
 			x[i] += r.NormFloat64() * sigma
 		}

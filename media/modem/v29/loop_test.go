@@ -30,8 +30,9 @@ func checkReceived(t *testing.T, sink *bitSink, bits []int) {
 	if errs > 0 {
 		t.Fatalf("%d of %d bits wrong, the first at %d", errs, len(bits), first)
 	}
-	if !sink.has(modem.CarrierDown) {
-		t.Errorf("no carrier down: %v", sink.statuses)
+	// the carrier must go down after the data, at the end
+	if n := len(sink.statuses); n == 0 || sink.statuses[n-1] != modem.CarrierDown || sink.at[n-1] < len(bits) {
+		t.Errorf("no carrier down after the data: %v at %v", sink.statuses, sink.at)
 	}
 }
 

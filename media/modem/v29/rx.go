@@ -26,6 +26,10 @@ const (
 
 	acqSymbols = 40 // symbols of segment 2 for symbol timing to settle
 	estSymbols = 24 // then symbols to estimate phase and which is A
+	// searchSymbols: how long after the carrier came segment 2 may begin
+	// (300 ms: after a talker echo protection tone of up to 200 ms and
+	// its 20 ms of silence, or a carrier that came in two steps)
+	searchSymbols = 720
 	// onesFrom: the symbols of segment 4 from this one on must descramble
 	// to ones (the first 8 fill the descrambler).
 	onesFrom = 8
@@ -257,18 +261,24 @@ func (r *Receiver) detect() {
 
 // start begins demodulating a carrier whose mean square is pow.
 func (r *Receiver) start(pow float64) {
-	r.state = rxAcquire
 	r.startPow = pow * blockLen
-	r.count, r.symIdx = 0, 0
+	r.symIdx = 0
 	r.tau = 1
-	r.half = false
-	r.mid, r.prevSym = 0, 0
-	r.tInt = 0
-	r.kp, r.ki = 0.08, 0 // no integrator while acquiring: its transient would stay
 	// a symbol's energy after the matched filter is twice the mean square
 	r.agc = math.Sqrt(r.es / (2 * pow))
 	r.eqBuf = [2 * eqTaps]complex128{}
 	r.eqW = 0
+	r.acquire()
+}
+
+// acquire (again) looks for segment 2's alternations.
+func (r *Receiver) acquire() {
+	r.state = rxAcquire
+	r.count = 0
+	r.half = false
+	r.mid, r.prevSym = 0, 0
+	r.tInt = 0
+	r.kp, r.ki = 0.08, 0 // no integrator while acquiring: its transient would stay
 	r.sumE = [2]float64{}
 	r.sumY = [2]complex128{}
 	r.cand = 0
@@ -369,6 +379,11 @@ func (r *Receiver) symbol(y complex128) {
 		}
 		steady := (sq(m0) + sq(m1)) * m / (r.sumE[0] + r.sumE[1])
 		if res > 0.15*(sq(m0)+sq(m1)) || steady < 0.7 {
+			// not (yet) segment 2: look again, for a while
+			if r.symIdx < searchSymbols {
+				r.acquire()
+				return
+			}
 			r.fail("no alternation")
 			return
 		}
@@ -395,7 +410,7 @@ func (r *Receiver) symbol(y complex128) {
 		}
 		r.cand = 0
 		r.track(z, want)
-		if r.symIdx > seg2Symbols+40 {
+		if r.count > seg2Symbols {
 			r.fail("no segment 3")
 		}
 	case rxTrain, rxData:

@@ -69,8 +69,12 @@ func runTool(t testing.TB, tool string, stdin []byte, args ...string) []byte {
 }
 
 // spandspTx is spandsp's V.29 signal for bits at level dBm0.
-func spandspTx(t testing.TB, tool string, rate int, level float64, bits []int) []int16 {
-	out := runTool(t, tool, []byte(bitText(bits)), "tx", strconv.Itoa(rate), strconv.FormatFloat(level, 'f', -1, 64))
+func spandspTx(t testing.TB, tool string, rate int, level float64, bits []int, tep bool) []int16 {
+	flag := "0"
+	if tep {
+		flag = "1"
+	}
+	out := runTool(t, tool, []byte(bitText(bits)), "tx", strconv.Itoa(rate), strconv.FormatFloat(level, 'f', -1, 64), flag)
 	a := make([]int16, len(out)/2)
 	for i := range a {
 		a[i] = int16(binary.LittleEndian.Uint16(out[2*i:]))
@@ -174,10 +178,29 @@ func TestSpandspToOurs(t *testing.T) {
 		for _, c := range interopCases(-43) {
 			t.Run(fmt.Sprintf("%d/%s/%gdBm0", rate, c.name, c.level), func(t *testing.T) {
 				bits := randomBits(20000, uint64(rate)+1)
-				sink := receive(rate, c.ch.apply(spandspTx(t, tool, rate, c.level, bits)))
+				sink := receive(rate, c.ch.apply(spandspTx(t, tool, rate, c.level, bits, false)))
 				checkReceived(t, sink, bits)
 			})
 		}
+	}
+}
+
+// TestSpandspTEP: spandsp's transmitter with the talker echo protection
+// tone (1800 Hz, about 200 ms, and 20 ms of silence) before the training:
+// ours trains on the training and gives every bit, and does not report a
+// failed training for the tone.
+func TestSpandspTEP(t *testing.T) {
+	tool := spandspTool(t)
+	for _, rate := range []int{9600, 7200} {
+		t.Run(strconv.Itoa(rate), func(t *testing.T) {
+			bits := randomBits(8000, 5)
+			sink := receive(rate, channel{lead: 444, tail: 800, law: "ulaw"}.apply(spandspTx(t, tool, rate, -13, bits, true)))
+			t.Logf("statuses %v", sink.statuses)
+			if sink.has(modem.TrainingFailed) {
+				t.Errorf("training failed on the tone: %v", sink.statuses)
+			}
+			checkReceived(t, sink, bits)
+		})
 	}
 }
 
