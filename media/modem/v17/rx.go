@@ -247,9 +247,15 @@ func (r *Receiver) halfSample() {
 	// Gardner's timing error: negative when sampling late.
 	e := ((r.prev[0]-yr)*r.mid[0] + (r.prev[1]-yi)*r.mid[1]) / 40
 	r.prev = [2]float64{yr, yi}
+	// The loop is fast while A B A B (whose transitions say most about
+	// timing) is sent, slower during the rest of the training, slowest in
+	// data, where the equalizer follows what is left.
 	kp, ki := 0.01, 0.00001
-	if r.state == rxAcquire {
-		kp, ki = 0.05, 0.0001
+	switch r.state {
+	case rxAcquire, rxSeg1:
+		kp, ki = 0.05, 0
+	case rxSeg2, rxBoundary, rxBridge:
+		kp, ki = 0.02, 0.00003
 	}
 	e = max(-1, min(1, e))
 	r.due += kp * e
@@ -447,7 +453,7 @@ func (r *Receiver) seg2(d int, yr, yi float64) {
 	if o == 1 {
 		r.onesRun++
 		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.1, 0.05, 0.001)
-	} else if r.onesRun >= 24 {
+	} else if r.onesRun >= 16 {
 		r.state = rxBoundary
 		r.endAt = r.sym
 		return
@@ -486,6 +492,9 @@ func (r *Receiver) resolve() {
 	}
 	r.sink.Status(modem.TrainingSucceeded)
 	r.reported = true
+	if !r.short {
+		r.trained = true
+	}
 	if r.short {
 		r.dataAt = best + seg4Len
 		r.startData(best)
