@@ -19,10 +19,13 @@ const (
 	histLen  = 128
 )
 
-// Carrier detection, as the powers of sines at these levels.
+// Carrier detection, as the powers of sines at these levels: a signal
+// of -43 dBm0 must be seen, one under -48 dBm0 must not; the on level is
+// a little under -43 so that a -43 dBm0 signal, whose measured power
+// wanders, is not missed.
 var (
-	onPower  = sinePower(-43)
-	offPower = sinePower(-48)
+	onPower  = sinePower(-45)
+	offPower = sinePower(-49)
 )
 
 func sinePower(dBm0 float64) float64 {
@@ -201,7 +204,7 @@ func (r *Receiver) carrierUp() {
 
 func (r *Receiver) carrierDown() {
 	r.on = false
-	if r.state != rxData && r.state != rxFailed && r.state != rxIdle {
+	if r.state != rxIdle && !r.reported {
 		r.sink.Status(modem.TrainingFailed)
 	}
 	r.state = rxIdle
@@ -227,7 +230,10 @@ func (r *Receiver) halfSample() {
 	}
 	r.due += r.tstep
 	r.mfPower += (yr*yr + yi*yi - r.mfPower) * (1.0 / 32)
-	if r.state == rxAcquire && r.sym < 60 {
+	// The gain follows the signal until segment 2: A B A B has a
+	// constant power, and a carrier held up by noise before the signal
+	// must not leave the gain set for the noise.
+	if r.state == rxAcquire || r.state == rxSeg1 {
 		r.gain = math.Sqrt(40 / max(r.mfPower, 1e-9))
 	}
 	yr *= r.gain
@@ -331,9 +337,18 @@ func (r *Receiver) descramble(b int) int {
 	return out
 }
 
+// fail reports a training not recognised and looks for another while
+// the carrier lasts.
 func (r *Receiver) fail() {
-	r.state = rxFailed
 	r.sink.Status(modem.TrainingFailed)
+	r.reported = true
+	r.state = rxAcquire
+	r.sym = 0
+	r.freq = 0
+	if !r.short || !r.trained {
+		r.wre, r.wim = [eqLen]float64{}, [eqLen]float64{}
+		r.wre[eqCentre] = 1
+	}
 }
 
 // symbol runs the training and data logic on one symbol.
@@ -348,7 +363,14 @@ func (r *Receiver) symbol() {
 			return
 		}
 		if r.sym > 400 {
-			r.fail()
+			// Energy without A B A B (noise, another modem's signal):
+			// say so once, and keep looking, for the training may
+			// still come while the energy lasts.
+			if !r.reported {
+				r.sink.Status(modem.TrainingFailed)
+				r.reported = true
+			}
+			r.sym = 0
 			return
 		}
 		r.findABAB()
@@ -461,9 +483,14 @@ func (r *Receiver) seg2(d int, yr, yi float64) {
 		r.onesRun = 0
 		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.1, 0.05, 0.001)
 	}
-	max2 := seg2Long + 300
-	if r.short {
-		max2 = seg2Short + 300
+	// Ones show within a hundred symbols of segment 2's start (twelve
+	// fill the descrambler), or this was not a training.
+	max2 := 100
+	if r.onesRun >= 16 {
+		max2 = seg2Long + 300
+		if r.short {
+			max2 = seg2Short + 300
+		}
 	}
 	if r.sym-r.seg2At > max2 {
 		r.fail()

@@ -68,7 +68,7 @@ func modulate(t testing.TB, rate int, short bool, data []int, lead int, level fl
 			break
 		}
 	}
-	return append(out, make([]int16, 800)...)
+	return append(out, make([]int16, 1600)...)
 }
 
 // firstDiff is the index of the first difference between want and the
@@ -133,7 +133,7 @@ func twoBursts(t testing.TB, rate int, first, second []int, level float64) []int
 		t.Fatal(err)
 	}
 	burst()
-	return append(out, make([]int16, 800)...)
+	return append(out, make([]int16, 1600)...)
 }
 
 // checkTwoBursts checks a receiver's report of two bursts.
