@@ -30,8 +30,10 @@ type loopBits struct {
 }
 
 func (s *loopBits) Bit() int {
-	s.n++
-	return s.b[s.n%len(s.b)]
+	if s.n++; s.n == len(s.b) {
+		s.n = 0
+	}
+	return s.b[s.n]
 }
 
 // spandspBench is spandsp's ns per frame for mode (rx or tx) over file.

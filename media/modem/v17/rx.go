@@ -10,10 +10,11 @@ import (
 
 // Receiver sizes.
 const (
-	mfTaps   = 40 // matched filter, input samples (+/- 6 symbols)
-	mfPhases = 64 // fractional delays of the matched filter
-	ringLen  = 64 // baseband history, a power of two above mfTaps
-	eqLen    = 25 // equalizer taps, T/2 spaced
+	mfTaps   = 32  // matched filter, input samples (+/- 4.8 symbols)
+	mfSpan   = 4.5 // symbols each side of the matched filter's window
+	mfPhases = 64  // fractional delays of the matched filter
+	ringLen  = 64  // baseband history, a power of two above mfTaps
+	eqLen    = 25  // equalizer taps, T/2 spaced
 	eqCentre = 12
 	tbDepth  = 24 // Viterbi traceback, symbols
 	histLen  = 128
@@ -104,6 +105,8 @@ type Receiver struct {
 	prevY  int
 	subIdx [8]int
 	subD   [8]float64
+	near   *nearTable
+	cs, sn float64 // the rotation of the last symbol
 }
 
 // NewReceiver makes a receiver for bitRate (14400, 12000, 9600 or 7200)
@@ -116,12 +119,12 @@ func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
 	const sps = media.SampleRate / 2400.0
 	var e float64
 	for i := range mfTaps {
-		v := rrc((float64(mfTaps/2-1-i)+0.5/mfPhases)/sps, txTaps/2)
+		v := rrc((float64(mfTaps/2-1-i)+0.5/mfPhases)/sps, mfSpan)
 		e += v * v
 	}
 	for p := range r.mf {
 		for i := range mfTaps {
-			r.mf[p][i] = rrc((float64(mfTaps/2-1-i)+(float64(p)+0.5)/mfPhases)/sps, txTaps/2) / math.Sqrt(e)
+			r.mf[p][i] = rrc((float64(mfTaps/2-1-i)+(float64(p)+0.5)/mfPhases)/sps, mfSpan) / math.Sqrt(e)
 		}
 	}
 	for n := range r.carrier {
@@ -143,6 +146,7 @@ func (r *Receiver) Restart(bitRate int, shortTrain bool) error {
 		return fmt.Errorf("v17: %d bit/s: %w", bitRate, modem.ErrRate)
 	}
 	r.info = info
+	r.near = info.near()
 	r.short = shortTrain
 	if !shortTrain {
 		r.trained = false
@@ -221,8 +225,8 @@ func (r *Receiver) halfSample() {
 	end := r.bpos + int(fl) + mfTaps/2
 	start := end - mfTaps + 1 + ringLen
 	c := &r.mf[p]
-	xr := r.bre[start : start+mfTaps]
-	xi := r.bim[start : start+mfTaps]
+	xr := (*[mfTaps]float64)(r.bre[start:])
+	xi := (*[mfTaps]float64)(r.bim[start:])
 	var yr, yi float64
 	for i, k := range c {
 		yr += xr[i] * k
@@ -272,8 +276,8 @@ func (r *Receiver) halfSample() {
 
 // equalize is the equalizer's output for the newest symbol.
 func (r *Receiver) equalize() (float64, float64) {
-	ur := r.ure[r.upos : r.upos+eqLen]
-	ui := r.uim[r.upos : r.upos+eqLen]
+	ur := (*[eqLen]float64)(r.ure[r.upos:])
+	ui := (*[eqLen]float64)(r.uim[r.upos:])
 	var zr, zi float64
 	for i := range eqLen {
 		zr += r.wre[i]*ur[i] - r.wim[i]*ui[i]
@@ -288,10 +292,10 @@ func (r *Receiver) adapt(yr, yi, dr, di float64, mu float64, kphase, kfreq float
 	er, ei := dr-yr, di-yi
 	if mu > 0 {
 		// The error back in the equalizer's frame.
-		cs, sn := math.Cos(r.phase), math.Sin(r.phase)
+		cs, sn := r.cs, r.sn
 		er2, ei2 := er*cs-ei*sn, er*sn+ei*cs
-		ur := r.ure[r.upos : r.upos+eqLen]
-		ui := r.uim[r.upos : r.upos+eqLen]
+		ur := (*[eqLen]float64)(r.ure[r.upos:])
+		ui := (*[eqLen]float64)(r.uim[r.upos:])
 		g := mu / (eqLen * 40)
 		er2 *= g
 		ei2 *= g
@@ -316,8 +320,8 @@ func (r *Receiver) rotate(zr, zi float64) (float64, float64) {
 	} else if r.phase < -math.Pi {
 		r.phase += 2 * math.Pi
 	}
-	cs, sn := math.Cos(r.phase), math.Sin(r.phase)
-	return zr*cs + zi*sn, zi*cs - zr*sn
+	r.sn, r.cs = math.Sincos(r.phase)
+	return zr*r.cs + zi*r.sn, zi*r.cs - zr*r.sn
 }
 
 func nearestABCD(yr, yi float64) int {
@@ -616,18 +620,19 @@ func (r *Receiver) startData(from int) {
 // adapts the equalizer and carrier to the nearest point.
 func (r *Receiver) data(yr, yi float64, track bool) {
 	pts := r.info.points
-	for j := range 8 {
-		r.subD[j] = math.Inf(1)
-	}
+	cx := int((yr + nearHalf) * nearScale)
+	cy := int((yi + nearHalf) * nearScale)
+	cx = max(0, min(nearCells-1, cx))
+	cy = max(0, min(nearCells-1, cy))
+	cand := &r.near[cy*nearCells+cx]
 	best, bd := 0, math.Inf(1)
-	for i, p := range pts {
+	for j, i := range cand {
+		p := pts[i]
 		dr, di := yr-float64(p[0]), yi-float64(p[1])
 		d := dr*dr + di*di
-		if d < r.subD[i&7] {
-			r.subD[i&7], r.subIdx[i&7] = d, i
-		}
+		r.subD[j], r.subIdx[j] = d, int(i)
 		if d < bd {
-			best, bd = i, d
+			best, bd = int(i), d
 		}
 	}
 	if track {
@@ -642,8 +647,9 @@ func (r *Receiver) data(yr, yi float64, track bool) {
 	slot := &r.surv[r.vitN%tbDepth]
 	for s := range 8 {
 		y0 := s & 1
+		next := &convTable[s]
 		for y := range 4 {
-			n := convNext(s, y)
+			n := next[y]
 			sub := y0 | y<<1
 			m := r.pm[s] + r.subD[sub]
 			if m < npm[n] {

@@ -9,7 +9,10 @@ import (
 )
 
 // txTaps is the length of the transmit pulse in symbols.
-const txTaps = 12
+const (
+	txTaps = 9
+	txSpan = txTaps / 2.0
+)
 
 // Transmitter is a V.17 modulator: training, then the bits of its Source,
 // then the turn-off sequence. It implements [modem.Transmitter].
@@ -22,11 +25,15 @@ type Transmitter struct {
 	// coef[p] is the pulse for the output sample p tenths of a symbol
 	// after the newest symbol (8000/2400 = 10/3 samples a symbol).
 	coef [10][txTaps]float64
-	// carrier is e^(j 2 pi 1800 n / 8000): 40 samples a period.
-	carrier [40][2]float64
+	// The carrier (1800 Hz: 40 samples a period) and the baud phase keep
+	// step over 40 samples, so mod[n] is the pulse of sample n of those
+	// 40 times the carrier's cosine (for the real part of the symbols)
+	// and minus its sine (imaginary part), oldest symbol first.
+	mod [40][2][txTaps]float64
 
-	re, im  [txTaps]float64 // newest symbol first
-	phase   int             // baud phase, in tenths of a symbol
+	re, im  [2 * txTaps]float64 // symbols, each written twice so a window is contiguous
+	pos     int                 // oldest symbol of the window
+	phase   int                 // baud phase, in tenths of a symbol
 	carrPos int
 
 	step    int // symbol count since the start of training
@@ -46,7 +53,7 @@ func NewTransmitter(bitRate int, src modem.Source) (*Transmitter, error) {
 	for p := range t.coef {
 		var sum float64
 		for i := range txTaps {
-			t.coef[p][i] = rrc(float64(i)+float64(p)/10-txTaps/2, txTaps/2)
+			t.coef[p][i] = rrc(float64(i)+float64(p)/10-txSpan, txSpan)
 		}
 		_ = sum
 	}
@@ -64,9 +71,16 @@ func NewTransmitter(bitRate int, src modem.Source) (*Transmitter, error) {
 			t.coef[p][i] *= norm
 		}
 	}
-	for n := range t.carrier {
+	for n := range t.mod {
 		w := 2 * math.Pi * 1800 * float64(n) / media.SampleRate
-		t.carrier[n] = [2]float64{math.Cos(w), math.Sin(w)}
+		// Sample n (from a restart) follows the newest symbol by
+		// (3(n+1) mod 10) tenths of a symbol.
+		p := 3 * (n + 1) % 10
+		for i := range txTaps {
+			c := t.coef[p][txTaps-1-i]
+			t.mod[n][0][i] = c * math.Cos(w)
+			t.mod[n][1][i] = -c * math.Sin(w)
+		}
 	}
 	t.SetLevel(-13)
 	if err := t.Restart(bitRate, false); err != nil {
@@ -93,8 +107,8 @@ func (t *Transmitter) Restart(bitRate int, shortTrain bool) error {
 	}
 	t.info = info
 	t.short = shortTrain
-	t.re, t.im = [txTaps]float64{}, [txTaps]float64{}
-	t.phase, t.carrPos = 0, 0
+	t.re, t.im = [2 * txTaps]float64{}, [2 * txTaps]float64{}
+	t.phase, t.carrPos, t.pos = 0, 0, 0
 	t.step = 0
 	t.scr = 0x2ECDD5
 	t.abcd = 0
@@ -130,22 +144,35 @@ func (t *Transmitter) Transmit(out []int16) int {
 				t.done = true
 				return n
 			}
-			copy(t.re[1:], t.re[:txTaps-1])
-			copy(t.im[1:], t.im[:txTaps-1])
-			t.re[0], t.im[0] = re, im
+			t.re[t.pos], t.re[t.pos+txTaps] = re, re
+			t.im[t.pos], t.im[t.pos+txTaps] = im, im
+			if t.pos++; t.pos == txTaps {
+				t.pos = 0
+			}
 		}
-		c := &t.coef[t.phase]
-		var x, y float64
-		for i := range txTaps {
-			x += t.re[i] * c[i]
-			y += t.im[i] * c[i]
-		}
-		cr := &t.carrier[t.carrPos]
-		if t.carrPos++; t.carrPos == len(t.carrier) {
+		m := &t.mod[t.carrPos]
+		if t.carrPos++; t.carrPos == len(t.mod) {
 			t.carrPos = 0
 		}
-		v := (x*cr[0] - y*cr[1]) * t.gain
-		out[n] = int16(max(-32768, min(32767, math.Round(v))))
+		re := (*[txTaps]float64)(t.re[t.pos:])
+		im := (*[txTaps]float64)(t.im[t.pos:])
+		var v float64
+		for i := range txTaps {
+			v += re[i]*m[0][i] + im[i]*m[1][i]
+		}
+		v *= t.gain
+		// Round half away from zero; the level keeps v in range, the
+		// clamp is for a level set near full scale.
+		switch {
+		case v >= 32767:
+			out[n] = 32767
+		case v <= -32768:
+			out[n] = -32768
+		case v >= 0:
+			out[n] = int16(v + 0.5)
+		default:
+			out[n] = int16(v - 0.5)
+		}
 	}
 	return len(out)
 }
