@@ -16,7 +16,9 @@ const (
 	ringLen  = 64  // baseband history, a power of two above mfTaps
 	eqLen    = 25  // equalizer taps, T/2 spaced
 	eqCentre = 12
-	tbDepth  = 24 // Viterbi traceback, symbols
+	tbDepth  = 16 // Viterbi traceback, symbols
+	tbBlock  = 8  // symbols decided at each traceback
+	tbRing   = 32 // survivors kept, a power of two >= tbDepth+tbBlock
 	histLen  = 128
 )
 
@@ -100,7 +102,7 @@ type Receiver struct {
 
 	// Trellis decoding.
 	pm     [8]float64
-	surv   [tbDepth][8]struct{ prev, idx uint8 }
+	surv   [tbRing][8]struct{ prev, idx uint8 }
 	vitN   int
 	prevY  int
 	subIdx [8]int
@@ -227,11 +229,20 @@ func (r *Receiver) halfSample() {
 	c := &r.mf[p]
 	xr := (*[mfTaps]float64)(r.bre[start:])
 	xi := (*[mfTaps]float64)(r.bim[start:])
-	var yr, yi float64
-	for i, k := range c {
-		yr += xr[i] * k
-		yi += xi[i] * k
+	// Four partial sums each, so the additions overlap.
+	var r0, r1, r2, r3, i0, i1, i2, i3 float64
+	for i := 0; i < mfTaps; i += 4 {
+		r0 += xr[i] * c[i]
+		r1 += xr[i+1] * c[i+1]
+		r2 += xr[i+2] * c[i+2]
+		r3 += xr[i+3] * c[i+3]
+		i0 += xi[i] * c[i]
+		i1 += xi[i+1] * c[i+1]
+		i2 += xi[i+2] * c[i+2]
+		i3 += xi[i+3] * c[i+3]
 	}
+	yr := (r0 + r1) + (r2 + r3)
+	yi := (i0 + i1) + (i2 + i3)
 	r.due += r.tstep
 	r.mfPower += (yr*yr + yi*yi - r.mfPower) * (1.0 / 32)
 	// The gain follows the signal until segment 2: A B A B has a
@@ -278,11 +289,21 @@ func (r *Receiver) halfSample() {
 func (r *Receiver) equalize() (float64, float64) {
 	ur := (*[eqLen]float64)(r.ure[r.upos:])
 	ui := (*[eqLen]float64)(r.uim[r.upos:])
-	var zr, zi float64
-	for i := range eqLen {
-		zr += r.wre[i]*ur[i] - r.wim[i]*ui[i]
-		zi += r.wre[i]*ui[i] + r.wim[i]*ur[i]
+	w, v := &r.wre, &r.wim
+	var a0, a1, b0, b1, c0, c1, d0, d1 float64
+	for i := 0; i < eqLen-1; i += 2 {
+		a0 += w[i] * ur[i]
+		a1 += w[i+1] * ur[i+1]
+		b0 += v[i] * ui[i]
+		b1 += v[i+1] * ui[i+1]
+		c0 += w[i] * ui[i]
+		c1 += w[i+1] * ui[i+1]
+		d0 += v[i] * ur[i]
+		d1 += v[i+1] * ur[i+1]
 	}
+	const l = eqLen - 1
+	zr := (a0 + a1) - (b0 + b1) + (w[l]*ur[l] - v[l]*ui[l])
+	zi := (c0 + c1) + (d0 + d1) + (w[l]*ui[l] + v[l]*ur[l])
 	return zr, zi
 }
 
@@ -639,25 +660,21 @@ func (r *Receiver) data(yr, yi float64, track bool) {
 		p := pts[best]
 		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.05, 0.05, 0.0005)
 	}
-	// Add-compare-select over the 32 branches.
+	// Add-compare-select: each state has four transitions into it.
 	var npm [8]float64
+	slot := &r.surv[r.vitN&(tbRing-1)]
 	for n := range npm {
-		npm[n] = math.Inf(1)
-	}
-	slot := &r.surv[r.vitN%tbDepth]
-	for s := range 8 {
-		y0 := s & 1
-		next := &convTable[s]
-		for y := range 4 {
-			n := next[y]
-			sub := y0 | y<<1
-			m := r.pm[s] + r.subD[sub]
-			if m < npm[n] {
-				npm[n] = m
-				slot[n].prev = uint8(s)
-				slot[n].idx = uint8(r.subIdx[sub])
+		p := &predTable[n]
+		best := 0
+		bm := r.pm[p[0].s] + r.subD[p[0].sub]
+		for k := 1; k < 4; k++ {
+			if m := r.pm[p[k].s] + r.subD[p[k].sub]; m < bm {
+				best, bm = k, m
 			}
 		}
+		npm[n] = bm
+		slot[n].prev = p[best].s
+		slot[n].idx = uint8(r.subIdx[p[best].sub])
 	}
 	bs, bm := 0, math.Inf(1)
 	for n, m := range npm {
@@ -669,19 +686,28 @@ func (r *Receiver) data(yr, yi float64, track bool) {
 		r.pm[n] = npm[n] - bm
 	}
 	r.vitN++
-	if r.vitN < tbDepth {
+	// Trace back once every tbBlock symbols from the best state, past
+	// tbDepth symbols, and give out the tbBlock before them: decisions
+	// come tbDepth to tbDepth+tbBlock symbols late.
+	if r.vitN < tbDepth+tbBlock || r.vitN%tbBlock != 0 {
 		return
 	}
-	// Trace back to the oldest symbol held.
 	st := bs
 	t := r.vitN - 1
-	for range tbDepth - 1 {
-		st = int(r.surv[t%tbDepth][st].prev)
+	for range tbDepth {
+		st = int(r.surv[t&(tbRing-1)][st].prev)
 		t--
 	}
-	idx := int(r.surv[t%tbDepth][st].idx)
-	symAt := r.vitFrom + t
-	r.emit(idx, symAt >= r.dataAt)
+	var block [tbBlock]uint8
+	for k := tbBlock - 1; k >= 0; k-- {
+		e := r.surv[t&(tbRing-1)][st]
+		block[k] = e.idx
+		st = int(e.prev)
+		t--
+	}
+	for k, idx := range block {
+		r.emit(int(idx), r.vitFrom+t+1+k >= r.dataAt)
+	}
 }
 
 // emit decodes a trellis-decoded point into bits.

@@ -164,11 +164,18 @@ var (
 	near7200  = sync.OnceValue(func() *nearTable { return buildNear(points7200[:]) })
 )
 
-// convTable is convNext for every state and pair.
-var convTable = func() (t [8][4]uint8) {
+// branch is a transition of the trellis into a state: from state s,
+// sending a point of subset sub (its Y0 Y1 Y2).
+type branch struct{ s, sub uint8 }
+
+// predTable lists, for each state, the four transitions into it.
+var predTable = func() (t [8][4]branch) {
+	var n [8]int
 	for s := range 8 {
 		for y := range 4 {
-			t[s][y] = uint8(convNext(s, y))
+			next := convNext(s, y)
+			t[next][n[next]] = branch{uint8(s), uint8(s&1 | y<<1)}
+			n[next]++
 		}
 	}
 	return t

@@ -10,7 +10,7 @@ import (
 
 // txTaps is the length of the transmit pulse in symbols.
 const (
-	txTaps = 9
+	txTaps = 9 // Transmit's sum is written out for 9
 	txSpan = txTaps / 2.0
 )
 
@@ -156,10 +156,13 @@ func (t *Transmitter) Transmit(out []int16) int {
 		}
 		re := (*[txTaps]float64)(t.re[t.pos:])
 		im := (*[txTaps]float64)(t.im[t.pos:])
-		var v float64
-		for i := range txTaps {
-			v += re[i]*m[0][i] + im[i]*m[1][i]
-		}
+		// Sums in a tree, not a chain, so the additions overlap.
+		a, b := &m[0], &m[1]
+		v := ((re[0]*a[0] + re[1]*a[1]) + (re[2]*a[2] + re[3]*a[3])) +
+			((re[4]*a[4] + re[5]*a[5]) + (re[6]*a[6] + re[7]*a[7])) +
+			((im[0]*b[0] + im[1]*b[1]) + (im[2]*b[2] + im[3]*b[3])) +
+			((im[4]*b[4] + im[5]*b[5]) + (im[6]*b[6] + im[7]*b[7])) +
+			(re[8]*a[8] + im[8]*b[8])
 		v *= t.gain
 		// Round half away from zero; the level keeps v in range, the
 		// clamp is for a level set near full scale.
