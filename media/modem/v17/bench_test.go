@@ -20,7 +20,7 @@ const frame = 80
 
 type nopSink struct{}
 
-func (nopSink) Bit(int)              {}
+func (nopSink) Bit(int)             {}
 func (nopSink) Status(modem.Status) {}
 
 // loopBits is a Source that never ends.

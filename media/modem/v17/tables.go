@@ -164,6 +164,16 @@ var (
 	near7200  = sync.OnceValue(func() *nearTable { return buildNear(points7200[:]) })
 )
 
+// convTable is convNext for every state and pair.
+var convTable = func() (t [8][4]uint8) {
+	for s := range 8 {
+		for y := range 4 {
+			t[s][y] = uint8(convNext(s, y))
+		}
+	}
+	return t
+}()
+
 // branch is a transition of the trellis into a state: from state s,
 // sending a point of subset sub (its Y0 Y1 Y2).
 type branch struct{ s, sub uint8 }

@@ -164,18 +164,9 @@ func (t *Transmitter) Transmit(out []int16) int {
 			((im[4]*b[4] + im[5]*b[5]) + (im[6]*b[6] + im[7]*b[7])) +
 			(re[8]*a[8] + im[8]*b[8])
 		v *= t.gain
-		// Round half away from zero; the level keeps v in range, the
-		// clamp is for a level set near full scale.
-		switch {
-		case v >= 32767:
-			out[n] = 32767
-		case v <= -32768:
-			out[n] = -32768
-		case v >= 0:
-			out[n] = int16(v + 0.5)
-		default:
-			out[n] = int16(v - 0.5)
-		}
+		// The level keeps v far inside int32; the clamp is for a level
+		// set near full scale.
+		out[n] = int16(min(max(int32(math.RoundToEven(v)), -32768), 32767))
 	}
 	return len(out)
 }
@@ -237,6 +228,7 @@ func (t *Transmitter) abcdPoint() (float64, float64, bool) {
 // data codes one symbol of bits (ones when ones is set).
 func (t *Transmitter) data(ones bool) (float64, float64, bool) {
 	q := 0
+	scr := t.scr
 	for i := range t.info.bits {
 		b := 1
 		if !ones && !t.ending {
@@ -246,11 +238,14 @@ func (t *Transmitter) data(ones bool) (float64, float64, bool) {
 				b = 1
 			}
 		}
-		q |= t.scramble(b&1) << i
+		out := (uint32(b) ^ scr>>17 ^ scr>>22) & 1
+		scr = scr<<1 | out
+		q |= int(out) << i
 	}
+	t.scr = scr
 	t.diff = (t.diff + q) & 3
 	y0 := t.conv & 1
-	t.conv = convNext(t.conv, t.diff)
+	t.conv = int(convTable[t.conv][t.diff])
 	p := t.info.points[(q&^3)<<1|t.diff<<1|y0]
 	return float64(p[0]), float64(p[1]), true
 }
