@@ -88,6 +88,7 @@ type Receiver struct {
 	sym      int // symbols since the carrier came
 	zhist    [8][2]float64
 	expect   int // next point of segment 1
+	seg1At   int
 	seg2At   int
 	onesRun  int
 	desc     uint32
@@ -419,7 +420,7 @@ func (r *Receiver) symbol() {
 		}
 		r.expect ^= 1
 		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0, 0.1, 0.002)
-		if r.sym > 400 {
+		if r.sym-r.seg1At > seg1Len+50 {
 			r.fail()
 		}
 	case rxSeg2:
@@ -481,6 +482,7 @@ func (r *Receiver) findABAB() {
 	}
 	r.phase = math.Atan2(si, sr)
 	r.freq = 0
+	r.seg1At = r.sym
 	r.expect = ptA
 	if !newestB {
 		r.expect = ptB
