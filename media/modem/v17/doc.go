@@ -57,6 +57,7 @@
 //   - our transmitter to spandsp's v17_rx, the same cases
 //     (TestOursToSpandsp, TestOursToSpandspShort): spandsp reports training
 //     succeeded and gives our bits, bit-exact;
+//   - a carrier off by -7 to +7 Hz (TestCarrierOffset): bit-exact;
 //   - 0 allocations per Transmit and Receive (TestNoAllocs), the level
 //     (TestTransmitLevel), the rates refused with modem.ErrRate (TestRates),
 //     arbitrary audio never panics (FuzzReceive).
