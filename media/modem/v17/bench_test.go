@@ -57,7 +57,7 @@ func spandspBench(b *testing.B, tool, mode string, rate int, file string) float6
 // BenchmarkReceive: ns per 10 ms frame of our receiver on 5 s of our
 // transmitter's signal (long training, data), in a loop; and the ratio to
 // spandsp's v17_rx on the same audio in the same run: each side runs the
-// whole signal with a new receiver, alternately, seven times, in the
+// whole signal with a new receiver, alternately, eleven times, in the
 // thread's CPU time; each side's fastest pass counts (best-ns/frame,
 // spandsp-ns/frame, x-spandsp their ratio).
 func BenchmarkReceive(b *testing.B) {
@@ -88,7 +88,7 @@ func BenchmarkReceive(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			var ours, theirs float64
-			for round := range 7 {
+			for round := range 11 {
 				rx, _ := v17.NewReceiver(rate, nopSink{})
 				start := peer.ThreadCPU()
 				for off := 0; off < len(sig); off += frame {
@@ -139,7 +139,7 @@ func BenchmarkTransmit(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			var ours, theirs float64
-			for round := range 7 {
+			for round := range 11 {
 				tx, _ := v17.NewTransmitter(rate, &bits{b: data})
 				frames := 0
 				start := peer.ThreadCPU()

@@ -27,7 +27,7 @@
 // segment 1, slower after, so +/-100 ppm of clock is followed), sets its
 // gain, and finds segment 1 from the quarter turns between its symbols;
 // their phase gives the carrier's, which a decision-directed loop then
-// tracks. A 25-tap T/2 equalizer is trained on segment 2 (whose bits must
+// tracks. A 17-tap T/2 equalizer is trained on segment 2 (whose bits must
 // descramble to ones, or the training is not recognised), and the end of
 // segment 2 is placed to the symbol by checking the bridge's bits (long)
 // or segment 4's (short) against the candidates. Then an 8-state Viterbi

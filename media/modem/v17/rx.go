@@ -642,7 +642,7 @@ func (r *Receiver) startData(from int) {
 // data runs one symbol through the trellis decoder; with track it also
 // adapts the equalizer and carrier to the nearest point.
 func (r *Receiver) data(yr, yi float64, track bool) {
-	pts := r.info.points
+	pts := r.info.fp
 	cx := int((yr + nearHalf) * nearScale)
 	cy := int((yi + nearHalf) * nearScale)
 	cx = max(0, min(nearCells-1, cx))
@@ -650,8 +650,8 @@ func (r *Receiver) data(yr, yi float64, track bool) {
 	cand := &r.near[cy*nearCells+cx]
 	best, bd := 0, math.Inf(1)
 	for j, i := range cand {
-		p := pts[i]
-		dr, di := yr-float64(p[0]), yi-float64(p[1])
+		p := &pts[i]
+		dr, di := yr-p[0], yi-p[1]
 		d := dr*dr + di*di
 		r.subD[j], r.subIdx[j] = d, int(i)
 		if d < bd {
@@ -659,8 +659,8 @@ func (r *Receiver) data(yr, yi float64, track bool) {
 		}
 	}
 	if track {
-		p := pts[best]
-		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.05, 0.05, 0.0005)
+		p := &pts[best]
+		r.adapt(yr, yi, p[0], p[1], 0.05, 0.05, 0.0005)
 	}
 	// Add-compare-select: each state has four transitions into it.
 	var npm [8]float64

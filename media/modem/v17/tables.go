@@ -103,19 +103,20 @@ func convNext(s, y int) int {
 type rateInfo struct {
 	bits   int // data bits per symbol
 	points [][2]int8
+	fp     [][2]float64 // points, as the receiver measures them
 	near   func() *nearTable
 }
 
 func rate(bitRate int) (rateInfo, bool) {
 	switch bitRate {
 	case 14400:
-		return rateInfo{6, points14400[:], near14400}, true
+		return rateInfo{6, points14400[:], fpoints14400, near14400}, true
 	case 12000:
-		return rateInfo{5, points12000[:], near12000}, true
+		return rateInfo{5, points12000[:], fpoints12000, near12000}, true
 	case 9600:
-		return rateInfo{4, points9600[:], near9600}, true
+		return rateInfo{4, points9600[:], fpoints9600, near9600}, true
 	case 7200:
-		return rateInfo{3, points7200[:], near7200}, true
+		return rateInfo{3, points7200[:], fpoints7200, near7200}, true
 	}
 	return rateInfo{}, false
 }
@@ -163,6 +164,21 @@ var (
 	near9600  = sync.OnceValue(func() *nearTable { return buildNear(points9600[:]) })
 	near7200  = sync.OnceValue(func() *nearTable { return buildNear(points7200[:]) })
 )
+
+var (
+	fpoints14400 = floats(points14400[:])
+	fpoints12000 = floats(points12000[:])
+	fpoints9600  = floats(points9600[:])
+	fpoints7200  = floats(points7200[:])
+)
+
+func floats(p [][2]int8) [][2]float64 {
+	f := make([][2]float64, len(p))
+	for i, v := range p {
+		f[i] = [2]float64{float64(v[0]), float64(v[1])}
+	}
+	return f
+}
 
 // convTable is convNext for every state and pair.
 var convTable = func() (t [8][4]uint8) {
