@@ -38,7 +38,9 @@
 // 400 symbols without segment 1, or what followed it was not a training
 // (the search goes on while the carrier lasts); CarrierDown when the
 // power falls. After a short training the equalizer starts from what the
-// last long training learned.
+// last long training learned. Whether a training is long or short is
+// read from the length of its segment 2, so a receiver restarted for the
+// short training takes a long one as well.
 //
 // # What was checked, against what
 //
@@ -58,6 +60,9 @@
 //     (TestOursToSpandsp, TestOursToSpandspShort): spandsp reports training
 //     succeeded and gives our bits, bit-exact;
 //   - a carrier off by -7 to +7 Hz (TestCarrierOffset): bit-exact;
+//   - a receiver set for the short training takes a long one, then a short
+//     one (TestTrainingEitherWay); -50 dBm0 is not a carrier, -43 dBm0 is
+//     (TestCarrierThreshold);
 //   - 0 allocations per Transmit and Receive (TestNoAllocs), the level
 //     (TestTransmitLevel), the rates refused with modem.ErrRate (TestRates),
 //     arbitrary audio never panics (FuzzReceive).

@@ -48,6 +48,8 @@ const (
 	rxFailed          // training not recognised: wait for the carrier to go
 )
 
+var _ modem.Receiver = (*Receiver)(nil)
+
 // Receiver is a V.17 demodulator: it finds the training, trains its
 // equalizer on it and gives the descrambled data bits to its Sink. It
 // implements [modem.Receiver].
@@ -142,7 +144,8 @@ func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
 
 // Restart makes the receiver wait for a new signal at bitRate, with the
 // short training when shortTrain is set: the equalizer then starts from
-// what the last long training learned.
+// what the last long training learned (a long training, should one come
+// instead, is taken as well). A long one forgets what was learned.
 func (r *Receiver) Restart(bitRate int, shortTrain bool) error {
 	info, ok := rate(bitRate)
 	if !ok {
@@ -515,9 +518,6 @@ func (r *Receiver) seg2(d int, yr, yi float64) {
 	max2 := 100
 	if r.onesRun >= 16 {
 		max2 = seg2Long + 300
-		if r.short {
-			max2 = seg2Short + 300
-		}
 	}
 	if r.sym-r.seg2At > max2 {
 		r.fail()
@@ -527,11 +527,17 @@ func (r *Receiver) seg2(d int, yr, yi float64) {
 // resolve decides which symbol began what follows segment 2 (the bridge,
 // or segment 4 after a short training): the first symbol whose bits do
 // not descramble to ones may be a few after it, by chance.
+//
+// Whether the training was long or short is what segment 2's length
+// says, not what Restart was told: a receiver set for one takes the other
+// too (after a short one unexpected, from an equalizer that starts
+// afresh, when it can).
 func (r *Receiver) resolve() {
+	long := r.endAt-r.seg2At > (seg2Long+seg2Short)/2
 	best, bestMiss := -1, 1<<30
 	for q := r.endAt; q >= r.endAt-4 && q > r.seg2At+12; q-- {
 		var miss int
-		if r.short {
+		if !long {
 			miss = r.checkSeg4(q)
 		} else {
 			miss = r.checkBridge(q)
@@ -546,10 +552,9 @@ func (r *Receiver) resolve() {
 	}
 	r.sink.Status(modem.TrainingSucceeded)
 	r.reported = true
-	if !r.short {
+	if long {
 		r.trained = true
-	}
-	if r.short {
+	} else {
 		r.dataAt = best + seg4Len
 		r.startData(best)
 		// Catch up on the symbols since then.

@@ -14,6 +14,8 @@ const (
 	txSpan = txTaps / 2.0
 )
 
+var _ modem.Transmitter = (*Transmitter)(nil)
+
 // Transmitter is a V.17 modulator: training, then the bits of its Source,
 // then the turn-off sequence. It implements [modem.Transmitter].
 type Transmitter struct {

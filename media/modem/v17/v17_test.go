@@ -258,3 +258,39 @@ func TestTransmitLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainingEitherWay: a receiver restarted for the short training
+// takes a long one too (the length of segment 2 tells), so one set for
+// short from the start receives the long burst and the short one after
+// it without a restart between.
+func TestTrainingEitherWay(t *testing.T) {
+	for _, rate := range []int{14400, 9600} {
+		first := randomBits(rate/2, uint64(rate)+21)
+		second := randomBits(rate, uint64(rate)+22)
+		sig := twoBursts(t, rate, first, second, -20)
+		s := &sink{}
+		rx, _ := v17.NewReceiver(rate, s)
+		if err := rx.Restart(rate, true); err != nil {
+			t.Fatal(err)
+		}
+		for off := 0; off < len(sig); off += 80 {
+			rx.Receive(sig[off:min(off+80, len(sig))])
+		}
+		checkTwoBursts(t, s, first, second)
+	}
+}
+
+// TestCarrierThreshold: a V.17 signal at -50 dBm0 is not a carrier; at
+// -43 dBm0 it is, and trains.
+func TestCarrierThreshold(t *testing.T) {
+	data := randomBits(4800, 31)
+	s := receive(t, 9600, false, modulate(t, 9600, false, data, 100, -50))
+	if len(s.status) != 0 || len(s.bits) != 0 {
+		t.Errorf("-50 dBm0: statuses %v, %d bits", s.status, len(s.bits))
+	}
+	s = receive(t, 9600, false, modulate(t, 9600, false, data, 100, -43))
+	want := []modem.Status{modem.CarrierUp, modem.TrainingSucceeded, modem.CarrierDown}
+	if fmt.Sprint(s.status) != fmt.Sprint(want) || firstDiff(data, s.bits[s.at[1]:]) >= 0 {
+		t.Errorf("-43 dBm0: statuses %v", s.status)
+	}
+}
