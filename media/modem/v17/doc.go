@@ -35,7 +35,7 @@
 // to the [modem.Sink] from the first bit after segment 4, while the
 // equalizer and carrier loop follow the decisions. TrainingSucceeded
 // comes before the first data bit; TrainingFailed when energy held for
-// 400 symbols without segment 1, or what followed it was not a training
+// 800 symbols (a third of a second) without segment 1, or what followed it was not a training
 // (the search goes on while the carrier lasts); CarrierDown when the
 // power falls. After a short training the equalizer starts from what the
 // last long training learned. Whether a training is long or short is
@@ -59,6 +59,8 @@
 //   - our transmitter to spandsp's v17_rx, the same cases
 //     (TestOursToSpandsp, TestOursToSpandspShort): spandsp reports training
 //     succeeded and gives our bits, bit-exact;
+//   - spandsp's training preceded by the talker echo protection tone
+//     (TestSpandspTEP): trained, bit-exact, no TrainingFailed;
 //   - a carrier off by -7 to +7 Hz (TestCarrierOffset): bit-exact;
 //   - a receiver set for the short training takes a long one, then a short
 //     one (TestTrainingEitherWay); -50 dBm0 is not a carrier, -43 dBm0 is

@@ -20,6 +20,10 @@ const (
 	tbBlock  = 8  // symbols decided at each traceback
 	tbRing   = 32 // survivors kept, a power of two >= tbDepth+tbBlock
 	histLen  = 128
+	// acquireLen is how long energy may last without segment 1 before
+	// TrainingFailed: past the talker echo protection (480 symbols of
+	// carrier, 48 of silence) that may come before the training.
+	acquireLen = 800
 )
 
 // Carrier detection, as the powers of sines at these levels: a signal
@@ -391,7 +395,7 @@ func (r *Receiver) symbol() {
 		if r.sym < 40 {
 			return
 		}
-		if r.sym > 400 {
+		if r.sym > acquireLen {
 			// Energy without A B A B (noise, another modem's signal):
 			// say so once, and keep looking, for the training may
 			// still come while the energy lasts.

@@ -292,3 +292,22 @@ func TestSpandspImpaired(t *testing.T) {
 		})
 	}
 }
+
+// TestSpandspTEP: spandsp's training preceded by the talker echo
+// protection tone (fax does not send it, but a receiver should not be
+// thrown by it): trained, bit-exact, and no TrainingFailed.
+func TestSpandspTEP(t *testing.T) {
+	tool := spandspTool(t)
+	for _, rate := range []int{14400, 7200} {
+		data := randomBits(rate, uint64(rate)+51)
+		sig := append(pcmSamples(runTool(t, bitBytes(data), tool, "tx", strconv.Itoa(rate), "tep")), make([]int16, 1600)...)
+		s := receive(t, rate, false, sig)
+		want := []modem.Status{modem.CarrierUp, modem.TrainingSucceeded, modem.CarrierDown}
+		if fmt.Sprint(s.status) != fmt.Sprint(want) {
+			t.Fatalf("%d: statuses %v, want %v", rate, s.status, want)
+		}
+		if d := firstDiff(data, s.bits[s.at[1]:]); d >= 0 {
+			t.Errorf("%d: first difference at bit %d", rate, d)
+		}
+	}
+}
