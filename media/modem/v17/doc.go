@@ -35,12 +35,12 @@
 // to the [modem.Sink] from the first bit after segment 4, while the
 // equalizer and carrier loop follow the decisions. TrainingSucceeded
 // comes before the first data bit; TrainingFailed when energy held for
-// 800 symbols (a third of a second) without segment 1, or what followed it was not a training
-// (the search goes on while the carrier lasts); CarrierDown when the
-// power falls. After a short training the equalizer starts from what the
-// last long training learned. Whether a training is long or short is
-// read from the length of its segment 2, so a receiver restarted for the
-// short training takes a long one as well.
+// 800 symbols (a third of a second) without segment 1, or what followed
+// it was not a training (the search goes on while the carrier lasts);
+// CarrierDown when the power falls. After a short training the
+// equalizer starts from what the last long training learned. Whether a
+// training is long or short is read from the length of its segment 2, so
+// a receiver restarted for the short training takes a long one as well.
 //
 // # What was checked, against what
 //
