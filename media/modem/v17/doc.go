@@ -24,25 +24,30 @@
 // -45 dBm0, so a -43 dBm0 signal is never missed; off below -49), mixes
 // it to baseband and samples a root raised cosine matched filter twice a
 // symbol at instants a Gardner timing loop keeps on the symbols (fast in
-// segment 1, slower after, so +/-100 ppm of clock is followed), sets its
-// gain, and finds segment 1 from the quarter turns between its symbols;
-// their phase gives the carrier's, which a decision-directed loop then
-// tracks; segment 1 ends where the output stops repeating every second
-// symbol. A 17-tap T/2 equalizer learns from segment 1's known points and
-// is trained on segment 2 (whose bits must
-// descramble to ones, or the training is not recognised), and the end of
-// segment 2 is placed to the symbol by checking the bridge's bits (long)
-// or segment 4's (short) against the candidates. Then an 8-state Viterbi
-// decoder, the differential decoder and the descrambler give the data bits
-// to the [modem.Sink] from the first bit after segment 4, while the
-// equalizer and carrier loop follow the decisions. TrainingSucceeded
-// comes before the first data bit; TrainingFailed when energy held for
-// 800 symbols (a third of a second) without segment 1, or what followed
-// it was not a training (the search goes on while the carrier lasts);
-// CarrierDown when the power falls. After a short training the
-// equalizer starts from what the last long training learned. Whether a
-// training is long or short is read from the length of its segment 2, so
-// a receiver restarted for the short training takes a long one as well.
+// segment 1, slower after, so +/-100 ppm of clock is followed), and sets
+// its gain. Segment 1 is found as two points taken in turn (a line that
+// weighs the carrier and the band edges differently bends the quarter
+// turn between A and B, so only the alternation is asked for), and lasts
+// while the output repeats every second symbol; its points give the
+// carrier's phase, and how far each turned in two symbols its frequency.
+// A 17-tap T/2 equalizer is trained on segment 2, whose bits must
+// descramble to ones (read at each of four quarter turns until one does,
+// in case A and B were taken for each other), or the training is not
+// recognised. The end of segment 2 is placed to the symbol by checking
+// the bridge's bits (long training) or segment 4's (short) against the
+// candidates. Then an 8-state Viterbi decoder, the differential decoder
+// and the descrambler give the data bits to the [modem.Sink] from the
+// first bit after segment 4, while the equalizer and a decision-directed
+// carrier loop follow the decisions.
+//
+// TrainingSucceeded comes before the first data bit; TrainingFailed when
+// energy held for 800 symbols (a third of a second, past V.17's talker
+// echo protection) without segment 1, or what followed it was not a
+// training (the search goes on while the carrier lasts); CarrierDown when
+// the power falls. After a short training the equalizer starts from what
+// the last long training learned. Whether a training is long or short is
+// read from the length of its segment 2, so a receiver restarted for the
+// short training takes a long one as well.
 //
 // # What was checked, against what
 //

@@ -438,15 +438,22 @@ func (r *Receiver) symbol() {
 			r.seg2(nearestABCD(yr, yi), yr, yi)
 			return
 		}
-		// The equalizer learns from the known points what A B A B shows
-		// of the line: its response at the carrier and the band edges.
+		// The carrier loop follows phase from the known points, but its
+		// frequency comes from how far each point turned since it was
+		// last sent, two symbols before: a line that bends the A-B angle
+		// biases the first, not the second. The equalizer waits for
+		// segment 2 (learning here, it turned with the carrier loop).
 		p := pointsABCD[r.expect]
 		r.expect ^= 1
-		mu := 0.0
-		if r.sym-r.seg1At > 16 {
-			mu = 0.05
+		copy(r.zhist[1:], r.zhist[:7])
+		r.zhist[0] = [2]float64{zr, zi}
+		if r.sym-r.seg1At > 2 {
+			a := r.zhist[2]
+			cr := zr*a[0] + zi*a[1]
+			ci := zi*a[0] - zr*a[1]
+			r.freq += 0.05 * (math.Atan2(ci, cr)/2 - r.freq)
 		}
-		r.adapt(yr, yi, float64(p[0]), float64(p[1]), mu, 0.1, 0.002)
+		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0, 0.1, 0)
 		if r.sym-r.seg1At > seg1Len+50 {
 			r.fail()
 		}
