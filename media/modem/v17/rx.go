@@ -66,19 +66,21 @@ type Receiver struct {
 	carrier [40][2]float64
 
 	// Front end.
-	power   float64
-	on      bool
-	carrPos int
-	bre     [ringLen * 2]float64 // baseband ring, written twice so a window is contiguous
-	bim     [ringLen * 2]float64
-	bpos    int
-	due     float64 // time of the next T/2 sample, samples after the newest
-	tstep   float64 // T/2 in samples, corrected by the timing loop
-	half    bool    // the next T/2 sample is a symbol's middle
-	prev    [2]float64
-	mid     [2]float64
-	gain    float64
-	mfPower float64
+	power     float64
+	dropPower float64 // the signal is gone below this (see resolve)
+	upPower   float64 // and a new one must come above this
+	on        bool
+	carrPos   int
+	bre       [ringLen * 2]float64 // baseband ring, written twice so a window is contiguous
+	bim       [ringLen * 2]float64
+	bpos      int
+	due       float64 // time of the next T/2 sample, samples after the newest
+	tstep     float64 // T/2 in samples, corrected by the timing loop
+	half      bool    // the next T/2 sample is a symbol's middle
+	prev      [2]float64
+	mid       [2]float64
+	gain      float64
+	mfPower   float64
 
 	// Equalizer.
 	wre, wim [eqLen]float64
@@ -168,6 +170,7 @@ func (r *Receiver) Restart(bitRate int, shortTrain bool) error {
 	}
 	r.on = false
 	r.power = 0
+	r.dropPower, r.upPower = 0, 0
 	r.state = rxIdle
 	return nil
 }
@@ -178,10 +181,14 @@ func (r *Receiver) Receive(in []int16) {
 		x := float64(s)
 		r.power += (x*x - r.power) * (1.0 / 64)
 		if !r.on {
-			if r.power > onPower {
+			if r.power > onPower && r.power > r.upPower {
 				r.carrierUp()
 			}
-		} else if r.power < offPower {
+			// A signal that went while noise stayed above the on
+			// level: the next one must come above the noise, or wait
+			// until this threshold has sunk to the noise (-17 dB/s).
+			r.upPower *= 0.9995
+		} else if r.power < offPower || r.power < r.dropPower {
 			r.carrierDown()
 		}
 		c := &r.carrier[r.carrPos]
@@ -223,6 +230,8 @@ func (r *Receiver) carrierUp() {
 
 func (r *Receiver) carrierDown() {
 	r.on = false
+	r.upPower = r.dropPower
+	r.dropPower = 0
 	if r.state != rxIdle && !r.reported {
 		r.sink.Status(modem.TrainingFailed)
 	}
@@ -627,6 +636,9 @@ func (r *Receiver) resolve() {
 	}
 	r.sink.Status(modem.TrainingSucceeded)
 	r.reported = true
+	// The signal is gone when its power falls 12 dB from the training's,
+	// though noise above the off level may remain.
+	r.dropPower = r.power / 16
 	if long {
 		r.trained = true
 	} else {
