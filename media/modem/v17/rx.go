@@ -761,7 +761,6 @@ func (r *Receiver) checkSeg4(q int) int {
 	return miss
 }
 
-
 // startData starts trellis decoding at symbol from.
 func (r *Receiver) startData(from int) {
 	r.state = rxData
