@@ -44,7 +44,8 @@
 // energy held for 800 symbols (a third of a second, past V.17's talker
 // echo protection) without segment 1, or what followed it was not a
 // training (the search goes on while the carrier lasts); CarrierDown when
-// the power falls. After a short training the equalizer starts from what
+// the power falls under -49 dBm0, or 12 dB under the training's (noise
+// above -49 dBm0 does not hold a finished signal up). After a short training the equalizer starts from what
 // the last long training learned. Whether a training is long or short is
 // read from the length of its segment 2, so a receiver restarted for the
 // short training takes a long one as well.
@@ -63,10 +64,13 @@
 //     (TestImpairments): bit-exact;
 //   - spandsp 0.0.6's v17_tx to our receiver, long and long-then-short
 //     training, every rate (TestSpandspToOurs, TestSpandspToOursShort):
-//     bit-exact; and through the line impairments (TestSpandspImpaired);
+//     bit-exact; and through the line impairments, and the long line
+//     (TestSpandspImpaired);
 //   - our transmitter to spandsp's v17_rx, the same cases
-//     (TestOursToSpandsp, TestOursToSpandspShort): spandsp reports training
-//     succeeded and gives our bits, bit-exact;
+//     (TestOursToSpandsp, TestOursToSpandspShort, TestSpandspImpaired but
+//     the long line, where spandsp's receiver errs at 14400 with its own
+//     transmitter too): spandsp reports training succeeded and gives our
+//     bits, bit-exact;
 //   - spandsp's training preceded by the talker echo protection tone
 //     (TestSpandspTEP): trained, bit-exact, no TrainingFailed;
 //   - a carrier off by -7 to +7 Hz (TestCarrierOffset): bit-exact;

@@ -249,8 +249,14 @@ func TestSpandspImpaired(t *testing.T) {
 			tc{rate, impairment{law: g711.PCMA, snr: 30, level: -20, ppm: -100}},
 			tc{rate, impairment{law: g711.PCMA, snr: 30, level: -10, ppm: 100}})
 	}
+	// The long sloped line, one way: spandsp's receiver makes errors
+	// there at 14400 with its own transmitter as with ours (6 and 9 runs
+	// of 10 had some), so only ours is held to it.
+	for _, rate := range []int{14400, 9600} {
+		cases = append(cases, tc{rate, impairment{law: g711.PCMU, snr: 30, level: -30, ppm: 100, line: lineSlope}})
+	}
 	for n, c := range cases {
-		name := fmt.Sprintf("%d/%s/%gdBm0/%+gppm", c.rate, c.im.law, c.im.level, c.im.ppm)
+		name := fmt.Sprintf("%d/%s/%gdBm0/%+gppm/line=%v", c.rate, c.im.law, c.im.level, c.im.ppm, c.im.line != nil)
 		t.Run("spandsp-to-ours/"+name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(n), 77))
 			c.im.delay = rng.Float64()
@@ -268,6 +274,9 @@ func TestSpandspImpaired(t *testing.T) {
 				t.Fatalf("differences at %v of %d bits", d, len(data))
 			}
 		})
+		if c.im.line != nil {
+			continue
+		}
 		t.Run("ours-to-spandsp/"+name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(n), 78))
 			c.im.delay = rng.Float64()
