@@ -161,7 +161,9 @@ func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
 // Restart makes the receiver wait for a new signal at bitRate, with the
 // short training when shortTrain is set: the equalizer then starts from
 // what the last long training learned (a long training, should one come
-// instead, is taken as well). A long one forgets what was learned.
+// instead, is taken as well). A long one forgets what was learned. A
+// signal in progress is dropped without a CarrierDown; if it goes on, it
+// is reported again as a new carrier.
 func (r *Receiver) Restart(bitRate int, shortTrain bool) error {
 	info, ok := rate(bitRate)
 	if !ok {

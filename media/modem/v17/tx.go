@@ -92,7 +92,7 @@ func NewTransmitter(bitRate int, src modem.Source) (*Transmitter, error) {
 }
 
 // SetLevel sets the transmit level: the training's points (segments 1 and
-// 2) carry the power of a sine wave of dBm0 by media's convention
+// 2) carry the power of a sine wave of dBm0 by media/tone's convention
 // (media.SineAmplitude: +3.14 dBm0 is a full-scale sine). V.17's data
 // constellations have about the training's mean power: the same at 9600
 // and 7200, 0.11 dB more at 14400, 0.21 dB more at 12000. The default is
