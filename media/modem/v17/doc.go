@@ -76,7 +76,8 @@
 //   - a carrier off by -7 to +7 Hz (TestCarrierOffset): bit-exact;
 //   - a receiver set for the short training takes a long one, then a short
 //     one (TestTrainingEitherWay); -50 dBm0 is not a carrier, -43 dBm0 is
-//     (TestCarrierThreshold);
+//     (TestCarrierThreshold); V.21 flags, CED and CNG give one
+//     TrainingFailed and no bits (TestNotV17);
 //   - 0 allocations per Transmit and Receive (TestNoAllocs), the level
 //     (TestTransmitLevel), the rates refused with modem.ErrRate (TestRates),
 //     arbitrary audio never panics (FuzzReceive).

@@ -294,3 +294,34 @@ func TestCarrierThreshold(t *testing.T) {
 		t.Errorf("-43 dBm0: statuses %v", s.status)
 	}
 }
+
+// TestNotV17: T.30's other signals (V.21 channel 2 flags at 300 bit/s,
+// CED at 2100 Hz, CNG at 1100 Hz) bring a carrier but no training: the
+// receiver says TrainingFailed once and gives no bits.
+func TestNotV17(t *testing.T) {
+	a := media.SineAmplitude(-13)
+	signals := map[string]func(n int, ph float64) float64{
+		"v21": func(n int, ph float64) float64 { return ph },
+		"ced": func(n int, _ float64) float64 { return 2 * math.Pi * 2100 * float64(n) / 8000 },
+		"cng": func(n int, _ float64) float64 { return 2 * math.Pi * 1100 * float64(n) / 8000 },
+	}
+	for name, phase := range signals {
+		sig := make([]int16, 8000*2)
+		var ph float64
+		flag := []int{0, 1, 1, 1, 1, 1, 1, 0}
+		for n := range 8000 * 3 / 2 {
+			// V.21 channel 2: 1650 Hz for 1, 1850 Hz for 0, 300 bit/s.
+			f := 1850.0
+			if flag[(n*300/8000)%8] == 1 {
+				f = 1650
+			}
+			ph += 2 * math.Pi * f / 8000
+			sig[n] = int16(a * math.Sin(phase(n, ph)))
+		}
+		s := receive(t, 14400, false, sig)
+		want := []modem.Status{modem.CarrierUp, modem.TrainingFailed, modem.CarrierDown}
+		if fmt.Sprint(s.status) != fmt.Sprint(want) || len(s.bits) != 0 {
+			t.Errorf("%s: statuses %v, %d bits; want %v and none", name, s.status, len(s.bits), want)
+		}
+	}
+}
