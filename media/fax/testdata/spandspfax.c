@@ -33,7 +33,7 @@
  *       ending a step. Each step of SAMPLES (default 160) of simulated time
  *       it writes the packets it sent (t38_terminal_send_timeout), then reads
  *       those it receives, in order (t38_core_rx_ifp_packet, sequence numbers
- *       counted from 0). The same phase E line ends it.
+ *       counted from 0), T.38 version 2. The same phase E line ends it.
  *
  * Each frame, it first writes the frame it sends, then reads the one it
  * hears, so two of them, or one and a gateway, run in lock step as fast as
@@ -311,6 +311,8 @@ static int t38_terminal_mode(int calling, const char *file, int ecm, int modems,
 	t30_state_t *t30 = t38_terminal_get_t30_state(t);
 	t38_core_state_t *core = t38_terminal_get_t38_core_state(t);
 	setup_t30(t30, calling, file, ecm, modems);
+	/* Version 2, as media/t38 encodes (field types with the extension bit). */
+	t38_set_t38_version(core, 2);
 	if (verbose) {
 		int level = SPAN_LOG_SHOW_SEVERITY | SPAN_LOG_SHOW_PROTOCOL | SPAN_LOG_FLOW;
 		span_log_set_level(t38_terminal_get_logging_state(t), level);
