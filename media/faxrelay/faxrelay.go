@@ -192,7 +192,11 @@ func (g *Gateway) control(f []byte, fromAudio bool) {
 		// The fax machine sends TCF and pages: our receiver listens.
 		g.rx.expect(fromAudio)
 	case fcfCFR:
+		// Pages follow with V.17's short training.
 		g.tcf, g.short = false, true
+		if g.rx.armed && !g.rx.trained {
+			g.rx.rearm()
+		}
 	case fcfMPS, fcfEOP, fcfEOM, fcfPRIMPS, fcfPRIEOP, fcfPRIEOM:
 		g.postPage = true
 	case fcfPPS:

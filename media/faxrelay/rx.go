@@ -194,7 +194,11 @@ func (s fastSink) Status(st modem.Status) {
 		r.fh.Reset()
 		g.indicator(trainingIndicator(r.cur, r.rate, g.short))
 	case modem.TrainingFailed:
-		g.st.TrainingFailed++
+		// The high-speed receiver also hears the machine's V.21: only
+		// the failures of a carrier that is not V.21 count.
+		if !r.v21.Carrier() {
+			g.st.TrainingFailed++
+		}
 		r.rearm()
 	case modem.CarrierDown:
 		if r.trained {
@@ -207,6 +211,11 @@ func (s fastSink) Status(st modem.Status) {
 			}
 			g.indicator(t38.NoSignal)
 			r.trained = false
+			// What follows a trained signal without a new DCS (the
+			// pages after TCF and CFR, the next page) uses V.17's
+			// short training; a restart for the long one would lose
+			// what the receiver learned.
+			g.short = true
 		}
 		r.rearm()
 	}

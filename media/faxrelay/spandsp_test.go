@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -67,6 +68,7 @@ func audioGateway(t *testing.T, fax, term *faxpeer.Machine, g *faxrelay.Gateway,
 				termUp = false
 				term.CloseInput()
 			} else {
+				trace(t, step, "<-", pkts)
 				feed(t, g, pkts)
 			}
 		}
@@ -76,6 +78,7 @@ func audioGateway(t *testing.T, fax, term *faxpeer.Machine, g *faxrelay.Gateway,
 			faxUp = false
 		}
 		out := c.take()
+		trace(t, step, "->", out)
 		if termUp && term.WriteIFP(out) != nil {
 			termUp = false
 		}
@@ -89,6 +92,22 @@ func audioGateway(t *testing.T, fax, term *faxpeer.Machine, g *faxrelay.Gateway,
 		t.Logf("peers: %v", err)
 	}
 	return rf, rt
+}
+
+// trace logs packets when FAXRELAY_TRACE is set.
+func trace(t *testing.T, step int, dir string, pkts [][]byte) {
+	if os.Getenv("FAXRELAY_TRACE") == "" {
+		return
+	}
+	for _, b := range pkts {
+		var p t38.IFP
+		_ = p.Unmarshal(b)
+		s := p.String()
+		if len(s) > 60 {
+			s = s[:60]
+		}
+		t.Logf("%6d ms %s %s", step*20, dir, s)
+	}
 }
 
 type pathCase struct {
