@@ -3,6 +3,7 @@ package faxrelay
 import (
 	"github.com/potsgate/potsgate/media/modem"
 	"github.com/potsgate/potsgate/media/modem/v17"
+	"github.com/potsgate/potsgate/media/modem/v27ter"
 	"github.com/potsgate/potsgate/media/modem/v29"
 )
 
@@ -18,6 +19,14 @@ type fastRx interface {
 	restart(rate int, short bool) error
 	Receive(in []int16)
 }
+
+type v27Tx struct{ *v27ter.Transmitter }
+
+func (m v27Tx) restart(rate int, _ bool) error { return m.Restart(rate) }
+
+type v27Rx struct{ *v27ter.Receiver }
+
+func (m v27Rx) restart(rate int, _ bool) error { return m.Restart(rate) }
 
 type v29Tx struct{ *v29.Transmitter }
 
@@ -42,6 +51,16 @@ const txLevel = -12
 // Modulation; a nil entry is one it has not (the rates it would need are
 // taken out of DIS/DTC).
 func newModems(src modem.Source, sink modem.Sink) (tx [4]fastTx, rx [4]fastRx, err error) {
+	t27, err := v27ter.NewTransmitter(4800, src)
+	if err != nil {
+		return tx, rx, err
+	}
+	t27.SetLevel(txLevel)
+	r27, err := v27ter.NewReceiver(4800, sink)
+	if err != nil {
+		return tx, rx, err
+	}
+	tx[V27ter], rx[V27ter] = v27Tx{t27}, v27Rx{r27}
 	t29, err := v29.NewTransmitter(9600, src)
 	if err != nil {
 		return tx, rx, err
