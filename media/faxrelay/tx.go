@@ -210,7 +210,13 @@ func (t *txSide) startFast(m Modulation, rate int, short bool) *segment {
 		t.fn, t.fbad = 0, false
 	}
 	t.gap()
-	return t.push(segment{kind: segFast, mod: m, rate: rate, short: short, open: true, endAt: -1})
+	// ECM pages (not TCF) are HDLC from their start: flags until the
+	// first frame comes, as a T.30 receiver expects after training.
+	mode := modeUnknown
+	if t.g.ecm && !t.g.tcf {
+		mode = modeHDLC
+	}
+	return t.push(segment{kind: segFast, mod: m, rate: rate, short: short, open: true, endAt: -1, mode: mode})
 }
 
 // packet acts on one packet from the network.
