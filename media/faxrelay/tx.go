@@ -206,7 +206,9 @@ func (t *txSide) startFast(m Modulation, rate int, short bool) *segment {
 		t.closeFast(s)
 	}
 	if !t.has(segFast) {
-		t.fh.Restart(1)
+		// 200 ms of flags before the first ECM frame, however soon it
+		// is here: a T.30 receiver wants several flags (framing) first.
+		t.fh.Restart(rate / 8 / 5)
 		t.fn, t.fbad = 0, false
 	}
 	t.gap()

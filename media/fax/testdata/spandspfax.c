@@ -314,7 +314,7 @@ static int t38_terminal_mode(int calling, const char *file, int ecm, int modems,
 	/* Version 2, as media/t38 encodes (field types with the extension bit). */
 	t38_set_t38_version(core, 2);
 	if (verbose) {
-		int level = SPAN_LOG_SHOW_SEVERITY | SPAN_LOG_SHOW_PROTOCOL | SPAN_LOG_FLOW;
+		int level = SPAN_LOG_SHOW_SEVERITY | SPAN_LOG_SHOW_PROTOCOL | SPAN_LOG_SHOW_SAMPLE_TIME | SPAN_LOG_FLOW;
 		span_log_set_level(t38_terminal_get_logging_state(t), level);
 		span_log_set_tag(t38_terminal_get_logging_state(t), calling ? "t38send" : "t38recv");
 		span_log_set_level(t30_get_logging_state(t30), level);
@@ -428,7 +428,7 @@ int main(int argc, char **argv) {
 	fax_set_transmit_on_idle(fax, 1);
 	setup_t30(t30, calling, file, ecm, modems);
 	if (verbose) {
-		int level = SPAN_LOG_SHOW_SEVERITY | SPAN_LOG_SHOW_PROTOCOL | SPAN_LOG_FLOW;
+		int level = SPAN_LOG_SHOW_SEVERITY | SPAN_LOG_SHOW_PROTOCOL | SPAN_LOG_SHOW_SAMPLE_TIME | SPAN_LOG_FLOW;
 		span_log_set_level(fax_get_logging_state(fax), level);
 		span_log_set_tag(fax_get_logging_state(fax), calling ? "send" : "recv");
 		span_log_set_level(t30_get_logging_state(t30), level);
@@ -446,6 +446,10 @@ int main(int argc, char **argv) {
 			break;
 		fax_rx(fax, rx, frame);
 		samples += frame;
+		if (verbose) {
+			span_log_bump_samples(fax_get_logging_state(fax), frame);
+			span_log_bump_samples(t30_get_logging_state(t30), frame);
+		}
 		if (phase_e_at >= 0 && samples - phase_e_at >= RATE)
 			break;
 		if (samples >= timeout * RATE)
