@@ -77,6 +77,7 @@ type txSide struct {
 	wr   int64
 	rd   int64
 
+	bad   bool // the packet being handled could not be acted on in full
 	amp   float64
 	phase float64
 	t     int // samples into the tone
@@ -115,7 +116,7 @@ func (t *txSide) last() *segment {
 
 func (t *txSide) push(s segment) *segment {
 	if t.n == maxSegments {
-		t.g.st.BadPackets++
+		t.bad = true
 		return nil
 	}
 	p := &t.segs[(t.hd+t.n)%maxSegments]
@@ -188,7 +189,9 @@ func (t *txSide) startV21() *segment {
 		return s
 	}
 	if !t.has(segV21) {
-		t.v21h.Restart(1)
+		// T.30's preamble is 1 s of flags, 15 % less at least (32 flags);
+		// those sent while the first frame is on its way count.
+		t.v21h.Restart(32)
 		t.vn, t.vbad = 0, false
 	} else {
 		t.v21h.Continue()
@@ -199,7 +202,7 @@ func (t *txSide) startV21() *segment {
 
 func (t *txSide) startFast(m Modulation, rate int, short bool) *segment {
 	if t.fast[m] == nil {
-		t.g.st.BadPackets++
+		t.bad = true
 		return nil
 	}
 	if s := t.open(segFast); s != nil {
@@ -221,9 +224,17 @@ func (t *txSide) startFast(m Modulation, rate int, short bool) *segment {
 	return t.push(segment{kind: segFast, mod: m, rate: rate, short: short, open: true, endAt: -1, mode: mode})
 }
 
-// packet acts on one packet from the network.
+// packet acts on one packet from the network; one it could not act on
+// in full counts once in BadPackets.
 func (t *txSide) packet(p *inPacket) {
-	g := t.g
+	t.bad = false
+	t.act(p)
+	if t.bad {
+		t.g.st.BadPackets++
+	}
+}
+
+func (t *txSide) act(p *inPacket) {
 	if !p.isData {
 		t.closeTones()
 		switch p.ind {
@@ -241,7 +252,7 @@ func (t *txSide) packet(p *inPacket) {
 			if m, rate, short, ok := trainingOf(p.ind); ok {
 				t.startFast(m, rate, short)
 			} else {
-				g.st.BadPackets++ // V.8, V.34, V.33: not relayed
+				t.bad = true // V.8, V.34, V.33: not relayed
 			}
 		}
 		return
@@ -249,7 +260,7 @@ func (t *txSide) packet(p *inPacket) {
 	if p.dt == t38.V21 {
 		s := t.open(segV21)
 		if s == nil {
-			g.st.BadPackets++ // data without its indicator: start the signal anyway
+			t.bad = true // data without its indicator: start the signal anyway
 			t.closeTones()
 			s = t.startV21()
 			if s == nil {
@@ -264,7 +275,7 @@ func (t *txSide) packet(p *inPacket) {
 	m, rate := modOf(p.dt)
 	s := t.open(segFast)
 	if s == nil || s.mod != m {
-		g.st.BadPackets++
+		t.bad = true
 		t.closeTones()
 		if s = t.startFast(m, rate, false); s == nil {
 			return
@@ -287,7 +298,7 @@ func (t *txSide) v21Field(s *segment, ft t38.FieldType, b []byte) {
 				t.g.control(t.vf[:t.vn], false)
 			}
 			if t.v21h.Queue(t.vf[:t.vn], !ok) != nil {
-				t.g.st.BadPackets++
+				t.bad = true
 			}
 		}
 		t.vn, t.vbad = 0, false
@@ -300,7 +311,7 @@ func (t *txSide) v21Field(s *segment, ft t38.FieldType, b []byte) {
 		s.open = false
 		t.v21h.End()
 	default:
-		t.g.st.BadPackets++
+		t.bad = true
 	}
 }
 
@@ -325,7 +336,7 @@ func (t *txSide) fastField(s *segment, ft t38.FieldType, b []byte) {
 		}
 		for _, c := range b {
 			if t.wr-t.rd == ringSize {
-				t.g.st.BadPackets++
+				t.bad = true
 				break
 			}
 			t.ring[t.wr%ringSize] = c
@@ -353,7 +364,7 @@ func (t *txSide) fastField(s *segment, ft t38.FieldType, b []byte) {
 		if t.fn > 0 && !t.fbad {
 			ok := ft == t38.HDLCFCSOK || ft == t38.HDLCFCSOKSigEnd
 			if t.fh.Queue(t.ff[:t.fn], !ok) != nil {
-				t.g.st.BadPackets++
+				t.bad = true
 			}
 		}
 		t.fn, t.fbad = 0, false
@@ -367,7 +378,7 @@ func (t *txSide) fastField(s *segment, ft t38.FieldType, b []byte) {
 		t.fn, t.fbad = 0, false
 		t.closeFast(s)
 	default:
-		t.g.st.BadPackets++
+		t.bad = true
 	}
 }
 
