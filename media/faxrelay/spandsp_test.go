@@ -48,11 +48,24 @@ func feed(t testing.TB, g *faxrelay.Gateway, pkts [][]byte) {
 
 // audioGateway steps a fax machine (audio) and a T.38 terminal through
 // a gateway in lock step, 20 ms a step, until both have ended.
-func audioGateway(t *testing.T, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect) (faxpeer.Result, faxpeer.Result) {
+func audioGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect) (faxpeer.Result, faxpeer.Result) {
+	return recordGateway(t, fax, term, g, c, nil)
+}
+
+// frameRec is one 10 ms frame of a call through a gateway: what the fax
+// machine sent, the packets received before it and those sent in it.
+type frameRec struct {
+	in         [80]int16
+	recv, sent [][]byte
+}
+
+// recordGateway is audioGateway keeping every frame in rec (nil: none).
+func recordGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect, rec *[]frameRec) (faxpeer.Result, faxpeer.Result) {
 	said := make([]int16, 160)
 	heard := make([]int16, 160)
 	faxUp, termUp := true, true
 	for step := 0; faxUp || termUp; step++ {
+		var lastRecv [][]byte
 		if faxUp {
 			if err := fax.Read(said); err != nil {
 				faxUp = false
@@ -70,10 +83,26 @@ func audioGateway(t *testing.T, fax, term *faxpeer.Machine, g *faxrelay.Gateway,
 			} else {
 				trace(t, step, "<-", pkts)
 				feed(t, g, pkts)
+				lastRecv = pkts
 			}
 		}
+		var got [][]byte
+		if termUp {
+			got = lastRecv
+		}
 		g.Audio(said[:80], heard[:80])
+		if rec != nil {
+			f := frameRec{recv: got, sent: c.pkts}
+			copy(f.in[:], said[:80])
+			*rec = append(*rec, f)
+		}
+		n := len(c.pkts)
 		g.Audio(said[80:], heard[80:])
+		if rec != nil {
+			f := frameRec{sent: c.pkts[n:]}
+			copy(f.in[:], said[80:])
+			*rec = append(*rec, f)
+		}
 		if faxUp && fax.Write(heard) != nil {
 			faxUp = false
 		}
@@ -95,7 +124,7 @@ func audioGateway(t *testing.T, fax, term *faxpeer.Machine, g *faxrelay.Gateway,
 }
 
 // trace logs packets when FAXRELAY_TRACE is set.
-func trace(t *testing.T, step int, dir string, pkts [][]byte) {
+func trace(t testing.TB, step int, dir string, pkts [][]byte) {
 	if os.Getenv("FAXRELAY_TRACE") == "" {
 		return
 	}
