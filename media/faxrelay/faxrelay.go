@@ -69,6 +69,8 @@ type Gateway struct {
 	rx  rxSide
 	tx  txSide
 	dcn bool
+	// phaseB: a T.30 frame has passed; no CNG or CED comes after it.
+	phaseB bool
 	// quiet counts samples with neither side signalling after DCN.
 	quiet int
 	// postPage: the last post-page message seen, waiting for its MCF.
@@ -181,6 +183,7 @@ func (g *Gateway) control(f []byte, fromAudio bool) {
 	if !ok {
 		return
 	}
+	g.phaseB = true
 	switch c {
 	case fcfDIS, fcfDTC:
 		spoofDIS(f, g.cfg.MaxRate, g.cfg.ECM)

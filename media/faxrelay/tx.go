@@ -498,6 +498,10 @@ func (s *fastSource) Bit() int {
 	if seg.mode == modeHDLC {
 		return t.fh.Bit()
 	}
+	if s.flowing && s.bit != 7 {
+		// Inside an octet already taken: the common case.
+		return s.take()
+	}
 	limit := t.wr
 	if !seg.open && seg.endAt >= 0 && seg.endAt < limit {
 		limit = seg.endAt
@@ -505,17 +509,7 @@ func (s *fastSource) Bit() int {
 	avail := limit - t.rd
 	if avail > 0 && (s.flowing || avail >= int64(s.preroll) || !seg.open) {
 		s.flowing = true
-		b := int(t.ring[t.rd%ringSize]>>s.bit) & 1
-		if s.bit--; s.bit < 0 {
-			s.bit = 7
-			t.rd++
-		}
-		if b == 0 {
-			s.zeros++
-		} else {
-			s.zeros = 0
-		}
-		return b
+		return s.take()
 	}
 	if !seg.open && avail <= 0 {
 		return modem.EndOfData
@@ -530,4 +524,20 @@ func (s *fastSource) Bit() int {
 	}
 	s.zeros = 0
 	return 1
+}
+
+// take sends the next bit of ring[rd].
+func (s *fastSource) take() int {
+	t := s.t
+	b := int(t.ring[t.rd%ringSize]>>s.bit) & 1
+	if s.bit--; s.bit < 0 {
+		s.bit = 7
+		t.rd++
+	}
+	if b == 0 {
+		s.zeros++
+	} else {
+		s.zeros = 0
+	}
+	return b
 }
