@@ -49,7 +49,7 @@ func feed(t testing.TB, g *faxrelay.Gateway, pkts [][]byte) {
 // audioGateway steps a fax machine (audio) and a T.38 terminal through
 // a gateway in lock step, 20 ms a step, until both have ended.
 func audioGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect) (faxpeer.Result, faxpeer.Result) {
-	return recordGateway(t, fax, term, g, c, nil)
+	return recordGateway(t, fax, term, g, c, nil, nil)
 }
 
 // frameRec is one 10 ms frame of a call through a gateway: what the fax
@@ -60,7 +60,8 @@ type frameRec struct {
 }
 
 // recordGateway is audioGateway keeping every frame in rec (nil: none).
-func recordGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect, rec *[]frameRec) (faxpeer.Result, faxpeer.Result) {
+// line (nil: none) impairs the audio each way, as an analog line would.
+func recordGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect, rec *[]frameRec, line func([]int16)) (faxpeer.Result, faxpeer.Result) {
 	said := make([]int16, 160)
 	heard := make([]int16, 160)
 	faxUp, termUp := true, true
@@ -86,6 +87,9 @@ func recordGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway
 				lastRecv = pkts
 			}
 		}
+		if line != nil {
+			line(said)
+		}
 		var got [][]byte
 		if termUp {
 			got = lastRecv
@@ -102,6 +106,9 @@ func recordGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway
 			f := frameRec{sent: c.pkts[n:]}
 			copy(f.in[:], said[80:])
 			*rec = append(*rec, f)
+		}
+		if line != nil {
+			line(heard)
 		}
 		if faxUp && fax.Write(heard) != nil {
 			faxUp = false
