@@ -32,9 +32,9 @@ func recordCall(b *testing.B, tool, img, modems, dir string) []frameRec {
 	var rec []frameRec
 	var rf, rt faxpeer.Result
 	if dir == "receive" {
-		rf, rt = recordGateway(b, faxpeer.Send(b, tool, img, o), faxpeer.T38Receive(b, tool, rx, o), g, col, &rec, nil)
+		rf, rt = recordGateway(b, faxpeer.Send(b, tool, img, o), faxpeer.T38Receive(b, tool, rx, o), g, col, &rec, nil, 0)
 	} else {
-		rf, rt = recordGateway(b, faxpeer.Receive(b, tool, rx, o), faxpeer.T38Send(b, tool, img, o), g, col, &rec, nil)
+		rf, rt = recordGateway(b, faxpeer.Receive(b, tool, rx, o), faxpeer.T38Send(b, tool, img, o), g, col, &rec, nil, 0)
 	}
 	if !rf.OK() || !rt.OK() {
 		b.Fatalf("recording the call: %v; %v", rf, rt)

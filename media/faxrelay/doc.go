@@ -21,10 +21,13 @@
 // modulator. Signals queue one after another (75 ms of silence between
 // V.21 and a high-speed signal), so data that arrives while an earlier
 // signal still plays waits for it. HDLC frames are sent once whole
-// (flags while they come); non-ECM data starts once 60 ms of it are
-// held, and when the network is late mid-page the modulator gets zeros
-// where T.4 allows fill (after eleven zeros, i.e. inside an EOL) and
-// ones elsewhere, counted in Stats.Underflows.
+// (flags while they come, 200 ms of them at least before the first ECM
+// frame, 0.85 s before the first V.21 one); non-ECM data starts once
+// 100 ms of it are held, and each T.4 line starts only when it is held
+// up to the next EOL: while it is not, the modulator sends fill zeros
+// before the EOL, as T.4 allows (Stats.FillBits). Only a line the
+// network delivers slower than it is sent runs dry: ones are sent then,
+// counted in Stats.Underflows.
 //
 // # Spoofing
 //

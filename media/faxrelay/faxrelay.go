@@ -35,7 +35,8 @@ type Stats struct {
 	PacketsReceived int
 	BadFrames       int // HDLC frames from the fax machine with a bad FCS
 	BadPackets      int // IFP packets dropped: data without indicator, unknown types, oversized, queue full
-	Underflows      int // bits the modulator had to invent: the network was late (non-ECM: ones, see doc)
+	FillBits        int // T.4 fill bits inserted before an EOL while the next line was on its way (harmless)
+	Underflows      int // bits the modulator had to invent mid-line: the network was late (ones, see doc)
 	TrainingFailed  int // high-speed carriers from the fax machine whose training failed
 	Modulation      Modulation
 }

@@ -44,12 +44,41 @@ func TestPathsOverLine(t *testing.T) {
 				}
 				var rs, rr faxpeer.Result
 				if dir == "audio-to-t38" {
-					rs, rr = recordGateway(t, faxpeer.Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o), g, col, nil, lossyLine(1))
+					rs, rr = recordGateway(t, faxpeer.Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o), g, col, nil, lossyLine(1), 0)
 				} else {
-					rr, rs = recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, lossyLine(2))
+					rr, rs = recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, lossyLine(2), 0)
 				}
 				check(t, img, rx, rs, rr, g.Stats(), c, 2)
 			})
 		}
+	}
+}
+
+// TestPath2Jitter: the T.38 terminal's packets reach the gateway up to
+// 200 ms late, in bursts (in order: the UDPTL layer reorders), more than
+// the 100 ms the non-ECM modulator holds: it waits at EOLs with T.4 fill
+// and never runs dry mid-line, and the pages arrive whole.
+func TestPath2Jitter(t *testing.T) {
+	jitterSteps := 10
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 2)
+	for _, c := range pathCases {
+		t.Run(c.String(), func(t *testing.T) {
+			rx := filepath.Join(t.TempDir(), "rx.tif")
+			o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9}
+			col := &collect{t: t}
+			g, err := faxrelay.New(faxrelay.Config{ECM: true}, col)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rr, rs := recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, nil, jitterSteps)
+			check(t, img, rx, rs, rr, g.Stats(), c, 2)
+			if s := g.Stats(); s.Underflows != 0 {
+				t.Errorf("%d underflows with 200 ms of jitter", s.Underflows)
+			}
+			if s := g.Stats(); !c.ecm && s.FillBits == 0 {
+				t.Errorf("no fill with 200 ms of jitter: the test tests nothing")
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,7 +50,7 @@ func feed(t testing.TB, g *faxrelay.Gateway, pkts [][]byte) {
 // audioGateway steps a fax machine (audio) and a T.38 terminal through
 // a gateway in lock step, 20 ms a step, until both have ended.
 func audioGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect) (faxpeer.Result, faxpeer.Result) {
-	return recordGateway(t, fax, term, g, c, nil, nil)
+	return recordGateway(t, fax, term, g, c, nil, nil, 0)
 }
 
 // frameRec is one 10 ms frame of a call through a gateway: what the fax
@@ -60,8 +61,17 @@ type frameRec struct {
 }
 
 // recordGateway is audioGateway keeping every frame in rec (nil: none).
-// line (nil: none) impairs the audio each way, as an analog line would.
-func recordGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect, rec *[]frameRec, line func([]int16)) (faxpeer.Result, faxpeer.Result) {
+// line (nil: none) impairs the audio each way, as an analog line would;
+// jitter (steps of 20 ms, 0: none) delays the terminal's packets to the
+// gateway by up to that many steps, at random but in order.
+func recordGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect, rec *[]frameRec, line func([]int16), jitter int) (faxpeer.Result, faxpeer.Result) {
+	rng := rand.New(rand.NewPCG(11, 13))
+	type held struct {
+		due int
+		pkt []byte
+	}
+	var fifo []held
+	lastDue := 0
 	said := make([]int16, 160)
 	heard := make([]int16, 160)
 	faxUp, termUp := true, true
@@ -83,6 +93,18 @@ func recordGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway
 				term.CloseInput()
 			} else {
 				trace(t, step, "<-", pkts)
+				if jitter > 0 {
+					for _, p := range pkts {
+						due := max(step+rng.IntN(jitter+1), lastDue)
+						lastDue = due
+						fifo = append(fifo, held{due, p})
+					}
+					pkts = nil
+					for len(fifo) > 0 && fifo[0].due <= step {
+						pkts = append(pkts, fifo[0].pkt)
+						fifo = fifo[1:]
+					}
+				}
 				feed(t, g, pkts)
 				lastRecv = pkts
 			}

@@ -49,7 +49,7 @@ const (
 	cngOff      = 24000 // 3 s off
 	toneLevel   = -11   // dBm0
 	ringSize    = 1 << 16
-	prerollMs   = 60 // non-ECM data held before the modulator takes it
+	prerollMs   = 100 // non-ECM data held before the modulator takes it: network jitter plus a packet
 	maxSegments = 8
 )
 
@@ -90,6 +90,9 @@ type fastSource struct {
 	bit     int  // next bit of ring[rd], 7 first
 	zeros   int  // zeros in a row sent: T.4 fill is legal after 11
 	preroll int
+	safe    int64 // bit position (rd*8+...) the data may run to without waiting
+	scan    int64 // where the search for the next EOL got to
+	scanRun int   // zeros in a row there
 }
 
 func (t *txSide) init(g *Gateway) error {
@@ -461,6 +464,7 @@ func (t *txSide) start(s *segment) bool {
 			return false
 		}
 		t.src.flowing, t.src.bit, t.src.zeros = false, 7, 0
+		t.src.safe, t.src.scan, t.src.scanRun = 0, 0, 0
 		t.src.preroll = max(s.rate*prerollMs/1000/8, 1)
 	}
 	return true
@@ -488,18 +492,19 @@ func (t *txSide) tone(s *segment, out []int16) {
 // Bit gives the high-speed modulator its next bit: ECM frames from the
 // HDLC transmitter (flags while none is ready), or non-ECM octets. A
 // non-ECM signal starts once prerollMs of it are held, against network
-// jitter; ones are sent before it. When the data is late mid-signal, the
-// gap is filled with zeros where T.4 allows fill (after 11 zeros: inside
-// an EOL's fill) and with ones elsewhere (counted as Underflows: the
-// line being sent may be damaged, the page survives).
+// jitter; ones are sent before it. A new T.4 line starts only once it is
+// held whole, up to the next EOL: while it is not, T.4 fill (zeros before
+// the EOL) is sent, which loses nothing (Stats.FillBits). Only a line
+// longer than what the buffer gets in time can run dry: then ones are
+// sent (Stats.Underflows; that line may be damaged, the page goes on).
 func (s *fastSource) Bit() int {
 	t := s.t
 	seg := &t.segs[t.hd]
 	if seg.mode == modeHDLC {
 		return t.fh.Bit()
 	}
-	if s.flowing && s.bit != 7 {
-		// Inside an octet already taken: the common case.
+	if s.flowing && s.bit != 7 && s.zeros < 11 {
+		// Inside an octet already taken, not at an EOL: the common case.
 		return s.take()
 	}
 	limit := t.wr
@@ -507,23 +512,56 @@ func (s *fastSource) Bit() int {
 		limit = seg.endAt
 	}
 	avail := limit - t.rd
-	if avail > 0 && (s.flowing || avail >= int64(s.preroll) || !seg.open) {
-		s.flowing = true
-		return s.take()
-	}
-	if !seg.open && avail <= 0 {
-		return modem.EndOfData
-	}
 	if !s.flowing {
-		return 1
+		if avail <= 0 && !seg.open {
+			return modem.EndOfData
+		}
+		if avail < int64(s.preroll) && seg.open {
+			return 1
+		}
+		s.flowing = true
 	}
-	t.g.st.Underflows++
-	if s.zeros >= 11 {
+	if s.zeros >= 11 && seg.open && !s.lineHeld(limit) {
 		s.zeros++
+		t.g.st.FillBits++
 		return 0
 	}
+	if avail > 0 {
+		return s.take()
+	}
+	if !seg.open {
+		return modem.EndOfData
+	}
+	t.g.st.Underflows++
 	s.zeros = 0
 	return 1
+}
+
+// lineHeld reports whether the data up to the next EOL's zeros is in
+// the buffer: the line that follows the present EOL can be sent whole.
+// The search resumes where it stopped, so each bit is looked at once.
+func (s *fastSource) lineHeld(limit int64) bool {
+	t := s.t
+	pos := t.rd*8 + int64(7-s.bit)
+	if pos < s.safe {
+		return true
+	}
+	if s.scan < pos+1 {
+		s.scan, s.scanRun = pos+1, 0
+	}
+	for end := limit * 8; s.scan < end; {
+		b := t.ring[(s.scan>>3)%ringSize] >> (7 - s.scan&7) & 1
+		s.scan++
+		if b != 0 {
+			s.scanRun = 0
+			continue
+		}
+		if s.scanRun++; s.scanRun == 11 {
+			s.safe = s.scan
+			return true
+		}
+	}
+	return false
 }
 
 // take sends the next bit of ring[rd].
