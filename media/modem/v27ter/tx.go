@@ -112,14 +112,21 @@ func (t *Transmitter) makePulse() {
 		energy += v * v
 	}
 	g := 1 / math.Sqrt(energy/float64(p))
-	var sum float64
 	for i := range t.pulse {
 		t.pulse[i] *= g
-		if (i-span*p)%p == 0 {
+	}
+	// A constant symbol gives the sum of the pulses at every symbol
+	// period, which (the pulse being cut at span symbols) ripples a
+	// little with the instant: scale to the rms over the instants.
+	var ms float64
+	for phase := range p {
+		var sum float64
+		for i := phase; i < len(t.pulse); i += p {
 			sum += t.pulse[i]
 		}
+		ms += sum * sum
 	}
-	t.tepScale = 1 / sum
+	t.tepScale = 1 / math.Sqrt(ms/float64(p))
 }
 
 // SetLevel sets the transmit level in dBm0, by the convention of
@@ -183,12 +190,12 @@ func (t *Transmitter) symbol() complex128 {
 		t.phase = (t.phase + 4*b) & 7
 	case txOnes, txTurnOff:
 		t.left--
-		t.phase = (t.phase + t.change(1, false)) & 7
+		t.phase = (t.phase + t.change(false)) & 7
 		if t.seg == txTurnOff && t.left == 0 {
 			t.enter(txTail)
 		}
 	case txData:
-		t.phase = (t.phase + t.change(0, true)) & 7
+		t.phase = (t.phase + t.change(true)) & 7
 	case txTail:
 		return 0
 	}
@@ -197,7 +204,7 @@ func (t *Transmitter) symbol() complex128 {
 
 // change scrambles one symbol's bits, from the Source when data is set
 // (ones once it has ended), else ones, and returns its phase change.
-func (t *Transmitter) change(_ int, data bool) int {
+func (t *Transmitter) change(data bool) int {
 	v := 0
 	for range t.r.bits {
 		b := 1
