@@ -65,7 +65,6 @@ type Gateway struct {
 	out t38.IFP
 	fld [2]t38.Field
 	ob  [hdlc.MaxFrame + 4]byte
-	tmp inPacket
 
 	rx  rxSide
 	tx  txSide

@@ -69,18 +69,17 @@ func valid(p *t38.IFP) bool {
 	return n <= slotData
 }
 
-// drain hands the queued packets to the transmit side, in order.
+// drain hands the queued packets to the transmit side, in order. A slot
+// stays in the queue while it is read, so ReceiveIFP does not reuse it.
 func (g *Gateway) drain() {
-	for {
+	g.mu.Lock()
+	n := g.inN
+	g.mu.Unlock()
+	for ; n > 0; n-- {
+		g.tx.packet(&g.inq[g.inHd])
 		g.mu.Lock()
-		if g.inN == 0 {
-			g.mu.Unlock()
-			return
-		}
-		g.tmp = g.inq[g.inHd]
 		g.inHd = (g.inHd + 1) % inSlots
 		g.inN--
 		g.mu.Unlock()
-		g.tx.packet(&g.tmp)
 	}
 }

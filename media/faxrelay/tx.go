@@ -87,7 +87,8 @@ type txSide struct {
 type fastSource struct {
 	t       *txSide
 	flowing bool // non-ECM data started
-	bit     int  // next bit of ring[rd], 7 first
+	cur     byte // the octet being sent, its next bit on top
+	left    int  // bits of cur still to send
 	zeros   int  // zeros in a row sent: T.4 fill is legal after 11
 	preroll int
 	safe    int64 // bit position (rd*8+...) the data may run to without waiting
@@ -463,7 +464,7 @@ func (t *txSide) start(s *segment) bool {
 			t.g.log.Warn("faxrelay: high-speed transmitter", "err", err)
 			return false
 		}
-		t.src.flowing, t.src.bit, t.src.zeros = false, 7, 0
+		t.src.flowing, t.src.cur, t.src.left, t.src.zeros = false, 0, 0, 0
 		t.src.safe, t.src.scan, t.src.scanRun = 0, 0, 0
 		t.src.preroll = max(s.rate*prerollMs/1000/8, 1)
 	}
@@ -498,14 +499,23 @@ func (t *txSide) tone(s *segment, out []int16) {
 // longer than what the buffer gets in time can run dry: then ones are
 // sent (Stats.Underflows; that line may be damaged, the page goes on).
 func (s *fastSource) Bit() int {
+	if s.left > 0 && s.zeros < 11 {
+		// Non-ECM, inside an octet already taken, not at an EOL: the
+		// common case.
+		b := int(s.cur >> 7)
+		s.cur <<= 1
+		s.left--
+		if b == 0 {
+			s.zeros++
+		} else {
+			s.zeros = 0
+		}
+		return b
+	}
 	t := s.t
 	seg := &t.segs[t.hd]
 	if seg.mode == modeHDLC {
 		return t.fh.Bit()
-	}
-	if s.flowing && s.bit != 7 && s.zeros < 11 {
-		// Inside an octet already taken, not at an EOL: the common case.
-		return s.take()
 	}
 	limit := t.wr
 	if !seg.open && seg.endAt >= 0 && seg.endAt < limit {
@@ -513,7 +523,7 @@ func (s *fastSource) Bit() int {
 	}
 	avail := limit - t.rd
 	if !s.flowing {
-		if avail <= 0 && !seg.open {
+		if avail <= 0 && !seg.open && s.left == 0 {
 			return modem.EndOfData
 		}
 		if avail < int64(s.preroll) && seg.open {
@@ -526,7 +536,7 @@ func (s *fastSource) Bit() int {
 		t.g.st.FillBits++
 		return 0
 	}
-	if avail > 0 {
+	if avail > 0 || s.left > 0 {
 		return s.take()
 	}
 	if !seg.open {
@@ -542,7 +552,7 @@ func (s *fastSource) Bit() int {
 // The search resumes where it stopped, so each bit is looked at once.
 func (s *fastSource) lineHeld(limit int64) bool {
 	t := s.t
-	pos := t.rd*8 + int64(7-s.bit)
+	pos := t.rd*8 - int64(s.left)
 	if pos < s.safe {
 		return true
 	}
@@ -567,11 +577,13 @@ func (s *fastSource) lineHeld(limit int64) bool {
 // take sends the next bit of ring[rd].
 func (s *fastSource) take() int {
 	t := s.t
-	b := int(t.ring[t.rd%ringSize]>>s.bit) & 1
-	if s.bit--; s.bit < 0 {
-		s.bit = 7
+	if s.left == 0 {
+		s.cur, s.left = t.ring[t.rd%ringSize], 8
 		t.rd++
 	}
+	b := int(s.cur >> 7)
+	s.cur <<= 1
+	s.left--
 	if b == 0 {
 		s.zeros++
 	} else {
