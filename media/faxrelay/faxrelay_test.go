@@ -206,3 +206,32 @@ func (f frameGrab) Frame(b []byte, ok bool) {
 	}
 }
 func (frameGrab) Event(hdlc.Event) {}
+
+// TestConcurrent: ReceiveIFP and Stats from other goroutines than
+// Audio's (run with -race).
+func TestConcurrent(t *testing.T) {
+	g, _ := faxrelay.New(faxrelay.Config{}, &count{})
+	steps := script()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, ps := range steps {
+			for _, p := range ps {
+				g.ReceiveIFP(p)
+			}
+			_ = g.Stats()
+		}
+	}()
+	in, out := make([]int16, 80), make([]int16, 80)
+	for range 2 * len(steps) {
+		g.Audio(in, out)
+	}
+	<-done
+	n := 0
+	for _, ps := range steps {
+		n += len(ps)
+	}
+	if s := g.Stats(); s.PacketsReceived != n {
+		t.Fatalf("%d received, want %d", s.PacketsReceived, n)
+	}
+}
