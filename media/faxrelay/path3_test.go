@@ -111,6 +111,7 @@ func TestSpoofing(t *testing.T) {
 		{"noECM", faxrelay.Config{}, pathCase{"v17,v29,v27ter", false, 14400}},
 		{"max9600", faxrelay.Config{ECM: true, MaxRate: 9600}, pathCase{"v17,v29,v27ter", true, 9600}},
 		{"max4800", faxrelay.Config{ECM: true, MaxRate: 4800}, pathCase{"v17,v29,v27ter", true, 4800}},
+		{"max2400", faxrelay.Config{ECM: true, MaxRate: 2400}, pathCase{"v17,v29,v27ter", true, 2400}},
 	} {
 		for _, dir := range []string{"audio-to-t38", "t38-to-audio"} {
 			t.Run(c.name+"/"+dir, func(t *testing.T) {
