@@ -2,6 +2,7 @@ package faxrelay
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/potsgate/potsgate/media"
 	"github.com/potsgate/potsgate/media/modem"
@@ -559,19 +560,41 @@ func (s *fastSource) lineHeld(limit int64) bool {
 	if s.scan < pos+1 {
 		s.scan, s.scanRun = pos+1, 0
 	}
-	for end := limit * 8; s.scan < end; {
-		b := t.ring[(s.scan>>3)%ringSize] >> (7 - s.scan&7) & 1
-		s.scan++
-		if b != 0 {
+	end := limit * 8
+	// Bit by bit to an octet boundary, then an octet at a time: a run of
+	// zeros inside an octet is at most six long, so only one that joins
+	// its leading zeros to the run before can make eleven.
+	for s.scan < end && s.scan&7 != 0 {
+		if s.bitAt(s.scan) != 0 {
 			s.scanRun = 0
-			continue
-		}
-		if s.scanRun++; s.scanRun == 11 {
+		} else if s.scanRun++; s.scanRun == 11 {
+			s.scan++
 			s.safe = s.scan
 			return true
 		}
+		s.scan++
+	}
+	for s.scan < end {
+		c := t.ring[(s.scan>>3)%ringSize]
+		if lz := bits.LeadingZeros8(c); s.scanRun+lz >= 11 {
+			s.scan += int64(11 - s.scanRun)
+			s.scanRun = 11
+			s.safe = s.scan
+			return true
+		}
+		if c == 0 {
+			s.scanRun += 8
+		} else {
+			s.scanRun = bits.TrailingZeros8(c)
+		}
+		s.scan += 8
 	}
 	return false
+}
+
+// bitAt is bit i (counted from the ring's start, first bit sent first).
+func (s *fastSource) bitAt(i int64) byte {
+	return s.t.ring[(i>>3)%ringSize] >> (7 - i&7) & 1
 }
 
 // take sends the next bit of ring[rd].
