@@ -29,9 +29,13 @@
 // # The receiver
 //
 // Carrier detection has hysteresis: on above -45 dBm0 (so a signal at
-// V.27ter's -43 comes on at once), off 30 ms after falling below -48 or,
-// once trained, 12 dB under the training's level (noise on the line above
-// -48 must not hold it up). The input is filtered by the matched
+// V.27ter's -43 comes on at once), off after falling below -48 for 10 ms
+// before training (T.30 leaves 75 +/- 20 ms between a V.21 message and
+// the training: TestAfterV21) and 30 ms once trained, when 12 dB under
+// the training's level is off too (noise on the line above -48 must not
+// hold it up). After carrier-down a new carrier must also be 9 dB above
+// the quietest level since, so that the fading end of a signal or line
+// noise is not taken for one. The input is filtered by the matched
 // root-raised-cosine filter moved up to the carrier. Symbol timing comes
 // from the spectral line at the symbol rate in the square of the filter's
 // output (Oerder and Meyr), which does not depend on carrier phase or
@@ -59,8 +63,9 @@
 //     pattern and the guard's details (33 bits, delays 8, 9 and 12), and
 //     ours match them symbol for symbol from segment 3 on;
 //   - TestFromSpandsp: spandsp's signal through levels from -43 to -10
-//     dBm0, G.711 mu-law and A-law, 25 dB SNR and +/-100 ppm of sample
-//     clock: every data bit comes out of our receiver;
+//     dBm0, G.711 mu-law and A-law, 25 dB SNR, +/-100 ppm of sample
+//     clock, a 7 Hz carrier offset, with its echo protection tone: every
+//     data bit comes out of our receiver;
 //   - TestToSpandsp: ours into spandsp's receiver, with spandsp's own
 //     signal through the same channel as the yardstick: it trains, gets
 //     every bit without noise and, with noise, no more errors than on its
@@ -68,8 +73,10 @@
 //   - TestNoiseMargin: bit errors of our receiver and spandsp's on the same
 //     noisy audio, at the SNRs where errors begin: ours make no more.
 //
-// And ours to ours (TestLoop): levels, G.711, noise, clock offsets, frames
-// of odd lengths, both rates, with and without echo protection.
+// And ours to ours (TestLoop): levels, G.711, noise, clock offsets (over
+// 30 s pages too), carrier offsets of +/-7 Hz, frames of odd lengths,
+// both rates, with and without echo protection; TestTrainingFailed (tones,
+// noise, the other rate) and TestAfterV21.
 //
 // # Cost
 //

@@ -32,14 +32,18 @@ const (
 	eqLen    = 13 // equaliser taps, half a symbol apart
 	eqCenter = 6  // the tap of the symbol decided (even: a symbol instant)
 
-	hangSamples  = 240        // 30 ms below the off level before carrier-down (segment 2 is 20 ms)
-	seekSamples  = sampleRate // a second of carrier without reversals: not V.27ter
-	minReversals = 10         // raw reversals before training starts (short training has 14)
-	mLen         = 64         // matched filter outputs kept for interpolation
-	rxSpan       = 2          // the matched filter's half length in symbols: the equaliser makes up for the rest
-	pendLen      = 5          // data symbols held back until the next are known not to be the fade
-	floorRise    = 1 + 1.0/3500
-	powerShift   = 1.0 / 64
+	// Carrier-down comes this long below the off level: 10 ms before
+	// training (a V.21 message's end must be seen within the 55 ms or
+	// more before the training that follows it), 30 ms after.
+	hangSamples        = 80
+	trainedHangSamples = 240
+	seekSamples        = sampleRate // a second of carrier without reversals: not V.27ter
+	minReversals       = 10         // raw reversals before training starts (short training has 14)
+	mLen               = 64         // matched filter outputs kept for interpolation
+	rxSpan             = 2          // the matched filter's half length in symbols: the equaliser makes up for the rest
+	pendLen            = 5          // data symbols held back until the next are known not to be the fade
+	floorRise          = 1 + 1.0/3500
+	powerShift         = 1.0 / 32 // 4 ms
 )
 
 // Receiver is a V.27ter demodulator: it detects the carrier, recovers
@@ -244,9 +248,10 @@ func (rx *Receiver) detect() bool {
 	}
 	// Once trained, a fall of 12 dB from the training's level is the
 	// end too: line noise above -48 dBm0 must not hold the carrier up.
-	if rx.power < rx.offPower || rx.state >= rxOnes && rx.power < rx.refPower/16 {
+	trained := rx.state == rxOnes || rx.state == rxData
+	if rx.power < rx.offPower || trained && rx.power < rx.refPower/16 {
 		rx.below++
-		if rx.below > hangSamples {
+		if rx.below > hangSamples && (!trained || rx.below > trainedHangSamples) {
 			rx.idle()
 			rx.floor = rx.power
 			rx.holdoff = hangSamples
@@ -279,14 +284,21 @@ func (rx *Receiver) clock(n float64) {
 		if rx.state == rxIdle || rx.state == rxFailed {
 			return
 		}
-		// Pull the instants toward the line's, a little each symbol.
-		d := rx.instant() - t
-		d -= T * math.Round(d/T)
-		g := 0.05
-		if rx.state <= rxReversals {
-			g = 0.3
+		// Pull the instants toward the line's: a little each symbol
+		// while training, in data every fourth symbol (the line moves
+		// slowly: 100 ppm is a sample in 10,000).
+		rx.tNext = t + T
+		if rx.state < rxData || rx.symbols&3 == 0 {
+			d := rx.instant() - t
+			d -= T * math.Round(d/T)
+			g := 0.2
+			if rx.state <= rxReversals {
+				g = 0.3
+			} else if rx.state < rxData {
+				g = 0.05
+			}
+			rx.tNext += g * d
 		}
-		rx.tNext = t + T + g*d
 	}
 }
 
@@ -457,8 +469,16 @@ func (rx *Receiver) train() {
 	r := rx.rot * complex(1-dp*dp/2, dp)
 	m := real(r)*real(r) + imag(r)*imag(r)
 	rx.rot = r * complex(1.5-m/2, 0)
-	// LMS, its step normalised by the input's power (1/gain^2).
-	e := (d*rot - z) * complex(rx.mu*rx.gain*rx.gain, 0)
+	// LMS, its step normalised by the input's power (1/gain^2); in data
+	// every other symbol, with twice the step: the channel moves slowly.
+	mu := rx.mu
+	if rx.state == rxData {
+		if rx.symbols&1 == 0 {
+			return
+		}
+		mu *= 2
+	}
+	e := (d*rot - z) * complex(mu*rx.gain*rx.gain, 0)
 	for k := range eqLen {
 		rx.w[eqLen-1-k] += e * cmplx.Conj(x[k])
 	}

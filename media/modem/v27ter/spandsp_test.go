@@ -66,9 +66,13 @@ func pcmSamples(b []byte) []int16 {
 }
 
 // spandspTransmit is spandsp's v27ter_tx signal for data at dBm0.
-func spandspTransmit(t testing.TB, tool string, rate int, dBm0 float64, data []int) []int16 {
+func spandspTransmit(t testing.TB, tool string, rate int, dBm0 float64, echo bool, data []int) []int16 {
 	t.Helper()
-	return pcmSamples(run(t, tool, bitChars(data), "tx", strconv.Itoa(rate), strconv.FormatFloat(dBm0, 'f', 1, 64)))
+	tep := "0"
+	if echo {
+		tep = "1"
+	}
+	return pcmSamples(run(t, tool, bitChars(data), "tx", strconv.Itoa(rate), strconv.FormatFloat(dBm0, 'f', 1, 64), tep))
 }
 
 // spandspReception is what spandsp's v27ter_rx made of audio.
@@ -107,6 +111,7 @@ func TestFromSpandsp(t *testing.T) {
 	cases := []struct {
 		name string
 		dBm0 float64
+		echo bool
 		ch   channel
 	}{
 		{name: "clean", dBm0: -13},
@@ -114,13 +119,15 @@ func TestFromSpandsp(t *testing.T) {
 		{name: "high level A-law", dBm0: -10, ch: channel{delay: 3.3, phase: -2.2, law: "PCMA"}},
 		{name: "noise +100 ppm", dBm0: -20, ch: channel{delay: 41.5, phase: 2.8, ppm: 100, snr: 25}},
 		{name: "noise -100 ppm", dBm0: -20, ch: channel{delay: 0.4, phase: -0.3, ppm: -100, snr: 25, law: "PCMA"}},
+		{name: "echo protection", dBm0: -13, echo: true, ch: channel{delay: 21, phase: 0.5, law: "PCMU"}},
+		{name: "carrier +7 Hz", dBm0: -20, ch: channel{delay: 5, phase: 0.5, shift: 7, snr: 25}},
 	}
 	for _, rate := range []int{4800, 2400} {
 		for i, c := range cases {
 			t.Run(fmt.Sprintf("%d/%s", rate, c.name), func(t *testing.T) {
 				data := randomBits(uint64(100+i), 3*rate)
 				c.ch.seed = uint64(i)
-				audio := c.ch.audio(t, spandspTransmit(t, tool, rate, c.dBm0, data))
+				audio := c.ch.audio(t, spandspTransmit(t, tool, rate, c.dBm0, c.echo, data))
 				rec := &recorder{}
 				rx, err := v27ter.NewReceiver(rate, rec)
 				if err != nil {
@@ -245,7 +252,7 @@ func TestNoiseMargin(t *testing.T) {
 			var table strings.Builder
 			for i, snr := range c.snrs {
 				data := randomBits(uint64(400+i), 5*c.rate)
-				sig := spandspTransmit(t, tool, c.rate, -13, data)
+				sig := spandspTransmit(t, tool, c.rate, -13, false, data)
 				for len(sig) > 0 && sig[0] == 0 {
 					sig = sig[1:]
 				}

@@ -39,6 +39,8 @@ func TestLoop(t *testing.T) {
 		{name: "clock -100 ppm", dBm0: -13, ch: channel{delay: 19.9, phase: -3, ppm: -100}},
 		{name: "everything +100 ppm", dBm0: -40, ch: channel{delay: 250.5, phase: 0.9, ppm: 100, snr: 25, law: "PCMA"}},
 		{name: "everything -100 ppm", dBm0: -10, ch: channel{delay: 1.7, phase: -1.9, ppm: -100, snr: 25, law: "PCMU"}, frame: 37},
+		{name: "carrier +7 Hz", dBm0: -20, ch: channel{delay: 14.5, phase: 1.5, shift: 7, snr: 25, law: "PCMA"}},
+		{name: "carrier -7 Hz", dBm0: -20, ch: channel{delay: 2.5, phase: -1.5, shift: -7, snr: 25, law: "PCMU"}},
 		{name: "a page: 30 s at +100 ppm", dBm0: -15, ch: channel{delay: 60.1, phase: 2.2, ppm: 100, snr: 25, law: "PCMA"}, seconds: 30},
 		{name: "a page: 30 s at -100 ppm", dBm0: -15, ch: channel{delay: 6.6, phase: -2.2, ppm: -100, snr: 25, law: "PCMU"}, seconds: 30},
 	}
@@ -270,6 +272,47 @@ func TestNoAllocations(t *testing.T) {
 			rx.Receive(buf)
 		}); n != 0 {
 			t.Errorf("%d bit/s: %v allocations per frame", rate, n)
+		}
+	}
+}
+
+// TestAfterV21: in T.30 the training follows a V.21 message (1650/1850
+// Hz at -13 dBm0, here longer than the 1 s in which a carrier must show
+// its training) after 75 +/- 20 ms of silence. The receiver, which has
+// failed the V.21 carrier, must see it end in the gap and then train on
+// the V.27ter signal.
+func TestAfterV21(t *testing.T) {
+	for _, rate := range []int{4800, 2400} {
+		for _, gap := range []int{55, 75, 95} {
+			t.Run(fmt.Sprintf("%d/%d ms", rate, gap), func(t *testing.T) {
+				a := media.SineAmplitude(-13)
+				var audio []int16
+				for i := range 12000 { // 1.5 s swinging between 1650 and 1850 Hz
+					audio = append(audio, int16(a*math.Sin(2*math.Pi*1750*float64(i)/8000+0.4*math.Sin(2*math.Pi*150*float64(i)/8000))))
+				}
+				audio = append(audio, make([]int16, gap*8)...)
+				data := randomBits(uint64(gap), 2*rate)
+				tx, err := v27ter.NewTransmitter(rate, &bitSource{bits: data})
+				if err != nil {
+					t.Fatal(err)
+				}
+				audio = append(audio, transmit(t, tx)...)
+				audio = append(audio, make([]int16, 800)...)
+				rec := &recorder{}
+				rx, err := v27ter.NewReceiver(rate, rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				receive(rx, audio, 80)
+				want := []modem.Status{modem.CarrierUp, modem.TrainingFailed, modem.CarrierDown, modem.CarrierUp, modem.TrainingSucceeded, modem.CarrierDown}
+				if !slices.Equal(rec.status, want) {
+					t.Fatalf("status %v, want %v", rec.status, want)
+				}
+				got, _ := rec.bitsAfter(modem.TrainingSucceeded)
+				if len(got) < len(data) || bitErrors(got[:len(data)], data) != 0 {
+					t.Errorf("%d bits after training, %d of the data wrong", len(got), bitErrors(got, data))
+				}
+			})
 		}
 	}
 }
