@@ -115,7 +115,6 @@ type Receiver struct {
 	pq1     [16]uint8
 	npoints int
 	qbits   [4]int
-	why     string                      // the last training failure's reason
 	grid    *[gridSize * gridSize]uint8 // of the rate, one of grids
 	grids   [2][gridSize * gridSize]uint8
 }
@@ -384,7 +383,7 @@ func (r *Receiver) symbol(y complex128) {
 				r.acquire()
 				return
 			}
-			r.fail("no alternation")
+			r.fail() // no segment 2
 			return
 		}
 		r.rotP = cmplx.Conj(g) / complex(cmplx.Abs(g)+1e-30, 0)
@@ -411,7 +410,7 @@ func (r *Receiver) symbol(y complex128) {
 		r.cand = 0
 		r.track(z, want)
 		if r.count > seg2Symbols {
-			r.fail("no segment 3")
+			r.fail() // segment 2 without end
 		}
 	case rxTrain, rxData:
 		r.equalise()
@@ -432,10 +431,9 @@ func (r *Receiver) track(z, want complex128) {
 	r.rotP = p * complex(g, 0)
 }
 
-// fail gives up on this carrier's training, for why (kept for tests).
-func (r *Receiver) fail(why string) {
+// fail gives up on this carrier's training until it goes.
+func (r *Receiver) fail() {
 	r.state = rxFailed
-	r.why = why
 	r.sink.Status(modem.TrainingFailed)
 }
 
@@ -503,7 +501,7 @@ func (r *Receiver) equalise() {
 	if idx == seg3Symbols-1 {
 		// the equaliser must have converged by the end of segment 3
 		if r.mse/128 > r.es*0.05 {
-			r.fail("equaliser did not converge")
+			r.fail() // the equaliser did not converge
 			return
 		}
 		r.mu = 0.1 / (eqTaps * r.es)
@@ -530,7 +528,7 @@ func (r *Receiver) equalise() {
 	}
 	if idx == seg3Symbols+seg4Symbols-1 {
 		if r.zeros > (seg4Symbols-onesFrom)*r.bits/20 {
-			r.fail("segment 4 not ones")
+			r.fail() // segment 4 was not ones
 			return
 		}
 		r.state = rxData
