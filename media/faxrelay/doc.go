@@ -38,7 +38,7 @@
 // # Bad input
 //
 // Packets the gateway cannot act on (unknown indicators and data types,
-// V.8/V.34 fields, more than 8 fields or 1024 octets, data without its
+// V.8/V.34 fields, more than 8 fields or 600 octets, data without its
 // indicator, a full queue) are counted in Stats.BadPackets; data without
 // its indicator still starts its signal.
 //

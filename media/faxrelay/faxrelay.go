@@ -38,7 +38,7 @@ type Stats struct {
 	FillBits        int // T.4 fill bits inserted before an EOL while the next line was on its way (harmless)
 	Underflows      int // bits the modulator had to invent mid-line: the network was late (ones, see doc)
 	TrainingFailed  int // high-speed carriers from the fax machine whose training failed
-	Modulation      Modulation
+	Modulation      Modulation // of the last DCS
 }
 
 // FrameSamples is the audio frame Audio is made for (10 ms); other
@@ -60,7 +60,7 @@ type Gateway struct {
 	recv    int   // guarded by mu: packets ReceiveIFP took
 	recvBad int   // guarded by mu: packets ReceiveIFP dropped
 
-	// what Audio works with; st is copied to stats under mu.
+	// what Audio works with; st is copied to snap under mu.
 	st  Stats
 	out t38.IFP
 	fld [2]t38.Field

@@ -3,12 +3,14 @@ package faxrelay
 import "github.com/potsgate/potsgate/media/t38"
 
 // The queue between ReceiveIFP and Audio: fixed slots, so that neither
-// allocates. A packet larger than a slot is dropped and counted: no T.38
-// sender puts more than an ECM frame (260 octets) in a packet.
+// allocates (about 80 KB a gateway). A packet larger than a slot is
+// dropped and counted: no T.38 sender puts more than an ECM frame (260
+// octets) in a packet. 128 packets are seconds of a fax's traffic: more
+// between two 10 ms frames is a flood.
 const (
-	inSlots   = 256
+	inSlots   = 128
 	maxFields = 8
-	slotData  = 1024
+	slotData  = 600
 )
 
 type inPacket struct {
