@@ -14,6 +14,13 @@
 // and its training becomes the matching training indicator, its data
 // t4-non-ecm-data / t4-non-ecm-sig-end, or HDLC fields with ECM.
 //
+// T.30 is half duplex: while the gateway plays a signal to the machine,
+// and 40 ms after, the port's input is taken for that signal's echo (an
+// analog line's hybrid returns it) and the receivers rest, unless the
+// machine was already sending. A trained high-speed carrier from the
+// machine likewise rests V.21 and the tone detectors, as nothing else
+// can come from it meanwhile.
+//
 // # IFP to audio
 //
 // Each indicator starts its signal: CNG and CED tones, V.21 flags, a

@@ -41,6 +41,11 @@ type Stats struct {
 	Modulation      Modulation // of the last DCS
 }
 
+// echoTail is how long after the end of a signal to the machine its echo
+// may still come back (40 ms: a hybrid's echo plus the jitter of the
+// port's audio path); T.30 answers 75 ms after a signal at the earliest.
+const echoTail = 320
+
 // FrameSamples is the audio frame Audio is made for (10 ms); other
 // lengths work too.
 const FrameSamples = 80
@@ -71,6 +76,9 @@ type Gateway struct {
 	dcn bool
 	// phaseB: a T.30 frame has passed; no CNG or CED comes after it.
 	phaseB bool
+	// echo counts down the samples after our last signal in which the
+	// port's input is taken for its echo.
+	echo int
 	// quiet counts samples with neither side signalling after DCN.
 	quiet int
 	// postPage: the last post-page message seen, waiting for its MCF.
@@ -139,8 +147,21 @@ func (g *Gateway) Stats() Stats {
 // 10 ms; len(out) may differ from len(in) only at the call's end.
 func (g *Gateway) Audio(in, out []int16) {
 	g.drain()
-	g.rx.audio(in)
+	// T.30 is half duplex: while the machine hears a signal from us, what
+	// comes back on the port is our own echo (a line's hybrid), not the
+	// machine, until echoTail after it. Unless the machine was already
+	// sending, the receivers rest meanwhile.
+	if g.echo <= 0 || g.rx.busy() {
+		g.rx.audio(in)
+	}
 	g.tx.audio(out)
+	g.echo -= len(out)
+	for _, v := range out {
+		if v != 0 {
+			g.echo = echoTail
+			break
+		}
+	}
 	if g.dcn {
 		if g.rx.busy() || g.tx.busy() {
 			g.quiet = 0

@@ -82,3 +82,48 @@ func TestPath2Jitter(t *testing.T) {
 		})
 	}
 }
+
+// echoLine adds to what the machine sends the port's own output of the
+// frame before (a hybrid's echo, 20 ms late) at gain. recordGateway calls
+// its line with the frame sent, then the frame heard, in turn.
+func echoLine(gain float64) func([]int16) {
+	prev := make([]int16, 160)
+	said := true
+	return func(x []int16) {
+		if said {
+			for i := range x {
+				x[i] = int16(max(-32768, min(32767, float64(x[i])+gain*float64(prev[i]))))
+			}
+		} else {
+			copy(prev, x)
+		}
+		said = !said
+	}
+}
+
+// TestPathsWithEcho: paths 1 and 2 with the port's output echoed back
+// into its input at -12 dB: the gateway must not relay its own signals.
+func TestPathsWithEcho(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 2)
+	for _, c := range pathCases {
+		for _, dir := range []string{"audio-to-t38", "t38-to-audio"} {
+			t.Run(c.String()+"/"+dir, func(t *testing.T) {
+				rx := filepath.Join(t.TempDir(), "rx.tif")
+				o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9}
+				col := &collect{t: t}
+				g, err := faxrelay.New(faxrelay.Config{ECM: true}, col)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var rs, rr faxpeer.Result
+				if dir == "audio-to-t38" {
+					rs, rr = recordGateway(t, faxpeer.Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o), g, col, nil, echoLine(0.25), 0)
+				} else {
+					rr, rs = recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, echoLine(0.25), 0)
+				}
+				check(t, img, rx, rs, rr, g.Stats(), c, 2)
+			})
+		}
+	}
+}
