@@ -196,6 +196,9 @@ func check(t *testing.T, img, rx string, rs, rr faxpeer.Result, st faxrelay.Stat
 	if err := faxpeer.SamePages(t, img, rx); err != nil {
 		t.Fatal(err)
 	}
+	if !st.Ended || st.Pages != pages || st.Rate != c.rate || st.ECM != c.ecm {
+		t.Fatalf("gateway %+v, want ended after %d pages at %d bit/s, ECM %v", st, pages, c.rate, c.ecm)
+	}
 }
 
 // TestPath1AudioToT38: spandsp's fax machine sends on the port, the
