@@ -1,6 +1,7 @@
 package faxrelay_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -180,5 +181,49 @@ func TestECMOverClicks(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// lossLine attenuates the audio each way by dB.
+func lossLine(dB float64) func([]int16) {
+	g := math.Pow(10, -dB/20)
+	return func(x []int16) {
+		for i, v := range x {
+			x[i] = int16(math.Round(float64(v) * g))
+		}
+	}
+}
+
+// TestPathsWeakLine: paths 1 and 2 over a line losing 20 dB each way
+// (the machine's signals reach the gateway near -33 dBm0, ours reach the
+// machine at -32 dBm0). Not yet: V.17 toward the machine, which fails
+// from 14 dB of loss on (spandsp's receiver passes our TCF at -30 dBm0,
+// then loses the page's short training: "carrier lost during fax
+// receive"); it passes at 6 dB (TestPathsOverLine).
+func TestPathsWeakLine(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 1)
+	for _, c := range pathCases {
+		for _, dir := range []string{"audio-to-t38", "t38-to-audio"} {
+			if c.modems == "v17" && dir == "t38-to-audio" {
+				continue // see above
+			}
+			t.Run(c.String()+"/"+dir, func(t *testing.T) {
+				rx := filepath.Join(t.TempDir(), "rx.tif")
+				o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9}
+				col := &collect{t: t}
+				g, err := faxrelay.New(faxrelay.Config{ECM: true}, col)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var rs, rr faxpeer.Result
+				if dir == "audio-to-t38" {
+					rs, rr = recordGateway(t, faxpeer.Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o), g, col, nil, lossLine(20), 0)
+				} else {
+					rr, rs = recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, lossLine(20), 0)
+				}
+				check(t, img, rx, rs, rr, g.Stats(), c, 1)
+			})
+		}
 	}
 }
