@@ -120,7 +120,11 @@ func start(t testing.TB, tool, mode, file string, o Options) *Machine {
 	if o.Frame == 0 {
 		o.Frame = 160
 	}
-	args = append(args, "-frame", strconv.Itoa(o.Frame))
+	if strings.HasPrefix(mode, "t38") {
+		args = append(args, "-step", strconv.Itoa(o.Frame))
+	} else {
+		args = append(args, "-frame", strconv.Itoa(o.Frame))
+	}
 	if o.Verbose {
 		args = append(args, "-v")
 	}

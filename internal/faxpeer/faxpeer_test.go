@@ -52,3 +52,27 @@ func TestNobodyThere(t *testing.T) {
 		t.Fatalf("%v, want a failure after 5 s", r)
 	}
 }
+
+// TestT38Terminals: two spandsp T.38 terminals exchanging IFP packets in
+// lock step deliver a fax, with and without ECM.
+func TestT38Terminals(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 2)
+	for _, ecm := range []bool{false, true} {
+		rx := filepath.Join(t.TempDir(), "rx.tif")
+		o := faxpeer.Options{ECM: ecm}
+		n := 0
+		rs, rr, err := faxpeer.ConnectT38(faxpeer.T38Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o),
+			func(*faxpeer.Machine, []byte) { n++ })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rs.OK() || !rr.OK() || rr.PagesRx != 2 || rr.ECM != ecm || rr.Rate != 14400 {
+			t.Fatalf("ecm %v: sender %v; receiver %v", ecm, rs, rr)
+		}
+		if err := faxpeer.SamePages(t, img, rx); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("ecm %v: %v, %d packets", ecm, rr, n)
+	}
+}

@@ -25,6 +25,16 @@
  *       "send" calls (sends CNG) and transmits FILE; "receive" answers
  *       (sends CED) and writes what it receives to FILE.
  *
+ *   spandspfax t38send|t38receive FILE.tif [-ecm] [-modems v17,v29,v27ter]
+ *                                        [-timeout SECONDS] [-step SAMPLES] [-v]
+ *       runs a T.38 terminal (t38_terminal_init, T.30 on it) that sends or
+ *       receives FILE as "send" and "receive" do, exchanging IFP packets:
+ *       each a little-endian 16-bit length and the packet, a length of 0
+ *       ending a step. Each step of SAMPLES (default 160) of simulated time
+ *       it writes the packets it sent (t38_terminal_send_timeout), then reads
+ *       those it receives, in order (t38_core_rx_ifp_packet, sequence numbers
+ *       counted from 0), T.38 version 2. The same phase E line ends it.
+ *
  * Each frame, it first writes the frame it sends, then reads the one it
  * hears, so two of them, or one and a gateway, run in lock step as fast as
  * the machine allows: the samples are the clock. After phase E it sends one
@@ -251,6 +261,115 @@ static int read_full(int16_t *buf, size_t n) {
 	return 1;
 }
 
+/* T.38 terminal mode: packets go out as length-prefixed records. */
+static uint8_t t38_out[65536];
+static int t38_out_len;
+
+static int t38_term_tx(t38_core_state_t *s, void *user_data, const uint8_t *buf, int len, int count) {
+	(void)s;
+	(void)user_data;
+	(void)count; /* repeats of indicators are the transport's business */
+	if (len < 0 || t38_out_len + 2 + len > (int)sizeof(t38_out))
+		return -1;
+	t38_out[t38_out_len++] = (uint8_t)len;
+	t38_out[t38_out_len++] = (uint8_t)(len >> 8);
+	memcpy(t38_out + t38_out_len, buf, len);
+	t38_out_len += len;
+	return 0;
+}
+
+static int read_bytes(uint8_t *buf, size_t n) {
+	size_t got = 0;
+	while (got < n) {
+		size_t r = fread(buf + got, 1, n - got, stdin);
+		if (r == 0)
+			return 0;
+		got += r;
+	}
+	return 1;
+}
+
+static void setup_t30(t30_state_t *t30, int calling, const char *file, int ecm, int modems) {
+	t30_set_tx_ident(t30, calling ? "potsgate send" : "potsgate recv");
+	if (calling)
+		t30_set_tx_file(t30, file, -1, -1);
+	else
+		t30_set_rx_file(t30, file, -1);
+	t30_set_ecm_capability(t30, ecm);
+	t30_set_supported_modems(t30, modems);
+	t30_set_supported_compressions(t30, T30_SUPPORT_T4_1D_COMPRESSION | T30_SUPPORT_T4_2D_COMPRESSION |
+	                                        (ecm ? T30_SUPPORT_T6_COMPRESSION : 0));
+	t30_set_phase_e_handler(t30, phase_e, NULL);
+}
+
+static int t38_terminal_mode(int calling, const char *file, int ecm, int modems, long timeout, int step, int verbose) {
+	t38_terminal_state_t *t = t38_terminal_init(NULL, calling, t38_term_tx, NULL);
+	if (!t) {
+		fprintf(stderr, "t38_terminal_init failed\n");
+		return 1;
+	}
+	t30_state_t *t30 = t38_terminal_get_t30_state(t);
+	t38_core_state_t *core = t38_terminal_get_t38_core_state(t);
+	setup_t30(t30, calling, file, ecm, modems);
+	/* Version 2, as media/t38 encodes (field types with the extension bit). */
+	t38_set_t38_version(core, 2);
+	if (verbose) {
+		int level = SPAN_LOG_SHOW_SEVERITY | SPAN_LOG_SHOW_PROTOCOL | SPAN_LOG_FLOW;
+		span_log_set_level(t38_terminal_get_logging_state(t), level);
+		span_log_set_tag(t38_terminal_get_logging_state(t), calling ? "t38send" : "t38recv");
+		span_log_set_level(t30_get_logging_state(t30), level);
+		span_log_set_tag(t30_get_logging_state(t30), calling ? "t38send" : "t38recv");
+		span_log_set_level(t38_core_get_logging_state(core), level);
+		span_log_set_tag(t38_core_get_logging_state(core), calling ? "t38send" : "t38recv");
+	}
+	static uint8_t pkt[65536];
+	uint16_t seq = 0;
+	for (;;) {
+		t38_out_len = 0;
+		t38_terminal_send_timeout(t, step);
+		t38_out[t38_out_len++] = 0;
+		t38_out[t38_out_len++] = 0;
+		if (fwrite(t38_out, 1, t38_out_len, stdout) != (size_t)t38_out_len || fflush(stdout) != 0)
+			break;
+		int eof = 0;
+		for (;;) {
+			uint8_t l[2];
+			if (!read_bytes(l, 2)) {
+				eof = 1;
+				break;
+			}
+			int n = l[0] | l[1] << 8;
+			if (n == 0)
+				break;
+			if (!read_bytes(pkt, n)) {
+				eof = 1;
+				break;
+			}
+			t38_core_rx_ifp_packet(core, pkt, n, seq++);
+		}
+		if (eof)
+			break;
+		samples += step;
+		if (phase_e_at >= 0 && samples - phase_e_at >= RATE)
+			break;
+		if (samples >= timeout * RATE)
+			break;
+	}
+	int hangup = 0;
+	if (phase_e_result < 0) {
+		hangup = 1;
+		t30_terminate(t30);
+	}
+	t30_stats_t st;
+	t30_get_transfer_statistics(t30, &st);
+	fprintf(stderr, "phase_e result=%d (%s) pages_tx=%d pages_rx=%d rate=%d ecm=%d samples=%ld hangup=%d\n", phase_e_result,
+	        phase_e_result >= 0 ? t30_completion_code_to_str(phase_e_result) : "no phase E", st.pages_tx, st.pages_rx,
+	        st.bit_rate, st.error_correcting_mode, samples, hangup);
+	t38_terminal_release(t);
+	t38_terminal_free(t);
+	return phase_e_result == 0 ? 0 : 3;
+}
+
 int main(int argc, char **argv) {
 	if (argc >= 4 && strcmp(argv[1], "mkimage") == 0)
 		return mkimage(argv[2], atoi(argv[3]));
@@ -260,11 +379,15 @@ int main(int argc, char **argv) {
 		return t38_mode(0);
 	if (argc < 3)
 		return usage();
-	int calling;
+	int calling, t38 = 0;
 	if (strcmp(argv[1], "send") == 0)
 		calling = 1;
 	else if (strcmp(argv[1], "receive") == 0)
 		calling = 0;
+	else if (strcmp(argv[1], "t38send") == 0)
+		calling = 1, t38 = 1;
+	else if (strcmp(argv[1], "t38receive") == 0)
+		calling = 0, t38 = 1;
 	else
 		return usage();
 	const char *file = argv[2];
@@ -284,11 +407,17 @@ int main(int argc, char **argv) {
 			frame = atoi(argv[++i]);
 			if (frame <= 0 || frame > MAX_FRAME)
 				return usage();
+		} else if (strcmp(argv[i], "-step") == 0 && i + 1 < argc) {
+			frame = atoi(argv[++i]);
+			if (frame <= 0)
+				return usage();
 		} else if (strcmp(argv[i], "-timeout") == 0 && i + 1 < argc)
 			timeout = atol(argv[++i]);
 		else
 			return usage();
 	}
+	if (t38)
+		return t38_terminal_mode(calling, file, ecm, modems, timeout, frame, verbose);
 
 	fax_state_t *fax = fax_init(NULL, calling);
 	if (!fax) {
@@ -297,16 +426,7 @@ int main(int argc, char **argv) {
 	}
 	t30_state_t *t30 = fax_get_t30_state(fax);
 	fax_set_transmit_on_idle(fax, 1);
-	t30_set_tx_ident(t30, calling ? "potsgate send" : "potsgate recv");
-	if (calling)
-		t30_set_tx_file(t30, file, -1, -1);
-	else
-		t30_set_rx_file(t30, file, -1);
-	t30_set_ecm_capability(t30, ecm);
-	t30_set_supported_modems(t30, modems);
-	t30_set_supported_compressions(t30, T30_SUPPORT_T4_1D_COMPRESSION | T30_SUPPORT_T4_2D_COMPRESSION |
-	                                        (ecm ? T30_SUPPORT_T6_COMPRESSION : 0));
-	t30_set_phase_e_handler(t30, phase_e, NULL);
+	setup_t30(t30, calling, file, ecm, modems);
 	if (verbose) {
 		int level = SPAN_LOG_SHOW_SEVERITY | SPAN_LOG_SHOW_PROTOCOL | SPAN_LOG_FLOW;
 		span_log_set_level(fax_get_logging_state(fax), level);
