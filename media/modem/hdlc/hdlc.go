@@ -123,8 +123,17 @@ func (t *Transmitter) Queue(frame []byte, bad bool) error {
 	for _, c := range frame {
 		t.put(c)
 	}
-	t.ending = false
+	t.Continue()
 	return nil
+}
+
+// Continue cancels End: the transmitter goes on with flags, and starts
+// again after a flag if it had ended.
+func (t *Transmitter) Continue() {
+	if t.done {
+		t.done, t.needFlag = false, true
+	}
+	t.ending = false
 }
 
 func (t *Transmitter) put(c byte) {
@@ -147,7 +156,7 @@ func (t *Transmitter) Queued() int { return t.used }
 func (t *Transmitter) Idle() bool { return t.used == 0 && t.curPos >= t.curLen && t.preamble == 0 }
 
 // End lets the transmitter end: once the queued frames and a closing flag
-// are sent, Bit returns EndOfData. Queue cancels it.
+// are sent, Bit returns EndOfData. Queue and Continue cancel it.
 func (t *Transmitter) End() { t.ending = true }
 
 // Frames is the number of frames sent whole.

@@ -1,0 +1,120 @@
+package faxrelay_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/potsgate/potsgate/internal/faxpeer"
+	"github.com/potsgate/potsgate/media/faxrelay"
+)
+
+// twoGateways steps fax a - gateway A - T.38 - gateway B - fax b in lock
+// step, 20 ms a step, until both machines have ended.
+func twoGateways(t *testing.T, a, b *faxpeer.Machine, cfgA, cfgB faxrelay.Config) (faxpeer.Result, faxpeer.Result, faxrelay.Stats, faxrelay.Stats) {
+	ca, cb := &collect{t: t}, &collect{t: t}
+	ga, err := faxrelay.New(cfgA, ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, err := faxrelay.New(cfgB, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saidA, heardA := make([]int16, 160), make([]int16, 160)
+	saidB, heardB := make([]int16, 160), make([]int16, 160)
+	upA, upB := true, true
+	for step := 0; upA || upB; step++ {
+		if upA && a.Read(saidA) != nil {
+			upA = false
+			a.CloseInput()
+		}
+		if !upA {
+			clear(saidA)
+		}
+		if upB && b.Read(saidB) != nil {
+			upB = false
+			b.CloseInput()
+		}
+		if !upB {
+			clear(saidB)
+		}
+		for h := 0; h < 160; h += 80 {
+			ga.Audio(saidA[h:h+80], heardA[h:h+80])
+			gb.Audio(saidB[h:h+80], heardB[h:h+80])
+			pa, pb := ca.take(), cb.take()
+			trace(t, step, "A->B", pa)
+			trace(t, step, "B->A", pb)
+			feed(t, gb, pa)
+			feed(t, ga, pb)
+		}
+		if upA && a.Write(heardA) != nil {
+			upA = false
+		}
+		if upB && b.Write(heardB) != nil {
+			upB = false
+		}
+		if step > 400*50 {
+			t.Fatal("no end after 400 s")
+		}
+	}
+	ra, _ := a.Wait()
+	rb, _ := b.Wait()
+	return ra, rb, ga.Stats(), gb.Stats()
+}
+
+// TestPath3TwoGateways: fax - gateway A - T.38 - gateway B - fax, two
+// gateways back to back (issue 12 path 3, the T.38 half).
+func TestPath3TwoGateways(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 2)
+	for _, c := range pathCases {
+		t.Run(c.String(), func(t *testing.T) {
+			needModem(t, c.modems)
+			rx := filepath.Join(t.TempDir(), "rx.tif")
+			o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9, Verbose: testing.Verbose()}
+			cfg := faxrelay.Config{ECM: true}
+			rs, rr, sa, sb := twoGateways(t, faxpeer.Send(t, tool, img, o), faxpeer.Receive(t, tool, rx, o), cfg, cfg)
+			t.Logf("gateway B: %+v", sb)
+			check(t, img, rx, rs, rr, sa, c, 2)
+			if !sa.Ended || !sb.Ended || sa.Pages != 2 || sb.Pages != 2 {
+				t.Fatalf("gateways: A %+v, B %+v", sa, sb)
+			}
+		})
+	}
+}
+
+// TestSpoofing: a gateway without ECM, or with a lower FaxRelayMaxRate,
+// makes machines that could do more agree on what it allows (DIS edited,
+// FCS recomputed), in both directions.
+func TestSpoofing(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 1)
+	for _, c := range []struct {
+		name string
+		cfg  faxrelay.Config
+		want pathCase
+	}{
+		{"noECM", faxrelay.Config{}, pathCase{"v17,v29,v27ter", false, 14400}},
+		{"max9600", faxrelay.Config{ECM: true, MaxRate: 9600}, pathCase{"v17,v29,v27ter", true, 9600}},
+		{"max4800", faxrelay.Config{ECM: true, MaxRate: 4800}, pathCase{"v17,v29,v27ter", true, 4800}},
+	} {
+		for _, dir := range []string{"audio-to-t38", "t38-to-audio"} {
+			t.Run(c.name+"/"+dir, func(t *testing.T) {
+				rx := filepath.Join(t.TempDir(), "rx.tif")
+				o := faxpeer.Options{ECM: true, Timeout: 200e9}
+				col := &collect{t: t}
+				g, err := faxrelay.New(c.cfg, col)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var rs, rr faxpeer.Result
+				if dir == "audio-to-t38" {
+					rs, rr = audioGateway(t, faxpeer.Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o), g, col)
+				} else {
+					rr, rs = audioGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col)
+				}
+				check(t, img, rx, rs, rr, g.Stats(), c.want, 1)
+			})
+		}
+	}
+}

@@ -1,0 +1,671 @@
+package v17
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/potsgate/potsgate/media"
+	"github.com/potsgate/potsgate/media/modem"
+)
+
+// Receiver sizes.
+const (
+	mfTaps   = 40 // matched filter, input samples (+/- 6 symbols)
+	mfPhases = 64 // fractional delays of the matched filter
+	ringLen  = 64 // baseband history, a power of two above mfTaps
+	eqLen    = 25 // equalizer taps, T/2 spaced
+	eqCentre = 12
+	tbDepth  = 24 // Viterbi traceback, symbols
+	histLen  = 128
+)
+
+// Carrier detection, as the powers of sines at these levels.
+var (
+	onPower  = sinePower(-43)
+	offPower = sinePower(-48)
+)
+
+func sinePower(dBm0 float64) float64 {
+	a := media.SineAmplitude(dBm0)
+	return a * a / 2
+}
+
+// Receiver states.
+const (
+	rxIdle     = iota // no carrier
+	rxAcquire         // carrier: timing and gain settle, then A B A B is sought
+	rxSeg1            // A B A B found, carrier phase known
+	rxSeg2            // scrambled ones on C D B A
+	rxBoundary        // segment 2 ended: which symbol was its last is decided
+	rxBridge          // segment 3
+	rxData            // segment 4 and data, trellis decoded
+	rxFailed          // training not recognised: wait for the carrier to go
+)
+
+// Receiver is a V.17 demodulator: it finds the training, trains its
+// equalizer on it and gives the descrambled data bits to its Sink. It
+// implements [modem.Receiver].
+type Receiver struct {
+	sink  modem.Sink
+	info  rateInfo
+	short bool
+
+	mf      [mfPhases][mfTaps]float64
+	carrier [40][2]float64
+
+	// Front end.
+	power   float64
+	on      bool
+	carrPos int
+	bre     [ringLen * 2]float64 // baseband ring, written twice so a window is contiguous
+	bim     [ringLen * 2]float64
+	bpos    int
+	due     float64 // time of the next T/2 sample, samples after the newest
+	tstep   float64 // T/2 in samples, corrected by the timing loop
+	half    bool    // the next T/2 sample is a symbol's middle
+	prev    [2]float64
+	mid     [2]float64
+	gain    float64
+	mfPower float64
+
+	// Equalizer.
+	wre, wim [eqLen]float64
+	ure, uim [eqLen * 2]float64
+	upos     int
+	trained  bool // the taps hold a long training's result
+
+	// Carrier.
+	phase, freq float64
+
+	// Training.
+	state    int
+	sym      int // symbols since the carrier came
+	zhist    [8][2]float64
+	expect   int // next point of segment 1
+	seg2At   int
+	onesRun  int
+	desc     uint32
+	pts      [histLen]int8       // segment 2/3 decisions
+	regs     [histLen]uint32     // descrambler before each symbol
+	ys       [histLen][2]float64 // rotated equalizer output
+	endAt    int                 // first symbol seen not to be segment 2
+	seg3At   int
+	dataAt   int // first data symbol
+	vitFrom  int
+	reported bool
+
+	// Trellis decoding.
+	pm     [8]float64
+	surv   [tbDepth][8]struct{ prev, idx uint8 }
+	vitN   int
+	prevY  int
+	subIdx [8]int
+	subD   [8]float64
+}
+
+// NewReceiver makes a receiver for bitRate (14400, 12000, 9600 or 7200)
+// expecting the long training, giving what it receives to sink.
+func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
+	r := &Receiver{sink: sink}
+	// The matched filter's taps for each fractional delay: tap i of
+	// phase p weighs the sample 19-i+(p+0.5)/64 samples before the
+	// sampling instant. Unit gain for a symbol.
+	const sps = media.SampleRate / 2400.0
+	var e float64
+	for i := range mfTaps {
+		v := rrc((float64(mfTaps/2-1-i)+0.5/mfPhases)/sps, txTaps/2)
+		e += v * v
+	}
+	for p := range r.mf {
+		for i := range mfTaps {
+			r.mf[p][i] = rrc((float64(mfTaps/2-1-i)+(float64(p)+0.5)/mfPhases)/sps, txTaps/2) / math.Sqrt(e)
+		}
+	}
+	for n := range r.carrier {
+		w := 2 * math.Pi * 1800 * float64(n) / media.SampleRate
+		r.carrier[n] = [2]float64{math.Cos(w), -math.Sin(w)}
+	}
+	if err := r.Restart(bitRate, false); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Restart makes the receiver wait for a new signal at bitRate, with the
+// short training when shortTrain is set: the equalizer then starts from
+// what the last long training learned.
+func (r *Receiver) Restart(bitRate int, shortTrain bool) error {
+	info, ok := rate(bitRate)
+	if !ok {
+		return fmt.Errorf("v17: %d bit/s: %w", bitRate, modem.ErrRate)
+	}
+	r.info = info
+	r.short = shortTrain
+	if !shortTrain {
+		r.trained = false
+	}
+	r.on = false
+	r.power = 0
+	r.state = rxIdle
+	return nil
+}
+
+// Receive demodulates the next samples of the line.
+func (r *Receiver) Receive(in []int16) {
+	for _, s := range in {
+		x := float64(s)
+		r.power += (x*x - r.power) * (1.0 / 64)
+		if !r.on {
+			if r.power > onPower {
+				r.carrierUp()
+			}
+		} else if r.power < offPower {
+			r.carrierDown()
+		}
+		c := &r.carrier[r.carrPos]
+		if r.carrPos++; r.carrPos == len(r.carrier) {
+			r.carrPos = 0
+		}
+		r.bpos = (r.bpos + 1) & (ringLen - 1)
+		re, im := x*c[0], x*c[1]
+		r.bre[r.bpos], r.bre[r.bpos+ringLen] = re, re
+		r.bim[r.bpos], r.bim[r.bpos+ringLen] = im, im
+		if !r.on {
+			continue
+		}
+		r.due--
+		for r.due <= -mfTaps/2 {
+			r.halfSample()
+		}
+	}
+}
+
+func (r *Receiver) carrierUp() {
+	r.on = true
+	r.sink.Status(modem.CarrierUp)
+	r.state = rxAcquire
+	r.sym = 0
+	r.due = 0
+	r.tstep = media.SampleRate / 4800.0
+	r.half = false
+	r.gain = 0
+	r.mfPower = 0
+	r.phase, r.freq = 0, 0
+	r.reported = false
+	r.ure, r.uim = [eqLen * 2]float64{}, [eqLen * 2]float64{}
+	if !r.short || !r.trained {
+		r.wre, r.wim = [eqLen]float64{}, [eqLen]float64{}
+		r.wre[eqCentre] = 1
+	}
+}
+
+func (r *Receiver) carrierDown() {
+	r.on = false
+	if r.state != rxData && r.state != rxFailed && r.state != rxIdle {
+		r.sink.Status(modem.TrainingFailed)
+	}
+	r.state = rxIdle
+	r.sink.Status(modem.CarrierDown)
+}
+
+// halfSample makes the matched filter's output at the T/2 instant due.
+func (r *Receiver) halfSample() {
+	fl := math.Floor(r.due)
+	frac := r.due - fl
+	p := int(frac * mfPhases)
+	// The window's last tap is on the sample 20 after the instant's
+	// integer part.
+	end := r.bpos + int(fl) + mfTaps/2
+	start := end - mfTaps + 1 + ringLen
+	c := &r.mf[p]
+	xr := r.bre[start : start+mfTaps]
+	xi := r.bim[start : start+mfTaps]
+	var yr, yi float64
+	for i, k := range c {
+		yr += xr[i] * k
+		yi += xi[i] * k
+	}
+	r.due += r.tstep
+	r.mfPower += (yr*yr + yi*yi - r.mfPower) * (1.0 / 32)
+	if r.state == rxAcquire && r.sym < 60 {
+		r.gain = math.Sqrt(40 / max(r.mfPower, 1e-9))
+	}
+	yr *= r.gain
+	yi *= r.gain
+	r.upos--
+	if r.upos < 0 {
+		r.upos = eqLen - 1
+	}
+	r.ure[r.upos], r.ure[r.upos+eqLen] = yr, yr
+	r.uim[r.upos], r.uim[r.upos+eqLen] = yi, yi
+	if r.half {
+		r.mid = [2]float64{yr, yi}
+		r.half = false
+		return
+	}
+	r.half = true
+	// Gardner's timing error: negative when sampling late.
+	e := ((r.prev[0]-yr)*r.mid[0] + (r.prev[1]-yi)*r.mid[1]) / 40
+	r.prev = [2]float64{yr, yi}
+	// The loop is fast while A B A B (whose transitions say most about
+	// timing) is sent, slower during the rest of the training, slowest in
+	// data, where the equalizer follows what is left.
+	kp, ki := 0.01, 0.00001
+	switch r.state {
+	case rxAcquire, rxSeg1:
+		kp, ki = 0.05, 0
+	case rxSeg2, rxBoundary, rxBridge:
+		kp, ki = 0.02, 0.00003
+	}
+	e = max(-1, min(1, e))
+	r.due += kp * e
+	r.tstep += ki * e
+	r.tstep = max(1.6, min(1.74, r.tstep))
+	r.symbol()
+}
+
+// equalize is the equalizer's output for the newest symbol.
+func (r *Receiver) equalize() (float64, float64) {
+	ur := r.ure[r.upos : r.upos+eqLen]
+	ui := r.uim[r.upos : r.upos+eqLen]
+	var zr, zi float64
+	for i := range eqLen {
+		zr += r.wre[i]*ur[i] - r.wim[i]*ui[i]
+		zi += r.wre[i]*ui[i] + r.wim[i]*ur[i]
+	}
+	return zr, zi
+}
+
+// adapt moves the equalizer and the carrier towards decision d of the
+// rotated output y; z is the output before rotation.
+func (r *Receiver) adapt(yr, yi, dr, di float64, mu float64, kphase, kfreq float64) {
+	er, ei := dr-yr, di-yi
+	if mu > 0 {
+		// The error back in the equalizer's frame.
+		cs, sn := math.Cos(r.phase), math.Sin(r.phase)
+		er2, ei2 := er*cs-ei*sn, er*sn+ei*cs
+		ur := r.ure[r.upos : r.upos+eqLen]
+		ui := r.uim[r.upos : r.upos+eqLen]
+		g := mu / (eqLen * 40)
+		er2 *= g
+		ei2 *= g
+		for i := range eqLen {
+			// w += mu e conj(u)
+			r.wre[i] += er2*ur[i] + ei2*ui[i]
+			r.wim[i] += ei2*ur[i] - er2*ui[i]
+		}
+	}
+	d2 := dr*dr + di*di
+	if d2 > 0 {
+		perr := (yi*dr - yr*di) / d2
+		r.phase += kphase * perr
+		r.freq += kfreq * perr
+	}
+}
+
+func (r *Receiver) rotate(zr, zi float64) (float64, float64) {
+	r.phase += r.freq
+	if r.phase > math.Pi {
+		r.phase -= 2 * math.Pi
+	} else if r.phase < -math.Pi {
+		r.phase += 2 * math.Pi
+	}
+	cs, sn := math.Cos(r.phase), math.Sin(r.phase)
+	return zr*cs + zi*sn, zi*cs - zr*sn
+}
+
+func nearestABCD(yr, yi float64) int {
+	best, bd := 0, math.Inf(1)
+	for i, p := range pointsABCD {
+		dr, di := yr-float64(p[0]), yi-float64(p[1])
+		if d := dr*dr + di*di; d < bd {
+			best, bd = i, d
+		}
+	}
+	return best
+}
+
+func (r *Receiver) descramble(b int) int {
+	out := (b ^ int(r.desc>>17) ^ int(r.desc>>22)) & 1
+	r.desc = r.desc<<1 | uint32(b&1)
+	return out
+}
+
+func (r *Receiver) fail() {
+	r.state = rxFailed
+	r.sink.Status(modem.TrainingFailed)
+}
+
+// symbol runs the training and data logic on one symbol.
+func (r *Receiver) symbol() {
+	r.sym++
+	zr, zi := r.equalize()
+	switch r.state {
+	case rxAcquire:
+		copy(r.zhist[1:], r.zhist[:7])
+		r.zhist[0] = [2]float64{zr, zi}
+		if r.sym < 40 {
+			return
+		}
+		if r.sym > 400 {
+			r.fail()
+			return
+		}
+		r.findABAB()
+		return
+	case rxFailed, rxIdle:
+		return
+	}
+	yr, yi := r.rotate(zr, zi)
+	k := r.sym & (histLen - 1)
+	r.ys[k] = [2]float64{yr, yi}
+	switch r.state {
+	case rxSeg1:
+		d := nearestABCD(yr, yi)
+		p := pointsABCD[d]
+		if d != r.expect {
+			r.state = rxSeg2
+			r.seg2At = r.sym
+			r.onesRun = 0
+			r.seg2(d, yr, yi)
+			return
+		}
+		r.expect ^= 1
+		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0, 0.1, 0.002)
+		if r.sym > 400 {
+			r.fail()
+		}
+	case rxSeg2:
+		d := nearestABCD(yr, yi)
+		r.seg2(d, yr, yi)
+	case rxBoundary:
+		d := nearestABCD(yr, yi)
+		r.pts[k] = int8(d)
+		if r.sym-r.endAt >= 20 {
+			r.resolve()
+		}
+	case rxBridge:
+		d := nearestABCD(yr, yi)
+		p := pointsABCD[d]
+		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.05, 0.05, 0.0005)
+		if r.sym+1 >= r.seg3At+seg3Len {
+			r.startData(r.sym + 1)
+		}
+	case rxData:
+		r.data(yr, yi, true)
+	}
+}
+
+// findABAB looks for segment 1 in the last eight outputs: points a
+// quarter turn apart, alternately forwards (A to B) and back.
+func (r *Receiver) findABAB() {
+	h := &r.zhist
+	var sign float64
+	for i := range 7 {
+		a, b := h[i+1], h[i] // b follows a
+		cr := b[0]*a[0] + b[1]*a[1]
+		ci := b[1]*a[0] - b[0]*a[1]
+		m := math.Hypot(cr, ci)
+		if m == 0 || math.Abs(cr) > 0.5*m {
+			return
+		}
+		s := math.Copysign(1, ci)
+		if i > 0 && s == sign {
+			return
+		}
+		sign = s
+	}
+	// The newest went forwards from its predecessor: it is B.
+	newestB := false
+	{
+		a, b := h[1], h[0]
+		newestB = b[1]*a[0]-b[0]*a[1] > 0
+	}
+	var sr, si float64
+	for i := range 8 {
+		want := ptA
+		if (i%2 == 0) == newestB {
+			want = ptB
+		}
+		p := pointsABCD[want]
+		// z conj(p)
+		sr += h[i][0]*float64(p[0]) + h[i][1]*float64(p[1])
+		si += h[i][1]*float64(p[0]) - h[i][0]*float64(p[1])
+	}
+	r.phase = math.Atan2(si, sr)
+	r.freq = 0
+	r.expect = ptA
+	if !newestB {
+		r.expect = ptB
+	}
+	r.state = rxSeg1
+}
+
+// seg2 checks one segment 2 symbol: its bits, descrambled, are ones.
+func (r *Receiver) seg2(d int, yr, yi float64) {
+	k := r.sym & (histLen - 1)
+	r.pts[k] = int8(d)
+	r.regs[k] = r.desc
+	b := seg2Bits[d]
+	o := r.descramble(b >> 1)
+	o &= r.descramble(b & 1)
+	p := pointsABCD[d]
+	if o == 1 {
+		r.onesRun++
+		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.1, 0.05, 0.001)
+	} else if r.onesRun >= 16 {
+		r.state = rxBoundary
+		r.endAt = r.sym
+		return
+	} else {
+		r.onesRun = 0
+		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.1, 0.05, 0.001)
+	}
+	max2 := seg2Long + 300
+	if r.short {
+		max2 = seg2Short + 300
+	}
+	if r.sym-r.seg2At > max2 {
+		r.fail()
+	}
+}
+
+// resolve decides which symbol began what follows segment 2 (the bridge,
+// or segment 4 after a short training): the first symbol whose bits do
+// not descramble to ones may be a few after it, by chance.
+func (r *Receiver) resolve() {
+	best, bestMiss := -1, 1<<30
+	for q := r.endAt; q >= r.endAt-4 && q > r.seg2At+12; q-- {
+		var miss int
+		if r.short {
+			miss = r.checkSeg4(q)
+		} else {
+			miss = r.checkBridge(q)
+		}
+		if miss < bestMiss {
+			best, bestMiss = q, miss
+		}
+	}
+	if best < 0 || bestMiss > 2 {
+		r.fail()
+		return
+	}
+	r.sink.Status(modem.TrainingSucceeded)
+	r.reported = true
+	if !r.short {
+		r.trained = true
+	}
+	if r.short {
+		r.dataAt = best + seg4Len
+		r.startData(best)
+		// Catch up on the symbols since then.
+		for s := best; s <= r.sym; s++ {
+			y := r.ys[s&(histLen-1)]
+			r.data(y[0], y[1], false)
+		}
+		return
+	}
+	r.seg3At = best
+	r.dataAt = best + seg3Len + seg4Len
+	r.state = rxBridge
+	if r.sym+1 >= r.seg3At+seg3Len {
+		r.startData(r.sym + 1)
+	}
+}
+
+// checkBridge counts the bits of symbols q... that do not descramble to
+// the bridge word, were q the first bridge symbol.
+func (r *Receiver) checkBridge(q int) int {
+	reg := r.regs[q&(histLen-1)]
+	miss := 0
+	for j := range 16 {
+		s := q + j
+		step := (int(r.pts[s&(histLen-1)]) - int(r.pts[(s-1)&(histLen-1)])) & 3
+		b := bridgeBits[step]
+		sh := uint(j&7) * 2
+		for n, bit := range [2]int{b >> 1, b & 1} {
+			out := (bit ^ int(reg>>17) ^ int(reg>>22)) & 1
+			reg = reg<<1 | uint32(bit)
+			if out != bridgeWord>>(sh+uint(n))&1 {
+				miss++
+			}
+		}
+	}
+	return miss
+}
+
+// checkSeg4 counts the bits of symbols q... that do not descramble to
+// ones, sliced as data, were q the first symbol of segment 4. The first
+// symbol's differential pair is left out: it depends on what preceded.
+func (r *Receiver) checkSeg4(q int) int {
+	reg := r.regs[q&(histLen-1)]
+	miss, nbits := 0, 0
+	prevY := -1
+	for s := q; nbits < 18; s++ {
+		y := r.ys[s&(histLen-1)]
+		idx := r.slice(y[0], y[1])
+		y12 := idx >> 1 & 3
+		q12 := (y12 - prevY) & 3
+		for i := range r.info.bits {
+			var bit int
+			if i < 2 {
+				bit = q12 >> i & 1
+			} else {
+				bit = idx >> (i + 1) & 1
+			}
+			out := (bit ^ int(reg>>17) ^ int(reg>>22)) & 1
+			reg = reg<<1 | uint32(bit)
+			if (i >= 2 || prevY >= 0) && out != 1 {
+				miss++
+			}
+			nbits++
+		}
+		prevY = y12
+	}
+	return miss
+}
+
+// slice is the constellation point nearest y.
+func (r *Receiver) slice(yr, yi float64) int {
+	best, bd := 0, math.Inf(1)
+	for i, p := range r.info.points {
+		dr, di := yr-float64(p[0]), yi-float64(p[1])
+		if d := dr*dr + di*di; d < bd {
+			best, bd = i, d
+		}
+	}
+	return best
+}
+
+// startData starts trellis decoding at symbol from.
+func (r *Receiver) startData(from int) {
+	r.state = rxData
+	r.vitFrom = from
+	r.vitN = 0
+	r.pm = [8]float64{}
+}
+
+// data runs one symbol through the trellis decoder; with track it also
+// adapts the equalizer and carrier to the nearest point.
+func (r *Receiver) data(yr, yi float64, track bool) {
+	pts := r.info.points
+	for j := range 8 {
+		r.subD[j] = math.Inf(1)
+	}
+	best, bd := 0, math.Inf(1)
+	for i, p := range pts {
+		dr, di := yr-float64(p[0]), yi-float64(p[1])
+		d := dr*dr + di*di
+		if d < r.subD[i&7] {
+			r.subD[i&7], r.subIdx[i&7] = d, i
+		}
+		if d < bd {
+			best, bd = i, d
+		}
+	}
+	if track {
+		p := pts[best]
+		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.05, 0.05, 0.0005)
+	}
+	// Add-compare-select over the 32 branches.
+	var npm [8]float64
+	for n := range npm {
+		npm[n] = math.Inf(1)
+	}
+	slot := &r.surv[r.vitN%tbDepth]
+	for s := range 8 {
+		y0 := s & 1
+		for y := range 4 {
+			n := convNext(s, y)
+			sub := y0 | y<<1
+			m := r.pm[s] + r.subD[sub]
+			if m < npm[n] {
+				npm[n] = m
+				slot[n].prev = uint8(s)
+				slot[n].idx = uint8(r.subIdx[sub])
+			}
+		}
+	}
+	bs, bm := 0, math.Inf(1)
+	for n, m := range npm {
+		if m < bm {
+			bs, bm = n, m
+		}
+	}
+	for n := range npm {
+		r.pm[n] = npm[n] - bm
+	}
+	r.vitN++
+	if r.vitN < tbDepth {
+		return
+	}
+	// Trace back to the oldest symbol held.
+	st := bs
+	t := r.vitN - 1
+	for range tbDepth - 1 {
+		st = int(r.surv[t%tbDepth][st].prev)
+		t--
+	}
+	idx := int(r.surv[t%tbDepth][st].idx)
+	symAt := r.vitFrom + t
+	r.emit(idx, symAt >= r.dataAt)
+}
+
+// emit decodes a trellis-decoded point into bits.
+func (r *Receiver) emit(idx int, deliver bool) {
+	y12 := idx >> 1 & 3
+	q12 := (y12 - r.prevY) & 3
+	r.prevY = y12
+	for i := range r.info.bits {
+		var bit int
+		if i < 2 {
+			bit = q12 >> i & 1
+		} else {
+			bit = idx >> (i + 1) & 1
+		}
+		out := r.descramble(bit)
+		if deliver {
+			r.sink.Bit(out)
+		}
+	}
+}
