@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/potsgate/potsgate/hal/sim"
+	"github.com/potsgate/potsgate/internal/faxpeer"
 	"github.com/potsgate/potsgate/internal/peer"
 	"github.com/potsgate/potsgate/media/t38"
 	"github.com/potsgate/potsgate/media/tone"
@@ -304,6 +305,44 @@ func TestT38Params(t *testing.T) {
 	for _, bad := range []string{"FaxRelayRedundancyDepth = 3\n", "FaxRelayEnhancedRedundancyDepth = 5\n", "FaxRelayMaxRate = 6\n", "FaxRelayECMEnable = 2\n", "IsFaxUsed = 4\n"} {
 		if _, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// t38Status checks a gateway's view of a fax that went over T.38.
+func t38Status(t *testing.T, name string, g *Gateway) FaxStatus {
+	t.Helper()
+	st, codec, _, _ := g.FaxStatus(0)
+	t.Logf("%s: T.38 %v (was %v), %d pages at %d bit/s, ECM %v, UDPTL %+v; codec %s; %+v", name, st.T38, st.WasT38,
+		st.Pages, st.Rate, st.ECM, st.UDPTL, codec, g.T38Counters())
+	if !st.T38 && !st.WasT38 {
+		t.Errorf("%s: the fax did not go over T.38: %+v", name, st)
+	}
+	return st
+}
+
+// TestFaxT38Path3: issue 12's path 3 over T.38. A spandsp fax on port
+// 101 of gateway A sends a page to one on port 201 of gateway B; B hears
+// CED on its port and re-INVITEs to T.38 (IsFaxUsed = 1 on both), both
+// gateways relay (media/faxrelay) over UDPTL on loopback, in real time,
+// with and without ECM at 14400 (V.17) and forced 9600 (V.29) and 4800
+// (V.27ter).
+func TestFaxT38Path3(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 1)
+	for _, ecm := range []bool{false, true} {
+		for _, mode := range faxModes {
+			t.Run(fmt.Sprintf("T38/%s/ECM=%v", mode.name, ecm), func(t *testing.T) {
+				o := faxpeer.Options{ECM: ecm, Modems: mode.modems}
+				rs, rr, rx := faxCall(t, tool, img, "IsFaxUsed = 1\n", []sdp.Format{pcmu}, o, func(a, b *Gateway) {
+					t38Status(t, "A", a)
+					t38Status(t, "B", b)
+					if b.T38Counters().Reinvites != 1 || a.T38Counters().Accepted != 1 {
+						t.Errorf("re-INVITEs: A %+v, B %+v; want one from B", a.T38Counters(), b.T38Counters())
+					}
+				})
+				checkFax(t, img, rx, rs, rr, mode.rate, ecm)
+			})
 		}
 	}
 }
