@@ -58,6 +58,7 @@ type FaxStatus struct {
 	// session's counters.
 	Pages, Rate int
 	ECM         bool
+	Underflows  int // bits the relay's modulator invented, the network late
 	UDPTL       t38.SessionStats
 }
 
@@ -75,7 +76,7 @@ func (g *Gateway) FaxStatus(i int) (st FaxStatus, codec string, reinvites, faile
 	}
 	if t := p.t38.Load(); t != nil {
 		rs := t.relay.Stats()
-		st.T38, st.Pages, st.Rate, st.ECM, st.UDPTL = true, rs.Pages, rs.Rate, rs.ECM, t.sess.Stats()
+		st.T38, st.Pages, st.Rate, st.ECM, st.Underflows, st.UDPTL = true, rs.Pages, rs.Rate, rs.ECM, rs.Underflows, t.sess.Stats()
 	}
 	p.mu.Lock()
 	leg := p.leg

@@ -29,5 +29,5 @@ type relayAdapter struct{ *faxrelay.Gateway }
 
 func (r relayAdapter) Stats() relayStats {
 	s := r.Gateway.Stats()
-	return relayStats{Ended: s.Ended, Pages: s.Pages, Rate: s.Rate, ECM: s.ECM}
+	return relayStats{Ended: s.Ended, Pages: s.Pages, Rate: s.Rate, ECM: s.ECM, Underflows: s.Underflows}
 }

@@ -54,6 +54,8 @@ type relayStats struct {
 	Pages int
 	Rate  int // bit/s of the last page
 	ECM   bool
+	// Underflows: bits the modulator had to invent, the network late.
+	Underflows int
 }
 
 // newRelayFunc builds a relay that sends its IFP packets with send (on
@@ -288,7 +290,7 @@ func (p *port) exitT38(t *t38Call) {
 	}
 	t.close()
 	rs, ss := t.relay.Stats(), t.sess.Stats()
-	st := FaxStatus{Active: true, T38: false, Pages: rs.Pages, Rate: rs.Rate, ECM: rs.ECM, UDPTL: ss, WasT38: true}
+	st := FaxStatus{Active: true, T38: false, Pages: rs.Pages, Rate: rs.Rate, ECM: rs.ECM, Underflows: rs.Underflows, UDPTL: ss, WasT38: true}
 	if s := p.faxState.Load(); s != nil {
 		st.Signal, st.FromLine = s.Signal, s.FromLine
 	}

@@ -313,8 +313,8 @@ func TestT38Params(t *testing.T) {
 func t38Status(t *testing.T, name string, g *Gateway) FaxStatus {
 	t.Helper()
 	st, codec, _, _ := g.FaxStatus(0)
-	t.Logf("%s: T.38 %v (was %v), %d pages at %d bit/s, ECM %v, UDPTL %+v; codec %s; %+v", name, st.T38, st.WasT38,
-		st.Pages, st.Rate, st.ECM, st.UDPTL, codec, g.T38Counters())
+	t.Logf("%s: T.38 %v (was %v), %d pages at %d bit/s, ECM %v, %d underflows, UDPTL %+v; codec %s; %+v", name, st.T38, st.WasT38,
+		st.Pages, st.Rate, st.ECM, st.Underflows, st.UDPTL, codec, g.T38Counters())
 	if !st.T38 && !st.WasT38 {
 		t.Errorf("%s: the fax did not go over T.38: %+v", name, st)
 	}
