@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -116,6 +117,13 @@ func (r *relays) last() *fakeRelay {
 // configuration to adjust.
 func t38Gateway(t *testing.T, ctx context.Context, ini, number string, codecs []sdp.Format, r *relays, sc func(*sip.Config)) (*Gateway, *sim.Phone) {
 	t.Helper()
+	return t38GatewayWrap(t, ctx, ini, number, codecs, r, sc, nil)
+}
+
+// t38GatewayWrap is t38Gateway with wrap in front of each RTP and UDPTL
+// socket (a test's network impairment).
+func t38GatewayWrap(t *testing.T, ctx context.Context, ini, number string, codecs []sdp.Format, r *relays, sc func(*sip.Config), wrap func(net.PacketConn) net.PacketConn) (*Gateway, *sim.Phone) {
+	t.Helper()
 	reg, _ := NewRegistry()
 	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(ini))
 	if err != nil {
@@ -127,7 +135,9 @@ func t38Gateway(t *testing.T, ctx context.Context, ini, number string, codecs []
 	if sc != nil {
 		sc(&cfg)
 	}
-	g, err := New(Options{Config: res.Config, Ports: []Port{{Number: number, FXS: ph}}, Tones: us, Media: rtpFactory(t), Paced: true, SIP: cfg})
+	media := rtpFactory(t)
+	media.(*RTPMedia).wrapRTP = wrap
+	g, err := New(Options{Config: res.Config, Ports: []Port{{Number: number, FXS: ph}}, Tones: us, Media: media, Paced: true, SIP: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
