@@ -476,3 +476,51 @@ func (p *port) t38Back(t *t38Call) {
 		return
 	}
 }
+
+// FaxPortStatus is a port's fax call in Status.
+type FaxPortStatus struct {
+	// Transport: "t38" (on T.38 now), "g711" (pass-through, or back on
+	// audio after T.38: WasT38).
+	Transport string `json:"transport"`
+	Signal    string `json:"signal,omitempty"`
+	WasT38    bool   `json:"was_t38,omitempty"`
+	Pages     int    `json:"pages"`
+	Rate      int    `json:"rate,omitempty"`
+	ECM       bool   `json:"ecm"`
+	// UDPTL counts of the call's T.38 session.
+	UDPTLReceived  int64 `json:"udptl_received,omitempty"`
+	UDPTLRecovered int64 `json:"udptl_recovered,omitempty"`
+	UDPTLLost      int64 `json:"udptl_lost,omitempty"`
+	UDPTLMalformed int64 `json:"udptl_malformed,omitempty"`
+}
+
+// faxPortStatus is port i's fax state for Status; nil without fax.
+func (g *Gateway) faxPortStatus(i int) *FaxPortStatus {
+	st, _, _, _ := g.FaxStatus(i)
+	if !st.Active && !st.T38 {
+		return nil
+	}
+	fs := &FaxPortStatus{Transport: "g711", Signal: st.Signal, WasT38: st.WasT38, Pages: st.Pages, Rate: st.Rate, ECM: st.ECM,
+		UDPTLReceived: st.UDPTL.Received, UDPTLRecovered: st.UDPTL.Recovered, UDPTLLost: st.UDPTL.Lost, UDPTLMalformed: st.UDPTL.Malformed}
+	if st.T38 {
+		fs.Transport = "t38"
+	}
+	return fs
+}
+
+// faxCalls counts the ports in a fax call on T.38 and on G.711.
+func (g *Gateway) faxCalls() (t38Calls, g711Calls int) {
+	for _, p := range g.ports {
+		p.mu.Lock()
+		inCall := p.call != nil
+		p.mu.Unlock()
+		switch {
+		case !inCall:
+		case p.t38.Load() != nil:
+			t38Calls++
+		case p.faxState.Load() != nil:
+			g711Calls++
+		}
+	}
+	return t38Calls, g711Calls
+}

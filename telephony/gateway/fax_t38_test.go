@@ -191,6 +191,12 @@ func TestT38Relay(t *testing.T) {
 		sb, _, _, _ := b.FaxStatus(0)
 		return sa.T38 && sb.T38
 	})
+	if fs := b.Status().Ports[0].Fax; fs == nil || fs.Transport != "t38" || fs.Signal != "CED" {
+		t.Errorf("B's status page: fax %+v", fs)
+	}
+	if n, _ := b.faxCalls(); n != 1 {
+		t.Errorf("B: %d ports on T.38", n)
+	}
 	fa, fb := ra.last(), rb.last()
 	if fb.cfg != (relayConfig{MaxRate: 9600, ECM: true, Redundancy: 1, ControlRedundancy: 3}) {
 		t.Errorf("B's relay %+v", fb.cfg)
@@ -217,6 +223,9 @@ func TestT38Relay(t *testing.T) {
 	}
 	if _, _, _, heard := fb.counts(); heard == 0 {
 		t.Error("B's relay never heard the port's CED")
+	}
+	if fs := b.Status().Ports[0].Fax; fs == nil || fs.Transport != "g711" || !fs.WasT38 || fs.Pages != 3 || fs.UDPTLReceived < 300 {
+		t.Errorf("B's status page after the fax: %+v", fs)
 	}
 	if ca != "PCMU" || cb != "PCMU" || sb.UDPTL.Received < 300 || sb.UDPTL.Malformed != 0 {
 		t.Errorf("after the fax: codecs %s/%s, B's UDPTL %+v", ca, cb, sb.UDPTL)
