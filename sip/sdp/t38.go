@@ -91,6 +91,10 @@ func NegotiateT38(offer *Session, ours t38.Params) (Choice, error) {
 	if err != nil {
 		return Choice{}, err
 	}
+	remote := offer.RemoteAddr(m)
+	if !remote.Addr().IsValid() {
+		return Choice{}, fmt.Errorf("%w: no c= address for the T.38 line", ErrT38)
+	}
 	ans := ours
 	ans.Version = min(p.Version, ours.Version)
 	if p.MaxBitRate > 0 && (ans.MaxBitRate == 0 || p.MaxBitRate < ans.MaxBitRate) {
@@ -104,7 +108,7 @@ func NegotiateT38(offer *Session, ours t38.Params) (Choice, error) {
 	} else {
 		ans.UDPEC = t38.ECRedundancy
 	}
-	return Choice{Media: i, Direction: SendRecv, T38: T38{Remote: offer.RemoteAddr(m), Params: ans}}, nil
+	return Choice{Media: i, Direction: SendRecv, T38: T38{Remote: remote, Params: ans}}, nil
 }
 
 // AnswerT38 is our answer to an offer for which NegotiateT38 chose c:
@@ -134,5 +138,9 @@ func AcceptT38(answer *Session) (Choice, error) {
 	if err != nil {
 		return Choice{}, err
 	}
-	return Choice{Media: i, Direction: SendRecv, T38: T38{Remote: answer.RemoteAddr(m), Params: p}}, nil
+	remote := answer.RemoteAddr(m)
+	if !remote.Addr().IsValid() {
+		return Choice{}, fmt.Errorf("%w: no c= address for the T.38 line", ErrT38)
+	}
+	return Choice{Media: i, Direction: SendRecv, T38: T38{Remote: remote, Params: p}}, nil
 }

@@ -2,6 +2,7 @@ package sdp
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -82,6 +83,7 @@ func TestT38Bad(t *testing.T) {
 		{"port 0", strings.Replace(t38OfferText, "image 40000", "image 0", 1), ErrNoT38},
 		{"not t38", strings.Replace(t38OfferText, "udptl t38", "udptl t4", 1), ErrNoT38},
 		{"TCP", strings.Replace(t38OfferText, "udptl t38", "tcp t38", 1), ErrNoT38},
+		{"no address", strings.Replace(t38OfferText, "c=IN IP4 192.0.2.7\r\n", "", 1), ErrT38},
 	} {
 		s, err := Parse([]byte(c.sdp))
 		if err != nil {
@@ -94,4 +96,52 @@ func TestT38Bad(t *testing.T) {
 		}
 		t.Logf("%s: %v", c.name, err)
 	}
+}
+
+// FuzzT38: any SDP that parses is answered or refused cleanly; an
+// answer we make reads back as the same T.38 choice.
+func FuzzT38(f *testing.F) {
+	f.Add([]byte(t38OfferText))
+	f.Add([]byte("v=0\r\nc=IN IP4 192.0.2.1\r\nm=image 5 udptl t38\r\na=T38FaxVersion:3\r\na=T38FaxUdpEC:t38UDPFEC\r\nm=audio 0 RTP/AVP 0\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := Parse(b)
+		if err != nil {
+			return
+		}
+		c, err := NegotiateT38(s, ourT38)
+		if err != nil {
+			return
+		}
+		if !c.T38.Enabled() {
+			t.Fatalf("a T.38 choice without an address: %+v", c)
+		}
+		ans := AnswerT38(s, c, netip.MustParseAddr("192.0.2.1"), 5000, 1)
+		back, err := Parse(ans.Marshal())
+		if err != nil {
+			t.Fatalf("our answer does not parse: %v\n%s", err, ans.Marshal())
+		}
+		got, err := AcceptT38(back)
+		if err != nil || got.T38.Params != c.T38.Params {
+			t.Fatalf("our answer reads back as %+v, %v; want %+v\n%s", got.T38, err, c.T38, ans.Marshal())
+		}
+	})
+}
+
+// A far end's re-INVITE to T.38 answered with our image line.
+func ExampleNegotiateT38() {
+	offer, _ := Parse([]byte("v=0\r\no=- 1 2 IN IP4 192.0.2.7\r\ns=-\r\nc=IN IP4 192.0.2.7\r\nt=0 0\r\n" +
+		"m=image 40000 udptl t38\r\na=T38FaxVersion:0\r\na=T38MaxBitRate:14400\r\na=T38FaxRateManagement:transferredTCF\r\na=T38FaxUdpEC:t38UDPRedundancy\r\n"))
+	ours := t38.Params{MaxBitRate: 9600, RateManagement: t38.TransferredTCF, MaxDatagram: 1400, UDPEC: t38.ECRedundancy}
+	c, _ := NegotiateT38(offer, ours)
+	fmt.Println(c.T38.Remote, c.T38.Params.MaxBitRate)
+	ans := string(AnswerT38(offer, c, netip.MustParseAddr("192.0.2.1"), 6000, 1).Marshal())
+	fmt.Print(strings.ReplaceAll(ans[strings.Index(ans, "m="):], "\r", ""))
+	// Output:
+	// 192.0.2.7:40000 9600
+	// m=image 6000 udptl t38
+	// a=T38FaxVersion:0
+	// a=T38MaxBitRate:9600
+	// a=T38FaxRateManagement:transferredTCF
+	// a=T38FaxMaxDatagram:1400
+	// a=T38FaxUdpEC:t38UDPRedundancy
 }
