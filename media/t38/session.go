@@ -36,6 +36,13 @@ type Session struct {
 	out     []byte
 	ifpBuf  []byte
 	sendErr error
+	// The last datagram, sent again while nothing follows it: the
+	// redundancy of a packet rides on the packets after it, and the last
+	// one of a burst (the end of a T.30 message) has none.
+	tail     []byte
+	tailLeft int
+	tailTo   *net.UDPAddr
+	repeat   *time.Timer
 
 	// receiving: the session goroutine's only
 	rx rxState
@@ -84,10 +91,11 @@ type SessionStats struct {
 	Duplicate int64 // packets received twice or too late
 	Malformed int64 // datagrams or IFP packets that do not decode
 	SendError int64 // packets the socket refused
+	Repeated  int64 // last datagrams of a burst sent again
 }
 
 type sessionCounters struct {
-	sent, received, delivered, recovered, lost, duplicate, malformed, sendError atomic.Int64
+	sent, received, delivered, recovered, lost, duplicate, malformed, sendError, repeated atomic.Int64
 }
 
 // Errors of the session.
@@ -129,7 +137,9 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Session{cfg: cfg, conn: cfg.Conn, log: log, done: make(chan struct{}),
-		out: make([]byte, 0, readBufSize), ifpBuf: make([]byte, 0, maxIFP)}
+		out: make([]byte, 0, readBufSize), ifpBuf: make([]byte, 0, maxIFP), tail: make([]byte, 0, readBufSize)}
+	s.repeat = time.AfterFunc(time.Hour, s.repeatTail)
+	s.repeat.Stop()
 	s.SetRemote(cfg.Remote)
 	s.rx.init()
 	go s.receive()
@@ -157,7 +167,7 @@ func (s *Session) SetRemote(a netip.AddrPort) {
 func (s *Session) Stats() SessionStats {
 	return SessionStats{Sent: s.st.sent.Load(), Received: s.st.received.Load(), Delivered: s.st.delivered.Load(),
 		Recovered: s.st.recovered.Load(), Lost: s.st.lost.Load(), Duplicate: s.st.duplicate.Load(),
-		Malformed: s.st.malformed.Load(), SendError: s.st.sendError.Load()}
+		Malformed: s.st.malformed.Load(), SendError: s.st.sendError.Load(), Repeated: s.st.repeated.Load()}
 }
 
 // isImage reports whether an IFP packet is image data (its redundancy
@@ -230,7 +240,42 @@ func (s *Session) Send(p *IFP) error {
 		return fmt.Errorf("t38: send: %w", err)
 	}
 	s.st.sent.Add(1)
+	// Until the next packet, this one is sent again depth times, a
+	// tailGap apart: the next packet would have carried it.
+	s.tail = append(s.tail[:0], s.out...)
+	s.tailLeft, s.tailTo = depth, to
+	if depth > 0 {
+		s.repeat.Reset(tailGap)
+	} else {
+		s.repeat.Stop()
+	}
 	return nil
+}
+
+// tailGap is how long a packet waits for a follower before it is sent
+// again: more than the 10-30 ms between the packets of a modulation,
+// less than the gaps between T.30 messages.
+const tailGap = 40 * time.Millisecond
+
+// repeatTail sends the last datagram again (its timer's goroutine).
+func (s *Session) repeatTail() {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	if s.tailLeft <= 0 || s.tailTo == nil {
+		return
+	}
+	s.tailLeft--
+	if _, err := s.conn.WriteTo(s.tail, s.tailTo); err == nil {
+		s.st.repeated.Add(1)
+	}
+	if s.tailLeft > 0 {
+		s.repeat.Reset(tailGap)
+	}
 }
 
 // SendIFP is Send without the error (counted), for a relay's Sender.
@@ -245,6 +290,7 @@ func (s *Session) Close() error {
 		first = true
 		s.sendMu.Lock()
 		close(s.done)
+		s.repeat.Stop()
 		s.sendMu.Unlock()
 		err = s.conn.Close()
 	})

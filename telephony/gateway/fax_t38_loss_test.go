@@ -119,7 +119,7 @@ func TestFaxT38Loss(t *testing.T) {
 			} {
 				t.Run(fmt.Sprintf("%s/loss=%g%%/ECM=%v", tr.name, 100*loss, ecm), func(t *testing.T) {
 					ln := &lossNet{loss: loss}
-					o := faxpeer.Options{ECM: ecm}
+					o := faxpeer.Options{ECM: ecm, Verbose: testing.Verbose()}
 					rs, rr, rx, a, b := faxPair(t, tool, img, tr.ini, []sdp.Format{pcmu}, o, ln.wrap, nil)
 					t.Logf("%d of %d datagrams dropped (%.2f %%)", ln.dropped.Load(), ln.seen.Load(), 100*float64(ln.dropped.Load())/float64(max(ln.seen.Load(), 1)))
 					t.Logf("sender: %v", rs)
@@ -163,6 +163,29 @@ func TestFaxT38LongSessionRefresh(t *testing.T) {
 			t38Status(t, "A", a)
 			t38Status(t, "B", b)
 			if !rs.OK() || !rr.OK() || rr.PagesRx != 20 {
+				t.Fatalf("phase E: sender %d (%s), receiver %d (%s), %d pages", rs.Code, rs.Text, rr.Code, rr.Text, rr.PagesRx)
+			}
+			if err := faxpeer.SamePages(t, img, rx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// TestFaxT38TwoPages: path 3 over T.38 with two pages and no loss, the
+// reference for TestFaxT38Loss.
+func TestFaxT38TwoPages(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 2)
+	for _, ecm := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ECM=%v", ecm), func(t *testing.T) {
+			o := faxpeer.Options{ECM: ecm, Verbose: true}
+			rs, rr, rx, a, b := faxPair(t, tool, img, "IsFaxUsed = 1\n", []sdp.Format{pcmu}, o, nil, nil)
+			t.Logf("sender: %v", rs)
+			t.Logf("receiver: %v", rr)
+			t38Status(t, "A", a)
+			t38Status(t, "B", b)
+			if !rs.OK() || !rr.OK() || rr.PagesRx != 2 {
 				t.Fatalf("phase E: sender %d (%s), receiver %d (%s), %d pages", rs.Code, rs.Text, rr.Code, rr.Text, rr.PagesRx)
 			}
 			if err := faxpeer.SamePages(t, img, rx); err != nil {
