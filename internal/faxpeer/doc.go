@@ -19,4 +19,13 @@
 // To put something between the machines (a gateway's ports), call each
 // machine's Read then Write once per frame instead of Connect: Read gives
 // what it sends, Write what it hears.
+//
+// # T.38 terminals
+//
+// T38Send and T38Receive run spandsp's T.38 terminal (t38_terminal_init,
+// T.30 on it) instead: it exchanges IFP packets, not audio, in steps of
+// simulated time (Options.Frame samples): ReadIFP gives the packets it
+// sent in its next step, WriteIFP those it receives in it. ConnectT38
+// joins two of them; a T.38 gateway goes between a terminal and an audio
+// machine.
 package faxpeer

@@ -149,7 +149,7 @@ func start(t testing.TB, tool, mode, file string, o Options) *Machine {
 		}
 		m.Wait()
 		if t.Failed() {
-			t.Logf("spandspfax %s stderr:\n%s", mode, tail(m.stderr.String(), 6000))
+			t.Logf("spandspfax %s stderr:\n%s", mode, tail(m.stderr.String(), 20000))
 		}
 	})
 	return m

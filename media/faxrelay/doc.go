@@ -14,6 +14,13 @@
 // and its training becomes the matching training indicator, its data
 // t4-non-ecm-data / t4-non-ecm-sig-end, or HDLC fields with ECM.
 //
+// T.30 is half duplex: while the gateway plays a signal to the machine,
+// and 40 ms after, the port's input is taken for that signal's echo (an
+// analog line's hybrid returns it) and the receivers rest, unless the
+// machine was already sending. A trained high-speed carrier from the
+// machine likewise rests V.21 and the tone detectors, as nothing else
+// can come from it meanwhile.
+//
 // # IFP to audio
 //
 // Each indicator starts its signal: CNG and CED tones, V.21 flags, a
@@ -21,10 +28,13 @@
 // modulator. Signals queue one after another (75 ms of silence between
 // V.21 and a high-speed signal), so data that arrives while an earlier
 // signal still plays waits for it. HDLC frames are sent once whole
-// (flags while they come); non-ECM data starts once 60 ms of it are
-// held, and when the network is late mid-page the modulator gets zeros
-// where T.4 allows fill (after eleven zeros, i.e. inside an EOL) and
-// ones elsewhere, counted in Stats.Underflows.
+// (flags while they come, 200 ms of them at least before the first ECM
+// frame, 0.85 s before the first V.21 one); non-ECM data starts once
+// 100 ms of it are held, and each T.4 line starts only when it is held
+// up to the next EOL: while it is not, the modulator sends fill zeros
+// before the EOL, as T.4 allows (Stats.FillBits). Only a line the
+// network delivers slower than it is sent runs dry: ones are sent then,
+// counted in Stats.Underflows.
 //
 // # Spoofing
 //
@@ -35,7 +45,7 @@
 // # Bad input
 //
 // Packets the gateway cannot act on (unknown indicators and data types,
-// V.8/V.34 fields, more than 8 fields or 1024 octets, data without its
+// V.8/V.34 fields, more than 8 fields or 600 octets, data without its
 // indicator, a full queue) are counted in Stats.BadPackets; data without
 // its indicator still starts its signal.
 //

@@ -35,10 +35,16 @@ type Stats struct {
 	PacketsReceived int
 	BadFrames       int // HDLC frames from the fax machine with a bad FCS
 	BadPackets      int // IFP packets dropped: data without indicator, unknown types, oversized, queue full
-	Underflows      int // bits the modulator had to invent: the network was late (non-ECM: ones, see doc)
+	FillBits        int // T.4 fill bits inserted before an EOL while the next line was on its way (harmless)
+	Underflows      int // bits the modulator had to invent mid-line: the network was late (ones, see doc)
 	TrainingFailed  int // high-speed carriers from the fax machine whose training failed
-	Modulation      Modulation
+	Modulation      Modulation // of the last DCS
 }
+
+// echoTail is how long after the end of a signal to the machine its echo
+// may still come back (40 ms: a hybrid's echo plus the jitter of the
+// port's audio path); T.30 answers 75 ms after a signal at the earliest.
+const echoTail = 320
 
 // FrameSamples is the audio frame Audio is made for (10 ms); other
 // lengths work too.
@@ -59,16 +65,20 @@ type Gateway struct {
 	recv    int   // guarded by mu: packets ReceiveIFP took
 	recvBad int   // guarded by mu: packets ReceiveIFP dropped
 
-	// what Audio works with; st is copied to stats under mu.
+	// what Audio works with; st is copied to snap under mu.
 	st  Stats
 	out t38.IFP
 	fld [2]t38.Field
 	ob  [hdlc.MaxFrame + 4]byte
-	tmp inPacket
 
 	rx  rxSide
 	tx  txSide
 	dcn bool
+	// phaseB: a T.30 frame has passed; no CNG or CED comes after it.
+	phaseB bool
+	// echo counts down the samples after our last signal in which the
+	// port's input is taken for its echo.
+	echo int
 	// quiet counts samples with neither side signalling after DCN.
 	quiet int
 	// postPage: the last post-page message seen, waiting for its MCF.
@@ -137,8 +147,21 @@ func (g *Gateway) Stats() Stats {
 // 10 ms; len(out) may differ from len(in) only at the call's end.
 func (g *Gateway) Audio(in, out []int16) {
 	g.drain()
-	g.rx.audio(in)
+	// T.30 is half duplex: while the machine hears a signal from us, what
+	// comes back on the port is our own echo (a line's hybrid), not the
+	// machine, until echoTail after it. Unless the machine was already
+	// sending, the receivers rest meanwhile.
+	if g.echo <= 0 || g.rx.busy() {
+		g.rx.audio(in)
+	}
 	g.tx.audio(out)
+	g.echo -= len(out)
+	for _, v := range out {
+		if v != 0 {
+			g.echo = echoTail
+			break
+		}
+	}
 	if g.dcn {
 		if g.rx.busy() || g.tx.busy() {
 			g.quiet = 0
@@ -181,6 +204,7 @@ func (g *Gateway) control(f []byte, fromAudio bool) {
 	if !ok {
 		return
 	}
+	g.phaseB = true
 	switch c {
 	case fcfDIS, fcfDTC:
 		spoofDIS(f, g.cfg.MaxRate, g.cfg.ECM)

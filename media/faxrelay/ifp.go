@@ -3,12 +3,14 @@ package faxrelay
 import "github.com/potsgate/potsgate/media/t38"
 
 // The queue between ReceiveIFP and Audio: fixed slots, so that neither
-// allocates. A packet larger than a slot is dropped and counted: no T.38
-// sender puts more than an ECM frame (260 octets) in a packet.
+// allocates (about 80 KB a gateway). A packet larger than a slot is
+// dropped and counted: no T.38 sender puts more than an ECM frame (260
+// octets) in a packet. 128 packets are seconds of a fax's traffic: more
+// between two 10 ms frames is a flood.
 const (
-	inSlots   = 256
+	inSlots   = 128
 	maxFields = 8
-	slotData  = 1024
+	slotData  = 600
 )
 
 type inPacket struct {
@@ -69,18 +71,17 @@ func valid(p *t38.IFP) bool {
 	return n <= slotData
 }
 
-// drain hands the queued packets to the transmit side, in order.
+// drain hands the queued packets to the transmit side, in order. A slot
+// stays in the queue while it is read, so ReceiveIFP does not reuse it.
 func (g *Gateway) drain() {
-	for {
+	g.mu.Lock()
+	n := g.inN
+	g.mu.Unlock()
+	for ; n > 0; n-- {
+		g.tx.packet(&g.inq[g.inHd])
 		g.mu.Lock()
-		if g.inN == 0 {
-			g.mu.Unlock()
-			return
-		}
-		g.tmp = g.inq[g.inHd]
 		g.inHd = (g.inHd + 1) % inSlots
 		g.inN--
 		g.mu.Unlock()
-		g.tx.packet(&g.tmp)
 	}
 }

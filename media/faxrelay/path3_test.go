@@ -11,6 +11,12 @@ import (
 // twoGateways steps fax a - gateway A - T.38 - gateway B - fax b in lock
 // step, 20 ms a step, until both machines have ended.
 func twoGateways(t *testing.T, a, b *faxpeer.Machine, cfgA, cfgB faxrelay.Config) (faxpeer.Result, faxpeer.Result, faxrelay.Stats, faxrelay.Stats) {
+	return twoGatewaysOver(t, a, b, cfgA, cfgB, nil, nil)
+}
+
+// twoGatewaysOver is twoGateways with each machine's line impaired by
+// lineA, lineB (nil: none), both ways.
+func twoGatewaysOver(t *testing.T, a, b *faxpeer.Machine, cfgA, cfgB faxrelay.Config, lineA, lineB func([]int16)) (faxpeer.Result, faxpeer.Result, faxrelay.Stats, faxrelay.Stats) {
 	ca, cb := &collect{t: t}, &collect{t: t}
 	ga, err := faxrelay.New(cfgA, ca)
 	if err != nil {
@@ -38,6 +44,10 @@ func twoGateways(t *testing.T, a, b *faxpeer.Machine, cfgA, cfgB faxrelay.Config
 		if !upB {
 			clear(saidB)
 		}
+		if lineA != nil {
+			lineA(saidA)
+			lineB(saidB)
+		}
 		for h := 0; h < 160; h += 80 {
 			ga.Audio(saidA[h:h+80], heardA[h:h+80])
 			gb.Audio(saidB[h:h+80], heardB[h:h+80])
@@ -46,6 +56,10 @@ func twoGateways(t *testing.T, a, b *faxpeer.Machine, cfgA, cfgB faxrelay.Config
 			trace(t, step, "B->A", pb)
 			feed(t, gb, pa)
 			feed(t, ga, pb)
+		}
+		if lineA != nil {
+			lineA(heardA)
+			lineB(heardB)
 		}
 		if upA && a.Write(heardA) != nil {
 			upA = false
@@ -97,6 +111,7 @@ func TestSpoofing(t *testing.T) {
 		{"noECM", faxrelay.Config{}, pathCase{"v17,v29,v27ter", false, 14400}},
 		{"max9600", faxrelay.Config{ECM: true, MaxRate: 9600}, pathCase{"v17,v29,v27ter", true, 9600}},
 		{"max4800", faxrelay.Config{ECM: true, MaxRate: 4800}, pathCase{"v17,v29,v27ter", true, 4800}},
+		{"max2400", faxrelay.Config{ECM: true, MaxRate: 2400}, pathCase{"v17,v29,v27ter", true, 2400}},
 	} {
 		for _, dir := range []string{"audio-to-t38", "t38-to-audio"} {
 			t.Run(c.name+"/"+dir, func(t *testing.T) {
@@ -116,5 +131,42 @@ func TestSpoofing(t *testing.T) {
 				check(t, img, rx, rs, rr, g.Stats(), c.want, 1)
 			})
 		}
+	}
+}
+
+// TestPath3LongFax: six pages through two gateways at 14400 bit/s, with
+// and without ECM: the per-page state (short training, page count, fill)
+// holds over a longer call.
+func TestPath3LongFax(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 6)
+	for _, ecm := range []bool{false, true} {
+		c := pathCase{"v17", ecm, 14400}
+		t.Run(c.String(), func(t *testing.T) {
+			rx := filepath.Join(t.TempDir(), "rx.tif")
+			o := faxpeer.Options{ECM: ecm, Modems: "v17", Timeout: 400e9}
+			cfg := faxrelay.Config{ECM: true}
+			rs, rr, sa, sb := twoGateways(t, faxpeer.Send(t, tool, img, o), faxpeer.Receive(t, tool, rx, o), cfg, cfg)
+			check(t, img, rx, rs, rr, sa, c, 6)
+			if sa.Pages != 6 || sb.Pages != 6 || !sa.Ended || !sb.Ended {
+				t.Fatalf("gateways: A %+v, B %+v", sa, sb)
+			}
+		})
+	}
+}
+
+// TestPath3OverLines: two gateways, each machine on a lossy line (6 dB,
+// noise, mu-law), every modem with and without ECM.
+func TestPath3OverLines(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 2)
+	for _, c := range pathCases {
+		t.Run(c.String(), func(t *testing.T) {
+			rx := filepath.Join(t.TempDir(), "rx.tif")
+			o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9}
+			cfg := faxrelay.Config{ECM: true}
+			rs, rr, sa, _ := twoGatewaysOver(t, faxpeer.Send(t, tool, img, o), faxpeer.Receive(t, tool, rx, o), cfg, cfg, lossyLine(3), lossyLine(4))
+			check(t, img, rx, rs, rr, sa, c, 2)
+		})
 	}
 }

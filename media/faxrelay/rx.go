@@ -80,12 +80,23 @@ func (r *rxSide) rearm() {
 }
 
 func (r *rxSide) audio(in []int16) {
-	s := r.det.Process(in)
-	if s.Has(fax.SignalCNG) {
-		r.g.indicator(t38.CNG)
+	if r.trained {
+		// A trained high-speed carrier: the machine sends nothing else
+		// (half duplex), V.21 and the tones wait for its end, as
+		// spandsp's gateway does.
+		r.fast[r.cur].Receive(in)
+		r.flush(false)
+		return
 	}
-	if s.Has(fax.SignalCED) {
-		r.g.indicator(t38.CED)
+	if !r.g.phaseB {
+		// CNG and CED only come before T.30's first frame.
+		s := r.det.Process(in)
+		if s.Has(fax.SignalCNG) {
+			r.g.indicator(t38.CNG)
+		}
+		if s.Has(fax.SignalCED) {
+			r.g.indicator(t38.CED)
+		}
 	}
 	r.v21.Receive(in)
 	if r.armed {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,11 +49,34 @@ func feed(t testing.TB, g *faxrelay.Gateway, pkts [][]byte) {
 
 // audioGateway steps a fax machine (audio) and a T.38 terminal through
 // a gateway in lock step, 20 ms a step, until both have ended.
-func audioGateway(t *testing.T, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect) (faxpeer.Result, faxpeer.Result) {
+func audioGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect) (faxpeer.Result, faxpeer.Result) {
+	return recordGateway(t, fax, term, g, c, nil, nil, 0)
+}
+
+// frameRec is one 10 ms frame of a call through a gateway: what the fax
+// machine sent, the packets received before it and those sent in it.
+type frameRec struct {
+	in         [80]int16
+	recv, sent [][]byte
+}
+
+// recordGateway is audioGateway keeping every frame in rec (nil: none).
+// line (nil: none) impairs the audio each way, as an analog line would;
+// jitter (steps of 20 ms, 0: none) delays the terminal's packets to the
+// gateway by up to that many steps, at random but in order.
+func recordGateway(t testing.TB, fax, term *faxpeer.Machine, g *faxrelay.Gateway, c *collect, rec *[]frameRec, line func([]int16), jitter int) (faxpeer.Result, faxpeer.Result) {
+	rng := rand.New(rand.NewPCG(11, 13))
+	type held struct {
+		due int
+		pkt []byte
+	}
+	var fifo []held
+	lastDue := 0
 	said := make([]int16, 160)
 	heard := make([]int16, 160)
 	faxUp, termUp := true, true
 	for step := 0; faxUp || termUp; step++ {
+		var lastRecv [][]byte
 		if faxUp {
 			if err := fax.Read(said); err != nil {
 				faxUp = false
@@ -69,11 +93,45 @@ func audioGateway(t *testing.T, fax, term *faxpeer.Machine, g *faxrelay.Gateway,
 				term.CloseInput()
 			} else {
 				trace(t, step, "<-", pkts)
+				if jitter > 0 {
+					for _, p := range pkts {
+						due := max(step+rng.IntN(jitter+1), lastDue)
+						lastDue = due
+						fifo = append(fifo, held{due, p})
+					}
+					pkts = nil
+					for len(fifo) > 0 && fifo[0].due <= step {
+						pkts = append(pkts, fifo[0].pkt)
+						fifo = fifo[1:]
+					}
+				}
 				feed(t, g, pkts)
+				lastRecv = pkts
 			}
 		}
+		if line != nil {
+			line(said)
+		}
+		var got [][]byte
+		if termUp {
+			got = lastRecv
+		}
 		g.Audio(said[:80], heard[:80])
+		if rec != nil {
+			f := frameRec{recv: got, sent: c.pkts}
+			copy(f.in[:], said[:80])
+			*rec = append(*rec, f)
+		}
+		n := len(c.pkts)
 		g.Audio(said[80:], heard[80:])
+		if rec != nil {
+			f := frameRec{sent: c.pkts[n:]}
+			copy(f.in[:], said[80:])
+			*rec = append(*rec, f)
+		}
+		if line != nil {
+			line(heard)
+		}
 		if faxUp && fax.Write(heard) != nil {
 			faxUp = false
 		}
@@ -95,7 +153,7 @@ func audioGateway(t *testing.T, fax, term *faxpeer.Machine, g *faxrelay.Gateway,
 }
 
 // trace logs packets when FAXRELAY_TRACE is set.
-func trace(t *testing.T, step int, dir string, pkts [][]byte) {
+func trace(t testing.TB, step int, dir string, pkts [][]byte) {
 	if os.Getenv("FAXRELAY_TRACE") == "" {
 		return
 	}

@@ -38,11 +38,12 @@ func fcf(f []byte) (byte, bool) {
 // Modulation is a high-speed modem T.30 negotiates.
 type Modulation int
 
+// The modulations.
 const (
 	NoModulation Modulation = iota
-	V27ter
-	V29
-	V17
+	V27ter                  // 2400, 4800 bit/s
+	V29                     // 7200, 9600 bit/s
+	V17                     // 7200-14400 bit/s
 )
 
 func (m Modulation) String() string {

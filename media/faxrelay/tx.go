@@ -2,6 +2,7 @@ package faxrelay
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/potsgate/potsgate/media"
 	"github.com/potsgate/potsgate/media/modem"
@@ -49,7 +50,7 @@ const (
 	cngOff      = 24000 // 3 s off
 	toneLevel   = -11   // dBm0
 	ringSize    = 1 << 16
-	prerollMs   = 60 // non-ECM data held before the modulator takes it
+	prerollMs   = 100 // non-ECM data held before the modulator takes it: network jitter plus a packet
 	maxSegments = 8
 )
 
@@ -77,6 +78,7 @@ type txSide struct {
 	wr   int64
 	rd   int64
 
+	bad   bool // the packet being handled could not be acted on in full
 	amp   float64
 	phase float64
 	t     int // samples into the tone
@@ -86,9 +88,13 @@ type txSide struct {
 type fastSource struct {
 	t       *txSide
 	flowing bool // non-ECM data started
-	bit     int  // next bit of ring[rd], 7 first
+	cur     byte // the octet being sent, its next bit on top
+	left    int  // bits of cur still to send
 	zeros   int  // zeros in a row sent: T.4 fill is legal after 11
 	preroll int
+	safe    int64 // bit position (rd*8+...) the data may run to without waiting
+	scan    int64 // where the search for the next EOL got to
+	scanRun int   // zeros in a row there
 }
 
 func (t *txSide) init(g *Gateway) error {
@@ -115,7 +121,7 @@ func (t *txSide) last() *segment {
 
 func (t *txSide) push(s segment) *segment {
 	if t.n == maxSegments {
-		t.g.st.BadPackets++
+		t.bad = true
 		return nil
 	}
 	p := &t.segs[(t.hd+t.n)%maxSegments]
@@ -188,7 +194,9 @@ func (t *txSide) startV21() *segment {
 		return s
 	}
 	if !t.has(segV21) {
-		t.v21h.Restart(1)
+		// T.30's preamble is 1 s of flags, 15 % less at least (32 flags);
+		// those sent while the first frame is on its way count.
+		t.v21h.Restart(32)
 		t.vn, t.vbad = 0, false
 	} else {
 		t.v21h.Continue()
@@ -199,14 +207,16 @@ func (t *txSide) startV21() *segment {
 
 func (t *txSide) startFast(m Modulation, rate int, short bool) *segment {
 	if t.fast[m] == nil {
-		t.g.st.BadPackets++
+		t.bad = true
 		return nil
 	}
 	if s := t.open(segFast); s != nil {
 		t.closeFast(s)
 	}
 	if !t.has(segFast) {
-		t.fh.Restart(1)
+		// 200 ms of flags before the first ECM frame, however soon it
+		// is here: a T.30 receiver wants several flags (framing) first.
+		t.fh.Restart(rate / 8 / 5)
 		t.fn, t.fbad = 0, false
 	}
 	t.gap()
@@ -219,9 +229,17 @@ func (t *txSide) startFast(m Modulation, rate int, short bool) *segment {
 	return t.push(segment{kind: segFast, mod: m, rate: rate, short: short, open: true, endAt: -1, mode: mode})
 }
 
-// packet acts on one packet from the network.
+// packet acts on one packet from the network; one it could not act on
+// in full counts once in BadPackets.
 func (t *txSide) packet(p *inPacket) {
-	g := t.g
+	t.bad = false
+	t.act(p)
+	if t.bad {
+		t.g.st.BadPackets++
+	}
+}
+
+func (t *txSide) act(p *inPacket) {
 	if !p.isData {
 		t.closeTones()
 		switch p.ind {
@@ -239,7 +257,7 @@ func (t *txSide) packet(p *inPacket) {
 			if m, rate, short, ok := trainingOf(p.ind); ok {
 				t.startFast(m, rate, short)
 			} else {
-				g.st.BadPackets++ // V.8, V.34, V.33: not relayed
+				t.bad = true // V.8, V.34, V.33: not relayed
 			}
 		}
 		return
@@ -247,7 +265,7 @@ func (t *txSide) packet(p *inPacket) {
 	if p.dt == t38.V21 {
 		s := t.open(segV21)
 		if s == nil {
-			g.st.BadPackets++ // data without its indicator: start the signal anyway
+			t.bad = true // data without its indicator: start the signal anyway
 			t.closeTones()
 			s = t.startV21()
 			if s == nil {
@@ -262,7 +280,7 @@ func (t *txSide) packet(p *inPacket) {
 	m, rate := modOf(p.dt)
 	s := t.open(segFast)
 	if s == nil || s.mod != m {
-		g.st.BadPackets++
+		t.bad = true
 		t.closeTones()
 		if s = t.startFast(m, rate, false); s == nil {
 			return
@@ -285,7 +303,7 @@ func (t *txSide) v21Field(s *segment, ft t38.FieldType, b []byte) {
 				t.g.control(t.vf[:t.vn], false)
 			}
 			if t.v21h.Queue(t.vf[:t.vn], !ok) != nil {
-				t.g.st.BadPackets++
+				t.bad = true
 			}
 		}
 		t.vn, t.vbad = 0, false
@@ -298,7 +316,7 @@ func (t *txSide) v21Field(s *segment, ft t38.FieldType, b []byte) {
 		s.open = false
 		t.v21h.End()
 	default:
-		t.g.st.BadPackets++
+		t.bad = true
 	}
 }
 
@@ -323,7 +341,7 @@ func (t *txSide) fastField(s *segment, ft t38.FieldType, b []byte) {
 		}
 		for _, c := range b {
 			if t.wr-t.rd == ringSize {
-				t.g.st.BadPackets++
+				t.bad = true
 				break
 			}
 			t.ring[t.wr%ringSize] = c
@@ -351,7 +369,7 @@ func (t *txSide) fastField(s *segment, ft t38.FieldType, b []byte) {
 		if t.fn > 0 && !t.fbad {
 			ok := ft == t38.HDLCFCSOK || ft == t38.HDLCFCSOKSigEnd
 			if t.fh.Queue(t.ff[:t.fn], !ok) != nil {
-				t.g.st.BadPackets++
+				t.bad = true
 			}
 		}
 		t.fn, t.fbad = 0, false
@@ -365,7 +383,7 @@ func (t *txSide) fastField(s *segment, ft t38.FieldType, b []byte) {
 		t.fn, t.fbad = 0, false
 		t.closeFast(s)
 	default:
-		t.g.st.BadPackets++
+		t.bad = true
 	}
 }
 
@@ -447,7 +465,8 @@ func (t *txSide) start(s *segment) bool {
 			t.g.log.Warn("faxrelay: high-speed transmitter", "err", err)
 			return false
 		}
-		t.src.flowing, t.src.bit, t.src.zeros = false, 7, 0
+		t.src.flowing, t.src.cur, t.src.left, t.src.zeros = false, 0, 0, 0
+		t.src.safe, t.src.scan, t.src.scanRun = 0, 0, 0
 		t.src.preroll = max(s.rate*prerollMs/1000/8, 1)
 	}
 	return true
@@ -475,11 +494,25 @@ func (t *txSide) tone(s *segment, out []int16) {
 // Bit gives the high-speed modulator its next bit: ECM frames from the
 // HDLC transmitter (flags while none is ready), or non-ECM octets. A
 // non-ECM signal starts once prerollMs of it are held, against network
-// jitter; ones are sent before it. When the data is late mid-signal, the
-// gap is filled with zeros where T.4 allows fill (after 11 zeros: inside
-// an EOL's fill) and with ones elsewhere (counted as Underflows: the
-// line being sent may be damaged, the page survives).
+// jitter; ones are sent before it. A new T.4 line starts only once it is
+// held whole, up to the next EOL: while it is not, T.4 fill (zeros before
+// the EOL) is sent, which loses nothing (Stats.FillBits). Only a line
+// longer than what the buffer gets in time can run dry: then ones are
+// sent (Stats.Underflows; that line may be damaged, the page goes on).
 func (s *fastSource) Bit() int {
+	if s.left > 0 && s.zeros < 11 {
+		// Non-ECM, inside an octet already taken, not at an EOL: the
+		// common case.
+		b := int(s.cur >> 7)
+		s.cur <<= 1
+		s.left--
+		if b == 0 {
+			s.zeros++
+		} else {
+			s.zeros = 0
+		}
+		return b
+	}
 	t := s.t
 	seg := &t.segs[t.hd]
 	if seg.mode == modeHDLC {
@@ -490,31 +523,94 @@ func (s *fastSource) Bit() int {
 		limit = seg.endAt
 	}
 	avail := limit - t.rd
-	if avail > 0 && (s.flowing || avail >= int64(s.preroll) || !seg.open) {
-		s.flowing = true
-		b := int(t.ring[t.rd%ringSize]>>s.bit) & 1
-		if s.bit--; s.bit < 0 {
-			s.bit = 7
-			t.rd++
-		}
-		if b == 0 {
-			s.zeros++
-		} else {
-			s.zeros = 0
-		}
-		return b
-	}
-	if !seg.open && avail <= 0 {
-		return modem.EndOfData
-	}
 	if !s.flowing {
-		return 1
+		if avail <= 0 && !seg.open && s.left == 0 {
+			return modem.EndOfData
+		}
+		if avail < int64(s.preroll) && seg.open {
+			return 1
+		}
+		s.flowing = true
 	}
-	t.g.st.Underflows++
-	if s.zeros >= 11 {
+	if s.zeros >= 11 && seg.open && !s.lineHeld(limit) {
 		s.zeros++
+		t.g.st.FillBits++
 		return 0
 	}
+	if avail > 0 || s.left > 0 {
+		return s.take()
+	}
+	if !seg.open {
+		return modem.EndOfData
+	}
+	t.g.st.Underflows++
 	s.zeros = 0
 	return 1
+}
+
+// lineHeld reports whether the data up to the next EOL's zeros is in
+// the buffer: the line that follows the present EOL can be sent whole.
+// The search resumes where it stopped, so each bit is looked at once.
+func (s *fastSource) lineHeld(limit int64) bool {
+	t := s.t
+	pos := t.rd*8 - int64(s.left)
+	if pos < s.safe {
+		return true
+	}
+	if s.scan < pos+1 {
+		s.scan, s.scanRun = pos+1, 0
+	}
+	end := limit * 8
+	// Bit by bit to an octet boundary, then an octet at a time: a run of
+	// zeros inside an octet is at most six long, so only one that joins
+	// its leading zeros to the run before can make eleven.
+	for s.scan < end && s.scan&7 != 0 {
+		if s.bitAt(s.scan) != 0 {
+			s.scanRun = 0
+		} else if s.scanRun++; s.scanRun == 11 {
+			s.scan++
+			s.safe = s.scan
+			return true
+		}
+		s.scan++
+	}
+	for s.scan < end {
+		c := t.ring[(s.scan>>3)%ringSize]
+		if lz := bits.LeadingZeros8(c); s.scanRun+lz >= 11 {
+			s.scan += int64(11 - s.scanRun)
+			s.scanRun = 11
+			s.safe = s.scan
+			return true
+		}
+		if c == 0 {
+			s.scanRun += 8
+		} else {
+			s.scanRun = bits.TrailingZeros8(c)
+		}
+		s.scan += 8
+	}
+	return false
+}
+
+// bitAt is bit i (counted from the ring's start, first bit sent first).
+func (s *fastSource) bitAt(i int64) byte {
+	return s.t.ring[(i>>3)%ringSize] >> (7 - i&7) & 1
+}
+
+// take sends the next bit of ring[rd].
+func (s *fastSource) take() int {
+	t := s.t
+	if s.left == 0 {
+		s.cur, s.left = t.ring[t.rd%ringSize], 8
+		t.rd++
+	}
+	b := int(s.cur >> 7)
+	s.cur <<= 1
+	s.left--
+	if b == 0 {
+		s.zeros++
+	} else {
+		s.zeros = 0
+	}
+	return b
 }

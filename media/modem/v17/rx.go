@@ -10,19 +10,29 @@ import (
 
 // Receiver sizes.
 const (
-	mfTaps   = 40 // matched filter, input samples (+/- 6 symbols)
-	mfPhases = 64 // fractional delays of the matched filter
-	ringLen  = 64 // baseband history, a power of two above mfTaps
-	eqLen    = 25 // equalizer taps, T/2 spaced
+	mfTaps   = 32  // matched filter, input samples (+/- 4.8 symbols)
+	mfSpan   = 4.5 // symbols each side of the matched filter's window
+	mfPhases = 64  // fractional delays of the matched filter
+	ringLen  = 64  // baseband history, a power of two above mfTaps
+	eqLen    = 25  // equalizer taps, T/2 spaced
 	eqCentre = 12
-	tbDepth  = 24 // Viterbi traceback, symbols
+	tbDepth  = 16 // Viterbi traceback, symbols
+	tbBlock  = 8  // symbols decided at each traceback
+	tbRing   = 32 // survivors kept, a power of two >= tbDepth+tbBlock
 	histLen  = 128
+	// acquireLen is how long energy may last without segment 1 before
+	// TrainingFailed: past the talker echo protection (480 symbols of
+	// carrier, 48 of silence) that may come before the training.
+	acquireLen = 800
 )
 
-// Carrier detection, as the powers of sines at these levels.
+// Carrier detection, as the powers of sines at these levels: a signal
+// of -43 dBm0 must be seen, one under -48 dBm0 must not; the on level is
+// a little under -43 so that a -43 dBm0 signal, whose measured power
+// wanders, is not missed.
 var (
-	onPower  = sinePower(-43)
-	offPower = sinePower(-48)
+	onPower  = sinePower(-45)
+	offPower = sinePower(-49)
 )
 
 func sinePower(dBm0 float64) float64 {
@@ -41,6 +51,8 @@ const (
 	rxData            // segment 4 and data, trellis decoded
 	rxFailed          // training not recognised: wait for the carrier to go
 )
+
+var _ modem.Receiver = (*Receiver)(nil)
 
 // Receiver is a V.17 demodulator: it finds the training, trains its
 // equalizer on it and gives the descrambled data bits to its Sink. It
@@ -82,6 +94,7 @@ type Receiver struct {
 	sym      int // symbols since the carrier came
 	zhist    [8][2]float64
 	expect   int // next point of segment 1
+	seg1At   int
 	seg2At   int
 	onesRun  int
 	desc     uint32
@@ -96,11 +109,13 @@ type Receiver struct {
 
 	// Trellis decoding.
 	pm     [8]float64
-	surv   [tbDepth][8]struct{ prev, idx uint8 }
+	surv   [tbRing][8]struct{ prev, idx uint8 }
 	vitN   int
 	prevY  int
 	subIdx [8]int
 	subD   [8]float64
+	near   *nearTable
+	cs, sn float64 // the rotation of the last symbol
 }
 
 // NewReceiver makes a receiver for bitRate (14400, 12000, 9600 or 7200)
@@ -113,12 +128,12 @@ func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
 	const sps = media.SampleRate / 2400.0
 	var e float64
 	for i := range mfTaps {
-		v := rrc((float64(mfTaps/2-1-i)+0.5/mfPhases)/sps, txTaps/2)
+		v := rrc((float64(mfTaps/2-1-i)+0.5/mfPhases)/sps, mfSpan)
 		e += v * v
 	}
 	for p := range r.mf {
 		for i := range mfTaps {
-			r.mf[p][i] = rrc((float64(mfTaps/2-1-i)+(float64(p)+0.5)/mfPhases)/sps, txTaps/2) / math.Sqrt(e)
+			r.mf[p][i] = rrc((float64(mfTaps/2-1-i)+(float64(p)+0.5)/mfPhases)/sps, mfSpan) / math.Sqrt(e)
 		}
 	}
 	for n := range r.carrier {
@@ -133,13 +148,15 @@ func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
 
 // Restart makes the receiver wait for a new signal at bitRate, with the
 // short training when shortTrain is set: the equalizer then starts from
-// what the last long training learned.
+// what the last long training learned (a long training, should one come
+// instead, is taken as well). A long one forgets what was learned.
 func (r *Receiver) Restart(bitRate int, shortTrain bool) error {
 	info, ok := rate(bitRate)
 	if !ok {
 		return fmt.Errorf("v17: %d bit/s: %w", bitRate, modem.ErrRate)
 	}
 	r.info = info
+	r.near = info.near()
 	r.short = shortTrain
 	if !shortTrain {
 		r.trained = false
@@ -201,7 +218,7 @@ func (r *Receiver) carrierUp() {
 
 func (r *Receiver) carrierDown() {
 	r.on = false
-	if r.state != rxData && r.state != rxFailed && r.state != rxIdle {
+	if r.state != rxIdle && !r.reported {
 		r.sink.Status(modem.TrainingFailed)
 	}
 	r.state = rxIdle
@@ -218,16 +235,28 @@ func (r *Receiver) halfSample() {
 	end := r.bpos + int(fl) + mfTaps/2
 	start := end - mfTaps + 1 + ringLen
 	c := &r.mf[p]
-	xr := r.bre[start : start+mfTaps]
-	xi := r.bim[start : start+mfTaps]
-	var yr, yi float64
-	for i, k := range c {
-		yr += xr[i] * k
-		yi += xi[i] * k
+	xr := (*[mfTaps]float64)(r.bre[start:])
+	xi := (*[mfTaps]float64)(r.bim[start:])
+	// Four partial sums each, so the additions overlap.
+	var r0, r1, r2, r3, i0, i1, i2, i3 float64
+	for i := 0; i < mfTaps; i += 4 {
+		r0 += xr[i] * c[i]
+		r1 += xr[i+1] * c[i+1]
+		r2 += xr[i+2] * c[i+2]
+		r3 += xr[i+3] * c[i+3]
+		i0 += xi[i] * c[i]
+		i1 += xi[i+1] * c[i+1]
+		i2 += xi[i+2] * c[i+2]
+		i3 += xi[i+3] * c[i+3]
 	}
+	yr := (r0 + r1) + (r2 + r3)
+	yi := (i0 + i1) + (i2 + i3)
 	r.due += r.tstep
 	r.mfPower += (yr*yr + yi*yi - r.mfPower) * (1.0 / 32)
-	if r.state == rxAcquire && r.sym < 60 {
+	// The gain follows the signal until segment 2: A B A B has a
+	// constant power, and a carrier held up by noise before the signal
+	// must not leave the gain set for the noise.
+	if r.state == rxAcquire || r.state == rxSeg1 {
 		r.gain = math.Sqrt(40 / max(r.mfPower, 1e-9))
 	}
 	yr *= r.gain
@@ -266,13 +295,23 @@ func (r *Receiver) halfSample() {
 
 // equalize is the equalizer's output for the newest symbol.
 func (r *Receiver) equalize() (float64, float64) {
-	ur := r.ure[r.upos : r.upos+eqLen]
-	ui := r.uim[r.upos : r.upos+eqLen]
-	var zr, zi float64
-	for i := range eqLen {
-		zr += r.wre[i]*ur[i] - r.wim[i]*ui[i]
-		zi += r.wre[i]*ui[i] + r.wim[i]*ur[i]
+	ur := (*[eqLen]float64)(r.ure[r.upos:])
+	ui := (*[eqLen]float64)(r.uim[r.upos:])
+	w, v := &r.wre, &r.wim
+	var a0, a1, b0, b1, c0, c1, d0, d1 float64
+	for i := 0; i < eqLen-1; i += 2 {
+		a0 += w[i] * ur[i]
+		a1 += w[i+1] * ur[i+1]
+		b0 += v[i] * ui[i]
+		b1 += v[i+1] * ui[i+1]
+		c0 += w[i] * ui[i]
+		c1 += w[i+1] * ui[i+1]
+		d0 += v[i] * ur[i]
+		d1 += v[i+1] * ur[i+1]
 	}
+	const l = eqLen - 1
+	zr := (a0 + a1) - (b0 + b1) + (w[l]*ur[l] - v[l]*ui[l])
+	zi := (c0 + c1) + (d0 + d1) + (w[l]*ui[l] + v[l]*ur[l])
 	return zr, zi
 }
 
@@ -282,10 +321,10 @@ func (r *Receiver) adapt(yr, yi, dr, di float64, mu float64, kphase, kfreq float
 	er, ei := dr-yr, di-yi
 	if mu > 0 {
 		// The error back in the equalizer's frame.
-		cs, sn := math.Cos(r.phase), math.Sin(r.phase)
+		cs, sn := r.cs, r.sn
 		er2, ei2 := er*cs-ei*sn, er*sn+ei*cs
-		ur := r.ure[r.upos : r.upos+eqLen]
-		ui := r.uim[r.upos : r.upos+eqLen]
+		ur := (*[eqLen]float64)(r.ure[r.upos:])
+		ui := (*[eqLen]float64)(r.uim[r.upos:])
 		g := mu / (eqLen * 40)
 		er2 *= g
 		ei2 *= g
@@ -310,8 +349,8 @@ func (r *Receiver) rotate(zr, zi float64) (float64, float64) {
 	} else if r.phase < -math.Pi {
 		r.phase += 2 * math.Pi
 	}
-	cs, sn := math.Cos(r.phase), math.Sin(r.phase)
-	return zr*cs + zi*sn, zi*cs - zr*sn
+	r.sn, r.cs = math.Sincos(r.phase)
+	return zr*r.cs + zi*r.sn, zi*r.cs - zr*r.sn
 }
 
 func nearestABCD(yr, yi float64) int {
@@ -331,9 +370,18 @@ func (r *Receiver) descramble(b int) int {
 	return out
 }
 
+// fail reports a training not recognised and looks for another while
+// the carrier lasts.
 func (r *Receiver) fail() {
-	r.state = rxFailed
 	r.sink.Status(modem.TrainingFailed)
+	r.reported = true
+	r.state = rxAcquire
+	r.sym = 0
+	r.freq = 0
+	if !r.short || !r.trained {
+		r.wre, r.wim = [eqLen]float64{}, [eqLen]float64{}
+		r.wre[eqCentre] = 1
+	}
 }
 
 // symbol runs the training and data logic on one symbol.
@@ -347,8 +395,15 @@ func (r *Receiver) symbol() {
 		if r.sym < 40 {
 			return
 		}
-		if r.sym > 400 {
-			r.fail()
+		if r.sym > acquireLen {
+			// Energy without A B A B (noise, another modem's signal):
+			// say so once, and keep looking, for the training may
+			// still come while the energy lasts.
+			if !r.reported {
+				r.sink.Status(modem.TrainingFailed)
+				r.reported = true
+			}
+			r.sym = 0
 			return
 		}
 		r.findABAB()
@@ -372,7 +427,7 @@ func (r *Receiver) symbol() {
 		}
 		r.expect ^= 1
 		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0, 0.1, 0.002)
-		if r.sym > 400 {
+		if r.sym-r.seg1At > seg1Len+50 {
 			r.fail()
 		}
 	case rxSeg2:
@@ -434,6 +489,7 @@ func (r *Receiver) findABAB() {
 	}
 	r.phase = math.Atan2(si, sr)
 	r.freq = 0
+	r.seg1At = r.sym
 	r.expect = ptA
 	if !newestB {
 		r.expect = ptB
@@ -461,9 +517,11 @@ func (r *Receiver) seg2(d int, yr, yi float64) {
 		r.onesRun = 0
 		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.1, 0.05, 0.001)
 	}
-	max2 := seg2Long + 300
-	if r.short {
-		max2 = seg2Short + 300
+	// Ones show within a hundred symbols of segment 2's start (twelve
+	// fill the descrambler), or this was not a training.
+	max2 := 100
+	if r.onesRun >= 16 {
+		max2 = seg2Long + 300
 	}
 	if r.sym-r.seg2At > max2 {
 		r.fail()
@@ -473,11 +531,17 @@ func (r *Receiver) seg2(d int, yr, yi float64) {
 // resolve decides which symbol began what follows segment 2 (the bridge,
 // or segment 4 after a short training): the first symbol whose bits do
 // not descramble to ones may be a few after it, by chance.
+//
+// Whether the training was long or short is what segment 2's length
+// says, not what Restart was told: a receiver set for one takes the other
+// too (after a short one unexpected, from an equalizer that starts
+// afresh, when it can).
 func (r *Receiver) resolve() {
+	long := r.endAt-r.seg2At > (seg2Long+seg2Short)/2
 	best, bestMiss := -1, 1<<30
 	for q := r.endAt; q >= r.endAt-4 && q > r.seg2At+12; q-- {
 		var miss int
-		if r.short {
+		if !long {
 			miss = r.checkSeg4(q)
 		} else {
 			miss = r.checkBridge(q)
@@ -492,10 +556,9 @@ func (r *Receiver) resolve() {
 	}
 	r.sink.Status(modem.TrainingSucceeded)
 	r.reported = true
-	if !r.short {
+	if long {
 		r.trained = true
-	}
-	if r.short {
+	} else {
 		r.dataAt = best + seg4Len
 		r.startData(best)
 		// Catch up on the symbols since then.
@@ -588,43 +651,41 @@ func (r *Receiver) startData(from int) {
 // data runs one symbol through the trellis decoder; with track it also
 // adapts the equalizer and carrier to the nearest point.
 func (r *Receiver) data(yr, yi float64, track bool) {
-	pts := r.info.points
-	for j := range 8 {
-		r.subD[j] = math.Inf(1)
-	}
+	pts := r.info.fp
+	cx := int((yr + nearHalf) * nearScale)
+	cy := int((yi + nearHalf) * nearScale)
+	cx = max(0, min(nearCells-1, cx))
+	cy = max(0, min(nearCells-1, cy))
+	cand := &r.near[cy*nearCells+cx]
 	best, bd := 0, math.Inf(1)
-	for i, p := range pts {
-		dr, di := yr-float64(p[0]), yi-float64(p[1])
+	for j, i := range cand {
+		p := &pts[i]
+		dr, di := yr-p[0], yi-p[1]
 		d := dr*dr + di*di
-		if d < r.subD[i&7] {
-			r.subD[i&7], r.subIdx[i&7] = d, i
-		}
+		r.subD[j], r.subIdx[j] = d, int(i)
 		if d < bd {
-			best, bd = i, d
+			best, bd = int(i), d
 		}
 	}
 	if track {
-		p := pts[best]
-		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.05, 0.05, 0.0005)
+		p := &pts[best]
+		r.adapt(yr, yi, p[0], p[1], 0.05, 0.05, 0.0005)
 	}
-	// Add-compare-select over the 32 branches.
+	// Add-compare-select: each state has four transitions into it.
 	var npm [8]float64
+	slot := &r.surv[r.vitN&(tbRing-1)]
 	for n := range npm {
-		npm[n] = math.Inf(1)
-	}
-	slot := &r.surv[r.vitN%tbDepth]
-	for s := range 8 {
-		y0 := s & 1
-		for y := range 4 {
-			n := convNext(s, y)
-			sub := y0 | y<<1
-			m := r.pm[s] + r.subD[sub]
-			if m < npm[n] {
-				npm[n] = m
-				slot[n].prev = uint8(s)
-				slot[n].idx = uint8(r.subIdx[sub])
+		p := &predTable[n]
+		best := 0
+		bm := r.pm[p[0].s] + r.subD[p[0].sub]
+		for k := 1; k < 4; k++ {
+			if m := r.pm[p[k].s] + r.subD[p[k].sub]; m < bm {
+				best, bm = k, m
 			}
 		}
+		npm[n] = bm
+		slot[n].prev = p[best].s
+		slot[n].idx = uint8(r.subIdx[p[best].sub])
 	}
 	bs, bm := 0, math.Inf(1)
 	for n, m := range npm {
@@ -636,19 +697,28 @@ func (r *Receiver) data(yr, yi float64, track bool) {
 		r.pm[n] = npm[n] - bm
 	}
 	r.vitN++
-	if r.vitN < tbDepth {
+	// Trace back once every tbBlock symbols from the best state, past
+	// tbDepth symbols, and give out the tbBlock before them: decisions
+	// come tbDepth to tbDepth+tbBlock symbols late.
+	if r.vitN < tbDepth+tbBlock || r.vitN%tbBlock != 0 {
 		return
 	}
-	// Trace back to the oldest symbol held.
 	st := bs
 	t := r.vitN - 1
-	for range tbDepth - 1 {
-		st = int(r.surv[t%tbDepth][st].prev)
+	for range tbDepth {
+		st = int(r.surv[t&(tbRing-1)][st].prev)
 		t--
 	}
-	idx := int(r.surv[t%tbDepth][st].idx)
-	symAt := r.vitFrom + t
-	r.emit(idx, symAt >= r.dataAt)
+	var block [tbBlock]uint8
+	for k := tbBlock - 1; k >= 0; k-- {
+		e := r.surv[t&(tbRing-1)][st]
+		block[k] = e.idx
+		st = int(e.prev)
+		t--
+	}
+	for k, idx := range block {
+		r.emit(int(idx), r.vitFrom+t+1+k >= r.dataAt)
+	}
 }
 
 // emit decodes a trellis-decoded point into bits.

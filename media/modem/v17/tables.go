@@ -1,5 +1,7 @@
 package v17
 
+import "sync"
+
 // The signal points of V.17's constellations (figures 2-5 of the
 // recommendation, the same as V.32bis), in the recommendation's grid
 // units, indexed by the bits Y0 Y1 Y2 Q3 ... Qn of a symbol (Y0 the least
@@ -101,18 +103,106 @@ func convNext(s, y int) int {
 type rateInfo struct {
 	bits   int // data bits per symbol
 	points [][2]int8
+	fp     [][2]float64 // points, as the receiver measures them
+	near   func() *nearTable
 }
 
 func rate(bitRate int) (rateInfo, bool) {
 	switch bitRate {
 	case 14400:
-		return rateInfo{6, points14400[:]}, true
+		return rateInfo{6, points14400[:], fpoints14400, near14400}, true
 	case 12000:
-		return rateInfo{5, points12000[:]}, true
+		return rateInfo{5, points12000[:], fpoints12000, near12000}, true
 	case 9600:
-		return rateInfo{4, points9600[:]}, true
+		return rateInfo{4, points9600[:], fpoints9600, near9600}, true
 	case 7200:
-		return rateInfo{3, points7200[:]}, true
+		return rateInfo{3, points7200[:], fpoints7200, near7200}, true
 	}
 	return rateInfo{}, false
 }
+
+// The receiver's grid of candidate points: cells of half a unit over
+// +/- 12 units, each with, per subset (the points sharing Y0 Y1 Y2), the
+// subset's point nearest the cell's centre. The Viterbi decoder measures
+// its exact distance to the received point, so the grid only costs a
+// little where two points of a subset are almost equally near.
+const (
+	nearCells = 48
+	nearScale = 2.0
+	nearHalf  = nearCells / nearScale / 2
+)
+
+type nearTable [nearCells * nearCells][8]uint8
+
+func buildNear(points [][2]int8) *nearTable {
+	t := new(nearTable)
+	for cy := range nearCells {
+		for cx := range nearCells {
+			x := (float64(cx)+0.5)/nearScale - nearHalf
+			y := (float64(cy)+0.5)/nearScale - nearHalf
+			var best [8]float64
+			for j := range best {
+				best[j] = 1e18
+			}
+			for i, p := range points {
+				dx, dy := x-float64(p[0]), y-float64(p[1])
+				if d := dx*dx + dy*dy; d < best[i&7] {
+					best[i&7] = d
+					t[cy*nearCells+cx][i&7] = uint8(i)
+				}
+			}
+		}
+	}
+	return t
+}
+
+// The tables are made once, when a receiver first needs its rate's, and
+// never change after.
+var (
+	near14400 = sync.OnceValue(func() *nearTable { return buildNear(points14400[:]) })
+	near12000 = sync.OnceValue(func() *nearTable { return buildNear(points12000[:]) })
+	near9600  = sync.OnceValue(func() *nearTable { return buildNear(points9600[:]) })
+	near7200  = sync.OnceValue(func() *nearTable { return buildNear(points7200[:]) })
+)
+
+var (
+	fpoints14400 = floats(points14400[:])
+	fpoints12000 = floats(points12000[:])
+	fpoints9600  = floats(points9600[:])
+	fpoints7200  = floats(points7200[:])
+)
+
+func floats(p [][2]int8) [][2]float64 {
+	f := make([][2]float64, len(p))
+	for i, v := range p {
+		f[i] = [2]float64{float64(v[0]), float64(v[1])}
+	}
+	return f
+}
+
+// convTable is convNext for every state and pair.
+var convTable = func() (t [8][4]uint8) {
+	for s := range 8 {
+		for y := range 4 {
+			t[s][y] = uint8(convNext(s, y))
+		}
+	}
+	return t
+}()
+
+// branch is a transition of the trellis into a state: from state s,
+// sending a point of subset sub (its Y0 Y1 Y2).
+type branch struct{ s, sub uint8 }
+
+// predTable lists, for each state, the four transitions into it.
+var predTable = func() (t [8][4]branch) {
+	var n [8]int
+	for s := range 8 {
+		for y := range 4 {
+			next := convNext(s, y)
+			t[next][n[next]] = branch{uint8(s), uint8(s&1 | y<<1)}
+			n[next]++
+		}
+	}
+	return t
+}()

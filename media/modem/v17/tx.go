@@ -9,7 +9,12 @@ import (
 )
 
 // txTaps is the length of the transmit pulse in symbols.
-const txTaps = 12
+const (
+	txTaps = 9 // Transmit's sum is written out for 9
+	txSpan = txTaps / 2.0
+)
+
+var _ modem.Transmitter = (*Transmitter)(nil)
 
 // Transmitter is a V.17 modulator: training, then the bits of its Source,
 // then the turn-off sequence. It implements [modem.Transmitter].
@@ -22,11 +27,15 @@ type Transmitter struct {
 	// coef[p] is the pulse for the output sample p tenths of a symbol
 	// after the newest symbol (8000/2400 = 10/3 samples a symbol).
 	coef [10][txTaps]float64
-	// carrier is e^(j 2 pi 1800 n / 8000): 40 samples a period.
-	carrier [40][2]float64
+	// The carrier (1800 Hz: 40 samples a period) and the baud phase keep
+	// step over 40 samples, so mod[n] is the pulse of sample n of those
+	// 40 times the carrier's cosine (for the real part of the symbols)
+	// and minus its sine (imaginary part), oldest symbol first.
+	mod [40][2][txTaps]float64
 
-	re, im  [txTaps]float64 // newest symbol first
-	phase   int             // baud phase, in tenths of a symbol
+	re, im  [2 * txTaps]float64 // symbols, each written twice so a window is contiguous
+	pos     int                 // oldest symbol of the window
+	phase   int                 // baud phase, in tenths of a symbol
 	carrPos int
 
 	step    int // symbol count since the start of training
@@ -46,7 +55,7 @@ func NewTransmitter(bitRate int, src modem.Source) (*Transmitter, error) {
 	for p := range t.coef {
 		var sum float64
 		for i := range txTaps {
-			t.coef[p][i] = rrc(float64(i)+float64(p)/10-txTaps/2, txTaps/2)
+			t.coef[p][i] = rrc(float64(i)+float64(p)/10-txSpan, txSpan)
 		}
 		_ = sum
 	}
@@ -64,9 +73,16 @@ func NewTransmitter(bitRate int, src modem.Source) (*Transmitter, error) {
 			t.coef[p][i] *= norm
 		}
 	}
-	for n := range t.carrier {
+	for n := range t.mod {
 		w := 2 * math.Pi * 1800 * float64(n) / media.SampleRate
-		t.carrier[n] = [2]float64{math.Cos(w), math.Sin(w)}
+		// Sample n (from a restart) follows the newest symbol by
+		// (3(n+1) mod 10) tenths of a symbol.
+		p := 3 * (n + 1) % 10
+		for i := range txTaps {
+			c := t.coef[p][txTaps-1-i]
+			t.mod[n][0][i] = c * math.Cos(w)
+			t.mod[n][1][i] = -c * math.Sin(w)
+		}
 	}
 	t.SetLevel(-13)
 	if err := t.Restart(bitRate, false); err != nil {
@@ -77,9 +93,10 @@ func NewTransmitter(bitRate int, src modem.Source) (*Transmitter, error) {
 
 // SetLevel sets the transmit level: the training's points (segments 1 and
 // 2) carry the power of a sine wave of dBm0 by media's convention
-// (media.SineAmplitude: +3.14 dBm0 is a full-scale sine). The data
-// constellations of V.17 have about the same mean power as the training
-// (14400: 0.98 of it, 7200: 1.0).
+// (media.SineAmplitude: +3.14 dBm0 is a full-scale sine). V.17's data
+// constellations have about the training's mean power: the same at 9600
+// and 7200, 0.11 dB more at 14400, 0.21 dB more at 12000. The default is
+// -13 dBm0.
 func (t *Transmitter) SetLevel(dBm0 float64) {
 	t.gain = media.SineAmplitude(dBm0) / math.Sqrt(40)
 }
@@ -93,8 +110,8 @@ func (t *Transmitter) Restart(bitRate int, shortTrain bool) error {
 	}
 	t.info = info
 	t.short = shortTrain
-	t.re, t.im = [txTaps]float64{}, [txTaps]float64{}
-	t.phase, t.carrPos = 0, 0
+	t.re, t.im = [2 * txTaps]float64{}, [2 * txTaps]float64{}
+	t.phase, t.carrPos, t.pos = 0, 0, 0
 	t.step = 0
 	t.scr = 0x2ECDD5
 	t.abcd = 0
@@ -130,22 +147,29 @@ func (t *Transmitter) Transmit(out []int16) int {
 				t.done = true
 				return n
 			}
-			copy(t.re[1:], t.re[:txTaps-1])
-			copy(t.im[1:], t.im[:txTaps-1])
-			t.re[0], t.im[0] = re, im
+			t.re[t.pos], t.re[t.pos+txTaps] = re, re
+			t.im[t.pos], t.im[t.pos+txTaps] = im, im
+			if t.pos++; t.pos == txTaps {
+				t.pos = 0
+			}
 		}
-		c := &t.coef[t.phase]
-		var x, y float64
-		for i := range txTaps {
-			x += t.re[i] * c[i]
-			y += t.im[i] * c[i]
-		}
-		cr := &t.carrier[t.carrPos]
-		if t.carrPos++; t.carrPos == len(t.carrier) {
+		m := &t.mod[t.carrPos]
+		if t.carrPos++; t.carrPos == len(t.mod) {
 			t.carrPos = 0
 		}
-		v := (x*cr[0] - y*cr[1]) * t.gain
-		out[n] = int16(max(-32768, min(32767, math.Round(v))))
+		re := (*[txTaps]float64)(t.re[t.pos:])
+		im := (*[txTaps]float64)(t.im[t.pos:])
+		// Sums in a tree, not a chain, so the additions overlap.
+		a, b := &m[0], &m[1]
+		v := ((re[0]*a[0] + re[1]*a[1]) + (re[2]*a[2] + re[3]*a[3])) +
+			((re[4]*a[4] + re[5]*a[5]) + (re[6]*a[6] + re[7]*a[7])) +
+			((im[0]*b[0] + im[1]*b[1]) + (im[2]*b[2] + im[3]*b[3])) +
+			((im[4]*b[4] + im[5]*b[5]) + (im[6]*b[6] + im[7]*b[7])) +
+			(re[8]*a[8] + im[8]*b[8])
+		v *= t.gain
+		// The level keeps v far inside int32; the clamp is for a level
+		// set near full scale.
+		out[n] = int16(min(max(int32(math.RoundToEven(v)), -32768), 32767))
 	}
 	return len(out)
 }
@@ -207,6 +231,7 @@ func (t *Transmitter) abcdPoint() (float64, float64, bool) {
 // data codes one symbol of bits (ones when ones is set).
 func (t *Transmitter) data(ones bool) (float64, float64, bool) {
 	q := 0
+	scr := t.scr
 	for i := range t.info.bits {
 		b := 1
 		if !ones && !t.ending {
@@ -216,11 +241,14 @@ func (t *Transmitter) data(ones bool) (float64, float64, bool) {
 				b = 1
 			}
 		}
-		q |= t.scramble(b&1) << i
+		out := (uint32(b) ^ scr>>17 ^ scr>>22) & 1
+		scr = scr<<1 | out
+		q |= int(out) << i
 	}
+	t.scr = scr
 	t.diff = (t.diff + q) & 3
 	y0 := t.conv & 1
-	t.conv = convNext(t.conv, t.diff)
+	t.conv = int(convTable[t.conv][t.diff])
 	p := t.info.points[(q&^3)<<1|t.diff<<1|y0]
 	return float64(p[0]), float64(p[1]), true
 }

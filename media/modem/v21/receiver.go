@@ -75,10 +75,27 @@ func (r *Receiver) Reset() {
 
 // Receive takes the next samples of the line.
 func (r *Receiver) Receive(in []int16) {
+	if !r.carrier && len(in) >= quietMin {
+		// Quiet chunks (below the off level) hold no carrier to find:
+		// skip the per-sample work, the window starts afresh after them.
+		var e float32
+		for _, v := range in {
+			f := float32(v)
+			e += f * f
+		}
+		if e < r.offPow*float32(len(in)) {
+			r.ring, r.sq, r.sum, r.energy, r.at, r.filled, r.run = [window][2]complex64{}, [window]float32{}, [2]complex64{}, 0, 0, 0, 0
+			r.n = (r.n + len(in)) % period
+			return
+		}
+	}
 	for _, v := range in {
 		r.sample(v)
 	}
 }
+
+// quietMin: chunks shorter than this are demodulated whatever they hold.
+const quietMin = 40
 
 func (r *Receiver) sample(v int16) {
 	f := float32(v)

@@ -84,6 +84,7 @@ func receive(rx *v27ter.Receiver, audio []int16, frame int) {
 type channel struct {
 	delay float64 // samples of silence before the signal (fractional ok)
 	phase float64 // carrier phase rotation, radians
+	shift float64 // carrier frequency offset, Hz
 	ppm   float64 // receiver's sample clock offset
 	snr   float64 // dB against white Gaussian noise; 0 for none
 	law   string  // "", "PCMU", "PCMA"
@@ -97,11 +98,12 @@ func (c channel) apply(in []int16) []float64 {
 	for i, v := range in {
 		x[i] = float64(v)
 	}
-	if c.phase != 0 {
+	if c.phase != 0 || c.shift != 0 {
+		// Turn the analytic signal x + jh.
 		h := hilbert(x)
-		cs, sn := math.Cos(c.phase), math.Sin(c.phase)
 		for i := range x {
-			x[i] = x[i]*cs - h[i]*sn
+			a := c.phase + 2*math.Pi*c.shift*float64(i)/8000
+			x[i] = x[i]*math.Cos(a) - h[i]*math.Sin(a)
 		}
 	}
 	// Resample: the receiver's sample k is the transmitter's time

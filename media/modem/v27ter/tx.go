@@ -32,7 +32,7 @@ const (
 	onesSymbols      = 8
 )
 
-const ringLen = 8 // at least 2*span+1 symbols overlap in a sample
+const ringLen = 8 // a power of 2, at least the 2*span+1 symbols that overlap in a sample
 
 // Transmitter is a V.27ter modulator: it sends the training sequence,
 // then the bits of its Source, scrambled, as differential phase changes
@@ -44,7 +44,7 @@ type Transmitter struct {
 	amp  float64
 	echo bool
 
-	pulse    []float64 // the pulse on the fine grid, 2*span*period+1 taps
+	pulse    []float64 // the pulse on the fine grid, 2*span*period+1 taps, then zeros to (2*span+1)*period
 	tepScale float64   // makes the unmodulated carrier's baseband 1
 	cos, sin [carrierPeriod]float64
 	points   [8]complex128
@@ -52,11 +52,14 @@ type Transmitter struct {
 	seg      int
 	left     int // symbols left in seg
 	scr      scrambler
-	phase    int // absolute phase, in 45 degrees
-	ring     [ringLen]complex128
-	nextSym  int64 // index of the next symbol to make
-	endSym   int64 // first symbol after the signal, when seg is txTail
-	sample   int64 // index of the next output sample
+	phase    int                  // absolute phase, in 45 degrees
+	taps     []float64            // by phase on the fine grid, the pulse's weights of the 2*span+1 symbols a sample has, oldest first
+	re, im   [2 * ringLen]float64 // the symbols, by index mod ringLen, twice: any 2*span+1 in a row are a slice
+	made     int                  // symbols made
+	cur      int                  // the symbol period of the next sample: its time is cur*period+ph
+	ph       int
+	ci       int // the next sample's carrier phase, of carrierPeriod
+	endSym   int // first symbol after the signal, when seg is txTail
 	finished bool
 }
 
@@ -66,7 +69,7 @@ var _ modem.Transmitter = (*Transmitter)(nil)
 // its bits from src, at [DefaultLevel], without the echo protection
 // segment. An unknown rate is [modem.ErrRate].
 func NewTransmitter(bitRate int, src modem.Source) (*Transmitter, error) {
-	t := &Transmitter{src: src, pulse: make([]float64, 2*span*20+1)}
+	t := &Transmitter{src: src, pulse: make([]float64, (2*span+1)*20), taps: make([]float64, 0, 20*(2*span+1))}
 	t.cos, t.sin = carrierTables()
 	t.points = constellation()
 	t.SetLevel(DefaultLevel)
@@ -89,8 +92,8 @@ func (t *Transmitter) Restart(bitRate int) error {
 	}
 	t.scr = scrambler{}
 	t.phase = 0
-	t.ring = [ringLen]complex128{}
-	t.nextSym, t.endSym, t.sample = 0, 0, 0
+	t.re, t.im = [2 * ringLen]float64{}, [2 * ringLen]float64{}
+	t.made, t.cur, t.ph, t.ci, t.endSym = 0, 0, 0, 0, 0
 	t.finished = false
 	if t.echo {
 		t.enter(txEcho)
@@ -104,22 +107,37 @@ func (t *Transmitter) Restart(bitRate int) error {
 // scaled so that random symbols of magnitude 1 have a mean power of 1.
 func (t *Transmitter) makePulse() {
 	p := t.r.period
-	t.pulse = t.pulse[:2*span*p+1]
+	t.pulse = t.pulse[:(2*span+1)*p]
+	clear(t.pulse)
 	var energy float64
-	for i := range t.pulse {
+	for i := range 2*span*p + 1 {
 		v := rrc(float64(i-span*p) / float64(p))
 		t.pulse[i] = v
 		energy += v * v
 	}
 	g := 1 / math.Sqrt(energy/float64(p))
-	var sum float64
 	for i := range t.pulse {
 		t.pulse[i] *= g
-		if (i-span*p)%p == 0 {
+	}
+	// A constant symbol gives the sum of the pulses at every symbol
+	// period, which (the pulse being cut at span symbols) ripples a
+	// little with the instant: scale to the rms over the instants.
+	var ms float64
+	for phase := range p {
+		var sum float64
+		for i := phase; i < len(t.pulse); i += p {
 			sum += t.pulse[i]
 		}
+		ms += sum * sum
 	}
-	t.tepScale = 1 / sum
+	t.tepScale = 1 / math.Sqrt(ms/float64(p))
+	const n = 2*span + 1
+	t.taps = t.taps[:p*n]
+	for ph := range p {
+		for m := range n {
+			t.taps[ph*n+m] = t.pulse[ph+(n-1-m)*p]
+		}
+	}
 }
 
 // SetLevel sets the transmit level in dBm0, by the convention of
@@ -154,7 +172,7 @@ func (t *Transmitter) enter(seg int) {
 	case txTurnOff:
 		t.left = int(0.02*baud + 0.5)
 	case txTail:
-		t.endSym = t.nextSym
+		t.endSym = t.made
 	}
 }
 
@@ -183,12 +201,12 @@ func (t *Transmitter) symbol() complex128 {
 		t.phase = (t.phase + 4*b) & 7
 	case txOnes, txTurnOff:
 		t.left--
-		t.phase = (t.phase + t.change(1, false)) & 7
+		t.phase = (t.phase + t.change(false)) & 7
 		if t.seg == txTurnOff && t.left == 0 {
 			t.enter(txTail)
 		}
 	case txData:
-		t.phase = (t.phase + t.change(0, true)) & 7
+		t.phase = (t.phase + t.change(true)) & 7
 	case txTail:
 		return 0
 	}
@@ -197,7 +215,7 @@ func (t *Transmitter) symbol() complex128 {
 
 // change scrambles one symbol's bits, from the Source when data is set
 // (ones once it has ended), else ones, and returns its phase change.
-func (t *Transmitter) change(_ int, data bool) int {
+func (t *Transmitter) change(data bool) int {
 	v := 0
 	for range t.r.bits {
 		b := 1
@@ -219,42 +237,47 @@ func (t *Transmitter) change(_ int, data bool) int {
 // many; fewer than len(out) once the turn-off sequence has ended, and 0
 // after that until Restart.
 func (t *Transmitter) Transmit(out []int16) int {
-	p := int64(t.r.period)
-	reach := int64(span) * p
+	p := t.r.period
 	for i := range out {
+		// The sample at cur*p+ph (fine steps) has the pulses of symbols
+		// cur-span to cur+span; symbol cur+span-j is weighted by the
+		// pulse at ph+j*p.
+		for t.made <= t.cur+span {
+			v := t.symbol()
+			k := t.made & (ringLen - 1)
+			t.re[k], t.re[k+ringLen] = real(v), real(v)
+			t.im[k], t.im[k+ringLen] = imag(v), imag(v)
+			t.made++
+		}
+		if t.seg == txTail && (t.cur-span-t.endSym+1)*p+t.ph > 0 {
+			t.finished = true
+		}
 		if t.finished {
 			return i
 		}
-		u := t.sample * fine
-		for t.nextSym*p <= u+reach {
-			t.ring[t.nextSym%ringLen] = t.symbol()
-			t.nextSym++
-		}
-		if t.seg == txTail && u-(t.endSym-1)*p > reach {
-			t.finished = true
-			return i
-		}
+		const n = 2*span + 1
+		w := t.taps[t.ph*n : t.ph*n+n]
+		k := (t.cur - span) & (ringLen - 1)
+		sr, si := t.re[k:k+n], t.im[k:k+n]
 		var re, im float64
-		for k := t.nextSym - 1; k >= 0 && u-k*p <= reach; k-- {
-			g := t.pulse[u-k*p+reach]
-			s := t.ring[k%ringLen]
-			re += g * real(s)
-			im += g * imag(s)
+		for m, g := range w {
+			re += g * sr[m]
+			im += g * si[m]
 		}
-		c := t.sample % carrierPeriod
-		v := t.amp * (re*t.cos[c] - im*t.sin[c])
-		out[i] = clamp(v)
-		t.sample++
+		out[i] = clamp(t.amp * (re*t.cos[t.ci] - im*t.sin[t.ci]))
+		if t.ci++; t.ci == carrierPeriod {
+			t.ci = 0
+		}
+		if t.ph += fine; t.ph >= p {
+			t.ph -= p
+			t.cur++
+		}
 	}
 	return len(out)
 }
 
+// clamp rounds v to the nearest int16, saturating, without branches
+// (the sign of a modem signal is a coin toss to a branch predictor).
 func clamp(v float64) int16 {
-	switch {
-	case v > 32767:
-		return 32767
-	case v < -32768:
-		return -32768
-	}
-	return int16(math.Round(v))
+	return int16(math.RoundToEven(max(-32768, min(32767, v))))
 }

@@ -86,14 +86,17 @@ func receive(rate int, audio []int16) *bitSink {
 
 // channel is what the tests put between transmitter and receiver.
 type channel struct {
-	lead   int     // samples of silence before
-	frac   float64 // fractional delay in samples
-	ppm    float64 // receiver's clock against the sender's
-	snrDB  float64 // 0: no noise
-	law    string  // "", "ulaw", "alaw"
-	tail   int     // samples of silence after
-	seed   uint64
-	gainDB float64
+	lead      int     // samples of silence before
+	frac      float64 // fractional delay in samples
+	ppm       float64 // receiver's clock against the sender's
+	snrDB     float64 // 0: no noise; else white noise this far below the signal while it is on
+	floorDBm0 float64 // 0: none; else white noise at this level throughout
+	law       string  // "", "ulaw", "alaw"
+	tail      int     // samples of silence after
+	seed      uint64
+	gainDB    float64
+	shift     float64 // carrier frequency offset, Hz
+	line      bool    // a telephone line's band-pass (second-order sections)
 }
 
 // apply passes audio through the channel: resampled (fractional delay and
@@ -128,6 +131,12 @@ func (c channel) apply(in []int16) []int16 {
 		}
 		x = y
 	}
+	if c.shift != 0 {
+		x = freqShift(x, c.shift)
+	}
+	if c.line {
+		x = lineFilter(x)
+	}
 	if c.snrDB != 0 {
 		var p float64
 		for _, v := range in {
@@ -136,7 +145,19 @@ func (c channel) apply(in []int16) []int16 {
 		p /= float64(len(in))
 		p *= math.Pow(10, c.gainDB/10)
 		sigma := math.Sqrt(p / math.Pow(10, c.snrDB/10))
+		// while the signal is on: noise that stayed above the carrier
+		// detector's off threshold would keep the carrier up for ever
+		step := 1 + c.ppm*1e-6
+		from, to := int(float64(c.lead)/step), min(len(x), int(float64(c.lead+len(in))/step))
 		r := rand.New(rand.NewPCG(c.seed, 7))
+		for i := from; i < to; i++ {
+			x[i] += r.NormFloat64() * sigma
+		}
+	}
+	if c.floorDBm0 != 0 {
+		// noise everywhere at an absolute level
+		sigma := math.Sqrt(levelPower(c.floorDBm0))
+		r := rand.New(rand.NewPCG(c.seed, 8))
 		for i := range x {
 			x[i] += r.NormFloat64() * sigma
 		}
@@ -164,4 +185,62 @@ func roundTrip(law g711.Law, pcm []int16) []int16 {
 		panic(err)
 	}
 	return out
+}
+
+// freqShift moves x's spectrum by hz: the analytic signal (a 127-tap
+// Hilbert transformer) times e^{j 2 pi hz n / 8000}, real part.
+func freqShift(x []float64, hz float64) []float64 {
+	const half = 63
+	var h [2*half + 1]float64
+	for k := -half; k <= half; k++ {
+		if k%2 != 0 {
+			w := 0.54 + 0.46*math.Cos(math.Pi*float64(k)/half)
+			h[k+half] = 2 / (math.Pi * float64(k)) * w
+		}
+	}
+	y := make([]float64, len(x))
+	for n := range x {
+		var q float64
+		for k := -half; k <= half; k++ {
+			if m := n - k; m >= 0 && m < len(x) {
+				q += h[k+half] * x[m]
+			}
+		}
+		s, c := math.Sincos(2 * math.Pi * hz * float64(n) / SampleRate)
+		y[n] = x[n]*c - q*s
+	}
+	return y
+}
+
+// lineFilter is a telephone line's band-pass: second-order high-pass at
+// 300 Hz and low-pass at 3400 Hz (Butterworth, bilinear), whose edges and
+// group delay the equaliser must undo.
+func lineFilter(x []float64) []float64 {
+	biquad := func(x []float64, b0, b1, b2, a1, a2 float64) []float64 {
+		y := make([]float64, len(x))
+		var x1, x2, y1, y2 float64
+		for n, v := range x {
+			o := b0*v + b1*x1 + b2*x2 - a1*y1 - a2*y2
+			x2, x1, y2, y1 = x1, v, y1, o
+			y[n] = o
+		}
+		return y
+	}
+	design := func(fc float64, high bool) (b0, b1, b2, a1, a2 float64) {
+		k := math.Tan(math.Pi * fc / SampleRate)
+		q := 1 / math.Sqrt2
+		norm := 1 / (1 + k/q + k*k)
+		a1 = 2 * (k*k - 1) * norm
+		a2 = (1 - k/q + k*k) * norm
+		if high {
+			b0 = norm
+			return b0, -2 * b0, b0, a1, a2
+		}
+		b0 = k * k * norm
+		return b0, 2 * b0, b0, a1, a2
+	}
+	b0, b1, b2, a1, a2 := design(300, true)
+	x = biquad(x, b0, b1, b2, a1, a2)
+	b0, b1, b2, a1, a2 = design(3400, false)
+	return biquad(x, b0, b1, b2, a1, a2)
 }

@@ -1,6 +1,7 @@
 package v29
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 
@@ -29,8 +30,9 @@ func checkReceived(t *testing.T, sink *bitSink, bits []int) {
 	if errs > 0 {
 		t.Fatalf("%d of %d bits wrong, the first at %d", errs, len(bits), first)
 	}
-	if !sink.has(modem.CarrierDown) {
-		t.Errorf("no carrier down: %v", sink.statuses)
+	// the carrier must go down after the data, at the end
+	if n := len(sink.statuses); n == 0 || sink.statuses[n-1] != modem.CarrierDown || sink.at[n-1] < len(bits) {
+		t.Errorf("no carrier down after the data: %v at %v", sink.statuses, sink.at)
 	}
 }
 
@@ -44,4 +46,26 @@ func TestLoopback(t *testing.T) {
 			checkReceived(t, sink, bits)
 		})
 	}
+}
+
+// TestChunkSizes: how the audio is cut into Receive calls changes
+// nothing.
+func TestChunkSizes(t *testing.T) {
+	bits := randomBits(6000, 11)
+	audio := channel{lead: 321, frac: 0.7, tail: 800}.apply(transmit(9600, -20, bits))
+	ref := receive(9600, audio)
+	for _, size := range []int{1, 7, 33, 160, 1000} {
+		sink := &bitSink{}
+		rx, err := NewReceiver(9600, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for off := 0; off < len(audio); off += size {
+			rx.Receive(audio[off:min(off+size, len(audio))])
+		}
+		if !slices.Equal(sink.bits, ref.bits) || !slices.Equal(sink.statuses, ref.statuses) {
+			t.Errorf("chunks of %d: %d bits %v, in 80s %d bits %v", size, len(sink.bits), sink.statuses, len(ref.bits), ref.statuses)
+		}
+	}
+	checkReceived(t, ref, bits)
 }

@@ -13,19 +13,25 @@ const (
 	rxPhases = 64 // fractional delays of the matched filter
 	eqTaps   = 24 // T/2 equaliser taps: 12 symbols
 	eqDelay  = 6  // symbols from the newest equaliser input to its centre
-	bufLen   = 64 // input ring (twice written, see push)
+	bufLen   = 64 // input ring, each sample written twice (see Receive)
 
 	blockLen = 40 // carrier detector block: 5 ms
 
-	// Carrier detector thresholds (V.29 clause 7's alternative: on above
-	// -43 dBm0, off below -48 dBm0), hysteresis between.
+	// Carrier detector thresholds, within V.29 clause 7's alternative
+	// (on for signals above -43 dBm0, off below -48 dBm0): -45 leaves a
+	// -43 dBm0 carrier 2 dB for the variance of 5 ms of QAM, and the 3 dB
+	// between on and off are the hysteresis.
 	onDBm0  = -45.0
-	offDBm0 = -47.5
+	offDBm0 = -48.0
 
 	acqSymbols = 40 // symbols of segment 2 for symbol timing to settle
 	estSymbols = 24 // then symbols to estimate phase and which is A
-	// onesCheck: symbols at the end of segment 4 whose descrambled bits
-	// must be ones (the first 8 fill the descrambler).
+	// searchSymbols: how long after the carrier came segment 2 may begin
+	// (300 ms: after a talker echo protection tone of up to 200 ms and
+	// its 20 ms of silence, or a carrier that came in two steps)
+	searchSymbols = 720
+	// onesFrom: the symbols of segment 4 from this one on must descramble
+	// to ones (the first 8 fill the descrambler).
 	onesFrom = 8
 )
 
@@ -53,8 +59,7 @@ type Receiver struct {
 	// front end: baseband ring (I and Q, each sample written twice so a
 	// window is one slice), the matched filter, the carrier table.
 	bi, bq   [2 * bufLen]float64
-	w        int // next write position in [0, bufLen)
-	filled   int
+	w        int                       // next write position in [0, bufLen)
 	coef     [rxPhases][rxTaps]float64 // oldest sample first
 	cos, sin [80]float64
 	n80      int
@@ -76,7 +81,8 @@ type Receiver struct {
 	tInt    float64 // timing loop integrator (samples per symbol)
 	kp, ki  float64
 
-	agc float64
+	agc      float64
+	startPow float64 // block energy that started the demodulator
 
 	// equaliser
 	eqBuf  [2 * eqTaps]complex128
@@ -85,8 +91,9 @@ type Receiver struct {
 	mu     float64
 
 	// carrier phase (radians) and frequency (radians per symbol)
-	theta, freq float64
-	pk1, pk2    float64
+	rotP     complex128 // e^{-j theta}, theta the carrier phase
+	freq     float64    // radians per symbol
+	pk1, pk2 float64
 
 	state   int
 	count   int // symbols in the state
@@ -108,6 +115,8 @@ type Receiver struct {
 	pq1     [16]uint8
 	npoints int
 	qbits   [4]int
+	grid    *[gridSize * gridSize]uint8 // of the rate, one of grids
+	grids   [2][gridSize * gridSize]uint8
 }
 
 // NewReceiver returns a receiver at bitRate (9600 or 7200) that gives its
@@ -119,8 +128,8 @@ func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
 	for p := range rxPhases {
 		mu := (float64(p) + 0.5) / rxPhases
 		for i := range rxTaps {
-			// sample i of the window (oldest first) is at rxTaps/2-1-i+mu
-			// samples before the instant... see Receive.
+			// sample i of the window (oldest first) is rxTaps/2-1-i+mu
+			// samples before the instant (see sample)
 			tau := mu + float64(rxTaps/2-1-i)
 			u := tau / samplesPerSymbol
 			r.coef[p][i] = 2 * rrc(u) * window(u, float64(rxTaps)/2/samplesPerSymbol+0.2) / samplesPerSymbol
@@ -132,6 +141,12 @@ func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
 	r.onPow = levelPower(onDBm0) * blockLen
 	r.offPow = levelPower(offDBm0) * blockLen
 	trainingSequence(&r.train)
+	for i, rate := range []int{9600, 7200} {
+		if err := r.Restart(rate); err != nil {
+			return nil, err
+		}
+		makeGrid(&r.grids[i], r.points[:r.npoints])
+	}
 	if err := r.Restart(bitRate); err != nil {
 		return nil, err
 	}
@@ -158,6 +173,10 @@ func (r *Receiver) Restart(bitRate int) error {
 			r.pq1[r.npoints] = uint8(q1)
 			r.npoints++
 		}
+	}
+	r.grid = &r.grids[0]
+	if r.bits == 3 {
+		r.grid = &r.grids[1]
 	}
 	r.carrier = false
 	r.blockSum, r.blockN = 0, 0
@@ -217,26 +236,48 @@ func (r *Receiver) detect() {
 		}
 		return
 	}
-	if p < r.offPow {
+	// off on 10 ms: a 5 ms block of low-energy symbols of a weak carrier
+	// can dip that far
+	if p+prev < 2*r.offPow {
 		r.carrier = false
 		r.sink.Status(modem.CarrierDown)
 		r.reset()
+		return
+	}
+	// Energy 6 dB above what raised the carrier, before training was
+	// recognised: the signal proper after noise or after the first part
+	// block of it. Start again on it; after a failure, as a new carrier.
+	if r.state <= rxAlt && r.state != rxIdle || r.state == rxFailed {
+		if p > 4*r.startPow {
+			if r.state == rxFailed {
+				r.sink.Status(modem.CarrierDown)
+				r.sink.Status(modem.CarrierUp)
+			}
+			r.start(p / blockLen)
+		}
 	}
 }
 
 // start begins demodulating a carrier whose mean square is pow.
 func (r *Receiver) start(pow float64) {
-	r.state = rxAcquire
-	r.count, r.symIdx = 0, 0
+	r.startPow = pow * blockLen
+	r.symIdx = 0
 	r.tau = 1
-	r.half = false
-	r.mid, r.prevSym = 0, 0
-	r.tInt = 0
-	r.kp, r.ki = 0.08, 0 // no integrator while acquiring: its transient would stay
 	// a symbol's energy after the matched filter is twice the mean square
 	r.agc = math.Sqrt(r.es / (2 * pow))
 	r.eqBuf = [2 * eqTaps]complex128{}
 	r.eqW = 0
+	r.acquire()
+}
+
+// acquire (again) looks for segment 2's alternations.
+func (r *Receiver) acquire() {
+	r.state = rxAcquire
+	r.count = 0
+	r.half = false
+	r.mid, r.prevSym = 0, 0
+	r.tInt = 0
+	r.kp, r.ki = 0.08, 0 // no integrator while acquiring: its transient would stay
 	r.sumE = [2]float64{}
 	r.sumY = [2]complex128{}
 	r.cand = 0
@@ -255,13 +296,22 @@ func (r *Receiver) sample() {
 	}
 	c := &r.coef[p]
 	start := r.w + bufLen - rxTaps
-	bi := r.bi[start : start+rxTaps]
-	bq := r.bq[start : start+rxTaps]
-	var yi, yq float64
-	for k, h := range c {
-		yi += bi[k] * h
-		yq += bq[k] * h
+	bi := (*[rxTaps]float64)(r.bi[start:])
+	bq := (*[rxTaps]float64)(r.bq[start:])
+	// four partial sums each: one chain of 24 additions would wait on
+	// the adder's latency
+	var i0, i1, i2, i3, q0, q1, q2, q3 float64
+	for k := 0; k < rxTaps; k += 4 {
+		i0 += bi[k] * c[k]
+		i1 += bi[k+1] * c[k+1]
+		i2 += bi[k+2] * c[k+2]
+		i3 += bi[k+3] * c[k+3]
+		q0 += bq[k] * c[k]
+		q1 += bq[k+1] * c[k+1]
+		q2 += bq[k+2] * c[k+2]
+		q3 += bq[k+3] * c[k+3]
 	}
+	yi, yq := (i0+i1)+(i2+i3), (q0+q1)+(q2+q3)
 	// The instant is rxTaps/2-1 samples before the newest plus mu; the
 	// carrier was removed sample by sample, so nothing more to rotate.
 	y := complex(yi*r.agc, yq*r.agc)
@@ -311,37 +361,41 @@ func (r *Receiver) symbol(y complex128) {
 		if r.count < estSymbols {
 			return
 		}
-		// A is the point of its own energy: at 9600 the smaller of the
-		// two, at 7200 the larger.
-		eA, eB := real(r.a*cmplx.Conj(r.a)), real(r.b*cmplx.Conj(r.b))
-		r.aPar = 0
-		if (r.sumE[1] > r.sumE[0]) == (eA > eB) {
-			r.aPar = 1
-		}
-		ya, yb := r.sumY[r.aPar], r.sumY[1-r.aPar]
-		ratio := r.sumE[r.aPar] / r.sumE[1-r.aPar]
-		want := eA / eB
-		// the alternation must be there: the two energies in about the
-		// ratio of A's and B's, each symbol steady
+		// The two means must be A and B (in one order or the other)
+		// turned and scaled: fit both orders by least squares, keep the
+		// better, and require it to fit and each symbol to be steady.
 		m := float64(estSymbols / 2)
-		steady := (cmplx.Abs(ya) + cmplx.Abs(yb)) / m / (math.Sqrt(r.sumE[0]/m) + math.Sqrt(r.sumE[1]/m))
-		if ratio < want/1.6 || ratio > want*1.6 || steady < 0.8 {
-			r.fail()
+		m0, m1 := r.sumY[0]/complex(m, 0), r.sumY[1]/complex(m, 0)
+		den := complex(sq(r.a)+sq(r.b), 0)
+		g0 := (m0*cmplx.Conj(r.a) + m1*cmplx.Conj(r.b)) / den // A even
+		g1 := (m1*cmplx.Conj(r.a) + m0*cmplx.Conj(r.b)) / den // A odd
+		res0 := sq(m0-g0*r.a) + sq(m1-g0*r.b)
+		res1 := sq(m1-g1*r.a) + sq(m0-g1*r.b)
+		g, res := g0, res0
+		r.aPar = 0
+		if res1 < res0 {
+			g, res, r.aPar = g1, res1, 1
+		}
+		steady := (sq(m0) + sq(m1)) * m / (r.sumE[0] + r.sumE[1])
+		if res > 0.15*(sq(m0)+sq(m1)) || steady < 0.7 {
+			// not (yet) segment 2: look again, for a while
+			if r.symIdx < searchSymbols {
+				r.acquire()
+				return
+			}
+			r.fail() // no segment 2
 			return
 		}
-		r.theta = cmplx.Phase(ya*cmplx.Conj(r.a) + yb*cmplx.Conj(r.b))
+		r.rotP = cmplx.Conj(g) / complex(cmplx.Abs(g)+1e-30, 0)
 		r.freq = 0
-		r.agc *= math.Sqrt(r.es * m * 2 / (r.sumE[0] + r.sumE[1]))
+		r.agc /= cmplx.Abs(g) + 1e-30
 		r.pk1, r.pk2 = 0.1, 0.003
 		r.state, r.count = rxAlt, 0
 	case rxAlt:
-		z := y * r.rot()
+		z := y * r.rotP
 		want := r.b
 		if r.symIdx&1 == r.aPar {
 			want = r.a
-		}
-		if debugRx {
-			println("alt", r.symIdx, int(real(z)*100), int(imag(z)*100), int(real(want)), int(imag(want)))
 		}
 		dAB := sq(z - want)
 		dCD := min(sq(z-r.c), sq(z-r.d))
@@ -355,8 +409,8 @@ func (r *Receiver) symbol(y complex128) {
 		}
 		r.cand = 0
 		r.track(z, want)
-		if r.symIdx > seg2Symbols+40 {
-			r.fail()
+		if r.count > seg2Symbols {
+			r.fail() // segment 2 without end
 		}
 	case rxTrain, rxData:
 		r.equalise()
@@ -365,24 +419,19 @@ func (r *Receiver) symbol(y complex128) {
 
 func sq(z complex128) float64 { return real(z)*real(z) + imag(z)*imag(z) }
 
-// rot is e^{-j theta}.
-func (r *Receiver) rot() complex128 {
-	s, c := math.Sincos(r.theta)
-	return complex(c, -s)
-}
-
 // track moves the carrier phase and frequency toward want.
 func (r *Receiver) track(z, want complex128) {
 	e := imag(z*cmplx.Conj(want)) / (sq(want) + 1e-9)
 	r.freq += r.pk2 * e
-	r.theta += r.pk1*e + r.freq
-	if r.theta > math.Pi {
-		r.theta -= 2 * math.Pi
-	} else if r.theta < -math.Pi {
-		r.theta += 2 * math.Pi
-	}
+	d := r.pk1*e + r.freq
+	// rotate the phasor by -d (d is small: two terms of the series),
+	// then pull its magnitude back to 1
+	p := r.rotP * complex(1-d*d/2, -d+d*d*d/6)
+	g := 1.5 - 0.5*sq(p)
+	r.rotP = p * complex(g, 0)
 }
 
+// fail gives up on this carrier's training until it goes.
 func (r *Receiver) fail() {
 	r.state = rxFailed
 	r.sink.Status(modem.TrainingFailed)
@@ -403,12 +452,17 @@ func (r *Receiver) beginTraining() {
 // equalise runs the equaliser for the symbol eqDelay symbols ago, trains
 // it, decides and gives bits.
 func (r *Receiver) equalise() {
-	buf := r.eqBuf[r.eqW : r.eqW+eqTaps]
-	var acc complex128
-	for k, x := range buf {
-		acc += r.eqCoef[k] * x
+	buf := (*[eqTaps]complex128)(r.eqBuf[r.eqW:])
+	co := &r.eqCoef
+	var a0, a1, a2, a3 complex128
+	for k := 0; k < eqTaps; k += 4 {
+		a0 += co[k] * buf[k]
+		a1 += co[k+1] * buf[k+1]
+		a2 += co[k+2] * buf[k+2]
+		a3 += co[k+3] * buf[k+3]
 	}
-	rot := r.rot()
+	acc := (a0 + a1) + (a2 + a3)
+	rot := r.rotP
 	z := acc * rot
 	idx := r.symIdx - eqDelay - r.seg3 // 0: segment 3's first symbol
 	var want complex128
@@ -434,30 +488,20 @@ func (r *Receiver) equalise() {
 		data = true
 		want = r.decide(z)
 	}
-	if debugRx && idx >= 0 && idx < 40 {
-		d := 0
-		if sq(z-r.d) < sq(z-r.c) {
-			d = 1
-		}
-		println("cd", idx, d, r.train[idx])
-	}
 	err := want - z
-	if debugRx && idx%20 == 0 {
-		println(idx, int(sq(err)*1000/r.es), int(r.theta*1000), int(r.freq*1e6), int(r.tau*1000), int(r.tInt*1e6))
-	}
 	if idx >= seg3Symbols-128 && idx < seg3Symbols {
 		r.mse += sq(err)
 	}
 	// LMS on the unrotated error
 	ge := err * cmplx.Conj(rot) * complex(r.mu, 0)
 	for k, x := range buf {
-		r.eqCoef[k] += ge * cmplx.Conj(x)
+		co[k] += ge * cmplx.Conj(x)
 	}
 	r.track(z, want)
 	if idx == seg3Symbols-1 {
 		// the equaliser must have converged by the end of segment 3
 		if r.mse/128 > r.es*0.05 {
-			r.fail()
+			r.fail() // the equaliser did not converge
 			return
 		}
 		r.mu = 0.1 / (eqTaps * r.es)
@@ -484,7 +528,7 @@ func (r *Receiver) equalise() {
 	}
 	if idx == seg3Symbols+seg4Symbols-1 {
 		if r.zeros > (seg4Symbols-onesFrom)*r.bits/20 {
-			r.fail()
+			r.fail() // segment 4 was not ones
 			return
 		}
 		r.state = rxData
@@ -492,15 +536,46 @@ func (r *Receiver) equalise() {
 	}
 }
 
+// The slicer's grid: the nearest constellation point of every cell of
+// 1/8 unit over +/- 6.5 units, looked up instead of measuring 16 distances.
+const (
+	gridStep = 8
+	gridHalf = 52 // cells each side of 0
+	gridSize = 2 * gridHalf
+)
+
+// makeGrid fills grid with the index of the point nearest each cell's
+// centre.
+func makeGrid(grid *[gridSize * gridSize]uint8, points []complex128) {
+	for row := range gridSize {
+		for col := range gridSize {
+			z := complex((float64(col-gridHalf)+0.5)/gridStep, (float64(row-gridHalf)+0.5)/gridStep)
+			best, bd := 0, math.Inf(1)
+			for k, p := range points {
+				if d := sq(z - p); d < bd {
+					best, bd = k, d
+				}
+			}
+			grid[row*gridSize+col] = uint8(best)
+		}
+	}
+}
+
+func gridIndex(v float64) int {
+	i := int(math.Floor(v*gridStep)) + gridHalf
+	if i < 0 {
+		return 0
+	}
+	if i >= gridSize {
+		return gridSize - 1
+	}
+	return i
+}
+
 // decide slices z to the nearest point of the rate's constellation and
 // leaves the point's bits, Q1 first (-1 for 7200's absent Q1), in qbits.
 func (r *Receiver) decide(z complex128) complex128 {
-	best, bd := 0, math.Inf(1)
-	for k := range r.npoints {
-		if d := sq(z - r.points[k]); d < bd {
-			best, bd = k, d
-		}
-	}
+	best := int(r.grid[gridIndex(imag(z))*gridSize+gridIndex(real(z))])
 	s := int(r.pstate[best])
 	q := phaseBits[(s-r.phase)&7]
 	r.phase = s
@@ -511,5 +586,3 @@ func (r *Receiver) decide(z complex128) complex128 {
 	r.qbits[1], r.qbits[2], r.qbits[3] = q>>2&1, q>>1&1, q&1
 	return r.points[best]
 }
-
-const debugRx = false

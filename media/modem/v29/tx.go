@@ -19,27 +19,31 @@ type Transmitter struct {
 	dBm0    float64
 	scale   float64 // V.29 units to PCM
 
-	// coef[r][i]: the pulse at (r + 10 i)/10 symbols from its start, for
-	// an output sample r/10 of a symbol after the newest symbol began
-	// (3 samples every 10 ticks of 1/30 symbol... i.e. 24 kHz ticks).
+	// coef[r][txTaps-1-i]: the pulse (r + 10 i)/10 symbols after its
+	// start, for the symbol i before the newest, r tenths of a symbol
+	// after the newest began (a symbol is 10 ticks of 24 kHz, a sample 3).
 	coef [10][txTaps]float64
 	// carrier: cos and sin of 2 pi 1700 n / 8000, which repeats every
-	// 80 samples.
+	// 80 samples, times the level's scale.
 	cos, sin [80]float64
 
-	hist  [txTaps]complex128 // last symbols, newest at head
-	head  int
-	tick  int // 24 kHz ticks since the newest symbol began (0..9)
-	n     int // sample index mod 80
-	sym   int // symbols sent in the current stage
-	stage int
-	phase int // absolute phase state of the last symbol, 0-7
-	scr   scrambler
-	train [seg3Symbols]uint8
-	ended bool // Source said EndOfData
-	done  bool // the signal has ended
-	a, b  complex128
-	c, d  complex128
+	// last symbols, oldest first from head, each written twice so that
+	// the window is one slice
+	hre, him [2 * txTaps]float64
+	head     int
+	tick     int // 24 kHz ticks since the newest symbol began (0..9)
+	n        int // sample index mod 80
+	sym      int // symbols sent in the current stage
+	stage    int
+	phase    int // absolute phase state of the last symbol, 0-7
+	scr      scrambler
+	train    [seg3Symbols]uint8
+	ended    bool // Source said EndOfData
+	done     bool // the signal has ended
+	// points[state][q1]: the constellation
+	points [8][2]complex128
+	a, b   complex128
+	c, d   complex128
 }
 
 const (
@@ -60,13 +64,13 @@ func NewTransmitter(bitRate int, src modem.Source) (*Transmitter, error) {
 	for r := range 10 {
 		for i := range txTaps {
 			u := float64(r+10*i)/10 - txTaps/2
-			t.coef[r][i] = rrc(u) * window(u, txTaps/2)
+			t.coef[r][txTaps-1-i] = rrc(u) * window(u, txTaps/2)
 		}
 	}
-	for n := range 80 {
-		t.sin[n], t.cos[n] = math.Sincos(2 * math.Pi * CarrierHz * float64(n) / SampleRate)
-	}
 	trainingSequence(&t.train)
+	for st := range 8 {
+		t.points[st][0], t.points[st][1] = point(st, 0), point(st, 1)
+	}
 	if err := t.Restart(bitRate); err != nil {
 		return nil, err
 	}
@@ -82,7 +86,7 @@ func (t *Transmitter) Restart(bitRate int) error {
 	t.bitRate = bitRate
 	t.bits = bitsPerSymbol(bitRate)
 	t.a, t.b, t.c, t.d = trainingPoints(bitRate)
-	t.hist = [txTaps]complex128{}
+	t.hre, t.him = [2 * txTaps]float64{}, [2 * txTaps]float64{}
 	t.head, t.tick, t.n, t.sym = 0, 0, 0, 0
 	t.stage = txSeg1
 	t.phase = 0
@@ -98,6 +102,10 @@ func (t *Transmitter) Restart(bitRate int) error {
 func (t *Transmitter) SetLevel(dBm0 float64) {
 	t.dBm0 = dBm0
 	t.scale = media.SineAmplitude(dBm0) / math.Sqrt(meanEnergy(t.bitRate))
+	for n := range 80 {
+		s, c := math.Sincos(2 * math.Pi * CarrierHz * float64(n) / SampleRate)
+		t.sin[n], t.cos[n] = s*t.scale, c*t.scale
+	}
 }
 
 // Transmit writes up to len(out) samples and returns how many: fewer
@@ -107,21 +115,13 @@ func (t *Transmitter) Transmit(out []int16) int {
 		if t.done {
 			return i
 		}
-		// the baseband signal: sum of the last symbols through the pulse
+		// the baseband signal: the last symbols through the pulse
 		c := &t.coef[t.tick]
-		var re, im float64
-		h := t.head
-		for k := range txTaps {
-			s := t.hist[h]
-			re += real(s) * c[k]
-			im += imag(s) * c[k]
-			h--
-			if h < 0 {
-				h = txTaps - 1
-			}
-		}
-		v := (re*t.cos[t.n] - im*t.sin[t.n]) * t.scale
-		out[i] = clamp16(v)
+		hr := (*[txTaps]float64)(t.hre[t.head:])
+		hi := (*[txTaps]float64)(t.him[t.head:])
+		re := hr[0]*c[0] + hr[1]*c[1] + hr[2]*c[2] + hr[3]*c[3] + hr[4]*c[4] + hr[5]*c[5] + hr[6]*c[6] + hr[7]*c[7]
+		im := hi[0]*c[0] + hi[1]*c[1] + hi[2]*c[2] + hi[3]*c[3] + hi[4]*c[4] + hi[5]*c[5] + hi[6]*c[6] + hi[7]*c[7]
+		out[i] = clamp16(re*t.cos[t.n] - im*t.sin[t.n])
 		t.n++
 		if t.n == 80 {
 			t.n = 0
@@ -129,25 +129,24 @@ func (t *Transmitter) Transmit(out []int16) int {
 		t.tick += 3
 		if t.tick >= 10 {
 			t.tick -= 10
+			s := t.next()
+			t.hre[t.head], t.hre[t.head+txTaps] = real(s), real(s)
+			t.him[t.head], t.him[t.head+txTaps] = imag(s), imag(s)
 			t.head++
 			if t.head == txTaps {
 				t.head = 0
 			}
-			t.hist[t.head] = t.next()
 		}
 	}
 	return len(out)
 }
 
+// clamp16 rounds v to the nearest sample value, saturating. Offset so
+// that the conversion's truncation is a floor; min and max compile to
+// conditional moves, where branches on the sign would be mispredicted.
 func clamp16(v float64) int16 {
-	v = math.Round(v)
-	if v > math.MaxInt16 {
-		return math.MaxInt16
-	}
-	if v < math.MinInt16 {
-		return math.MinInt16
-	}
-	return int16(v)
+	x := int32(v+32768.5) - 32768
+	return int16(max(min(x, math.MaxInt16), math.MinInt16))
 }
 
 // next is the next symbol of the transmission.
@@ -225,5 +224,5 @@ func (t *Transmitter) data(ones bool) complex128 {
 		q[k] = t.scr.scramble(bit)
 	}
 	t.phase = (t.phase + phaseChange[q[1]<<2|q[2]<<1|q[3]]) & 7
-	return point(t.phase, q[0])
+	return t.points[t.phase][q[0]]
 }

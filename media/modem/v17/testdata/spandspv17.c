@@ -6,6 +6,8 @@
  *   tx RATE            bits (one byte each, 0 or 1) on stdin -> 16-bit LE
  *                      8 kHz audio on stdout: long training, the bits,
  *                      turn-off.
+ *   tx RATE tep        the same, the training preceded by V.17's talker
+ *                      echo protection (unmodulated carrier, silence).
  *   tx RATE short K    a long-trained burst with the first K bits, 200 ms
  *                      of silence, then a short-trained burst with the rest.
  *   rx RATE [short]    audio on stdin -> on stdout '0'/'1' per bit and
@@ -102,10 +104,11 @@ int main(int argc, char **argv)
         int rate = atoi(argv[2]);
         bits = read_all(stdin, &nbits);
         int shortk = -1;
+        int tep = argc >= 4 && strcmp(argv[3], "tep") == 0;
         if (argc >= 5 && strcmp(argv[3], "short") == 0)
             shortk = atoi(argv[4]);
         limit = shortk >= 0 ? (size_t) shortk : nbits;
-        v17_tx_state_t *tx = v17_tx_init(NULL, rate, 0, get_bit, NULL);
+        v17_tx_state_t *tx = v17_tx_init(NULL, rate, tep, get_bit, NULL);
         if (tx == NULL)
             return 1;
         send_burst(tx);

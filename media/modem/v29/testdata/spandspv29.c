@@ -4,9 +4,11 @@
  * against. The Go tests build it into a temporary directory with
  * peer.BuildC; it is never part of a binary of ours.
  *
- *   spandspv29 tx RATE [DBM0]   bits on stdin ('0'/'1' characters, others
- *                               ignored) -> 16-bit little-endian 8 kHz audio
- *                               on stdout, training first, the shutdown last
+ *   spandspv29 tx RATE [DBM0 [TEP]]   bits on stdin ('0'/'1' characters,
+ *                               others ignored) -> 16-bit little-endian 8 kHz
+ *                               audio on stdout, training first (after the
+ *                               talker echo protection tone if TEP is 1),
+ *                               the shutdown last
  *   spandspv29 rx RATE          audio on stdin -> on stdout, lines
  *                               "B 0110..." (data bits) and "S CODE NAME"
  *                               (put_bit's SIG_STATUS_* values)
@@ -95,11 +97,11 @@ static double now_ns(void) {
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static int tx(int rate, int set_power, float dbm0) {
+static int tx(int rate, int set_power, float dbm0, int tep) {
 	struct bits src;
 	src.b = read_all(stdin, &src.n);
 	src.pos = 0;
-	v29_tx_state_t *s = v29_tx_init(NULL, rate, 0, get_bit, &src);
+	v29_tx_state_t *s = v29_tx_init(NULL, rate, tep, get_bit, &src);
 	if (!s)
 		return 1;
 	if (set_power)
@@ -167,11 +169,11 @@ static int bench(const char *what, int rate, const char *path) {
 
 int main(int argc, char **argv) {
 	if (argc >= 3 && strcmp(argv[1], "tx") == 0)
-		return tx(atoi(argv[2]), argc >= 4, argc >= 4 ? atof(argv[3]) : 0);
+		return tx(atoi(argv[2]), argc >= 4, argc >= 4 ? atof(argv[3]) : 0, argc >= 5 && atoi(argv[4]) == 1);
 	if (argc == 3 && strcmp(argv[1], "rx") == 0)
 		return rx(atoi(argv[2]));
 	if (argc == 5 && strcmp(argv[1], "bench") == 0)
 		return bench(argv[2], atoi(argv[3]), argv[4]);
-	fprintf(stderr, "usage: spandspv29 tx RATE [DBM0] | rx RATE | bench rx|tx RATE FILE\n");
+	fprintf(stderr, "usage: spandspv29 tx RATE [DBM0 [TEP]] | rx RATE | bench rx|tx RATE FILE\n");
 	return 2;
 }

@@ -1,0 +1,129 @@
+package faxrelay_test
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/potsgate/potsgate/internal/faxpeer"
+	"github.com/potsgate/potsgate/media/faxrelay"
+	"github.com/potsgate/potsgate/media/g711"
+)
+
+// lossyLine is an analog port's audio as a gateway meets it: 6 dB of
+// loss, white noise at about -60 dBm0 and G.711 mu-law each way.
+func lossyLine(seed uint64) func([]int16) {
+	enc, dec := g711.PCMU.NewEncoder(), g711.PCMU.NewDecoder()
+	rng := rand.New(rand.NewPCG(seed, 7))
+	var b []byte
+	var pcm []int16
+	return func(x []int16) {
+		for i, v := range x {
+			x[i] = int16(float64(v)/2 + rng.NormFloat64()*10)
+		}
+		b, _ = enc.Encode(b[:0], x)
+		pcm, _ = dec.Decode(pcm[:0], b)
+		copy(x, pcm)
+	}
+}
+
+// TestPathsOverLine: paths 1 and 2 with the port's audio through
+// lossyLine.
+func TestPathsOverLine(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 2)
+	for _, c := range pathCases {
+		for _, dir := range []string{"audio-to-t38", "t38-to-audio"} {
+			t.Run(c.String()+"/"+dir, func(t *testing.T) {
+				rx := filepath.Join(t.TempDir(), "rx.tif")
+				o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9}
+				col := &collect{t: t}
+				g, err := faxrelay.New(faxrelay.Config{ECM: true}, col)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var rs, rr faxpeer.Result
+				if dir == "audio-to-t38" {
+					rs, rr = recordGateway(t, faxpeer.Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o), g, col, nil, lossyLine(1), 0)
+				} else {
+					rr, rs = recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, lossyLine(2), 0)
+				}
+				check(t, img, rx, rs, rr, g.Stats(), c, 2)
+			})
+		}
+	}
+}
+
+// TestPath2Jitter: the T.38 terminal's packets reach the gateway up to
+// 200 ms late, in bursts (in order: the UDPTL layer reorders), more than
+// the 100 ms the non-ECM modulator holds: it waits at EOLs with T.4 fill
+// and never runs dry mid-line, and the pages arrive whole.
+func TestPath2Jitter(t *testing.T) {
+	jitterSteps := 10
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 2)
+	for _, c := range pathCases {
+		t.Run(c.String(), func(t *testing.T) {
+			rx := filepath.Join(t.TempDir(), "rx.tif")
+			o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9}
+			col := &collect{t: t}
+			g, err := faxrelay.New(faxrelay.Config{ECM: true}, col)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rr, rs := recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, nil, jitterSteps)
+			check(t, img, rx, rs, rr, g.Stats(), c, 2)
+			if s := g.Stats(); s.Underflows != 0 {
+				t.Errorf("%d underflows with 200 ms of jitter", s.Underflows)
+			}
+			if s := g.Stats(); !c.ecm && s.FillBits == 0 {
+				t.Errorf("no fill with 200 ms of jitter: the test tests nothing")
+			}
+		})
+	}
+}
+
+// echoLine adds to what the machine sends the port's own output of the
+// frame before (a hybrid's echo, 20 ms late) at gain. recordGateway calls
+// its line with the frame sent, then the frame heard, in turn.
+func echoLine(gain float64) func([]int16) {
+	prev := make([]int16, 160)
+	said := true
+	return func(x []int16) {
+		if said {
+			for i := range x {
+				x[i] = int16(max(-32768, min(32767, float64(x[i])+gain*float64(prev[i]))))
+			}
+		} else {
+			copy(prev, x)
+		}
+		said = !said
+	}
+}
+
+// TestPathsWithEcho: paths 1 and 2 with the port's output echoed back
+// into its input at -12 dB: the gateway must not relay its own signals.
+func TestPathsWithEcho(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 2)
+	for _, c := range pathCases {
+		for _, dir := range []string{"audio-to-t38", "t38-to-audio"} {
+			t.Run(c.String()+"/"+dir, func(t *testing.T) {
+				rx := filepath.Join(t.TempDir(), "rx.tif")
+				o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9}
+				col := &collect{t: t}
+				g, err := faxrelay.New(faxrelay.Config{ECM: true}, col)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var rs, rr faxpeer.Result
+				if dir == "audio-to-t38" {
+					rs, rr = recordGateway(t, faxpeer.Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o), g, col, nil, echoLine(0.25), 0)
+				} else {
+					rr, rs = recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, echoLine(0.25), 0)
+				}
+				check(t, img, rx, rs, rr, g.Stats(), c, 2)
+			})
+		}
+	}
+}
