@@ -4,7 +4,9 @@
 //
 // # Scope
 //
-// An analog gateway has one audio stream per call. Parse keeps the session
+// An analog gateway has one audio stream per call, or, for fax, one T.38
+// stream (m=image PORT udptl t38 with its T38Fax* attributes: T38Offer,
+// NegotiateT38, AnswerT38, AcceptT38). Parse keeps the session
 // connection address, every m= line with its formats, rtpmap, fmtp and
 // direction, and ptime; it ignores attributes it does not know, as RFC 4566
 // asks. Lines that are malformed are errors naming the line.

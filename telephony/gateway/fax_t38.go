@@ -319,7 +319,9 @@ func (p *port) dropT38() {
 func (p *port) t38Audio(t *t38Call, dst []int16) {
 	if !p.fax.on {
 		// The far end moved the call before our detectors heard a thing:
-		// the line's echo canceller and DTMF must leave the path all the same.
+		// the line's echo canceller and DTMF must leave the path all the
+		// same, and the watch must not start again on this call.
+		p.fax.leg, _ = p.links()
 		p.fax.on = true
 		if p.fxs != nil {
 			p.fxs.SetFaxMode()
@@ -427,7 +429,8 @@ func (p *port) t38Refused(c *sip.Call, leg MediaLeg, fl faxLeg, pol faxPolicy, e
 	}
 	// A refused offer leaves the session as it was; an unanswered one
 	// may not have: say again what it is.
-	if _, ok := err.(*sip.StatusError); !ok {
+	var se *sip.StatusError
+	if !errors.As(err, &se) {
 		ctx, cancel := context.WithTimeout(p.g.ctx, 30*time.Second)
 		defer cancel()
 		if ch, err := c.Reoffer(ctx, pol.formats); err == nil {
