@@ -68,6 +68,9 @@ var errNoRelay = errors.New("gateway: no T.38 relay")
 // t38Totals are the gateway's T.38 counters.
 type t38Totals struct {
 	newRelay newRelayFunc // tests' fake; nil: defaultRelay
+	// wrapUDPTL, when set, stands in front of each UDPTL socket: a
+	// test's network loss where the kernel has no netem.
+	wrapUDPTL func(net.PacketConn) net.PacketConn
 	// reinvites: our re-INVITEs to T.38 accepted; accepted: the far
 	// end's taken; refused: ours refused or unanswered, and the far
 	// end's we refused; fallbacks: calls that went to G.711 instead
@@ -129,9 +132,6 @@ func (m *RTPMedia) openUDPTL() (*udptlSocket, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.wrapRTP != nil { // a test's impairment stands in front of T.38 too
-		conn = m.wrapRTP(conn)
-	}
 	return &udptlSocket{conn: conn, spare: spare, port: port, release: func() { m.ports.Release(port) }}, nil
 }
 
@@ -140,7 +140,11 @@ func (g *Gateway) openUDPTL() (*udptlSocket, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: the media factory has no UDP ports for it", errNoRelay)
 	}
-	return o.openUDPTL()
+	s, err := o.openUDPTL()
+	if err == nil && g.t38.wrapUDPTL != nil {
+		s.conn = g.t38.wrapUDPTL(s.conn)
+	}
+	return s, err
 }
 
 // t38Call is a port's call on T.38.

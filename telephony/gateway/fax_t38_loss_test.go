@@ -58,10 +58,10 @@ func (l *lossNet) wrap(c net.PacketConn) net.PacketConn {
 }
 
 // faxPair runs a fax from port 101 of gateway A to port 201 of gateway
-// B (path 3) with wrap in front of every media socket of both, and sc
-// adjusting A's SIP configuration. It returns both reports, the
+// B (path 3), wrap putting an impairment in front of sockets of both,
+// and sc adjusting A's SIP configuration. It returns both reports, the
 // received file and the gateways.
-func faxPair(t *testing.T, tool, img, ini string, codecs []sdp.Format, o faxpeer.Options, wrap func(net.PacketConn) net.PacketConn, sc func(*sip.Config)) (rs, rr faxpeer.Result, rx string, a, b *Gateway) {
+func faxPair(t *testing.T, tool, img, ini string, codecs []sdp.Format, o faxpeer.Options, wrap func(*Gateway), sc func(*sip.Config)) (rs, rr faxpeer.Result, rx string, a, b *Gateway) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -101,8 +101,9 @@ PREFIX 0 = 2, %s;
 }
 
 // TestFaxT38Loss: issue 12's path 4 (path 3 with 1 % and 3 % random
-// loss). This kernel has no sch_netem, so the loss is applied in front
-// of each gateway's media sockets (RTP and UDPTL, on receipt, seeded).
+// loss). This kernel has no sch_netem, so the loss is applied on
+// receipt in front of each gateway's UDPTL sockets for T.38, and of its
+// RTP sockets for G.711 (seeded).
 // T.38 with FaxRelayRedundancyDepth = 2 (and the default
 // FaxRelayEnhancedRedundancyDepth = 2) must deliver every page whole;
 // what G.711 pass-through does under the same loss is logged, not
@@ -110,17 +111,27 @@ PREFIX 0 = 2, %s;
 func TestFaxT38Loss(t *testing.T) {
 	tool := faxpeer.Tool(t)
 	img := faxpeer.Image(t, tool, 2)
-	t.Log("no sch_netem in this kernel: the loss is applied in front of the gateways' RTP and UDPTL sockets")
+	t.Log("no sch_netem in this kernel: the loss is applied in front of the gateways' UDPTL sockets (T.38) or RTP sockets (G.711)")
 	for _, loss := range []float64{0.01, 0.03} {
 		for _, ecm := range []bool{false, true} {
-			for _, tr := range []struct{ name, ini string }{
-				{"T38", "IsFaxUsed = 1\nFaxRelayRedundancyDepth = 2\n"},
-				{"G711", ""},
+			for _, tr := range []struct {
+				name, ini string
+				seed      uint64
+			}{
+				{"T38", "IsFaxUsed = 1\nFaxRelayRedundancyDepth = 2\n", 0},
+				{"T38", "IsFaxUsed = 1\nFaxRelayRedundancyDepth = 2\n", 100},
+				{"T38", "IsFaxUsed = 1\nFaxRelayRedundancyDepth = 2\n", 200},
+				{"G711", "", 0},
 			} {
-				t.Run(fmt.Sprintf("%s/loss=%g%%/ECM=%v", tr.name, 100*loss, ecm), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%s/loss=%g%%/ECM=%v/seed=%d", tr.name, 100*loss, ecm, tr.seed), func(t *testing.T) {
 					ln := &lossNet{loss: loss}
+					ln.seed.Store(tr.seed)
+					wrap := func(g *Gateway) { g.opts.Media.(*RTPMedia).wrapRTP = ln.wrap }
+					if tr.name == "T38" {
+						wrap = func(g *Gateway) { g.t38.wrapUDPTL = ln.wrap }
+					}
 					o := faxpeer.Options{ECM: ecm, Verbose: testing.Verbose()}
-					rs, rr, rx, a, b := faxPair(t, tool, img, tr.ini, []sdp.Format{pcmu}, o, ln.wrap, nil)
+					rs, rr, rx, a, b := faxPair(t, tool, img, tr.ini, []sdp.Format{pcmu}, o, wrap, nil)
 					t.Logf("%d of %d datagrams dropped (%.2f %%)", ln.dropped.Load(), ln.seen.Load(), 100*float64(ln.dropped.Load())/float64(max(ln.seen.Load(), 1)))
 					t.Logf("sender: %v", rs)
 					t.Logf("receiver: %v", rr)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -120,9 +119,9 @@ func t38Gateway(t *testing.T, ctx context.Context, ini, number string, codecs []
 	return t38GatewayWrap(t, ctx, ini, number, codecs, r, sc, nil)
 }
 
-// t38GatewayWrap is t38Gateway with wrap in front of each RTP and UDPTL
-// socket (a test's network impairment).
-func t38GatewayWrap(t *testing.T, ctx context.Context, ini, number string, codecs []sdp.Format, r *relays, sc func(*sip.Config), wrap func(net.PacketConn) net.PacketConn) (*Gateway, *sim.Phone) {
+// t38GatewayWrap is t38Gateway with wrap called on the gateway before it
+// runs (to put a network impairment in front of its sockets).
+func t38GatewayWrap(t *testing.T, ctx context.Context, ini, number string, codecs []sdp.Format, r *relays, sc func(*sip.Config), wrap func(*Gateway)) (*Gateway, *sim.Phone) {
 	t.Helper()
 	reg, _ := NewRegistry()
 	res, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(ini))
@@ -135,11 +134,12 @@ func t38GatewayWrap(t *testing.T, ctx context.Context, ini, number string, codec
 	if sc != nil {
 		sc(&cfg)
 	}
-	media := rtpFactory(t)
-	media.(*RTPMedia).wrapRTP = wrap
-	g, err := New(Options{Config: res.Config, Ports: []Port{{Number: number, FXS: ph}}, Tones: us, Media: media, Paced: true, SIP: cfg})
+	g, err := New(Options{Config: res.Config, Ports: []Port{{Number: number, FXS: ph}}, Tones: us, Media: rtpFactory(t), Paced: true, SIP: cfg})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if wrap != nil {
+		wrap(g)
 	}
 	if r != nil {
 		g.t38.newRelay = r.factory
