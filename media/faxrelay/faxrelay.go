@@ -33,11 +33,11 @@ type Stats struct {
 	ECM             bool // the last DCS asked for ECM
 	PacketsSent     int
 	PacketsReceived int
-	BadFrames       int // HDLC frames from the fax machine with a bad FCS
-	BadPackets      int // IFP packets dropped: data without indicator, unknown types, oversized, queue full
-	FillBits        int // T.4 fill bits inserted before an EOL while the next line was on its way (harmless)
-	Underflows      int // bits the modulator had to invent mid-line: the network was late (ones, see doc)
-	TrainingFailed  int // high-speed carriers from the fax machine whose training failed
+	BadFrames       int        // HDLC frames from the fax machine with a bad FCS
+	BadPackets      int        // IFP packets dropped: data without indicator, unknown types, oversized, queue full
+	FillBits        int        // T.4 fill bits inserted before an EOL while the next line was on its way (harmless)
+	Underflows      int        // bits the modulator had to invent mid-line: the network was late (ones, see doc)
+	TrainingFailed  int        // high-speed carriers from the fax machine whose training failed
 	Modulation      Modulation // of the last DCS
 }
 

@@ -83,21 +83,3 @@ func newModems(src modem.Source, sink modem.Sink) (tx [4]fastTx, rx [4]fastRx, e
 	tx[V17], rx[V17] = v17Tx{t17}, v17Rx{r17}
 	return tx, rx, nil
 }
-
-// HasModem reports whether the gateway has the high-speed modem named
-// ("v27ter", "v29", "v17") in both directions.
-func HasModem(name string) bool {
-	tx, rx, _ := newModems(nil, nil)
-	var m Modulation
-	switch name {
-	case "v27ter":
-		m = V27ter
-	case "v29":
-		m = V29
-	case "v17":
-		m = V17
-	default:
-		return false
-	}
-	return tx[m] != nil && rx[m] != nil
-}

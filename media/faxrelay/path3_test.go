@@ -1,6 +1,7 @@
 package faxrelay_test
 
 import (
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
@@ -11,12 +12,46 @@ import (
 // twoGateways steps fax a - gateway A - T.38 - gateway B - fax b in lock
 // step, 20 ms a step, until both machines have ended.
 func twoGateways(t *testing.T, a, b *faxpeer.Machine, cfgA, cfgB faxrelay.Config) (faxpeer.Result, faxpeer.Result, faxrelay.Stats, faxrelay.Stats) {
-	return twoGatewaysOver(t, a, b, cfgA, cfgB, nil, nil)
+	return twoGatewaysOver(t, a, b, cfgA, cfgB, nil, nil, 0)
+}
+
+// netQueue delays packets by up to jitter 10 ms frames, at random but in
+// order, as a network and the UDPTL layer's reordering would.
+type netQueue struct {
+	rng    *rand.Rand
+	jitter int
+	last   int
+	held   []heldPacket
+}
+
+type heldPacket struct {
+	due int
+	p   []byte
+}
+
+func (q *netQueue) put(now int, pkts [][]byte) {
+	for _, p := range pkts {
+		due := max(now+q.rng.IntN(q.jitter+1), q.last)
+		q.last = due
+		q.held = append(q.held, heldPacket{due, p})
+	}
+}
+
+func (q *netQueue) take(now int) [][]byte {
+	var out [][]byte
+	for len(q.held) > 0 && q.held[0].due <= now {
+		out = append(out, q.held[0].p)
+		q.held = q.held[1:]
+	}
+	return out
 }
 
 // twoGatewaysOver is twoGateways with each machine's line impaired by
 // lineA, lineB (nil: none), both ways.
-func twoGatewaysOver(t *testing.T, a, b *faxpeer.Machine, cfgA, cfgB faxrelay.Config, lineA, lineB func([]int16)) (faxpeer.Result, faxpeer.Result, faxrelay.Stats, faxrelay.Stats) {
+func twoGatewaysOver(t *testing.T, a, b *faxpeer.Machine, cfgA, cfgB faxrelay.Config, lineA, lineB func([]int16), jitter int) (faxpeer.Result, faxpeer.Result, faxrelay.Stats, faxrelay.Stats) {
+	ab := &netQueue{rng: rand.New(rand.NewPCG(21, 22)), jitter: jitter}
+	ba := &netQueue{rng: rand.New(rand.NewPCG(23, 24)), jitter: jitter}
+	frame := 0
 	ca, cb := &collect{t: t}, &collect{t: t}
 	ga, err := faxrelay.New(cfgA, ca)
 	if err != nil {
@@ -54,8 +89,11 @@ func twoGatewaysOver(t *testing.T, a, b *faxpeer.Machine, cfgA, cfgB faxrelay.Co
 			pa, pb := ca.take(), cb.take()
 			trace(t, step, "A->B", pa)
 			trace(t, step, "B->A", pb)
-			feed(t, gb, pa)
-			feed(t, ga, pb)
+			ab.put(frame, pa)
+			ba.put(frame, pb)
+			feed(t, gb, ab.take(frame))
+			feed(t, ga, ba.take(frame))
+			frame++
 		}
 		if lineA != nil {
 			lineA(heardA)
@@ -83,7 +121,6 @@ func TestPath3TwoGateways(t *testing.T) {
 	img := faxpeer.Image(t, tool, 2)
 	for _, c := range pathCases {
 		t.Run(c.String(), func(t *testing.T) {
-			needModem(t, c.modems)
 			rx := filepath.Join(t.TempDir(), "rx.tif")
 			o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9, Verbose: testing.Verbose()}
 			cfg := faxrelay.Config{ECM: true}
@@ -165,7 +202,25 @@ func TestPath3OverLines(t *testing.T) {
 			rx := filepath.Join(t.TempDir(), "rx.tif")
 			o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9}
 			cfg := faxrelay.Config{ECM: true}
-			rs, rr, sa, _ := twoGatewaysOver(t, faxpeer.Send(t, tool, img, o), faxpeer.Receive(t, tool, rx, o), cfg, cfg, lossyLine(3), lossyLine(4))
+			rs, rr, sa, _ := twoGatewaysOver(t, faxpeer.Send(t, tool, img, o), faxpeer.Receive(t, tool, rx, o), cfg, cfg, lossyLine(3), lossyLine(4), 0)
+			check(t, img, rx, rs, rr, sa, c, 2)
+		})
+	}
+}
+
+// TestPath3Network: two gateways with up to 150 ms of jitter between
+// them and each machine's line echoing the port's output at -12 dB:
+// every modem with and without ECM.
+func TestPath3Network(t *testing.T) {
+	tool := faxpeer.Tool(t)
+	img := faxpeer.Image(t, tool, 2)
+	for _, c := range pathCases {
+		t.Run(c.String(), func(t *testing.T) {
+			rx := filepath.Join(t.TempDir(), "rx.tif")
+			o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9}
+			cfg := faxrelay.Config{ECM: true}
+			rs, rr, sa, sb := twoGatewaysOver(t, faxpeer.Send(t, tool, img, o), faxpeer.Receive(t, tool, rx, o), cfg, cfg, echoLine(0.25), echoLine(0.25), 15)
+			t.Logf("gateway B: %+v", sb)
 			check(t, img, rx, rs, rr, sa, c, 2)
 		})
 	}

@@ -27,7 +27,9 @@
 // segment 1, slower after, so +/-100 ppm of clock is followed), sets its
 // gain, and finds segment 1 from the quarter turns between its symbols;
 // their phase gives the carrier's, which a decision-directed loop then
-// tracks. A 17-tap T/2 equalizer is trained on segment 2 (whose bits must
+// tracks; segment 1 ends where the output stops repeating every second
+// symbol. A 17-tap T/2 equalizer learns from segment 1's known points and
+// is trained on segment 2 (whose bits must
 // descramble to ones, or the training is not recognised), and the end of
 // segment 2 is placed to the symbol by checking the bridge's bits (long)
 // or segment 4's (short) against the candidates. Then an 8-state Viterbi
@@ -51,7 +53,8 @@
 //     (TestLoopbackLong, TestLoopbackShort): random data bit-exact;
 //   - ours to ours through G.711 mu-law and A-law, white noise 30 dB under
 //     the signal, +/-100 ppm of clock, -10, -26 and -43 dBm0, arbitrary
-//     start, carrier phase and symbol timing, long and short
+//     start, carrier phase and symbol timing, long and short, and a long
+//     line (+1.5 dB at 600 Hz, -14 dB at 3000 Hz) at 12000 and 9600
 //     (TestImpairments): bit-exact;
 //   - spandsp 0.0.6's v17_tx to our receiver, long and long-then-short
 //     training, every rate (TestSpandspToOurs, TestSpandspToOursShort):

@@ -19,13 +19,34 @@ type impairment struct {
 	level float64  // dBm0 of the signal, for the noise
 	ppm   float64  // receiver's clock against the transmitter's
 	delay float64  // fraction of a sample
+	// line is an impulse response the signal goes through first (none:
+	// a flat line).
+	line []float64
 }
+
+// lineSlope is a long line's response: +1.5 dB at 600 Hz, -1.5 dB at
+// 1800, -14 dB at 3000, with the phase off a straight line by up to 0.3
+// radian.
+var lineSlope = []float64{0.6, 0.5, 0.2, -0.1}
 
 // apply resamples sig by ppm and delay (windowed sinc), adds noise and
 // passes it through G.711.
 func (im impairment) apply(t testing.TB, sig []int16, rng *rand.Rand) []int16 {
 	t.Helper()
 	const half = 16
+	if im.line != nil {
+		f := make([]int16, len(sig))
+		for n := range sig {
+			var v float64
+			for k, h := range im.line {
+				if n >= k {
+					v += h * float64(sig[n-k])
+				}
+			}
+			f[n] = int16(max(-32768, min(32767, math.Round(v))))
+		}
+		sig = f
+	}
 	ratio := 1 + im.ppm*1e-6
 	n := int(float64(len(sig)-half) / ratio)
 	out := make([]int16, n)
@@ -89,6 +110,9 @@ func TestImpairments(t *testing.T) {
 			cases = append(cases, tc{rate, i == 1, impairment{law: law, snr: 30, level: level, ppm: ppm}})
 		}
 	}
+	// A long line (+1.5 dB at 600 Hz, -14 dB at 3000 Hz) at 12000 and 9600.
+	cases = append(cases, tc{12000, false, impairment{law: g711.PCMU, snr: 30, level: -25, ppm: -100, line: lineSlope}})
+	cases = append(cases, tc{9600, true, impairment{law: g711.PCMA, snr: 30, level: -35, ppm: 100, line: lineSlope}})
 	// Both laws at the lowest level, 14400.
 	cases = append(cases, tc{14400, false, impairment{law: g711.PCMA, snr: 30, level: -43, ppm: 100}})
 	cases = append(cases, tc{14400, true, impairment{law: g711.PCMU, snr: 30, level: -43, ppm: -100}})

@@ -90,22 +90,27 @@ type Receiver struct {
 	phase, freq float64
 
 	// Training.
-	state    int
-	sym      int // symbols since the carrier came
-	zhist    [8][2]float64
-	expect   int // next point of segment 1
-	seg1At   int
-	seg2At   int
-	onesRun  int
-	desc     uint32
-	pts      [histLen]int8       // segment 2/3 decisions
-	regs     [histLen]uint32     // descrambler before each symbol
-	ys       [histLen][2]float64 // rotated equalizer output
-	endAt    int                 // first symbol seen not to be segment 2
-	seg3At   int
-	dataAt   int // first data symbol
-	vitFrom  int
-	reported bool
+	state   int
+	sym     int // symbols since the carrier came
+	zhist   [8][2]float64
+	expect  int // next point of segment 1
+	seg1At  int
+	seg2At  int
+	onesRun int
+	desc    uint32
+	// Segment 2 read four ways until one gives ones (see seg2).
+	turnKnown bool
+	desc4     [4]uint32
+	ones4     [4]int
+	regs4     [histLen][4]uint32
+	pts       [histLen]int8       // segment 2/3 decisions
+	regs      [histLen]uint32     // descrambler before each symbol
+	ys        [histLen][2]float64 // rotated equalizer output
+	endAt     int                 // first symbol seen not to be segment 2
+	seg3At    int
+	dataAt    int // first data symbol
+	vitFrom   int
+	reported  bool
 
 	// Trellis decoding.
 	pm     [8]float64
@@ -353,6 +358,8 @@ func (r *Receiver) rotate(zr, zi float64) (float64, float64) {
 	return zr*r.cs + zi*r.sn, zi*r.cs - zr*r.sn
 }
 
+func sq(x, y float64) float64 { return x*x + y*y }
+
 func nearestABCD(yr, yi float64) int {
 	best, bd := 0, math.Inf(1)
 	for i, p := range pointsABCD {
@@ -416,17 +423,30 @@ func (r *Receiver) symbol() {
 	r.ys[k] = [2]float64{yr, yi}
 	switch r.state {
 	case rxSeg1:
-		d := nearestABCD(yr, yi)
-		p := pointsABCD[d]
-		if d != r.expect {
+		// Segment 1 lasts while the output repeats every second symbol:
+		// a line that bends the angle between A and B may leave them
+		// nearer other training points than their own before the
+		// equalizer has learnt it, so decisions do not say.
+		p1 := r.ys[(r.sym-1)&(histLen-1)]
+		p2 := r.ys[(r.sym-2)&(histLen-1)]
+		if r.sym-r.seg1At > 2 && sq(yr-p2[0], yi-p2[1]) > 0.3*sq(p1[0]-p2[0], p1[1]-p2[1]) {
 			r.state = rxSeg2
 			r.seg2At = r.sym
 			r.onesRun = 0
-			r.seg2(d, yr, yi)
+			r.turnKnown = false
+			r.ones4 = [4]int{}
+			r.seg2(nearestABCD(yr, yi), yr, yi)
 			return
 		}
+		// The equalizer learns from the known points what A B A B shows
+		// of the line: its response at the carrier and the band edges.
+		p := pointsABCD[r.expect]
 		r.expect ^= 1
-		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0, 0.1, 0.002)
+		mu := 0.0
+		if r.sym-r.seg1At > 16 {
+			mu = 0.05
+		}
+		r.adapt(yr, yi, float64(p[0]), float64(p[1]), mu, 0.1, 0.002)
 		if r.sym-r.seg1At > seg1Len+50 {
 			r.fail()
 		}
@@ -451,24 +471,28 @@ func (r *Receiver) symbol() {
 	}
 }
 
-// findABAB looks for segment 1 in the last eight outputs: points a
-// quarter turn apart, alternately forwards (A to B) and back.
+// findABAB looks for segment 1 in the last eight outputs: two points
+// taken in turn, neither in line with the other. A and B are a quarter
+// turn apart as sent; a line that weighs the carrier and the band edges
+// differently bends that angle, so only the alternation is asked for.
 func (r *Receiver) findABAB() {
 	h := &r.zhist
-	var sign float64
-	for i := range 7 {
-		a, b := h[i+1], h[i] // b follows a
-		cr := b[0]*a[0] + b[1]*a[1]
-		ci := b[1]*a[0] - b[0]*a[1]
-		m := math.Hypot(cr, ci)
-		if m == 0 || math.Abs(cr) > 0.5*m {
+	for i := range 6 {
+		a, b, c := h[i+2], h[i+1], h[i] // c follows b follows a
+		// Period two: c is a again, far from b.
+		same := sq(c[0]-a[0], c[1]-a[1])
+		step := sq(c[0]-b[0], c[1]-b[1])
+		// (The gain makes the power about 40: A to B is 80.)
+		if same > 0.1*step || step < 0.2*(sq(c[0], c[1])+sq(b[0], b[1])) || step < 8 {
 			return
 		}
-		s := math.Copysign(1, ci)
-		if i > 0 && s == sign {
+		// Not in line: the turn from b to c is between 17 and 163
+		// degrees either way.
+		cr := c[0]*b[0] + c[1]*b[1]
+		ci := c[1]*b[0] - c[0]*b[1]
+		if math.Abs(ci) < 0.3*math.Hypot(cr, ci) {
 			return
 		}
-		sign = s
 	}
 	// The newest went forwards from its predecessor: it is B.
 	newestB := false
@@ -498,34 +522,74 @@ func (r *Receiver) findABAB() {
 }
 
 // seg2 checks one segment 2 symbol: its bits, descrambled, are ones.
+// Until they are, four readings are tried, the points turned by 0 to 3
+// quarter turns: a line that bends A B A B may have had segment 1 read
+// with A and B swapped, which puts the carrier's phase a quarter turn out.
 func (r *Receiver) seg2(d int, yr, yi float64) {
 	k := r.sym & (histLen - 1)
 	r.pts[k] = int8(d)
+	p := pointsABCD[d]
+	r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.1, 0.05, 0.001)
+	if !r.turnKnown {
+		for h := range r.desc4 {
+			r.regs4[k][h] = r.desc4[h]
+			b := seg2Bits[(d+h)&3]
+			reg := r.desc4[h]
+			o := (b>>1 ^ int(reg>>17) ^ int(reg>>22)) & 1
+			reg = reg<<1 | uint32(b>>1)
+			o &= (b ^ int(reg>>17) ^ int(reg>>22)) & 1
+			reg = reg<<1 | uint32(b&1)
+			r.desc4[h] = reg
+			if o == 1 {
+				r.ones4[h]++
+			} else {
+				r.ones4[h] = 0
+			}
+			if r.ones4[h] >= 16 {
+				r.turn(h)
+				return
+			}
+		}
+		// Ones show within a hundred symbols of segment 2's start
+		// (twelve fill the descrambler), or this was not a training.
+		if r.sym-r.seg2At > 100 {
+			r.fail()
+		}
+		return
+	}
 	r.regs[k] = r.desc
 	b := seg2Bits[d]
 	o := r.descramble(b >> 1)
 	o &= r.descramble(b & 1)
-	p := pointsABCD[d]
 	if o == 1 {
 		r.onesRun++
-		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.1, 0.05, 0.001)
-	} else if r.onesRun >= 16 {
+	} else {
 		r.state = rxBoundary
 		r.endAt = r.sym
 		return
-	} else {
-		r.onesRun = 0
-		r.adapt(yr, yi, float64(p[0]), float64(p[1]), 0.1, 0.05, 0.001)
 	}
-	// Ones show within a hundred symbols of segment 2's start (twelve
-	// fill the descrambler), or this was not a training.
-	max2 := 100
-	if r.onesRun >= 16 {
-		max2 = seg2Long + 300
-	}
-	if r.sym-r.seg2At > max2 {
+	if r.sym-r.seg2At > seg2Long+300 {
 		r.fail()
 	}
+}
+
+// turn settles the reading of segment 2 as h quarter turns from the
+// points decided: the carrier's phase and what the history holds turn
+// with it.
+func (r *Receiver) turn(h int) {
+	r.turnKnown = true
+	r.phase -= float64(h) * math.Pi / 2
+	for i := range r.ys {
+		y := r.ys[i]
+		for range h {
+			y = [2]float64{-y[1], y[0]}
+		}
+		r.ys[i] = y
+		r.pts[i] = int8((int(r.pts[i]) + h) & 3)
+		r.regs[i] = r.regs4[i][h]
+	}
+	r.desc = r.desc4[h]
+	r.onesRun = r.ones4[h]
 }
 
 // resolve decides which symbol began what follows segment 2 (the bridge,

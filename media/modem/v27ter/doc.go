@@ -76,11 +76,18 @@
 // And ours to ours (TestLoop): levels, G.711, noise, clock offsets (over
 // 30 s pages too), carrier offsets of +/-7 Hz, frames of odd lengths,
 // both rates, with and without echo protection; TestTrainingFailed (tones,
-// noise, the other rate) and TestAfterV21.
+// noise, the other rate), TestAfterV21, TestBackToBack and TestNoData.
 //
 // # Cost
 //
 // Receive and Transmit allocate nothing. BenchmarkReceive and
 // BenchmarkTransmit give the CPU time per 10 ms frame and its ratio to
-// spandsp's on the same signal in the same run.
+// spandsp's on the same signal in the same run. Measured on the shared
+// development machine (AMD EPYC, 2 cores): receiving 3.1 us a frame at
+// 4800 bit/s (1.2x spandsp's v27ter_rx), 2.8 us at 2400 (1.4x);
+// transmitting 1.0 and 0.8 us (1.3x spandsp's v27ter_tx). In data the
+// receiver takes the timing from the line every fourth symbol and updates
+// the equaliser every other: that cost about 10% more bit errors at
+// 4800 bit/s near 12 dB SNR in TestNoiseMargin, still fewer than
+// spandsp's receiver makes.
 package v27ter

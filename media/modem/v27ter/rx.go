@@ -58,7 +58,7 @@ type Receiver struct {
 
 	cos, sin [carrierPeriod]float64
 	points   [8]complex128
-	tapsI    []float64 // the matched filter moved to the carrier, newest sample last
+	tapsI    []float64 // the matched filter moved to the carrier, from its centre out (see fold)
 	tapsQ    []float64
 	buf      []float64 // the input twice over, so a window is one slice
 	pos      int
@@ -71,10 +71,11 @@ type Receiver struct {
 	state             int
 	below             int
 
-	om      complex128 // the spectral line of |m|^2 at the symbol rate
+	omI     float64 // the spectral line of |m|^2 at the symbol rate
+	omQ     float64
 	omPower float64
 	omAlpha float64
-	omTab   []complex128
+	omTab   []float64 // its phasor by sample, cos and sin interleaved
 	omIdx   int
 	upFor   int // samples since carrier-up
 	timing  bool
@@ -104,6 +105,7 @@ type Receiver struct {
 	npend        int
 	floor        float64 // the quietest power since the last signal
 	holdoff      int     // samples after carrier-down before another
+	dropPower    float64 // once trained, 12 dB under the training's power: the end
 }
 
 var _ modem.Receiver = (*Receiver)(nil)
@@ -116,7 +118,7 @@ func NewReceiver(bitRate int, sink modem.Sink) (*Receiver, error) {
 		tapsI: make([]float64, 0, 64),
 		tapsQ: make([]float64, 0, 64),
 		buf:   make([]float64, 0, 128),
-		omTab: make([]complex128, 0, 20),
+		omTab: make([]float64, 0, 40),
 	}
 	rx.cos, rx.sin = carrierTables()
 	rx.points = constellation()
@@ -175,9 +177,10 @@ func (rx *Receiver) makeFilters() {
 	if rx.r.bits == 2 {
 		p = 20
 	}
-	rx.omTab = rx.omTab[:p]
-	for i := range rx.omTab {
-		rx.omTab[i] = cmplx.Exp(complex(0, -2*math.Pi*float64(i)/T))
+	rx.omTab = rx.omTab[:2*p]
+	for i := range p {
+		a := -2 * math.Pi * float64(i) / T
+		rx.omTab[2*i], rx.omTab[2*i+1] = math.Cos(a), math.Sin(a)
 	}
 }
 
@@ -185,7 +188,7 @@ func (rx *Receiver) makeFilters() {
 func (rx *Receiver) idle() {
 	rx.state = rxIdle
 	rx.below = 0
-	rx.om, rx.omPower = 0, 0
+	rx.omI, rx.omQ, rx.omPower = 0, 0, 0
 	rx.omAlpha = 1.0 / 32
 	rx.upFor = 0
 	rx.timing = false
@@ -194,6 +197,7 @@ func (rx *Receiver) idle() {
 	rx.prevY = 0
 	rx.energy, rx.ended = [4]float64{1, 1, 1, 1}, false
 	rx.npend = 0
+	rx.dropPower = 0
 }
 
 // Receive demodulates the samples in, giving bits and status to the sink.
@@ -209,21 +213,31 @@ func (rx *Receiver) Receive(in []int16) {
 		}
 		oi := rx.omIdx
 		rx.omIdx++
-		if rx.omIdx == len(rx.omTab) {
+		if 2*rx.omIdx == len(rx.omTab) {
 			rx.omIdx = 0
 		}
 		n := rx.n
 		rx.n++
-		if !rx.detect() {
+		// The carrier detector's common case, here without a call: a
+		// carrier that stays.
+		if rx.state != rxIdle && rx.power >= rx.offPower && rx.power >= rx.dropPower {
+			rx.below = 0
+			if rx.state == rxFailed {
+				continue
+			}
+		} else if !rx.detect() {
 			continue
 		}
 		mi, mq := fold(rx.tapsI, rx.tapsQ, rx.buf[rx.pos:rx.pos+l])
 		rx.aI[n&(mLen-1)], rx.aQ[n&(mLen-1)] = mi, mq
 		e := mi*mi + mq*mq
-		rx.om += (complex(e, 0)*rx.omTab[oi] - rx.om) * complex(rx.omAlpha, 0)
+		rx.omI += (e*rx.omTab[2*oi] - rx.omI) * rx.omAlpha
+		rx.omQ += (e*rx.omTab[2*oi+1] - rx.omQ) * rx.omAlpha
 		rx.omPower += (e - rx.omPower) * rx.omAlpha
 		rx.upFor++
-		rx.clock(float64(n))
+		if !rx.timing || rx.tNext <= float64(n)-2 {
+			rx.clock(float64(n))
+		}
 	}
 }
 
@@ -249,7 +263,7 @@ func (rx *Receiver) detect() bool {
 	// Once trained, a fall of 12 dB from the training's level is the
 	// end too: line noise above -48 dBm0 must not hold the carrier up.
 	trained := rx.state == rxOnes || rx.state == rxData
-	if rx.power < rx.offPower || trained && rx.power < rx.refPower/16 {
+	if rx.power < rx.offPower || rx.power < rx.dropPower {
 		rx.below++
 		if rx.below > hangSamples && (!trained || rx.below > trainedHangSamples) {
 			rx.idle()
@@ -270,7 +284,7 @@ func (rx *Receiver) clock(n float64) {
 	if !rx.timing {
 		// The line at the symbol rate appears with the first symbol
 		// transitions (segment 3's reversals make it strongest).
-		if rx.upFor < len(rx.buf) || cmplx.Abs(rx.om) < 0.25*rx.omPower {
+		if rx.upFor < len(rx.buf) || math.Hypot(rx.omI, rx.omQ) < 0.25*rx.omPower {
 			rx.seekTimeout()
 			return
 		}
@@ -304,7 +318,7 @@ func (rx *Receiver) clock(n float64) {
 
 // instant is the phase of the symbol instants the line gives, in samples.
 func (rx *Receiver) instant() float64 {
-	return -cmplx.Phase(rx.om) / (2 * math.Pi) * rx.r.symSamples
+	return -math.Atan2(rx.omQ, rx.omI) / (2 * math.Pi) * rx.r.symSamples
 }
 
 func (rx *Receiver) seekTimeout() {
@@ -443,6 +457,7 @@ func (rx *Receiver) train() {
 			}
 			rx.mu, rx.k1, rx.k2 = 0.008, 0.05, 0.0005
 			rx.omAlpha = 1.0 / 1024
+			rx.dropPower = rx.refPower / 16
 			rx.sink.Status(modem.TrainingSucceeded)
 		}
 	case rxOnes, rxData:

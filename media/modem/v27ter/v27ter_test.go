@@ -316,3 +316,70 @@ func TestAfterV21(t *testing.T) {
 		}
 	}
 }
+
+// TestNoData: a source that ends at once gives the training and the
+// turn-off only; the receiver trains and gets nothing but the turn-off's
+// ones. The transmitter, ended, writes nothing more until Restart.
+func TestNoData(t *testing.T) {
+	for _, rate := range []int{4800, 2400} {
+		tx, err := v27ter.NewTransmitter(rate, &bitSource{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audio := transmit(t, tx)
+		// Training (0.71 s or 0.94 s) and 20 ms of turn-off.
+		if d := float64(len(audio)) / 8; d < 700 || d > 1000 {
+			t.Errorf("%d bit/s: the signal lasts %.0f ms", rate, d)
+		}
+		if n := tx.Transmit(make([]int16, 80)); n != 0 {
+			t.Errorf("%d bit/s: %d samples after the end", rate, n)
+		}
+		rec := &recorder{}
+		rx, err := v27ter.NewReceiver(rate, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		receive(rx, append(audio, make([]int16, 800)...), 80)
+		checkReception(t, rec, nil)
+		if err := tx.Restart(rate); err != nil {
+			t.Fatal(err)
+		}
+		if tx.Transmit(make([]int16, 80)) != 80 {
+			t.Errorf("%d bit/s: nothing after Restart", rate)
+		}
+	}
+}
+
+// TestBackToBack: two signals 55 ms apart (T.30's shortest gap, as
+// between TCF and a page) are two carriers, each trained, each with its
+// data, without a Restart between them.
+func TestBackToBack(t *testing.T) {
+	for _, rate := range []int{4800, 2400} {
+		first, second := randomBits(21, rate), randomBits(22, 2*rate)
+		tx, err := v27ter.NewTransmitter(rate, &bitSource{bits: first})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audio := append(transmit(t, tx), make([]int16, 55*8)...)
+		tx, err = v27ter.NewTransmitter(rate, &bitSource{bits: second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audio = append(audio, transmit(t, tx)...)
+		audio = append(audio, make([]int16, 800)...)
+		rec := &recorder{}
+		rx, err := v27ter.NewReceiver(rate, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		receive(rx, audio, 80)
+		want := []modem.Status{modem.CarrierUp, modem.TrainingSucceeded, modem.CarrierDown, modem.CarrierUp, modem.TrainingSucceeded, modem.CarrierDown}
+		if !slices.Equal(rec.status, want) {
+			t.Fatalf("%d bit/s: status %v, want %v", rate, rec.status, want)
+		}
+		one, two := rec.bits[rec.at[1]:rec.at[2]], rec.bits[rec.at[4]:]
+		if len(one) < len(first) || bitErrors(one, first) != 0 || len(two) < len(second) || bitErrors(two, second) != 0 {
+			t.Errorf("%d bit/s: %d and %d bits wrong", rate, bitErrors(one, first), bitErrors(two, second))
+		}
+	}
+}

@@ -11,7 +11,8 @@
 // scrambler 1 + x^-18 + x^-23, coded as V.29 tables 1 and 2 (Q1 the
 // amplitude, Q2 Q3 Q4 the phase change; at 7200 Q1 is 0), and at
 // [modem.EndOfData] a turn-off of 32 symbols of scrambled ones before the
-// carrier stops. Pulses are root raised cosine, 25 % roll-off.
+// carrier stops. Pulses are root raised cosine, 25 % roll-off, over +/- 4
+// symbols with a Kaiser window (sidelobes 42 dB down).
 //
 // Levels are in dBm0 by media's G.711 convention, as media/tone's: a
 // full-scale sine is +3.14 dBm0, and the modem's mean power equals that

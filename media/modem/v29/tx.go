@@ -64,7 +64,7 @@ func NewTransmitter(bitRate int, src modem.Source) (*Transmitter, error) {
 	for r := range 10 {
 		for i := range txTaps {
 			u := float64(r+10*i)/10 - txTaps/2
-			t.coef[r][txTaps-1-i] = rrc(u) * window(u, txTaps/2)
+			t.coef[r][txTaps-1-i] = rrc(u) * kaiser(u, txTaps/2, 2)
 		}
 	}
 	trainingSequence(&t.train)

@@ -157,6 +157,28 @@ func window(u, half float64) float64 {
 	return c * c
 }
 
+// kaiser is a Kaiser window of shape beta over +/- half symbols. On the
+// transmitter's +/- 4 symbols, beta 2 keeps the sidelobes 42 dB down
+// (30 dB with a taper at the ends only) for about the same ISI (-30 dB).
+func kaiser(u, half, beta float64) float64 {
+	r := u / half
+	if math.Abs(r) >= 1 {
+		return 0
+	}
+	return besselI0(beta*math.Sqrt(1-r*r)) / besselI0(beta)
+}
+
+// besselI0 is the modified Bessel function of order 0, by its series.
+func besselI0(x float64) float64 {
+	s, term := 1.0, 1.0
+	for k := 1; k < 30; k++ {
+		t := x / 2 / float64(k)
+		term *= t * t
+		s += term
+	}
+	return s
+}
+
 // levelPower is the mean square, in 16-bit PCM units, of a sine at dBm0
 // (media's G.711 convention: +3.14 dBm0 is a full-scale sine).
 func levelPower(dBm0 float64) float64 {
