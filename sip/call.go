@@ -13,6 +13,7 @@ import (
 	"github.com/emiago/sipgo"
 	sipmsg "github.com/emiago/sipgo/sip"
 
+	"github.com/potsgate/potsgate/media/t38"
 	"github.com/potsgate/potsgate/sip/sdp"
 )
 
@@ -84,6 +85,9 @@ type Call struct {
 	remoteOffer     *sdp.Session // incoming
 	localOffer      *sdp.Session // outgoing
 	choice          sdp.Choice
+	audio           sdp.Choice // the audio session a T.38 one replaced
+	t38Port         int        // our UDPTL port while on T.38
+	t38Ours         t38.Params // what we asked for on T.38
 	localPort       int
 	sdpVersion      uint64
 	redirectTarget  string      // the Contact of a 3xx that ended an outgoing call
@@ -644,6 +648,9 @@ func (c *Call) accept(res *sipmsg.Response) (sdp.Choice, error) {
 
 // acceptAnswer reads the answer to our offer, SRTP keys included.
 func (c *Call) acceptAnswer(offer, ans *sdp.Session) (sdp.Choice, error) {
+	if offer.T38Index() >= 0 { // a refresh of our T.38 offer
+		return sdp.AcceptT38(ans)
+	}
 	choice, err := sdp.Accept(offer, ans)
 	if err != nil {
 		return sdp.Choice{}, err

@@ -28,6 +28,18 @@
 // ours ([Call.Rekey] starts one), and the media leg rekeys on the
 // EventModified that follows.
 //
+// # Fax: T.38
+//
+// A call moves to T.38 (m=image udptl t38, sdp.T38) by a re-INVITE:
+// ours with [Call.ReofferT38] (a refusal is a [StatusError] carrying the
+// Warning), or the far end's, which a [Handler] that is a [T38Handler]
+// takes (it gives the UDPTL port) and any other refuses with 488 and a
+// Warning; bad T.38 attributes are refused the same way, and every
+// refusal counts in [Stats].T38Refused. [Call.Reoffer] takes the call
+// back to audio. While on T.38 our session refreshes offer the image line
+// again, a far end's refresh of it keeps the session as it is, and a
+// re-INVITE without SDP is answered with the session as it stands.
+//
 // # Transports
 //
 // The user agent listens on UDP always and on TCP and TLS when

@@ -74,6 +74,10 @@ func (c *Call) reoffer(ctx context.Context, dir sdp.Direction, formats []sdp.For
 	}
 	c.reinvitePending = true
 	cur := c.choice
+	if cur.T38.Enabled() {
+		cur = c.audio // back from T.38 to audio
+		cur.Direction = dir
+	}
 	if fresh && cur.SRTP.Enabled() {
 		k, err := srtp.NewKey(cur.SRTP.Send.Suite, rand.Reader)
 		if err != nil {
@@ -106,7 +110,7 @@ func (c *Call) reoffer(ctx context.Context, dir sdp.Direction, formats []sdp.For
 		return sdp.Choice{}, err
 	}
 	if res.StatusCode >= 300 {
-		return sdp.Choice{}, &StatusError{Method: "INVITE", Code: res.StatusCode, Reason: res.Reason}
+		return sdp.Choice{}, statusError(res)
 	}
 	ans, err := sdp.Parse(res.Body())
 	if err != nil {
@@ -162,6 +166,9 @@ type StatusError struct {
 	Method string
 	Code   int
 	Reason string
+	// Warning is the response's Warning header value, when it had one
+	// (why a 488 refused an offer).
+	Warning string
 }
 
 func (e *StatusError) Error() string {

@@ -169,6 +169,9 @@ type Stats struct {
 	// KeepAlivePings, KeepAlivePongs and KeepAliveFailures count the CRLF
 	// keep-alive of TCP and TLS flows (a failure closes the flow).
 	KeepAlivePings, KeepAlivePongs, KeepAliveFailures atomic.Int64
+	// T38Refused counts T.38 offers refused (T.38 off, bad attributes)
+	// and answers to ours that could not be used.
+	T38Refused atomic.Int64
 }
 
 // Listen binds the UDP socket and returns a user agent ready to Serve.
@@ -531,7 +534,21 @@ func (u *UA) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	c.reinvitePending = true
 	c.mu.Unlock()
 	defer func() { c.mu.Lock(); c.reinvitePending = false; c.mu.Unlock() }()
-	offer, choice, ok := u.negotiate(req, tx, c.Choice().SRTP)
+	if len(req.Body()) == 0 {
+		u.onEmptyReinvite(c, req, tx)
+		return
+	}
+	if offer, err := sdp.Parse(req.Body()); err == nil && offer.T38Index() >= 0 {
+		u.onT38Offer(c, req, tx, offer)
+		return
+	}
+	cur := c.Choice()
+	if cur.T38.Enabled() {
+		c.mu.Lock()
+		cur = c.audio // back from T.38: the audio session's keys
+		c.mu.Unlock()
+	}
+	offer, choice, ok := u.negotiate(req, tx, cur.SRTP)
 	if !ok {
 		return
 	}
@@ -548,6 +565,11 @@ func (u *UA) onReInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 	}
 	c.mu.Lock()
 	changed := c.choice != choice
+	if c.choice.T38.Enabled() && c.localOffer != nil {
+		// Back from T.38: our refreshes offer this audio again.
+		c.choice = choice
+		c.localOffer = c.currentOfferLocked()
+	}
 	c.choice = choice
 	c.mu.Unlock()
 	if changed { // a session refresh offers the same session again

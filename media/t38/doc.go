@@ -3,8 +3,15 @@
 // redundancy or FEC error recovery, and the T38Fax* attributes of an SDP
 // "m=image udptl t38" media description.
 //
-// It is the framing half of a T.38 gateway; the modems that turn fax
-// audio into IFP packets and back are not there yet.
+// It is the framing half of a T.38 gateway (media/faxrelay turns fax
+// audio into IFP packets and back). A [Session] carries one call's UDPTL
+// flow on a UDP socket: sequence numbers, redundancy (a depth for image
+// data and one for V.21 control and indicators, as FaxRelayRedundancyDepth
+// and FaxRelayEnhancedRedundancyDepth ask), recovery of lost packets from
+// the redundancy or FEC that follows, duplicates dropped, a short wait for
+// packets out of order, and counters (received, recovered, lost,
+// malformed). Sending allocates nothing; receiving an image packet
+// allocates its IFP's field slice.
 //
 //	var u t38.UDPTL
 //	if err := u.Unmarshal(datagram); err != nil { ... } // wraps ErrMalformed

@@ -32,6 +32,9 @@ type Choice struct {
 	SRTP SRTP
 	// Media is the index of the offer's m= line answered.
 	Media int
+	// T38, when set (Enabled), is a fax call on T.38 (m=image udptl
+	// t38) instead of audio: Codec, DTMF and Remote are then unset.
+	T38 T38
 }
 
 // HasDTMF reports whether RFC 4733 events were negotiated.

@@ -4,7 +4,9 @@
 //
 // # Scope
 //
-// An analog gateway has one audio stream per call. Parse keeps the session
+// An analog gateway has one audio stream per call, or, for fax, one T.38
+// stream (m=image PORT udptl t38 with its T38Fax* attributes: T38Offer,
+// NegotiateT38, AnswerT38, AcceptT38). Parse keeps the session
 // connection address, every m= line with its formats, rtpmap, fmtp and
 // direction, and ptime; it ignores attributes it does not know, as RFC 4566
 // asks. Lines that are malformed are errors naming the line.
@@ -82,6 +84,12 @@ type Media struct {
 	Addr netip.Addr
 	// Crypto are the SDES a=crypto lines (RFC 4568), in order.
 	Crypto []srtp.Crypto
+	// Fmt are the format tokens of a line that is not RTP ("t38" of an
+	// "m=image PORT udptl t38" line).
+	Fmt []string
+	// Attributes are the other attributes of a line that is not RTP, as
+	// after "a=" (the T38Fax* ones of a T.38 line), in order.
+	Attributes []string
 }
 
 // Session is a session description.
@@ -223,11 +231,12 @@ func parseMedia(val string) (Media, error) {
 		return Media{}, fmt.Errorf("port %q", f[1])
 	}
 	m := Media{Type: f[0], Port: port, Proto: f[2]}
-	if !strings.HasPrefix(m.Proto, "RTP/") {
-		return m, nil // not RTP: keep the line, formats are opaque
-	}
 	if len(f) > 3+128 {
 		return Media{}, errors.New("too many formats")
+	}
+	if !isRTP(m.Proto) {
+		m.Fmt = f[3:] // not RTP: keep the line, formats are opaque
+		return m, nil
 	}
 	for _, pt := range f[3:] {
 		n, err := strconv.ParseUint(pt, 10, 8)
@@ -279,6 +288,9 @@ func parseAttribute(s *Session, m *Media, val string) error {
 		}
 		m.Crypto = append(m.Crypto, c)
 	case "rtpmap", "fmtp":
+		if m != nil && !isRTP(m.Proto) {
+			return keepAttribute(m, val)
+		}
 		if m == nil {
 			return fmt.Errorf("%s outside a media section", name)
 		}
@@ -305,7 +317,26 @@ func parseAttribute(s *Session, m *Media, val string) error {
 			return fmt.Errorf("rtpmap clock rate %q", rate)
 		}
 		m.Formats[i].Name, m.Formats[i].ClockRate = enc, r
+	default:
+		if m != nil && !isRTP(m.Proto) {
+			return keepAttribute(m, val)
+		}
 	}
+	return nil
+}
+
+func isRTP(proto string) bool { return strings.HasPrefix(proto, "RTP/") }
+
+// maxAttributes bounds the attributes kept for a line that is not RTP.
+const maxAttributes = 64
+
+// keepAttribute keeps an attribute of a line that is not RTP (a T.38
+// line's T38Fax* ones).
+func keepAttribute(m *Media, val string) error {
+	if len(m.Attributes) >= maxAttributes {
+		return errors.New("too many attributes")
+	}
+	m.Attributes = append(m.Attributes, val)
 	return nil
 }
 
@@ -346,6 +377,9 @@ func (s *Session) Marshal() []byte {
 		for _, f := range m.Formats {
 			fmt.Fprintf(&b, " %d", f.PayloadType)
 		}
+		for _, f := range m.Fmt {
+			b.WriteString(" " + f)
+		}
 		b.WriteString("\r\n")
 		if m.Addr.IsValid() {
 			fmt.Fprintf(&b, "c=IN %s %s\r\n", ipv(m.Addr), m.Addr.Unmap())
@@ -363,6 +397,12 @@ func (s *Session) Marshal() []byte {
 		}
 		for _, c := range m.Crypto {
 			fmt.Fprintf(&b, "a=crypto:%s\r\n", c)
+		}
+		for _, a := range m.Attributes {
+			fmt.Fprintf(&b, "a=%s\r\n", a)
+		}
+		if !isRTP(m.Proto) && m.Direction == SendRecv {
+			continue // a T.38 line says nothing of direction
 		}
 		fmt.Fprintf(&b, "a=%s\r\n", m.Direction)
 	}

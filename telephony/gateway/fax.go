@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/potsgate/potsgate/media/fax"
+	"github.com/potsgate/potsgate/media/t38"
 	"github.com/potsgate/potsgate/sip"
 	"github.com/potsgate/potsgate/sip/sdp"
 )
@@ -50,6 +51,15 @@ type FaxStatus struct {
 	Active   bool   // the present call is in fax handling
 	Signal   string // the signal that started it
 	FromLine bool   // heard on the port, not from the network
+	// T38: the call is on T.38 now; WasT38: it was and is back on audio;
+	// PassThrough: T.38 was refused and the fax goes as G.711.
+	T38, WasT38, PassThrough bool
+	// Pages, Rate (bit/s) and ECM are the relay's, on T.38; UDPTL its
+	// session's counters.
+	Pages, Rate int
+	ECM         bool
+	Underflows  int // bits the relay's modulator invented, the network late
+	UDPTL       t38.SessionStats
 }
 
 // FaxStatus returns port i's fax state (zero when its call is not in fax
@@ -63,6 +73,10 @@ func (g *Gateway) FaxStatus(i int) (st FaxStatus, codec string, reinvites, faile
 	p := g.ports[i]
 	if s := p.faxState.Load(); s != nil {
 		st = *s
+	}
+	if t := p.t38.Load(); t != nil {
+		rs := t.relay.Stats()
+		st.T38, st.Pages, st.Rate, st.ECM, st.Underflows, st.UDPTL = true, rs.Pages, rs.Rate, rs.ECM, rs.Underflows, t.sess.Stats()
 	}
 	p.mu.Lock()
 	leg := p.leg
@@ -116,18 +130,25 @@ func (p *port) startFax(leg MediaLeg, s fax.Signal, fromLine bool) {
 		return
 	}
 	fl.SetFaxMode()
-	if !w.pol.reinvite || isG711(fl.CodecName()) {
-		return
-	}
 	p.mu.Lock()
 	c := p.call
 	p.mu.Unlock()
-	if c == nil {
-		return
-	}
 	wait := time.Duration(0)
 	if !fromLine {
 		wait = faxPeerWait
+	}
+	if w.pol.t38 && c != nil && p.t38.Load() == nil {
+		w.reinvited = true
+		pol := w.pol
+		p.g.wg.Add(1)
+		go func() {
+			defer p.g.wg.Done()
+			p.t38Reinvite(c, leg, fl, pol, wait)
+		}()
+		return
+	}
+	if !w.pol.reinvite || isG711(fl.CodecName()) || c == nil {
+		return
 	}
 	w.reinvited = true
 	formats := w.pol.formats

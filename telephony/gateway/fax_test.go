@@ -176,8 +176,8 @@ func TestFaxG729ToG711(t *testing.T) {
 	}
 }
 
-// TestFaxParams: the device's values map to what a call does; T.38
-// values are refused.
+// TestFaxParams: the device's values map to what a call does; values
+// out of range are refused (T.38's: TestT38Params).
 func TestFaxParams(t *testing.T) {
 	reg, _ := NewRegistry()
 	for ini, want := range map[string]faxPolicy{
@@ -203,7 +203,7 @@ func TestFaxParams(t *testing.T) {
 			t.Errorf("%q: offers %v", ini, got.formats)
 		}
 	}
-	for _, bad := range []string{"IsFaxUsed = 1\n", "IsFaxUsed = 3\n", "FaxTransportMode = 1\n", "CNGDetectorMode = 5\n"} {
+	for _, bad := range []string{"IsFaxUsed = 4\n", "FaxTransportMode = 3\n", "CNGDetectorMode = 5\n"} {
 		if _, err := reg.ApplyText(reg.Defaults(), "gw.ini", []byte(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

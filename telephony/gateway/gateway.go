@@ -102,6 +102,7 @@ type Gateway struct {
 	// faxReinvites counts calls moved to G.711 for fax; faxReinviteFailed
 	// those the far end refused or never answered.
 	faxReinvites, faxReinviteFailed atomic.Int64
+	t38                             t38Totals // fax_t38.go
 	reg                             registrar
 	alarms                          alarms
 	regs                            []sip.Registration

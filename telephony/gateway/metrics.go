@@ -89,12 +89,15 @@ var (
 	descSASRegister   = desc("sas_registers_total", "REGISTERs SAS handled, by handling.", "handling")
 	descSASRouted     = desc("sas_requests_routed_total", "Requests SAS routed, by destination.", "to")
 	descSASExpired    = desc("sas_bindings_expired_total", "SAS bindings expired.")
+	descFaxT38        = desc("fax_t38_total", "T.38 events: reinvite (our re-INVITE to T.38 accepted), accepted (the far end's taken), refused, fallback (to G.711 pass-through), back_to_audio.", "event")
+	descFaxActive     = desc("fax_calls_active", "Ports in a fax call, by transport: t38, g711.", "transport")
 )
 
 var allDescs = []*prometheus.Desc{descInfo, descCalls, descCallsAttempt, descCallsForward, descCallsTransfer, descCallsActive,
 	descPorts, descPortsInCall, descPortsOOS, descLocked, descRegs, descAlarms, descAlarmsRaised,
 	descRTPPackets, descRTPBytes, descRTPLost, descRTPLate, descRTPConcealed, descRTPSessions, descRTPActive, descRTPJitter, descRTPJitterMax,
-	descSRTPAuth, descSRTPReplayed, descUpdates, descSASBindings, descSASEmergency, descSASRegister, descSASRouted, descSASExpired}
+	descSRTPAuth, descSRTPReplayed, descUpdates, descSASBindings, descSASEmergency, descSASRegister, descSASRouted, descSASExpired,
+	descFaxT38, descFaxActive}
 
 // Describe implements prometheus.Collector.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
@@ -202,6 +205,16 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 		counter(descSRTPAuth, float64(r.SRTCPAuthFailed), "rtcp")
 		counter(descSRTPReplayed, float64(r.SRTPReplayed))
 	}
+
+	tc := g.T38Counters()
+	counter(descFaxT38, float64(tc.Reinvites), "reinvite")
+	counter(descFaxT38, float64(tc.Accepted), "accepted")
+	counter(descFaxT38, float64(tc.Refused), "refused")
+	counter(descFaxT38, float64(tc.Fallbacks), "fallback")
+	counter(descFaxT38, float64(tc.BackToAudio), "back_to_audio")
+	t38Calls, g711Calls := g.faxCalls()
+	gauge(descFaxActive, float64(t38Calls), "t38")
+	gauge(descFaxActive, float64(g711Calls), "g711")
 
 	if g.sas != nil {
 		st := g.sas.Stats()

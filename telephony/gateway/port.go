@@ -39,6 +39,8 @@ type port struct {
 	mix       mixer                     // the line goroutine's only
 	fax       faxWatch                  // the line goroutine's only
 	faxState  atomic.Pointer[FaxStatus] // the call's fax handling, for other goroutines; nil: none
+	t38       atomic.Pointer[t38Call]   // the call on T.38 (fax_t38.go); nil: none
+	t38s      t38PortState
 	// failed: the port's hardware failed and its line stopped.
 	failed atomic.Bool
 }
@@ -114,6 +116,7 @@ func (p *port) release() {
 	b := p.releaseConfLocked()
 	p.inbox.reset()
 	p.mu.Unlock()
+	p.dropT38()
 	if leg != nil {
 		_ = leg.Close()
 	}
@@ -233,7 +236,7 @@ func (p *port) follow(c *sip.Call, outgoing bool) {
 				p.deliver(line.Event{Kind: line.RemoteAnswered})
 			}
 		case sip.EventModified:
-			if leg == nil {
+			if p.t38Modified(c, ev.Choice) || leg == nil {
 				break
 			}
 			if err := leg.Update(ev.Choice); err != nil {
@@ -399,6 +402,10 @@ func (p *port) remoteDigit(d byte) {
 }
 
 func (p *port) ReadAudio(dst []int16) {
+	if t := p.t38.Load(); t != nil {
+		p.t38Audio(t, dst)
+		return
+	}
 	p.mu.Lock()
 	leg, peer, held := p.leg, p.peer, p.hold.held
 	bleg, mixing := p.conf.heldLeg, p.conf.mixing
@@ -424,6 +431,10 @@ func (p *port) ReadAudio(dst []int16) {
 }
 
 func (p *port) WriteAudio(src []int16) {
+	if t := p.t38.Load(); t != nil {
+		p.t38Heard(t, src)
+		return
+	}
 	p.mu.Lock()
 	leg, peer := p.leg, p.peer
 	bleg, mixing := p.conf.heldLeg, p.conf.mixing

@@ -77,6 +77,8 @@ type PortStatus struct {
 	// Call is how the port's call in progress is protected; nil when the
 	// port has no SIP call.
 	Call *CallSecurity `json:"call,omitempty"`
+	// Fax is the call's fax handling; nil when it has none.
+	Fax *FaxPortStatus `json:"fax,omitempty"`
 }
 
 // CallSecurity says whether a call's signalling and media are encrypted.
@@ -179,6 +181,9 @@ func (g *Gateway) Status() Status {
 		call := p.call
 		p.mu.Unlock()
 		ps.Call = callSecurity(call)
+		if call != nil {
+			ps.Fax = g.faxPortStatus(p.index - 1)
+		}
 		s.Ports = append(s.Ports, ps)
 	}
 	active, _ := g.Alarms()
@@ -192,6 +197,12 @@ func (g *Gateway) Status() Status {
 		"no_answer": c.NoAnswer.Load(), "no_route": c.NoRoute.Load(), "failed": c.Failed.Load(),
 		"forwarded": c.Forwarded.Load(), "transferred": c.Transferred.Load(),
 	}
+	tc := g.T38Counters()
+	s.Counters["fax_g711_reinvites"] = g.faxReinvites.Load()
+	s.Counters["fax_t38_reinvites"] = tc.Reinvites
+	s.Counters["fax_t38_accepted"] = tc.Accepted
+	s.Counters["fax_t38_refused"] = tc.Refused
+	s.Counters["fax_t38_fallbacks"] = tc.Fallbacks
 	if rc, ok := g.opts.Media.(interface{ RTPCounters() RTPCounters }); ok {
 		r := rc.RTPCounters()
 		s.Counters["srtp_auth_failed"] = int64(r.SRTPAuthFailed)
