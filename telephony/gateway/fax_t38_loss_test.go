@@ -131,6 +131,7 @@ func netemRefused() error {
 // what G.711 pass-through does under the same loss is logged, not
 // required.
 func TestFaxT38Loss(t *testing.T) {
+	t.Parallel() // real time, little CPU: the fax runs beside the others (scripts/test)
 	tool := faxpeer.Tool(t)
 	img := faxpeer.Image(t, tool, 2)
 	if err := netemRefused(); err != nil {
@@ -152,6 +153,7 @@ func TestFaxT38Loss(t *testing.T) {
 				{"G711", "", 0},
 			} {
 				t.Run(fmt.Sprintf("%s/loss=%g%%/ECM=%v/seed=%d", tr.name, 100*loss, ecm, tr.seed), func(t *testing.T) {
+					t.Parallel()
 					ln := &lossNet{loss: loss}
 					ln.seed.Store(tr.seed)
 					wrap := func(g *Gateway) { g.opts.Media.(*RTPMedia).wrapRTP = ln.wrap }
@@ -188,10 +190,12 @@ func TestFaxT38Loss(t *testing.T) {
 // 5 s (SIPSessionExpires 10 s, MinSE 10 s; re-INVITEs offering the
 // image line): every page arrives whole.
 func TestFaxT38LongSessionRefresh(t *testing.T) {
+	t.Parallel() // real time, little CPU: the fax runs beside the others (scripts/test)
 	tool := faxpeer.Tool(t)
 	img := faxpeer.Image(t, tool, 20)
 	for _, ecm := range []bool{false, true} {
 		t.Run(fmt.Sprintf("ECM=%v", ecm), func(t *testing.T) {
+			t.Parallel()
 			o := faxpeer.Options{ECM: ecm, Timeout: 600 * time.Second}
 			ini := "IsFaxUsed = 1\nMinSE = 10\n"
 			rs, rr, rx, a, b := faxPair(t, tool, img, ini, []sdp.Format{pcmu}, o, nil, func(c *sip.Config) {
@@ -214,10 +218,12 @@ func TestFaxT38LongSessionRefresh(t *testing.T) {
 // TestFaxT38TwoPages: path 3 over T.38 with two pages and no loss, the
 // reference for TestFaxT38Loss.
 func TestFaxT38TwoPages(t *testing.T) {
+	t.Parallel() // real time, little CPU: the fax runs beside the others (scripts/test)
 	tool := faxpeer.Tool(t)
 	img := faxpeer.Image(t, tool, 2)
 	for _, ecm := range []bool{false, true} {
 		t.Run(fmt.Sprintf("ECM=%v", ecm), func(t *testing.T) {
+			t.Parallel()
 			o := faxpeer.Options{ECM: ecm, Verbose: true}
 			rs, rr, rx, a, b := faxPair(t, tool, img, "IsFaxUsed = 1\n", []sdp.Format{pcmu}, o, nil, nil)
 			t.Logf("sender: %v", rs)

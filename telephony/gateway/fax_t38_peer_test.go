@@ -277,10 +277,12 @@ PREFIX 0 = 2, %s;
 // hears its CED and re-INVITEs to T.38. Each with and without ECM at
 // 14400, forced 9600 and 4800.
 func TestFaxT38Path1And2(t *testing.T) {
+	t.Parallel() // real time, little CPU: the fax runs beside the others (scripts/test)
 	for _, path := range []int{1, 2} {
 		for _, ecm := range []bool{false, true} {
 			for _, mode := range faxModes {
 				t.Run(fmt.Sprintf("path%d/%s/ECM=%v", path, mode.name, ecm), func(t *testing.T) {
+					t.Parallel()
 					rs, rr, img, rx, g, us := pathT38(t, path == 1, ecm, mode.modems, "IsFaxUsed = 1\n", 1, nil)
 					t.Logf("peer's UDPTL: %+v", us)
 					st := t38Status(t, "gateway", g)

@@ -347,11 +347,13 @@ func t38Status(t *testing.T, name string, g *Gateway) FaxStatus {
 // with and without ECM at 14400 (V.17) and forced 9600 (V.29) and 4800
 // (V.27ter).
 func TestFaxT38Path3(t *testing.T) {
+	t.Parallel() // real time, little CPU: the fax runs beside the others (scripts/test)
 	tool := faxpeer.Tool(t)
 	img := faxpeer.Image(t, tool, 1)
 	for _, ecm := range []bool{false, true} {
 		for _, mode := range faxModes {
 			t.Run(fmt.Sprintf("T38/%s/ECM=%v", mode.name, ecm), func(t *testing.T) {
+				t.Parallel()
 				o := faxpeer.Options{ECM: ecm, Modems: mode.modems}
 				rs, rr, rx := faxCall(t, tool, img, "IsFaxUsed = 1\n", []sdp.Format{pcmu}, o, func(a, b *Gateway) {
 					t38Status(t, "A", a)
