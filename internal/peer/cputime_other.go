@@ -4,6 +4,6 @@ package peer
 
 import "time"
 
-// ThreadCPU is zero where the thread clock is not read: comparisons
-// against C references are made on Linux.
-func ThreadCPU() time.Duration { return 0 }
+// ThreadCPU falls back to the wall clock where the thread's CPU time is
+// not at hand (ratios are then exposed to other load on the machine).
+func ThreadCPU() time.Duration { return time.Duration(time.Now().UnixNano()) }

@@ -184,11 +184,11 @@ func BenchmarkProcess(b *testing.B) {
 				defer runtime.UnlockOSThread()
 				for round := range 7 {
 					c := newCanceller(b, cfg)
-					start := threadCPU()
+					start := peer.ThreadCPU()
 					for off := 0; off < frames*echo.FrameSamples; off += echo.FrameSamples {
 						c.Process(rin[off:off+echo.FrameSamples], sin[off:off+echo.FrameSamples], out)
 					}
-					ns := float64((threadCPU() - start).Nanoseconds()) / float64(frames)
+					ns := float64((peer.ThreadCPU() - start).Nanoseconds()) / float64(frames)
 					sp := spandspTime(b, tool, c.Taps(), pairs)
 					if round == 0 || ns < ours {
 						ours = ns
