@@ -101,18 +101,11 @@ func (c *Call) reoffer(ctx context.Context, dir sdp.Direction, formats []sdp.For
 	c.mu.Unlock()
 	defer func() { c.mu.Lock(); c.reinvitePending = false; c.mu.Unlock() }()
 
-	req := c.inDialog(sipmsg.INVITE)
-	req.AppendHeader(c.contact())
-	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(offer.Marshal())
-	res, err := c.transact(ctx, req)
+	body, err := c.reinvite(ctx, offer)
 	if err != nil {
 		return sdp.Choice{}, err
 	}
-	if res.StatusCode >= 300 {
-		return sdp.Choice{}, statusError(res)
-	}
-	ans, err := sdp.Parse(res.Body())
+	ans, err := sdp.Parse(body)
 	if err != nil {
 		return sdp.Choice{}, fmt.Errorf("sip: answer to our re-INVITE: %w", err)
 	}
@@ -124,6 +117,23 @@ func (c *Call) reoffer(ctx context.Context, dir sdp.Direction, formats []sdp.For
 	c.choice, c.localOffer = choice, offer
 	c.mu.Unlock()
 	return choice, nil
+}
+
+// reinvite sends offer in a re-INVITE and returns the 2xx's body; a
+// refusal is a *StatusError.
+func (c *Call) reinvite(ctx context.Context, offer *sdp.Session) ([]byte, error) {
+	req := c.inDialog(sipmsg.INVITE)
+	req.AppendHeader(c.contact())
+	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody(offer.Marshal())
+	res, err := c.transact(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode >= 300 {
+		return nil, statusError(res)
+	}
+	return res.Body(), nil
 }
 
 // transact sends an in-dialog request and waits for its final response;

@@ -63,18 +63,11 @@ func (c *Call) ReofferT38(ctx context.Context, port int, p t38.Params) (sdp.Choi
 	c.mu.Unlock()
 	defer func() { c.mu.Lock(); c.reinvitePending = false; c.mu.Unlock() }()
 
-	req := c.inDialog(sipmsg.INVITE)
-	req.AppendHeader(c.contact())
-	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
-	req.SetBody(offer.Marshal())
-	res, err := c.transact(ctx, req)
+	body, err := c.reinvite(ctx, offer)
 	if err != nil {
 		return sdp.Choice{}, err
 	}
-	if res.StatusCode >= 300 {
-		return sdp.Choice{}, statusError(res)
-	}
-	ans, err := sdp.Parse(res.Body())
+	ans, err := sdp.Parse(body)
 	if err == nil {
 		var ch sdp.Choice
 		if ch, err = sdp.AcceptT38(ans); err == nil {
