@@ -197,12 +197,16 @@ func pathT38(t *testing.T, toPeer bool, ecm bool, modems string, ini string, pag
 		p = newT38Peer(t, func() *faxpeer.Machine { return faxpeer.T38Receive(t, tool, rx, o) })
 		p.reinvite = true
 		p.wrap = wrap
-		g, ph := t38Gateway(t, ctx, ini+fmt.Sprintf(`DigitMapping = '2xx'
+		var gwWrap func(*Gateway) // the same loss in front of the gateway's UDPTL socket
+		if wrap != nil {
+			gwWrap = func(g *Gateway) { g.t38.wrapUDPTL = wrap }
+		}
+		g, ph := t38GatewayWrap(t, ctx, ini+fmt.Sprintf(`DigitMapping = '2xx'
 [ PREFIX ]
 FORMAT PREFIX_Index = PREFIX_DestinationPrefix, PREFIX_DestAddress;
 PREFIX 0 = 2, %s;
 [ \PREFIX ]
-`, p.ua.Addr()), "101", []sdp.Format{pcmu}, nil, nil)
+`, p.ua.Addr()), "101", []sdp.Format{pcmu}, nil, nil, gwWrap)
 		gw = g
 		ao := o
 		ao.Frame = 80
@@ -299,3 +303,29 @@ func TestFaxT38Path1And2(t *testing.T) {
 }
 
 func netipAddrPort(s string) (netip.AddrPort, error) { return netip.ParseAddrPort(s) }
+
+// TestFaxT38Path1Loss: issue 12's path 4 for path 1: a fax on port 101
+// sent through the gateway over T.38 to spandsp's T.38 terminal, 2 pages
+// at 14400, with 1 % and 3 % of the UDPTL datagrams lost each way (in
+// front of the terminal's and the gateway's sockets: see netemRefused).
+// FaxRelayRedundancyDepth = 2 must deliver every page.
+func TestFaxT38Path1Loss(t *testing.T) {
+	t.Parallel() // real time, little CPU: the fax runs beside the others (scripts/test)
+	if err := netemRefused(); err != nil {
+		t.Logf("the kernel refuses netem (%v): the loss is applied in front of the UDPTL sockets", err)
+	}
+	for _, loss := range []float64{0.01, 0.03} {
+		for _, ecm := range []bool{false, true} {
+			t.Run(fmt.Sprintf("loss=%g%%/ECM=%v", 100*loss, ecm), func(t *testing.T) {
+				t.Parallel()
+				ln := &lossNet{loss: loss}
+				rs, rr, img, rx, _, us := pathT38(t, true, ecm, "", "IsFaxUsed = 1\nFaxRelayRedundancyDepth = 2\n", 2, ln.wrap)
+				t.Logf("%d of %d datagrams dropped; the terminal's session recovered %d, lost %d", ln.dropped.Load(), ln.seen.Load(), us.Recovered, us.Lost)
+				if ln.dropped.Load() == 0 {
+					t.Error("no datagram dropped: the loss did not apply")
+				}
+				checkFax(t, img, rx, rs, rr, 14400, ecm)
+			})
+		}
+	}
+}
