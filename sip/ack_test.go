@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -53,8 +54,15 @@ func TestAnswerRetransmittedUntilACK(t *testing.T) {
 	for _, ack := range []bool{false, true} {
 		t.Run(fmt.Sprintf("ack=%v", ack), func(t *testing.T) {
 			h := &answeringHandler{t: t}
-			u := startUA(t, Config{}, h)
-			u.t1, u.t2 = 20*time.Millisecond, 80*time.Millisecond // 64*T1 = 1.28 s
+			u, err := Listen(Config{ListenAddr: "127.0.0.1:0", Codecs: testCodecs}, h, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.t1, u.t2 = 20*time.Millisecond, 80*time.Millisecond // 64*T1 = 1.28 s; before Serve
+			ctx, cancel := context.WithCancel(context.Background())
+			served := make(chan struct{})
+			go func() { defer close(served); _ = u.Serve(ctx) }()
+			t.Cleanup(func() { cancel(); <-served; u.Close() })
 			conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
