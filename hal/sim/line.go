@@ -89,7 +89,7 @@ func (l *Line) SetHook(offHook bool) error {
 		return nil
 	}
 	l.seized = offHook
-	l.hookLog = append(l.hookLog, Change{duration(l.tl.now), offHook})
+	l.hookLog = logChange(l.hookLog, Change{duration(l.tl.now), offHook})
 	if offHook {
 		if l.ringing { // answering stops the ringing
 			l.tl.schedule(l.tl.now, hal.RingStop)
@@ -117,7 +117,7 @@ func (l *Line) Flash(d time.Duration) error {
 	if !l.seized {
 		return fmt.Errorf("sim: flash on a line that is not seized")
 	}
-	l.hookLog = append(l.hookLog, Change{duration(l.tl.now), false}, Change{duration(l.tl.now) + d, true})
+	l.hookLog = logChange(logChange(l.hookLog, Change{duration(l.tl.now), false}), Change{duration(l.tl.now) + d, true})
 	return nil
 }
 

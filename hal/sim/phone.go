@@ -16,6 +16,19 @@ type Change struct {
 	On bool
 }
 
+// maxChanges bounds each log of changes a simulated device keeps: the
+// reference binary's phones run for as long as the gateway, ringing for
+// every call, and a log without end was a leak in its 30-minute soak.
+const maxChanges = 1024
+
+// logChange appends c to log, dropping the oldest half once it is full.
+func logChange(log []Change, c Change) []Change {
+	if len(log) >= maxChanges {
+		log = append(log[:0], log[len(log)/2:]...)
+	}
+	return append(log, c)
+}
+
 // Phone is a simulated analog phone on an FXS port. The gateway side uses it
 // as a hal.FXSPort; the test side scripts the person using the phone. It is
 // safe for a test goroutine to script while the line goroutine exchanges
@@ -153,7 +166,7 @@ func (p *Phone) SetRing(on bool) error {
 		return nil
 	}
 	p.ringing = on
-	p.ringLog = append(p.ringLog, Change{duration(p.tl.now), on})
+	p.ringLog = logChange(p.ringLog, Change{duration(p.tl.now), on})
 	if on {
 		p.rings++
 		if p.autoAnswer > 0 && p.rings == p.autoAnswer && !p.offHook {
@@ -169,7 +182,7 @@ func (p *Phone) SetPolarity(reversed bool) error {
 	defer p.mu.Unlock()
 	if reversed != p.polarity {
 		p.polarity = reversed
-		p.polLog = append(p.polLog, Change{duration(p.tl.now), reversed})
+		p.polLog = logChange(p.polLog, Change{duration(p.tl.now), reversed})
 	}
 	return nil
 }
@@ -187,7 +200,7 @@ func (p *Phone) SetLoopCurrent(on bool) error {
 		return nil
 	}
 	p.currentOff = !on
-	p.curLog = append(p.curLog, Change{duration(p.tl.now), on})
+	p.curLog = logChange(p.curLog, Change{duration(p.tl.now), on})
 	if !on && p.cpcHangUp && p.offHook {
 		p.tl.schedule(p.tl.now, hal.OnHook)
 	}
@@ -398,14 +411,16 @@ func (p *Phone) Ringing() bool {
 	return p.ringing
 }
 
-// RingChanges returns every ring on/off change so far.
+// RingChanges returns the ring on/off changes so far (the last 512 to
+// 1,024 of them once that many have been made).
 func (p *Phone) RingChanges() []Change {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return slices.Clone(p.ringLog)
 }
 
-// PolarityChanges returns every polarity change so far (On = reversed).
+// PolarityChanges returns the polarity changes so far (On = reversed;
+// the last 512 to 1,024 of them, as RingChanges).
 func (p *Phone) PolarityChanges() []Change {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -217,3 +217,21 @@ func TestPhoneDevice(t *testing.T) {
 		t.Fatalf("detached: %d calls, the gateway heard %d", frames, in[0])
 	}
 }
+
+// TestChangeLogsAreBounded: a phone rung for as long as a gateway runs
+// keeps a bounded log of its rings, the newest last.
+func TestChangeLogsAreBounded(t *testing.T) {
+	p := NewPhone()
+	for i := range 5000 {
+		if err := p.SetRing(i%2 == 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc := p.RingChanges()
+	if len(rc) > maxChanges || len(rc) < maxChanges/2 {
+		t.Fatalf("%d ring changes kept, want %d to %d", len(rc), maxChanges/2, maxChanges)
+	}
+	if last := rc[len(rc)-1]; last.On { // the 5000th change, i = 4999, is off
+		t.Fatalf("last change %+v, want the newest (off)", last)
+	}
+}
