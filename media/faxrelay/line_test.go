@@ -30,7 +30,12 @@ func lossyLine(seed uint64) func([]int16) {
 
 // TestPathsOverLine: paths 1 and 2 with the port's audio through
 // lossyLine.
-func TestPathsOverLine(t *testing.T) {
+func TestPathsOverLine(t *testing.T) { pathsThrough(t, lossyLine) }
+
+// pathsThrough runs paths 1 and 2 for every case with the port's audio
+// through the line newLine makes for each run (seed 1 for audio to T.38,
+// 2 for T.38 to audio).
+func pathsThrough(t *testing.T, newLine func(seed uint64) func([]int16)) {
 	tool := faxpeer.Tool(t)
 	img := faxpeer.Image(t, tool, 2)
 	for _, c := range pathCases {
@@ -45,9 +50,9 @@ func TestPathsOverLine(t *testing.T) {
 				}
 				var rs, rr faxpeer.Result
 				if dir == "audio-to-t38" {
-					rs, rr = recordGateway(t, faxpeer.Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o), g, col, nil, lossyLine(1), 0)
+					rs, rr = recordGateway(t, faxpeer.Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o), g, col, nil, newLine(1), 0)
 				} else {
-					rr, rs = recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, lossyLine(2), 0)
+					rr, rs = recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, newLine(2), 0)
 				}
 				check(t, img, rx, rs, rr, g.Stats(), c, 2)
 			})
@@ -105,28 +110,7 @@ func echoLine(gain float64) func([]int16) {
 // TestPathsWithEcho: paths 1 and 2 with the port's output echoed back
 // into its input at -12 dB: the gateway must not relay its own signals.
 func TestPathsWithEcho(t *testing.T) {
-	tool := faxpeer.Tool(t)
-	img := faxpeer.Image(t, tool, 2)
-	for _, c := range pathCases {
-		for _, dir := range []string{"audio-to-t38", "t38-to-audio"} {
-			t.Run(c.String()+"/"+dir, func(t *testing.T) {
-				rx := filepath.Join(t.TempDir(), "rx.tif")
-				o := faxpeer.Options{ECM: c.ecm, Modems: c.modems, Timeout: 200e9}
-				col := &collect{t: t}
-				g, err := faxrelay.New(faxrelay.Config{ECM: true}, col)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var rs, rr faxpeer.Result
-				if dir == "audio-to-t38" {
-					rs, rr = recordGateway(t, faxpeer.Send(t, tool, img, o), faxpeer.T38Receive(t, tool, rx, o), g, col, nil, echoLine(0.25), 0)
-				} else {
-					rr, rs = recordGateway(t, faxpeer.Receive(t, tool, rx, o), faxpeer.T38Send(t, tool, img, o), g, col, nil, echoLine(0.25), 0)
-				}
-				check(t, img, rx, rs, rr, g.Stats(), c, 2)
-			})
-		}
-	}
+	pathsThrough(t, func(uint64) func([]int16) { return echoLine(0.25) })
 }
 
 // clickyLine adds quiet white noise (about -60 dBm0) and, every 0.7 s,
